@@ -1,0 +1,42 @@
+// Package translate maps OneBot 11 actions onto Milky API calls (and, in the
+// reverse direction, Milky APIs onto OneBot 11 actions). It is pure: it talks
+// to the upstream only through the milky.Caller it is handed and to durable
+// state only through idstore.Mapper, and never opens a socket or a file.
+package translate
+
+import (
+	"github.com/qqbridge/gateway/idstore"
+	"github.com/qqbridge/gateway/milky"
+)
+
+// Env is what every translation function may use.
+type Env struct {
+	// Upstream is the Milky implementation (client, simulator, or a test fake).
+	Upstream milky.Caller
+	// IDs maps Milky message triples to OneBot message_id.
+	IDs idstore.Mapper
+	// SelfID returns the bot's own uin (0 until known).
+	SelfID func() int64
+	// MessageFormat is "array" or "string": the form of the message field in
+	// events and get_msg results.
+	MessageFormat string
+	// OnUntranslated is told about each Milky segment or event type that had
+	// no OneBot form (kind is "segment" or "event"); may be nil. The runtime
+	// counts these; translations never touch metrics themselves.
+	OnUntranslated func(kind, typ string)
+	// Now returns the current Unix time in seconds (tests fix it).
+	Now func() int64
+}
+
+func (e *Env) selfID() int64 {
+	if e.SelfID == nil {
+		return 0
+	}
+	return e.SelfID()
+}
+
+func (e *Env) untranslated(kind, typ string) {
+	if e.OnUntranslated != nil {
+		e.OnUntranslated(kind, typ)
+	}
+}
