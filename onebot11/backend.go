@@ -1,0 +1,41 @@
+package onebot11
+
+import (
+	"context"
+
+	"github.com/goccy/go-json"
+)
+
+// Backend is what the OneBot 11 server needs from the gateway behind it.
+// The server owns transports, auth, envelopes, echo, _async, first frames and
+// heartbeats; the backend owns what actions mean.
+type Backend interface {
+	// HandleAction runs one action (name without any _async suffix) and
+	// returns its response without echo. Unknown actions answer
+	// RetcodeNotFound; bad params RetcodeBadRequest.
+	HandleAction(ctx context.Context, action string, params json.RawMessage) *Response
+	// QuickOperation executes a quick operation: event is the event JSON the
+	// bot answered, op the JSON object it answered with.
+	QuickOperation(ctx context.Context, event json.RawMessage, op json.RawMessage) error
+	// SelfID is the bot account's uin, for X-Self-ID and event headers (0
+	// while unknown).
+	SelfID() int64
+	// Status is the heartbeat status (like get_status data).
+	Status() Status
+}
+
+// Observer receives transport-level happenings for metrics and logs; the
+// runtime adapts it to the metrics package. All methods must be cheap and
+// safe for concurrent use. A nil Observer in ServerConfig means none.
+type Observer interface {
+	// ConnOpened/ConnClosed: transport is "http", "ws_forward", "ws_reverse", "webhook".
+	ConnOpened(transport, remote string)
+	ConnClosed(transport, remote string, err error)
+	// ActionDone: one action finished; transport as above, retcode of the reply.
+	ActionDone(transport, action string, retcode int, seconds float64)
+	// EventDropped: an event could not be delivered to one target (reason
+	// "buffer_full", "send_failed", ...).
+	EventDropped(transport, reason string)
+	// QueueDepth reports the number of events waiting for one target.
+	QueueDepth(transport, target string, depth int)
+}
