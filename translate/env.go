@@ -26,6 +26,11 @@ type Env struct {
 	OnUntranslated func(kind, typ string)
 	// Now returns the current Unix time in seconds (tests fix it).
 	Now func() int64
+	// UpstreamStatus reports whether the upstream API is reachable and the
+	// event stream connected (get_status, heartbeats). nil means both true.
+	UpstreamStatus func() (online, good bool)
+	// Version is the gateway's version string (get_version_info).
+	Version string
 }
 
 func (e *Env) selfID() int64 {
