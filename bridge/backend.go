@@ -1,0 +1,30 @@
+package bridge
+
+import (
+	"context"
+
+	"github.com/goccy/go-json"
+
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate"
+)
+
+// backend is what the OneBot 11 server calls: actions and quick operations
+// go straight to translate; nothing here decides what they mean.
+type backend struct{ g *MilkyOneBot }
+
+var _ onebot11.Backend = backend{}
+
+func (b backend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
+	return translate.Do(ctx, b.g.env, action, params)
+}
+
+func (b backend) QuickOperation(ctx context.Context, event json.RawMessage, op json.RawMessage) error {
+	return translate.QuickOperation(ctx, b.g.env, event, op)
+}
+
+func (b backend) SelfID() int64 { return b.g.selfID.Load() }
+
+func (b backend) Status() onebot11.Status {
+	return onebot11.Status{Online: b.g.Ready(), Good: b.g.caller.ok.Load()}
+}

@@ -1,0 +1,66 @@
+// Package bridge wires one upstream to its downstream servers: lifecycle
+// (start, reconnect, drain), the event pump, readiness and metrics hooks. It
+// holds no mapping logic: every decision about how one protocol's thing
+// becomes the other's lives in translate/ and eventmap/.
+package bridge
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configure a gateway run. cmd/gateway fills them from config.Config.
+type Options struct {
+	Version string
+
+	// Upstream (Milky).
+	UpstreamURL     string // "" = start the built-in simulator
+	UpstreamToken   string
+	UpstreamEvents  string // ws | sse
+	UpstreamTimeout time.Duration
+
+	// Downstream (OneBot 11).
+	Listen            string
+	AccessToken       string
+	ReverseWS         []string
+	Webhooks          []string
+	Secret            string
+	MessageFormat     string // array | string
+	Heartbeat         time.Duration
+	ReconnectInterval time.Duration
+	ReverseAuthScheme string
+	EventBuffer       int
+	MaxBodyBytes      int64
+
+	// Operations.
+	MetricsListen string // "" disables the metrics/health listener
+	DataDir       string // "" keeps ids in memory only
+	IDRetention   time.Duration
+	IDMaxEntries  int
+	GracePeriod   time.Duration
+	Logger        *slog.Logger
+
+	// SimulatorEcho makes the built-in simulator's peers echo text (demo).
+	SimulatorEcho bool
+}
+
+func (o *Options) defaults() {
+	if o.UpstreamEvents == "" {
+		o.UpstreamEvents = "ws"
+	}
+	if o.UpstreamTimeout <= 0 {
+		o.UpstreamTimeout = 30 * time.Second
+	}
+	if o.MessageFormat == "" {
+		o.MessageFormat = "array"
+	}
+	if o.EventBuffer <= 0 {
+		o.EventBuffer = 2000
+	}
+	if o.GracePeriod <= 0 {
+		o.GracePeriod = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/qqbridge/gateway/config"
+	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/metrics"
+	"github.com/qqbridge/gateway/milky"
+)
+
+const milkyVersion = milky.Version
+
+func options(cfg *config.Config, log *slog.Logger) bridge.Options {
+	return bridge.Options{
+		Version:           version,
+		UpstreamURL:       cfg.Upstream,
+		UpstreamToken:     cfg.UpstreamToken,
+		UpstreamEvents:    cfg.UpstreamEvents,
+		UpstreamTimeout:   cfg.UpstreamTimeout,
+		Listen:            cfg.Listen,
+		AccessToken:       cfg.AccessToken,
+		ReverseWS:         cfg.ReverseWS,
+		Webhooks:          cfg.Webhooks,
+		Secret:            cfg.Secret,
+		MessageFormat:     cfg.MessageFormat,
+		Heartbeat:         cfg.Heartbeat,
+		ReconnectInterval: cfg.ReconnectInterval,
+		ReverseAuthScheme: cfg.ReverseAuthScheme,
+		EventBuffer:       cfg.EventBuffer,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		MetricsListen:     cfg.MetricsListen,
+		DataDir:           cfg.Data,
+		IDRetention:       cfg.IDRetention,
+		IDMaxEntries:      cfg.IDMaxEntries,
+		GracePeriod:       cfg.GracePeriod,
+		Logger:            log,
+		SimulatorEcho:     true,
+	}
+}
+
+// serve runs the configured direction until ctx ends.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
+	if cfg.UpstreamProtocol != "milky" || cfg.Downstream != "onebot11" {
+		return fmt.Errorf("upstream-protocol %s with downstream %s is not available in this version: only a Milky upstream serving OneBot 11 bots is", cfg.UpstreamProtocol, cfg.Downstream)
+	}
+	m := metrics.New(version)
+	g, err := bridge.NewMilkyOneBot(options(cfg, log), m)
+	if err != nil {
+		return err
+	}
+	if err := g.Start(ctx); err != nil {
+		return err
+	}
+	printBanner(stdout, cfg, g)
+	<-ctx.Done()
+	log.Info("shutting down", "grace", cfg.GracePeriod)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.GracePeriod)
+	defer cancel()
+	return g.Shutdown(sctx)
+}
+
+// printBanner tells a person how to connect a bot.
+func printBanner(w io.Writer, cfg *config.Config, g *bridge.MilkyOneBot) {
+	addr := g.Addr()
+	upstream := cfg.Upstream
+	if upstream == "" {
+		upstream = "built-in simulator (a fake QQ account with friends and groups; its peers echo what your bot says)"
+	}
+	tokenHint := ""
+	if cfg.AccessToken != "" {
+		tokenHint = " (token: Authorization: Bearer <access-token> or ?access_token=)"
+	}
+	fmt.Fprintf(w, `gateway %s: OneBot 11 for bots, Milky %s upstream
+  upstream:        %s
+  HTTP API:        http://%s/<action>%s
+  forward WS:      ws://%s/  (also /api, /event)
+`, version, milkyVersion, upstream, addr, tokenHint, addr)
+	for _, u := range cfg.ReverseWS {
+		fmt.Fprintf(w, "  reverse WS to:   %s\n", u)
+	}
+	for _, u := range cfg.Webhooks {
+		fmt.Fprintf(w, "  HTTP POST to:    %s\n", u)
+	}
+	if ma := g.MetricsAddr(); ma != "" {
+		fmt.Fprintf(w, "  metrics/health:  http://%s/metrics  /healthz  /readyz\n", ma)
+	}
+	fmt.Fprintf(w, "  try:             curl 'http://%s/get_login_info'\n", addr)
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/qqbridge/gateway/config"
+	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/simulator"
+)
+
+// runSimulate serves the simulator alone: as a Milky implementation, or seen
+// through the gateway's own Milky -> OneBot 11 path.
+func runSimulate(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	sc, err := config.LoadSimulate(args, getenv)
+	if errors.Is(err, config.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "gateway simulate:", err)
+		return 2
+	}
+	log := newLogger(getenv("GATEWAY_LOG_LEVEL"), getenv("GATEWAY_LOG_FORMAT"), stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if sc.Protocol == "onebot11" {
+		g, err := bridge.NewMilkyOneBot(bridge.Options{
+			Version: version, Listen: sc.Listen, AccessToken: sc.AccessToken,
+			Heartbeat: 5 * time.Second, Logger: log, SimulatorEcho: true,
+		}, nil)
+		if err == nil {
+			err = g.Start(ctx)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "gateway simulate:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "simulator (OneBot 11) on http://%s and ws://%s/\n", g.Addr(), g.Addr())
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = g.Shutdown(sctx)
+		return 0
+	}
+
+	sim := simulator.New(simulator.Options{Token: sc.AccessToken, Echo: true, Logger: log})
+	defer sim.Close()
+	ln, err := net.Listen("tcp", sc.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "gateway simulate: listen:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "simulator (Milky %s) on http://%s  (API: POST /api/<name>, events: GET /event as WebSocket or SSE), self_id %d\n",
+		milkyVersion, ln.Addr(), sim.SelfID())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return 0
+}
+
+// runCheckConfig validates the configuration exactly as a run would and
+// prints the effective configuration with secrets masked.
+func runCheckConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(args, getenv)
+	if errors.Is(err, config.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "gateway check-config:", err)
+		return 2
+	}
+	out, err := cfg.Masked().YAML()
+	if err != nil {
+		fmt.Fprintln(stderr, "gateway check-config:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "# configuration is valid; effective values (secrets masked):")
+	_, _ = stdout.Write(out)
+	return 0
+}
+
+// runHealthcheck is the container HEALTHCHECK: distroless images have no curl.
+func runHealthcheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "http://127.0.0.1:9464/healthz", "health endpoint to probe")
+	timeout := fs.Duration("timeout", 3*time.Second, "give up after")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c := &http.Client{Timeout: *timeout}
+	resp, err := c.Get(*url)
+	if err != nil {
+		fmt.Fprintln(stderr, "unhealthy:", err)
+		return 1
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "unhealthy: HTTP", resp.StatusCode)
+		return 1
+	}
+	fmt.Fprintln(stdout, "healthy")
+	return 0
+}
