@@ -66,7 +66,10 @@ func isNull(v json.RawMessage) bool {
 }
 
 func missing(names []string) *Error {
-	return Errorf(RetcodeBadRequest, "missing parameter %s", strings.Join(names, " (or "+")"))
+	if len(names) > 1 {
+		return Errorf(RetcodeBadRequest, "missing parameter %s (or %s)", names[0], strings.Join(names[1:], ", "))
+	}
+	return Errorf(RetcodeBadRequest, "missing parameter %s", strings.Join(names, ""))
 }
 
 // Int64 returns a required integer parameter.

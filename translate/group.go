@@ -1,4 +1,295 @@
 package translate
 
+import (
+	"context"
+	"strconv"
+
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+)
+
 // groupActions are the group actions. Each handler is a small function below.
-var groupActions = []Action{}
+var groupActions = []Action{
+	{Name: "set_group_ban", Category: "group", Class: Translated, Handler: setGroupBan,
+		Milky: []string{milky.APISetGroupMemberMute}},
+	{Name: "set_group_whole_ban", Category: "group", Class: Translated, Handler: setGroupWholeBan,
+		Milky: []string{milky.APISetGroupWholeMute}},
+	{Name: "set_group_kick", Category: "group", Class: Translated, Handler: setGroupKick,
+		Milky: []string{milky.APIKickGroupMember}},
+	{Name: "set_group_card", Category: "group", Class: Translated, Handler: setGroupCard,
+		Milky: []string{milky.APISetGroupMemberCard}},
+	{Name: "set_group_admin", Category: "group", Class: Translated, Handler: setGroupAdmin,
+		Milky: []string{milky.APISetGroupMemberAdmin}},
+	{Name: "set_group_name", Category: "group", Class: Translated, Handler: setGroupName,
+		Milky: []string{milky.APISetGroupName}},
+	{Name: "set_group_leave", Category: "group", Class: Translated, Handler: setGroupLeave,
+		Milky: []string{milky.APIQuitGroup}},
+	{Name: "set_group_special_title", Category: "group", Class: Translated, Handler: setGroupSpecialTitle,
+		Milky: []string{milky.APISetGroupMemberSpecialTitle}},
+	{Name: "get_group_info", Category: "group", Class: Translated, Handler: getGroupInfo,
+		Milky: []string{milky.APIGetGroupInfo}},
+	{Name: "get_group_list", Category: "group", Class: Translated, Handler: getGroupList,
+		Milky: []string{milky.APIGetGroupList}},
+	{Name: "get_group_member_info", Category: "group", Class: Translated, Handler: getGroupMemberInfo,
+		Milky: []string{milky.APIGetGroupMemberInfo}},
+	{Name: "get_group_member_list", Category: "group", Class: Translated, Handler: getGroupMemberList,
+		Milky: []string{milky.APIGetGroupMemberList}},
+}
+
+// defaultBanSeconds is go-cqhttp's default set_group_ban duration (30 min);
+// 000/003 make duration required, 001/002 default it to this.
+const defaultBanSeconds = 30 * 60
+
+// groupMember reads the group_id and user_id every member action takes.
+func groupMember(p onebot11.Params) (groupID, userID int64, err error) {
+	if groupID, err = uinParam(p, "group_id"); err != nil {
+		return 0, 0, err
+	}
+	userID, err = uinParam(p, "user_id")
+	return groupID, userID, err
+}
+
+// setGroupBan: group_id, user_id, duration (seconds, default 1800, 0 lifts).
+func setGroupBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	duration, err := int32Param(p, defaultBanSeconds, "duration")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberMute,
+		&milky.SetGroupMemberMuteInput{GroupID: groupID, UserID: userID, Duration: duration}, nil)
+}
+
+// setGroupWholeBan: group_id, enable (default true).
+func setGroupWholeBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	enable, err := p.OptBool(true, "enable")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupWholeMute,
+		&milky.SetGroupWholeMuteInput{GroupID: groupID, IsMute: enable}, nil)
+}
+
+// setGroupKick: group_id, user_id, reject_add_request (default false).
+func setGroupKick(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	reject, err := p.OptBool(false, "reject_add_request")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIKickGroupMember,
+		&milky.KickGroupMemberInput{GroupID: groupID, UserID: userID, RejectAddRequest: reject}, nil)
+}
+
+// setGroupCard: group_id, user_id, card (default "": removes the card).
+func setGroupCard(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	card, err := p.OptString("", "card")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberCard,
+		&milky.SetGroupMemberCardInput{GroupID: groupID, UserID: userID, Card: card}, nil)
+}
+
+// setGroupAdmin: group_id, user_id, enable (default true; false unsets).
+func setGroupAdmin(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	enable, err := p.OptBool(true, "enable")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberAdmin,
+		&milky.SetGroupMemberAdminInput{GroupID: groupID, UserID: userID, IsSet: enable}, nil)
+}
+
+// setGroupName: group_id, group_name (NcatBot's kwarg is name).
+func setGroupName(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	name, err := p.String("group_name", "name")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupName,
+		&milky.SetGroupNameInput{GroupID: groupID, NewGroupName: name}, nil)
+}
+
+// setGroupLeave: group_id. is_dismiss is accepted but has no Milky
+// counterpart: quit_group is the only call, and whether an owner quitting
+// dismisses the group is up to the implementation.
+func setGroupLeave(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.OptBool(false, "is_dismiss"); err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID}, nil)
+}
+
+// setGroupSpecialTitle: group_id, user_id, special_title (default "":
+// removes it). go-cqhttp's duration is ignored (it documents it as having
+// no effect, and Milky has no such field).
+func setGroupSpecialTitle(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	title, err := p.OptString("", "special_title")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberSpecialTitle,
+		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title}, nil)
+}
+
+// groupInfo is get_group_info / get_group_list item data: go-cqhttp's
+// fields plus NapCat's remark_name. Milky has no group level, so
+// group_level is left out rather than invented.
+type groupInfo struct {
+	GroupID         int64  `json:"group_id"`
+	GroupName       string `json:"group_name"`
+	GroupMemo       string `json:"group_memo"`
+	GroupCreateTime int64  `json:"group_create_time"`
+	MemberCount     int32  `json:"member_count"`
+	MaxMemberCount  int32  `json:"max_member_count"`
+	RemarkName      string `json:"remark_name"`
+}
+
+func toGroupInfo(g *milky.Group) groupInfo {
+	return groupInfo{
+		GroupID: g.GroupID, GroupName: g.GroupName, GroupMemo: g.Description, GroupCreateTime: g.CreatedTime,
+		MemberCount: g.MemberCount, MaxMemberCount: g.MaxMemberCount, RemarkName: g.Remark,
+	}
+}
+
+// getGroupInfo: group_id, no_cache → get_group_info.
+func getGroupInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupInfoOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	info := toGroupInfo(&out.Group)
+	return &info, nil
+}
+
+// getGroupList: no_cache → get_group_list.
+func getGroupList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupListOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	list := make([]groupInfo, 0, len(out.Groups))
+	for i := range out.Groups {
+		list = append(list, toGroupInfo(&out.Groups[i]))
+	}
+	return list, nil
+}
+
+// memberInfo is go-cqhttp's group member object. Milky has no age, area,
+// unfriendliness or title expiry: they carry OneBot's "unknown" values, as
+// go-cqhttp sends them. card_changeable is false as in go-cqhttp.
+type memberInfo struct {
+	GroupID         int64  `json:"group_id"`
+	UserID          int64  `json:"user_id"`
+	Nickname        string `json:"nickname"`
+	Card            string `json:"card"`
+	Sex             string `json:"sex"`
+	Age             int32  `json:"age"`
+	Area            string `json:"area"`
+	JoinTime        int64  `json:"join_time"`
+	LastSentTime    int64  `json:"last_sent_time"`
+	Level           string `json:"level"`
+	Role            string `json:"role"`
+	Unfriendly      bool   `json:"unfriendly"`
+	Title           string `json:"title"`
+	TitleExpireTime int64  `json:"title_expire_time"`
+	CardChangeable  bool   `json:"card_changeable"`
+	ShutUpTimestamp int64  `json:"shut_up_timestamp"`
+}
+
+// toMemberInfo converts a member of groupID (the request's: some
+// implementations leave the member's own group_id out).
+func toMemberInfo(groupID int64, m *milky.GroupMember) memberInfo {
+	info := memberInfo{
+		GroupID: groupID, UserID: m.UserID, Nickname: m.Nickname, Card: m.Card, Sex: m.Sex,
+		JoinTime: m.JoinTime, LastSentTime: m.LastSentTime, Level: strconv.Itoa(int(m.Level)),
+		Role: m.Role, Title: m.Title,
+	}
+	if m.ShutUpEndTime != nil {
+		info.ShutUpTimestamp = *m.ShutUpEndTime
+	}
+	return info
+}
+
+// getGroupMemberInfo: group_id, user_id, no_cache → get_group_member_info.
+func getGroupMemberInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupMemberInfoOutput
+	in := milky.GetGroupMemberInfoInput{GroupID: groupID, UserID: userID, NoCache: noCache}
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberInfo, &in, &out); err != nil {
+		return nil, err
+	}
+	info := toMemberInfo(groupID, &out.Member)
+	return &info, nil
+}
+
+// getGroupMemberList: group_id, no_cache → get_group_member_list.
+func getGroupMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupMemberListOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	list := make([]memberInfo, 0, len(out.Members))
+	for i := range out.Members {
+		list = append(list, toMemberInfo(groupID, &out.Members[i]))
+	}
+	return list, nil
+}

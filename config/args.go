@@ -1,0 +1,147 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// flagValue is one occurrence of a flag on the command line.
+type flagValue struct {
+	s   *setting
+	raw string
+}
+
+// parseArgs splits args into flag occurrences. It knows every flag takes a
+// value, which is what lets it name an unknown flag exactly (the std flag
+// package reports "-name" and prints usage on its own).
+func parseArgs(args []string, set []*setting, usage func([]*setting) string) ([]flagValue, error) {
+	byName := make(map[string]*setting, len(set))
+	names := make([]string, 0, len(set))
+	for _, s := range set {
+		byName[s.flag] = s
+		names = append(names, s.flag)
+	}
+	var out []flagValue
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "-" || !strings.HasPrefix(a, "-") {
+			return nil, fmt.Errorf("unexpected argument %q (settings are flags: --name value)", a)
+		}
+		if a == "--" {
+			if i+1 < len(args) {
+				return nil, fmt.Errorf("unexpected argument %q (settings are flags: --name value)", args[i+1])
+			}
+			break
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		value, hasValue := "", false
+		if k := strings.IndexByte(name, '='); k >= 0 {
+			name, value, hasValue = name[:k], name[k+1:], true
+		}
+		if name == "h" || name == "help" {
+			fmt.Fprint(helpOutput, usage(set))
+			return nil, ErrHelp
+		}
+		s := byName[name]
+		if s == nil {
+			if hint := suggest(name, names); hint != "" {
+				return nil, fmt.Errorf("unknown flag --%s (did you mean --%s?)", name, hint)
+			}
+			return nil, fmt.Errorf("unknown flag --%s (see --help)", name)
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("flag --%s needs a value (%s)", name, s.arg)
+			}
+			i++
+			value = args[i]
+		}
+		out = append(out, flagValue{s: s, raw: value})
+	}
+	return out, nil
+}
+
+// applyFlags writes the flag occurrences: scalars last-wins, lists collect
+// every occurrence and replace lower sources.
+func applyFlags(flags []flagValue, origins map[string]origin) error {
+	var errs []error
+	cleared := map[*setting]bool{}
+	for _, f := range flags {
+		label := "--" + f.s.flag
+		if f.s.isList() && !cleared[f.s] {
+			*f.s.ptr.(*[]string) = nil
+			cleared[f.s] = true
+		}
+		if err := f.s.set(f.raw); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			continue
+		}
+		record(origins, f.s, label, nil)
+	}
+	return errors.Join(errs...)
+}
+
+// applyEnv writes every non-empty environment twin.
+func applyEnv(getenv func(string) string, set []*setting, origins map[string]origin) error {
+	var errs []error
+	for _, s := range set {
+		raw := getenv(s.env)
+		if raw == "" {
+			continue
+		}
+		if s.isList() {
+			var items []string
+			for _, it := range strings.Split(raw, ",") {
+				if it = strings.TrimSpace(it); it != "" {
+					items = append(items, it)
+				}
+			}
+			*s.ptr.(*[]string) = items
+			record(origins, s, s.env, nil)
+			continue
+		}
+		if err := s.set(raw); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.env, err))
+			continue
+		}
+		record(origins, s, s.env, nil)
+	}
+	return errors.Join(errs...)
+}
+
+// usage is the gateway's help text, generated from the settings table.
+func usage(set []*setting) string {
+	defaults := Default().settings()
+	var b strings.Builder
+	b.WriteString(`Usage: gateway [flags]
+       gateway simulate [--listen ADDR] [--protocol milky|onebot11] [--access-token T]
+       gateway check-config [flags]
+
+Every flag has an environment twin GATEWAY_<FLAG_IN_UPPER_SNAKE> (lists comma-separated);
+flags beat the environment, which beats the --config YAML file, which beats the defaults.
+
+Flags:
+`)
+	writeFlags(&b, set, defaults)
+	return b.String()
+}
+
+// writeFlags writes one aligned line per flag, with its default when it has one.
+func writeFlags(b *strings.Builder, set, defaults []*setting) {
+	width := 0
+	for _, s := range set {
+		width = max(width, len(s.flag)+len(s.arg)+3)
+	}
+	for i, s := range set {
+		left := "--" + s.flag + " " + s.arg
+		line := s.usage
+		if len(s.enum) > 0 {
+			line = strings.Join(s.enum, "|") + ": " + line
+		}
+		if def := fmt.Sprint(defaults[i].value()); def != "" && def != "[]" && def != "0" && !strings.Contains(s.usage, "(default") {
+			line += " (default " + def + ")"
+		}
+		fmt.Fprintf(b, "  %-*s  %s\n", width, left, line)
+	}
+}

@@ -1,0 +1,172 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+)
+
+// The methods below satisfy onebot11.Observer and milky.ClientObserver
+// structurally (asserted in observer_test.go), so this package imports
+// neither protocol.
+
+// ConnOpened counts a bot connection (onebot11.Observer).
+func (m *Metrics) ConnOpened(transport, remote string) {
+	m.downConns.WithLabelValues(m.transports.get(transport)).Inc()
+}
+
+// ConnClosed uncounts a bot connection (onebot11.Observer).
+func (m *Metrics) ConnClosed(transport, remote string, err error) {
+	m.downConns.WithLabelValues(m.transports.get(transport)).Dec()
+}
+
+// ActionDone records a OneBot 11 action by its reply's retcode
+// (onebot11.Observer).
+func (m *Metrics) ActionDone(transport, action string, retcode int, seconds float64) {
+	m.Action("onebot11", action, oneBotOutcome(retcode), seconds)
+}
+
+// oneBotOutcome maps a OneBot 11 retcode to the outcome label.
+func oneBotOutcome(retcode int) string {
+	switch retcode {
+	case 0, 1: // 1: accepted for asynchronous execution
+		return OutcomeOK
+	case 1400:
+		return OutcomeBadRequest
+	case 1404:
+		return OutcomeNotFound
+	case 1501:
+		return OutcomeUnsupported
+	case 1500, 1502:
+		return OutcomeUpstreamError
+	}
+	return OutcomeFailed
+}
+
+// Action records one downstream action of any protocol: outcome is one of
+// the Outcome constants (anything else counts as failed).
+func (m *Metrics) Action(protocol, action, outcome string, seconds float64) {
+	protocol = m.protocols.get(protocol)
+	if action == "_unknown" { // the OneBot 11 server's own label for unknown names
+		action = "unknown"
+	}
+	action = m.actionNames[protocol].get(action)
+	m.actions.WithLabelValues(protocol, action, m.outcomes.get(outcome)).Inc()
+	m.actionDur.WithLabelValues(protocol, action).Observe(seconds)
+}
+
+// EventDropped counts an event one target did not get (onebot11.Observer).
+func (m *Metrics) EventDropped(transport, reason string) {
+	m.Dropped(reason)
+}
+
+// QueueDepth records one target's queue length; the gauge is the sum over
+// the transport's targets (onebot11.Observer).
+func (m *Metrics) QueueDepth(transport, target string, depth int) {
+	transport = m.transports.get(transport)
+	m.mu.Lock()
+	td := m.depths[transport]
+	if td == nil {
+		td = &transportDepth{targets: map[string]int{}}
+		m.depths[transport] = td
+	}
+	td.sum += depth - td.targets[target]
+	if depth == 0 {
+		delete(td.targets, target) // forward WS targets come and go
+	} else {
+		td.targets[target] = depth
+	}
+	sum := td.sum
+	m.mu.Unlock()
+	m.bufDepth.WithLabelValues(transport).Set(float64(sum))
+}
+
+// APICall records one upstream call (milky.ClientObserver).
+func (m *Metrics) APICall(api string, seconds float64, err error) {
+	api = m.apis.get(api)
+	m.upDur.WithLabelValues(api).Observe(seconds)
+	if err == nil {
+		m.upRequests.WithLabelValues(api, OutcomeOK).Inc()
+		return
+	}
+	m.upRequests.WithLabelValues(api, OutcomeFailed).Inc()
+	classify := m.ClassifyUpstreamError
+	if classify == nil {
+		classify = defaultClassify
+	}
+	m.upErrors.WithLabelValues(api, m.kinds.get(classify(err))).Inc()
+}
+
+// defaultClassify recognises what the standard library can tell.
+func defaultClassify(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return KindTimeout
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	}
+	return KindError
+}
+
+// StreamConnected marks the upstream event stream up and records how long
+// it was down (milky.ClientObserver).
+func (m *Metrics) StreamConnected(transport string) {
+	m.mu.Lock()
+	down := m.disconnected
+	m.disconnected = time.Time{}
+	m.mu.Unlock()
+	if !down.IsZero() {
+		m.upGap.Observe(time.Since(down).Seconds())
+	}
+	m.upConnected.Set(1)
+}
+
+// StreamDisconnected marks the upstream event stream down
+// (milky.ClientObserver).
+func (m *Metrics) StreamDisconnected(transport string, err error) {
+	m.mu.Lock()
+	if m.disconnected.IsZero() {
+		m.disconnected = time.Now()
+	}
+	m.mu.Unlock()
+	m.upConnected.Set(0)
+}
+
+// StreamReconnect counts a scheduled reconnect (milky.ClientObserver).
+func (m *Metrics) StreamReconnect(transport string, attempt int, delaySeconds float64) {
+	m.upReconnects.WithLabelValues(m.transports.get(transport)).Inc()
+}
+
+// SetUpstreamConnected sets gateway_upstream_connected from the runtime's
+// own view (API answering and stream up).
+func (m *Metrics) SetUpstreamConnected(up bool) {
+	if up {
+		m.upConnected.Set(1)
+	} else {
+		m.upConnected.Set(0)
+	}
+}
+
+// Event counts an event; direction is "upstream_in" or "downstream_out",
+// typ its type name (e.g. "message_receive", "message.group").
+func (m *Metrics) Event(direction, typ string) {
+	m.events.WithLabelValues(m.directions.get(direction), m.eventTypes.get(typ)).Inc()
+}
+
+// Dropped counts an event dropped for reason.
+func (m *Metrics) Dropped(reason string) {
+	m.dropped.WithLabelValues(m.reasons.get(reason)).Inc()
+}
+
+// Untranslated counts an upstream event or segment type (kind "event" or
+// "segment") with no downstream form; it fits translate.Env.OnUntranslated.
+func (m *Metrics) Untranslated(kind, typ string) {
+	m.untranslated.WithLabelValues(m.untransKinds.get(kind), m.untransTypes.get(typ)).Inc()
+}
+
+// SetIDStore publishes the message-id store's cumulative statistics.
+func (m *Metrics) SetIDStore(entries int, hits, misses, collisions, flushErrors uint64) {
+	m.ids.set(idStats{entries: entries, hits: hits, misses: misses, collisions: collisions, flushErrors: flushErrors})
+}
