@@ -37,7 +37,7 @@ type Action struct {
 
 // Actions is the one table of OneBot 11 actions served on a Milky upstream,
 // assembled from the per-category lists (message.go, friend.go, group.go,
-// file.go, request.go, system.go).
+// file.go, request.go, system.go, other.go).
 var Actions = buildTable(
 	messageActions,
 	friendActions,
@@ -45,6 +45,7 @@ var Actions = buildTable(
 	fileActions,
 	requestActions,
 	systemActions,
+	otherActions,
 )
 
 func buildTable(lists ...[]Action) map[string]*Action {
