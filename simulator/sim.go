@@ -1,0 +1,359 @@
+// Package simulator is an in-process Milky 1.2 implementation with a fake,
+// deterministic QQ account: friends, groups with members, history, files,
+// announcements, requests. The gateway connects to it when no upstream is
+// configured, `gateway simulate` serves it alone, and end-to-end tests script
+// it (Receive*, FriendRequest, ...) and inspect what the gateway called
+// (Calls). API calls mutate the world for real and emit the events a real
+// implementation would.
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goccy/go-json"
+
+	"github.com/qqbridge/gateway/milky"
+)
+
+// Options configure a simulator. The zero value is usable.
+type Options struct {
+	SelfID   int64  // the bot's QQ number; 0 → DefaultSelfID
+	Nickname string // "" → DefaultNickname
+	Token    string // access token for /api and /event; "" disables auth
+	Seed     int64  // the same seed builds the same world (ids, names, history)
+	// Echo makes peers answer text the bot sends them with "echo: <text>"
+	// (at most once per second per conversation, never to a message that
+	// itself starts with "echo:"), so a demo bot sees traffic.
+	Echo bool
+	// EchoDelay is how long a peer takes to answer; 0 → 100ms.
+	EchoDelay time.Duration
+	// PublicURL is the base of temp_url and download links, ideally where
+	// Handler is reachable (it serves /sim/res/ and /sim/file/); "" →
+	// "http://127.0.0.1".
+	PublicURL string
+	// Webhooks receive every event as a POST, as Milky's WebHook transport.
+	Webhooks []string
+	Now      func() time.Time // clock; nil → time.Now
+	Logger   *slog.Logger     // nil → slog.Default()
+	// MaxCalls bounds the call log kept for Calls (oldest dropped);
+	// 0 → 10000.
+	MaxCalls int
+}
+
+// Defaults of Options.
+const (
+	DefaultSelfID   = 2854196310
+	DefaultNickname = "模拟机器人"
+)
+
+// RetcodeRefused is the simulator's retcode for an operation QQ would refuse
+// (not enough permission, wrong state, owner quitting, recall too late).
+// Milky leaves such codes to the implementation.
+const RetcodeRefused = -1
+
+// Call is one API call the simulator received.
+type Call struct {
+	API  string
+	Body json.RawMessage
+}
+
+// Sim is a running simulator. All methods are safe for concurrent use.
+type Sim struct {
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+	srv  *milky.Server
+
+	mu     sync.Mutex
+	w      *world
+	calls  []Call
+	events []*milky.Event
+	queue  []*milky.Event // published in order by the publisher goroutine
+	closed bool
+	echoes int // echoes scheduled so far
+
+	subMu  sync.Mutex // guards subs; never held with mu
+	subs   map[int]chan *milky.Event
+	nextSb int
+
+	wake chan struct{}
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+// New builds the world and the Milky server in front of it.
+func New(opts Options) *Sim {
+	if opts.SelfID == 0 {
+		opts.SelfID = DefaultSelfID
+	}
+	if opts.Nickname == "" {
+		opts.Nickname = DefaultNickname
+	}
+	opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
+	if opts.PublicURL == "" {
+		opts.PublicURL = "http://127.0.0.1"
+	}
+	if opts.EchoDelay == 0 {
+		opts.EchoDelay = 100 * time.Millisecond
+	}
+	if opts.MaxCalls == 0 {
+		opts.MaxCalls = 10000
+	}
+	s := &Sim{
+		opts: opts,
+		log:  opts.Logger,
+		now:  opts.Now,
+		subs: map[int]chan *milky.Event{},
+		wake: make(chan struct{}, 1),
+		done: make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if opts.SelfID < minUin || opts.SelfID > maxUin {
+		s.log.Warn("simulator: SelfID is not a valid uin; events will not pass Milky validation", "self_id", opts.SelfID)
+	}
+	s.w = newWorld(opts.SelfID, opts.Nickname, opts.PublicURL, opts.Seed, s.now())
+	s.srv = milky.NewServer(milky.ServerConfig{Token: opts.Token, API: s, Logger: s.log, Webhooks: opts.Webhooks})
+	s.wg.Add(1)
+	go s.publisher()
+	return s
+}
+
+// Handler is the Milky HTTP surface: POST /api/<name>, GET /event (WebSocket
+// or SSE), plus GET /sim/res/<id> and /sim/file/... serving the fake media.
+func (s *Sim) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/sim/", http.HandlerFunc(s.serveMedia))
+	mux.Handle("/", s.srv.Handler())
+	return mux
+}
+
+// SelfID is the bot's QQ number.
+func (s *Sim) SelfID() int64 { return s.opts.SelfID }
+
+// DropStreams closes every /event connection (clients must reconnect).
+func (s *Sim) DropStreams() { s.srv.DropStreams() }
+
+// Subscribers is the number of connected /event streams.
+func (s *Sim) Subscribers() int { return s.srv.Subscribers() }
+
+// Close stops pending echoes and the server. It is idempotent.
+func (s *Sim) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.done)
+	s.wg.Wait()
+	s.subMu.Lock()
+	for id, ch := range s.subs {
+		close(ch)
+		delete(s.subs, id)
+	}
+	s.subs = nil
+	s.subMu.Unlock()
+	s.srv.Close()
+}
+
+// HandleAPI answers one Milky API call (the milky.APIHandler).
+func (s *Sim) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
+	s.recordCall(api, body)
+	h := apiHandlers[api]
+	if h == nil {
+		return nil, fmt.Errorf("%w: %s", milky.ErrUnknownAPI, api)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, err := parseBody(body)
+	if err == nil {
+		var data any
+		data, err = h(s, p)
+		if err == nil {
+			return data, nil
+		}
+	}
+	s.log.Debug("simulator: api call failed", "api", api, "err", err)
+	return nil, err
+}
+
+type apiFunc func(s *Sim, p *obj) (any, error)
+
+// apiHandlers is every API, from the per-category tables.
+var apiHandlers = func() map[string]apiFunc {
+	m := map[string]apiFunc{}
+	for _, t := range []map[string]apiFunc{systemAPIs, messageAPIs, friendAPIs, groupAPIs, fileAPIs} {
+		for k, v := range t {
+			m[k] = v
+		}
+	}
+	return m
+}()
+
+// APIs lists the names of every API the simulator implements.
+func APIs() []string {
+	out := make([]string, 0, len(apiHandlers))
+	for k := range apiHandlers {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (s *Sim) recordCall(api string, body []byte) {
+	b := make(json.RawMessage, len(body))
+	copy(b, body)
+	if len(b) == 0 {
+		b = json.RawMessage("{}")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Keep up to twice the bound and trim in one go: amortised O(1).
+	if len(s.calls) >= 2*s.opts.MaxCalls {
+		s.calls = append(s.calls[:0], s.calls[len(s.calls)-s.opts.MaxCalls:]...)
+	}
+	s.calls = append(s.calls, Call{API: api, Body: b})
+}
+
+// Calls returns the API calls received, oldest first: all of them, or the
+// most recent MaxCalls.
+func (s *Sim) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls[max(len(s.calls)-s.opts.MaxCalls, 0):]...)
+}
+
+// ResetCalls forgets the recorded calls (handy between test steps).
+func (s *Sim) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// ---- errors ----
+
+func notFound(format string, args ...any) error {
+	return &milky.APIError{Retcode: milky.RetcodeNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+func refused(format string, args ...any) error {
+	return &milky.APIError{Retcode: RetcodeRefused, Message: fmt.Sprintf(format, args...)}
+}
+
+func badParam(format string, args ...any) error {
+	return &milky.APIError{Retcode: milky.RetcodeBadParam, Message: fmt.Sprintf(format, args...)}
+}
+
+// IsRetcode reports whether err is a Milky APIError with that retcode.
+func IsRetcode(err error, retcode int) bool {
+	var e *milky.APIError
+	return errors.As(err, &e) && e.Retcode == retcode
+}
+
+// ---- events ----
+
+// emitLocked records an event and queues it for publishing; s.mu is held.
+// A json.RawMessage is used as is.
+func (s *Sim) emitLocked(eventType string, data any) *milky.Event {
+	raw, ok := data.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			// Our payload types always encode; Emit's callers are tests.
+			panic(fmt.Sprintf("simulator: encoding %s event data %T: %v", eventType, data, err))
+		}
+	}
+	ev := &milky.Event{Time: s.now().Unix(), SelfID: s.opts.SelfID, EventType: eventType, Data: raw}
+	if len(s.events) >= 2*maxEvents {
+		s.events = append(s.events[:0], s.events[len(s.events)-maxEvents:]...)
+	}
+	s.events = append(s.events, ev)
+	if !s.closed {
+		s.queue = append(s.queue, ev)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return ev
+}
+
+// publisher hands queued events to the server and to Subscribe channels in
+// the order they happened, without holding s.mu across the hand-off.
+func (s *Sim) publisher() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.wake:
+		}
+		for {
+			s.mu.Lock()
+			batch := s.queue
+			s.queue = nil
+			s.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			for _, ev := range batch {
+				s.srv.Publish(ev)
+				s.subMu.Lock()
+				for _, ch := range s.subs {
+					select {
+					case ch <- ev:
+					default:
+						s.log.Warn("simulator: subscriber too slow, event dropped", "event_type", ev.EventType)
+					}
+				}
+				s.subMu.Unlock()
+			}
+		}
+	}
+}
+
+// maxEvents bounds the event log kept for Events.
+const maxEvents = 10000
+
+// Events returns the events emitted so far (the most recent 10000).
+func (s *Sim) Events() []*milky.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*milky.Event(nil), s.events[max(len(s.events)-maxEvents, 0):]...)
+}
+
+// Subscribe delivers every event emitted from now on, in order, until
+// cancel or Close. A subscriber that falls 1024 events behind loses events.
+func (s *Sim) Subscribe() (<-chan *milky.Event, func()) {
+	ch := make(chan *milky.Event, 1024)
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	if s.subs == nil {
+		close(ch)
+		return ch, func() {}
+	}
+	id := s.nextSb
+	s.nextSb++
+	s.subs[id] = ch
+	return ch, func() {
+		s.subMu.Lock()
+		defer s.subMu.Unlock()
+		if c, ok := s.subs[id]; ok {
+			delete(s.subs, id)
+			close(c)
+		}
+	}
+}
