@@ -1,0 +1,88 @@
+package idstore
+
+import (
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock is a settable clock for retention tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// store is what both implementations offer.
+type store interface {
+	Mapper
+	Stats() Stats
+	Flush() error
+	Close() error
+}
+
+// impl builds a store; reopen gives a store over the same data (a new
+// Memory for the in-memory implementation, which forgets).
+type impl struct {
+	name    string
+	durable bool
+	open    func(t testing.TB, dir string, o Options) store
+}
+
+func impls() []impl {
+	return []impl{
+		{name: "bbolt", durable: true, open: func(t testing.TB, dir string, o Options) store { return openStore(t, dir, o) }},
+		{name: "memory", open: func(t testing.TB, _ string, o Options) store { return NewMemory(quiet(o)) }},
+	}
+}
+
+func quiet(o Options) Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+func openStore(t testing.TB, dir string, o Options) *Store {
+	t.Helper()
+	s, err := Open(dir, quiet(o))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func randomRef(r *rand.Rand) Ref {
+	scenes := [...]string{SceneFriend, SceneGroup, SceneTemp}
+	return Ref{Scene: scenes[r.IntN(3)], Peer: r.Int64(), Seq: r.Int64N(1 << 40)}
+}
+
+func refsN(n int) []Ref {
+	out := make([]Ref, n)
+	for i := range out {
+		out[i] = Ref{Scene: SceneGroup, Peer: 100 + int64(i%7), Seq: int64(i)}
+	}
+	return out
+}
+
+// constHash sends every ref to the same id, so each new ref collides.
+func constHash(id int32) func(Ref) int32 { return func(Ref) int32 { return id } }
