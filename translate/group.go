@@ -2,6 +2,7 @@ package translate
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/qqbridge/gateway/milky"
@@ -34,6 +35,67 @@ var groupActions = []Action{
 		Milky: []string{milky.APIGetGroupMemberInfo}},
 	{Name: "get_group_member_list", Category: "group", Class: Translated, Handler: getGroupMemberList,
 		Milky: []string{milky.APIGetGroupMemberList}},
+	{Name: "get_group_info_ex", Category: "group", Class: Emulated, Handler: getGroupInfoEx,
+		Milky: []string{milky.APIGetGroupInfo}},
+	{Name: "set_group_portrait", Category: "group", Class: Translated, Handler: setGroupPortrait,
+		Milky: []string{milky.APISetGroupAvatar, milky.APIGetResourceTempURL}},
+	{Name: "set_group_avatar", Category: "group", Class: Translated, Handler: setGroupPortrait,
+		Milky: []string{milky.APISetGroupAvatar, milky.APIGetResourceTempURL}},
+	{Name: "group_poke", Category: "group", Class: Translated, Handler: groupPoke,
+		Milky: []string{milky.APISendGroupNudge}},
+	{Name: "group_touch", Category: "group", Class: Translated, Handler: groupPoke,
+		Milky: []string{milky.APISendGroupNudge}},
+	// group_kick_batch.go
+	{Name: "set_group_kick_members", Category: "group", Class: Translated, Handler: setGroupKickMembers,
+		Milky: []string{milky.APIKickGroupMember}},
+	{Name: "batch_delete_group_member", Category: "group", Class: Translated, Handler: batchDeleteGroupMember,
+		Milky: []string{milky.APIKickGroupMember}},
+	// group_essence.go
+	{Name: "set_essence_msg", Category: "group", Class: Translated, Handler: setEssenceMsg,
+		Milky: []string{milky.APISetGroupEssenceMessage}},
+	{Name: "delete_essence_msg", Category: "group", Class: Translated, Handler: deleteEssenceMsg,
+		Milky: []string{milky.APISetGroupEssenceMessage}},
+	{Name: "get_essence_msg_list", Category: "group", Class: Translated, Handler: getEssenceMsgList,
+		Milky: []string{milky.APIGetGroupEssenceMessages}},
+	{Name: "get_group_essence_msg", Category: "group", Class: Translated, Handler: getEssenceMsgList,
+		Milky: []string{milky.APIGetGroupEssenceMessages}},
+	// group_notice.go
+	{Name: "_send_group_notice", Category: "group", Class: Translated, Handler: sendGroupNotice,
+		Milky: []string{milky.APISendGroupAnnouncement, milky.APIGetResourceTempURL}},
+	{Name: "_get_group_notice", Category: "group", Class: Translated, Handler: getGroupNotice,
+		Milky: []string{milky.APIGetGroupAnnouncements}},
+	{Name: "_delete_group_notice", Category: "group", Class: Translated, Handler: deleteGroupNotice,
+		Milky: []string{milky.APIDeleteGroupAnnouncement}},
+	// group_shut.go
+	{Name: "get_prohibited_member_list", Category: "group", Class: Emulated, Handler: getProhibitedMemberList,
+		Milky: []string{milky.APIGetGroupMemberList}},
+	{Name: "get_group_shut_list", Category: "group", Class: Emulated, Handler: getGroupShutList,
+		Milky: []string{milky.APIGetGroupMemberList}},
+	// What Milky 1.2 cannot express.
+	{Name: "set_group_anonymous", Category: "group", Class: Unsupported,
+		Reason: "QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API"},
+	{Name: "set_group_anonymous_ban", Category: "group", Class: Unsupported,
+		Reason: "QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API (ban the member with set_group_ban)"},
+	{Name: "send_group_sign", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group check-in (打卡) API"},
+	{Name: "set_group_sign", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group check-in (打卡) API"},
+	{Name: "set_group_remark", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no API to set the bot's remark for a group (get_group_info only reads it)"},
+	{Name: "set_group_msg_mask", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no API for a group's message notification setting"},
+	{Name: "get_group_honor_info", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 exposes no group honor data (talkative, performer, legend, ...), so no part of the answer would be real"},
+	{Name: "get_group_at_all_remain", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 does not report how many @all mentions remain today; a count derived from the bot's role would be a guess"},
+	{Name: "get_group_album_list", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+	{Name: "create_group_album", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+	{Name: "delete_group_album", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+	{Name: "upload_group_album", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
 }
 
 // defaultBanSeconds is go-cqhttp's default set_group_ban duration (30 min);
@@ -292,4 +354,67 @@ func getGroupMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, 
 		list = append(list, toMemberInfo(groupID, &out.Members[i]))
 	}
 	return list, nil
+}
+
+// groupInfoEx is get_group_info_ex data: NapCat's is a raw NTQQ object no
+// bot can rely on, so this is get_group_info's data plus what Milky 1.2
+// adds to a group (join question, latest announcement preview) and the
+// avatar URL of the Milky FAQ.
+type groupInfoEx struct {
+	groupInfo
+	GroupQuestion     string `json:"group_question"`
+	GroupAnnouncement string `json:"group_announcement"`
+	AvatarURL         string `json:"avatar_url"`
+}
+
+// getGroupInfoEx: group_id, no_cache → get_group_info.
+func getGroupInfoEx(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupInfoOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	return &groupInfoEx{
+		groupInfo: toGroupInfo(&out.Group), GroupQuestion: out.Group.Question, GroupAnnouncement: out.Group.Announcement,
+		AvatarURL: fmt.Sprintf(groupAvatarURL, groupID, groupID),
+	}, nil
+}
+
+// setGroupPortrait (set_group_portrait, set_group_avatar): group_id, file
+// (file://, http(s)://, base64://, a path or a received image's name) →
+// set_group_avatar. go-cqhttp's cache switch is accepted; Milky always
+// fetches the URI itself.
+func setGroupPortrait(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.OptInt64(1, "cache"); err != nil {
+		return nil, err
+	}
+	file, err := p.String("file")
+	if err != nil {
+		return nil, err
+	}
+	uri, err := env.MediaURI(ctx, "parameter file", file)
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupAvatar, &milky.SetGroupAvatarInput{GroupID: groupID, ImageURI: uri}, nil)
+}
+
+// groupPoke (group_poke, group_touch): group_id, user_id → send_group_nudge.
+func groupPoke(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID}, nil)
 }

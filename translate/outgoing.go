@@ -28,7 +28,7 @@ var noMilkyForm = map[string]string{
 	"contact":    "",
 	"location":   "",
 	"anonymous":  "",
-	"poke":       "; poke with the friend_poke/group_poke actions (Milky send_friend_nudge/send_group_nudge)",
+	"poke":       "; a poke can only be sent as a message of its own, which becomes a nudge",
 	"markdown":   "",
 	"keyboard":   "",
 	"xml":        "",

@@ -16,6 +16,8 @@ var quickOperationAPIs = []string{
 	milky.APIRecallGroupMessage, milky.APIRecallPrivateMessage, milky.APIKickGroupMember, milky.APISetGroupMemberMute,
 	milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest, milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest,
 	milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation,
+	// A reply that is only a poke segment becomes a nudge.
+	milky.APISendGroupNudge, milky.APISendFriendNudge,
 }
 
 // QuickOperation executes a OneBot 11 quick operation: op is what the bot

@@ -7,13 +7,22 @@ import (
 	"github.com/qqbridge/gateway/onebot11"
 )
 
-// requestActions are the request actions. Each handler is a small function below.
+// requestActions are the request actions of the catalog (§1.6). Answering
+// is below; listing pending requests is in request_list.go.
 var requestActions = []Action{
 	{Name: "set_friend_add_request", Category: "request", Class: Translated, Handler: setFriendAddRequest,
 		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
 	{Name: "set_group_add_request", Category: "request", Class: Translated, Handler: setGroupAddRequest,
 		Milky: []string{milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest,
 			milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation}},
+	{Name: "get_group_system_msg", Category: "request", Class: Translated, Handler: getGroupSystemMsg,
+		Milky: []string{milky.APIGetGroupNotifications}},
+	{Name: "get_group_ignore_add_request", Category: "request", Class: Translated, Handler: getGroupIgnoreAddRequest,
+		Milky: []string{milky.APIGetGroupNotifications}},
+	{Name: "get_doubt_friends_add_request", Category: "request", Class: Translated, Handler: getDoubtFriendsAddRequest,
+		Milky: []string{milky.APIGetFriendRequests}},
+	{Name: "set_doubt_friends_add_request", Category: "request", Class: Translated, Handler: setDoubtFriendsAddRequest,
+		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
 }
 
 // flagParam reads and parses the flag (a string, or a number some bots send).

@@ -16,6 +16,20 @@ var systemActions = []Action{
 	{Name: "get_status", Category: "system", Class: Emulated, Handler: getStatus},
 	{Name: ".handle_quick_operation", Category: "other", Class: Translated, Handler: handleQuickOperation,
 		Milky: quickOperationAPIs},
+	// system_cookies.go
+	{Name: "get_cookies", Category: "system", Class: Translated, Handler: getCookies,
+		Milky: []string{milky.APIGetCookies, milky.APIGetCSRFToken}},
+	{Name: "get_csrf_token", Category: "system", Class: Translated, Handler: getCSRFToken,
+		Milky: []string{milky.APIGetCSRFToken}},
+	{Name: "get_credentials", Category: "system", Class: Translated, Handler: getCredentials,
+		Milky: []string{milky.APIGetCookies, milky.APIGetCSRFToken}},
+	// What Milky 1.2 cannot express.
+	{Name: "set_restart", Category: "system", Class: Unsupported,
+		Reason: "the gateway cannot restart the Milky implementation: Milky 1.2 has no restart API"},
+	{Name: "clean_cache", Category: "system", Class: Unsupported,
+		Reason: "Milky 1.2 has no API to clear the implementation's cache, and the gateway keeps none of its own (its message-id map is state): a success would be false"},
+	{Name: "set_online_status", Category: "system", Class: Unsupported,
+		Reason: "Milky 1.2 has no API to set the bot's online status"},
 }
 
 type loginInfo struct {

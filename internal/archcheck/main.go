@@ -68,6 +68,7 @@ func main() {
 // mapping logic (they depend on translate/eventmap, which know both).
 var allowedBoth = map[string]bool{
 	"translate": true, "eventmap": true, "bridge": true, "cmd/gateway": true,
-	"simulator": true, // serves the Milky world and, for `simulate --protocol onebot11`, runs it through the gateway
+	"simulator":          true, // serves the Milky world and, for `simulate --protocol onebot11`, runs it through the gateway
 	"internal/archcheck": true, "deploy": true,
+	"internal/coverage": true, // renders COVERAGE.md from the translate and eventmap tables
 }

@@ -1,0 +1,155 @@
+package onebot11
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-json"
+)
+
+// This file runs one action for any transport: suffixes, timeout, panics,
+// observer, and encodes the reply envelope with the caller's echo.
+
+const (
+	suffixAsync       = "_async"
+	suffixRateLimited = "_rate_limited"
+)
+
+// beginAction counts one request as in flight; false once Shutdown began
+// (the transport then answers with shuttingDownResponse). endAction must
+// follow a true result, after the reply was handed to the transport.
+func (s *Server) beginAction() bool {
+	s.gate.RLock()
+	defer s.gate.RUnlock()
+	if s.closing {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
+}
+
+func (s *Server) endAction() { s.inflight.Done() }
+
+func shuttingDownResponse() *Response {
+	return Failed(RetcodeUpstreamDown, "gateway is shutting down")
+}
+
+// dispatch runs one request between beginAction and endAction. ctx bounds a
+// synchronous call; an _async call detaches from it and runs in the
+// background under ActionTimeout, still counted in inflight so Shutdown
+// waits for it.
+func (s *Server) dispatch(ctx context.Context, transport, action string, params json.RawMessage) *Response {
+	if action == "" {
+		return Failed(RetcodeBadRequest, "missing action")
+	}
+	if r := checkParams(params); r != nil {
+		return r
+	}
+	name, async := splitSuffixes(action)
+	if async {
+		s.inflight.Add(1) // the caller holds one count, so this cannot race Wait
+		go func() {
+			defer s.inflight.Done()
+			s.run(context.Background(), transport, name, params)
+		}()
+		return &Response{Status: "async", Retcode: RetcodeAsync}
+	}
+	return s.run(ctx, transport, name, params)
+}
+
+// splitSuffixes strips _async and _rate_limited (either order). The
+// _rate_limited form runs like the plain action: the gateway has no global
+// rate limit to queue it behind, and never answering 404 to it is what bots
+// need.
+func splitSuffixes(action string) (name string, async bool) {
+	name = action
+	limited := false
+	if b, ok := strings.CutSuffix(name, suffixRateLimited); ok && b != "" {
+		name, limited = b, true
+	}
+	if b, ok := strings.CutSuffix(name, suffixAsync); ok && b != "" {
+		name, async = b, true
+	}
+	if b, ok := strings.CutSuffix(name, suffixRateLimited); ok && b != "" && !limited {
+		name = b
+	}
+	return name, async
+}
+
+// run calls the backend under ActionTimeout. The backend runs in its own
+// goroutine so a call that ignores its context still gets a timely reply.
+func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *Response {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
+	defer cancel()
+	done := make(chan *Response, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("action panicked", "action", action, "panic", fmt.Sprint(p))
+				done <- Failed(RetcodeUpstream, "internal error")
+			}
+		}()
+		done <- s.backend.HandleAction(ctx, action, params)
+	}()
+	var resp *Response
+	select {
+	case resp = <-done:
+	case <-ctx.Done():
+		resp = Failed(RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", action, s.cfg.ActionTimeout))
+	}
+	if resp == nil {
+		resp = Failed(RetcodeUpstream, "backend returned no response")
+	}
+	label := action
+	if resp.Retcode == RetcodeNotFound {
+		label = "_unknown" // bots choose names; keep metric labels bounded
+	}
+	s.obs.ActionDone(transport, label, resp.Retcode, time.Since(start).Seconds())
+	return resp
+}
+
+// checkParams rejects params that are present but not a JSON object.
+func checkParams(params json.RawMessage) *Response {
+	p := bytes.TrimSpace(params)
+	if len(p) == 0 || p[0] == '{' || bytes.Equal(p, []byte("null")) {
+		return nil
+	}
+	return Failed(RetcodeBadRequest, "params: must be a JSON object")
+}
+
+// encodeResponse marshals r and appends echo exactly as received: echo is
+// spliced in as raw bytes because the JSON encoder would compact it.
+func encodeResponse(r *Response, echo json.RawMessage) []byte {
+	out := *r
+	out.Echo = nil
+	b, err := json.Marshal(&out)
+	if err != nil {
+		b, _ = json.Marshal(Failed(RetcodeUpstream, "encode response: "+err.Error()))
+	}
+	if len(echo) == 0 {
+		return b
+	}
+	b = append(b[:len(b)-1], `,"echo":`...)
+	b = append(b, echo...)
+	return append(b, '}')
+}
+
+// parseFrame decodes one WS request frame. On a malformed frame it returns a
+// 1400 response and, when the frame is at least a JSON object, its echo.
+func parseFrame(data []byte) (Request, *Response) {
+	var req Request
+	if err := json.Unmarshal(data, &req); err != nil {
+		var loose map[string]json.RawMessage
+		if json.Unmarshal(data, &loose) == nil {
+			req.Echo = loose["echo"]
+		} else {
+			req.Echo = nil
+		}
+		return req, Failed(RetcodeBadRequest, "invalid request frame: "+err.Error())
+	}
+	return req, nil
+}

@@ -1,0 +1,246 @@
+package onebot11
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/goccy/go-json"
+)
+
+// The HTTP API: GET /ACTION?k=v, POST /ACTION with a JSON object or a form,
+// and POST / with {"action","params"} (or a form with an "action" field).
+// Form and query values become JSON strings in params; the lenient Params
+// accessors read them as numbers and booleans.
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.httpInFlight.Add(1)
+	defer s.httpInFlight.Add(-1)
+
+	if st := s.auth.check(r); st != 0 {
+		writeEnvelope(w, st, authFailure(st), nil)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "method not allowed: "+r.Method), nil)
+		return
+	}
+	req, status, fail := s.readHTTPRequest(w, r)
+	if fail != nil {
+		writeEnvelope(w, status, fail, nil)
+		return
+	}
+	if !s.beginAction() {
+		writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), req.Echo)
+		return
+	}
+	defer s.endAction()
+	// A bot hanging up must not abort a half-done send; ActionTimeout bounds it.
+	resp := s.dispatch(context.WithoutCancel(r.Context()), TransportHTTP, req.Action, req.Params)
+	writeEnvelope(w, httpStatus(resp.Retcode), resp, req.Echo)
+}
+
+// readHTTPRequest turns the HTTP request into a Request. On failure it
+// returns the HTTP status and the failure envelope.
+func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Request, int, *Response) {
+	var req Request
+	action := strings.Trim(r.URL.Path, "/")
+	if strings.Contains(action, "/") {
+		return req, http.StatusNotFound, Failed(RetcodeNotFound, "unknown endpoint "+r.URL.Path)
+	}
+	query := r.URL.Query()
+	query.Del("access_token")
+
+	if r.Method == http.MethodGet {
+		if action == "" {
+			action = query.Get("action")
+			query.Del("action")
+		}
+		req.Action = action
+		req.Params = formParams(query)
+		return s.checkAction(req)
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return req, http.StatusRequestEntityTooLarge, Failed(RetcodeBadRequest, "request body too large")
+		}
+		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "read body: "+err.Error())
+	}
+	kind, ok := bodyKind(r.Header.Get("Content-Type"), body)
+	if !ok {
+		return req, http.StatusNotAcceptable, Failed(RetcodeBadRequest, "unsupported Content-Type "+r.Header.Get("Content-Type"))
+	}
+	switch kind {
+	case "form":
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid form body: "+err.Error())
+		}
+		for k, v := range query {
+			if _, dup := values[k]; !dup {
+				values[k] = v
+			}
+		}
+		if action == "" {
+			action = values.Get("action")
+			values.Del("action")
+		}
+		req.Action = action
+		req.Params = formParams(values)
+	case "json":
+		if action == "" {
+			if len(bytes.TrimSpace(body)) == 0 {
+				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "missing action")
+			}
+			if err := json.Unmarshal(body, &req); err != nil {
+				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid request body: "+err.Error())
+			}
+		} else {
+			trimmed := bytes.TrimSpace(body)
+			if bytes.Equal(trimmed, []byte("null")) {
+				trimmed = nil
+			}
+			if len(trimmed) > 0 && (trimmed[0] != '{' || !json.Valid(trimmed)) {
+				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "request body must be a JSON object")
+			}
+			req.Action = action
+			req.Params = mergeQuery(trimmed, query)
+		}
+	default: // empty body
+		req.Action = action
+		if action == "" {
+			req.Action = query.Get("action")
+			query.Del("action")
+		}
+		req.Params = formParams(query)
+	}
+	return s.checkAction(req)
+}
+
+func (s *Server) checkAction(req Request) (Request, int, *Response) {
+	if req.Action == "" {
+		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "missing action")
+	}
+	return req, 0, nil
+}
+
+// bodyKind classifies a POST body: "json", "form" or "" (empty). A missing
+// Content-Type with a body that looks like JSON is taken as JSON, since
+// several script clients omit it.
+func bodyKind(contentType string, body []byte) (string, bool) {
+	empty := len(bytes.TrimSpace(body)) == 0
+	if contentType == "" {
+		if empty {
+			return "", true
+		}
+		if b := bytes.TrimSpace(body); b[0] == '{' {
+			return "json", true
+		}
+		return "", false
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return "", false
+	}
+	switch {
+	case mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json"):
+		if empty {
+			return "", true
+		}
+		return "json", true
+	case mt == "application/x-www-form-urlencoded":
+		return "form", true
+	case mt == "text/plain" && empty:
+		return "", true
+	}
+	return "", false
+}
+
+// formParams turns form/query values into a params object of JSON strings
+// (first value per key). No values gives nil params.
+func formParams(values url.Values) json.RawMessage {
+	if len(values) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(values))
+	for k, v := range values {
+		if len(v) > 0 {
+			m[k] = v[0]
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// mergeQuery adds query values (other than access_token) to a JSON params
+// object where the body does not already set them. Without extra query
+// values the body is passed through untouched.
+func mergeQuery(body []byte, query url.Values) json.RawMessage {
+	if len(query) == 0 {
+		if len(body) == 0 {
+			return nil
+		}
+		return body
+	}
+	m := map[string]json.RawMessage{}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &m); err != nil {
+			return body
+		}
+	}
+	for k, v := range query {
+		if _, ok := m[k]; ok || len(v) == 0 {
+			continue
+		}
+		s, _ := json.Marshal(v[0])
+		m[k] = s
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return b
+}
+
+// httpStatus maps a reply's retcode to the HTTP status: the spec's error
+// statuses for 1400/1401/1403/1404, 200 for everything else (including
+// failed actions).
+func httpStatus(retcode int) int {
+	switch retcode {
+	case RetcodeBadRequest:
+		return http.StatusBadRequest
+	case RetcodeUnauthorized:
+		return http.StatusUnauthorized
+	case RetcodeForbidden:
+		return http.StatusForbidden
+	case RetcodeNotFound:
+		return http.StatusNotFound
+	}
+	return http.StatusOK
+}
+
+func authFailure(status int) *Response {
+	if status == http.StatusUnauthorized {
+		return Failed(RetcodeUnauthorized, "access token missing")
+	}
+	return Failed(RetcodeForbidden, "access token invalid")
+}
+
+func writeEnvelope(w http.ResponseWriter, status int, resp *Response, echo json.RawMessage) {
+	b := encodeResponse(resp, echo)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

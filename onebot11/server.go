@@ -1,0 +1,377 @@
+package onebot11
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// ServerConfig configures the OneBot 11 server (the gateway's downstream
+// side). Zero values take the documented defaults.
+type ServerConfig struct {
+	AccessToken string   // downstream token; "" = open
+	ReverseWS   []string // universal reverse WS URLs
+	Webhooks    []string // HTTP POST event URLs
+	Secret      string   // X-Signature HMAC-SHA1 key for webhooks
+	// Heartbeat is the interval of heartbeat meta events on every WebSocket
+	// that carries events. 0 disables them (the caller applies its 5s default).
+	Heartbeat time.Duration
+	// ReconnectInterval is the first reverse-WS retry delay (default 3s); it
+	// doubles per failed dial, ±20% jitter, capped at 60s, and resets after a
+	// successful connection. Webhook targets that stay down after their
+	// retries back off the same way.
+	ReconnectInterval time.Duration
+	// ReverseAuthScheme is "Bearer" (default, the spec) or "Token" (what
+	// go-cqhttp sends) for the reverse WS Authorization header.
+	ReverseAuthScheme string
+	// UserAgent is sent on reverse WS dials and webhook posts
+	// (default "qqbridge-gateway").
+	UserAgent string
+	// QueueSize bounds the events waiting per reverse-WS/webhook target and
+	// per forward-WS connection (default 2000); beyond it the oldest event
+	// is dropped and counted as EventDropped(..., "buffer_full").
+	QueueSize int
+	// WebhookTimeout bounds one POST (default 5s). A failed POST is retried
+	// WebhookRetries times (default 3) every WebhookRetryInterval (default
+	// 1.5s); after that the event stays queued and the target backs off.
+	WebhookTimeout       time.Duration
+	WebhookRetries       int
+	WebhookRetryInterval time.Duration
+	// ActionTimeout is the longest one action may take before its reply says
+	// it timed out (default 30s, under ZeroBot's 60s client timeout).
+	ActionTimeout time.Duration
+	// MaxBodyBytes bounds HTTP bodies and WS messages (default 16 MiB):
+	// HTTP 413 / WS close 1009 beyond.
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+	Observer     Observer // may be nil
+}
+
+// Defaults.
+const (
+	defaultReconnect     = 3 * time.Second
+	maxReconnect         = 60 * time.Second
+	defaultQueueSize     = 2000
+	defaultWebhookTO     = 5 * time.Second
+	defaultWebhookTries  = 3
+	defaultWebhookRetry  = 1500 * time.Millisecond
+	defaultActionTimeout = 30 * time.Second
+	defaultMaxBody       = 16 << 20
+	defaultUserAgent     = "qqbridge-gateway"
+
+	wsWriteTimeout   = 15 * time.Second
+	wsHandshakeTO    = 10 * time.Second
+	wsPingInterval   = 30 * time.Second
+	wsReadTimeout    = 90 * time.Second // three missed pongs
+	wsMaxConcurrency = 128              // in-flight calls per WS connection
+)
+
+// Transport names used with Observer and Connections.
+const (
+	TransportHTTP      = "http"
+	TransportWSForward = "ws_forward"
+	TransportWSReverse = "ws_reverse"
+	TransportWebhook   = "webhook"
+)
+
+// Server serves OneBot 11 to bots: the HTTP API and forward WebSocket on one
+// handler, plus outbound reverse WebSocket clients and webhook senders. It
+// owns transports, auth, envelopes, echo, _async, first frames and
+// heartbeats; the Backend owns what actions mean.
+type Server struct {
+	cfg     ServerConfig
+	backend Backend
+	log     *slog.Logger
+	obs     Observer
+	auth    tokenChecker
+
+	// closing is set by Shutdown; gate guards it so that counting an action
+	// in inflight and Shutdown's Wait never race (WaitGroup rule).
+	gate     sync.RWMutex
+	closing  bool
+	closed   atomic.Bool // mirrors closing for lock-free reads in Publish
+	inflight sync.WaitGroup
+
+	base     context.Context // cancelled by Shutdown: stops loops
+	stop     context.CancelFunc
+	startOne sync.Once
+	started  atomic.Bool
+	loops    sync.WaitGroup
+
+	connMu  sync.RWMutex
+	forward map[*wsConn]struct{}
+
+	reverse  []*reverseTarget
+	webhooks []*webhookTarget
+
+	httpInFlight atomic.Int64
+}
+
+// NewServer builds a server; call Start to begin the outbound transports and
+// mount Handler on the listen address.
+func NewServer(cfg ServerConfig, backend Backend) *Server {
+	if cfg.ReconnectInterval <= 0 {
+		cfg.ReconnectInterval = defaultReconnect
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = defaultQueueSize
+	}
+	if cfg.WebhookTimeout <= 0 {
+		cfg.WebhookTimeout = defaultWebhookTO
+	}
+	if cfg.WebhookRetries <= 0 {
+		cfg.WebhookRetries = defaultWebhookTries
+	}
+	if cfg.WebhookRetryInterval <= 0 {
+		cfg.WebhookRetryInterval = defaultWebhookRetry
+	}
+	if cfg.ActionTimeout <= 0 {
+		cfg.ActionTimeout = defaultActionTimeout
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = defaultUserAgent
+	}
+	if cfg.ReverseAuthScheme == "" {
+		cfg.ReverseAuthScheme = "Bearer"
+	}
+	if cfg.Heartbeat < 0 {
+		cfg.Heartbeat = 0
+	}
+	s := &Server{
+		cfg:     cfg,
+		backend: backend,
+		log:     cfg.Logger,
+		obs:     cfg.Observer,
+		auth:    newTokenChecker(cfg.AccessToken),
+		forward: make(map[*wsConn]struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With("component", "onebot11")
+	if s.obs == nil {
+		s.obs = noopObserver{}
+	}
+	s.base, s.stop = context.WithCancel(context.Background())
+	for _, u := range cfg.ReverseWS {
+		s.reverse = append(s.reverse, newReverseTarget(s, u))
+	}
+	for _, u := range cfg.Webhooks {
+		s.webhooks = append(s.webhooks, newWebhookTarget(s, u))
+	}
+	return s
+}
+
+// Handler serves the HTTP API and the forward WebSocket (/, /api, /event and
+// their /ws, /onebot/v11/ws spellings); mount it on the --listen port.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serve)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if websocket.IsWebSocketUpgrade(r) {
+		s.serveForwardWS(w, r)
+		return
+	}
+	s.serveHTTP(w, r)
+}
+
+// Start launches the reverse WS clients and webhook senders. They stop when
+// ctx is done or at Shutdown. Events published before Start wait in the
+// targets' queues.
+func (s *Server) Start(ctx context.Context) {
+	s.startOne.Do(func() {
+		s.started.Store(true)
+		ctx, cancel := context.WithCancel(ctx)
+		context.AfterFunc(s.base, cancel)
+		for _, t := range s.reverse {
+			s.loops.Add(1)
+			go func() { defer s.loops.Done(); t.loop(ctx) }()
+		}
+		for _, t := range s.webhooks {
+			s.loops.Add(1)
+			go func() { defer s.loops.Done(); t.loop(ctx) }()
+		}
+	})
+}
+
+// Publish fans one encoded OB11 event (a JSON object) out to every forward
+// WS connection on / and /event, every reverse WS target and every webhook.
+// It only enqueues, so it never waits for a peer. The server keeps event;
+// the caller must not modify it afterwards.
+func (s *Server) Publish(event []byte) {
+	if s.isClosing() {
+		return
+	}
+	s.connMu.RLock()
+	for c := range s.forward {
+		if c.events != nil {
+			c.events.push(event)
+		}
+	}
+	s.connMu.RUnlock()
+	for _, t := range s.reverse {
+		t.queue.push(event)
+	}
+	for _, t := range s.webhooks {
+		t.queue.push(event)
+	}
+}
+
+// Shutdown stops accepting requests and connections, lets in-flight actions
+// finish, flushes queued events to connected peers as far as ctx allows,
+// closes WebSockets with 1001 Going Away and stops the outbound loops. It
+// returns ctx.Err() if ctx ended before all of that completed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.gate.Lock()
+	already := s.closing
+	s.closing = true
+	s.closed.Store(true)
+	s.gate.Unlock()
+	if already {
+		return nil
+	}
+	var errs []error
+	if err := waitCtx(ctx, s.inflight.Wait); err != nil {
+		errs = append(errs, err)
+	}
+
+	conns := s.liveConns()
+	var drain sync.WaitGroup
+	for _, c := range conns {
+		drain.Add(1)
+		go func() { defer drain.Done(); c.drain(ctx) }()
+	}
+	for _, t := range s.webhooks {
+		drain.Add(1)
+		go func() { defer drain.Done(); t.drain(ctx) }()
+	}
+	drain.Wait()
+	var closing sync.WaitGroup
+	for _, c := range conns {
+		closing.Add(1)
+		go func() { defer closing.Done(); c.closeGoingAway() }()
+	}
+	closing.Wait()
+	s.stop()
+	if err := waitCtx(ctx, s.loops.Wait); err != nil {
+		errs = append(errs, err)
+	}
+	if ctx.Err() != nil && len(errs) == 0 {
+		errs = append(errs, ctx.Err())
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Connections reports current connections by transport: "ws_forward" open
+// forward sockets, "ws_reverse" connected reverse targets, "webhook" targets
+// whose last delivery succeeded (or not yet tried), "http" HTTP requests in
+// progress.
+func (s *Server) Connections() map[string]int {
+	s.connMu.RLock()
+	fwd := len(s.forward)
+	s.connMu.RUnlock()
+	rev := 0
+	for _, t := range s.reverse {
+		if t.connected() {
+			rev++
+		}
+	}
+	hooks := 0
+	for _, t := range s.webhooks {
+		if t.healthy.Load() {
+			hooks++
+		}
+	}
+	return map[string]int{
+		TransportWSForward: fwd,
+		TransportWSReverse: rev,
+		TransportWebhook:   hooks,
+		TransportHTTP:      int(s.httpInFlight.Load()),
+	}
+}
+
+func (s *Server) isClosing() bool { return s.closed.Load() }
+
+// liveConns lists forward connections and connected reverse sockets.
+func (s *Server) liveConns() []*wsConn {
+	s.connMu.RLock()
+	out := make([]*wsConn, 0, len(s.forward)+len(s.reverse))
+	for c := range s.forward {
+		out = append(out, c)
+	}
+	s.connMu.RUnlock()
+	for _, t := range s.reverse {
+		if c := t.current(); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// addForward registers a forward connection; false once shutting down.
+func (s *Server) addForward(c *wsConn) bool {
+	if s.isClosing() {
+		return false
+	}
+	s.connMu.Lock()
+	s.forward[c] = struct{}{}
+	s.connMu.Unlock()
+	return true
+}
+
+func (s *Server) removeForward(c *wsConn) {
+	s.connMu.Lock()
+	delete(s.forward, c)
+	s.connMu.Unlock()
+}
+
+// waitCtx runs wait (a blocking Wait) and returns early with ctx.Err().
+func waitCtx(ctx context.Context, wait func()) error {
+	done := make(chan struct{})
+	go func() { wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// redactURL drops credentials, query and fragment so a target can be logged
+// and used as a metric label without leaking a token.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "invalid-url"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.ForceQuery = false
+	u.Fragment = ""
+	u.RawFragment = ""
+	return u.String()
+}
+
+var errShuttingDown = errors.New("onebot11: server shutting down")
+
+type noopObserver struct{}
+
+func (noopObserver) ConnOpened(string, string)               {}
+func (noopObserver) ConnClosed(string, string, error)        {}
+func (noopObserver) ActionDone(string, string, int, float64) {}
+func (noopObserver) EventDropped(string, string)             {}
+func (noopObserver) QueueDepth(string, string, int)          {}

@@ -1,0 +1,219 @@
+package onebot11
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/goccy/go-json"
+)
+
+// Webhooks (OneBot "HTTP POST"): every event is POSTed to every URL, in
+// order, one at a time per URL. A failed POST (network error, timeout, 5xx,
+// 408, 429) is retried WebhookRetries times every WebhookRetryInterval; if
+// the target is still down the event stays at the head of the bounded queue
+// and the target backs off (ReconnectInterval doubling to 60s, ±20%). A 4xx
+// answer means the receiver rejected that event, so it is dropped after
+// being logged (counted as EventDropped("webhook", "rejected")) instead of
+// blocking the queue forever. A 2xx answer whose body is a non-empty JSON
+// object is a quick operation for the backend.
+
+type webhookTarget struct {
+	s       *Server
+	url     string
+	label   string
+	queue   *eventQueue
+	client  *http.Client
+	healthy atomic.Bool
+	stopped chan struct{} // closed when loop returns
+}
+
+type deliveryOutcome int
+
+const (
+	deliveryOK deliveryOutcome = iota
+	deliveryRejected
+	deliveryFailed
+)
+
+func newWebhookTarget(s *Server, rawURL string) *webhookTarget {
+	label := redactURL(rawURL)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 2
+	t := &webhookTarget{
+		s:       s,
+		url:     rawURL,
+		label:   label,
+		queue:   newEventQueue(TransportWebhook, label, s.cfg.QueueSize, s.obs),
+		client:  &http.Client{Transport: tr},
+		stopped: make(chan struct{}),
+	}
+	t.healthy.Store(true)
+	return t
+}
+
+func (t *webhookTarget) loop(ctx context.Context) {
+	defer close(t.stopped)
+	defer t.client.CloseIdleConnections()
+	backoff := t.s.cfg.ReconnectInterval
+	for {
+		ev, seq, ok := t.queue.peek()
+		if !ok {
+			select {
+			case <-t.queue.notify:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		switch t.deliver(ctx, ev) {
+		case deliveryOK:
+			t.queue.commit(seq)
+			backoff = t.s.cfg.ReconnectInterval
+			t.setHealthy(true, nil)
+		case deliveryRejected:
+			t.queue.commit(seq)
+			t.s.obs.EventDropped(TransportWebhook, "rejected")
+			t.setHealthy(true, nil)
+		case deliveryFailed:
+			if ctx.Err() != nil {
+				return
+			}
+			t.setHealthy(false, fmt.Errorf("event kept queued; %d waiting", t.queue.len()))
+			if !sleepCtx(ctx, jitter(backoff)) {
+				return
+			}
+			backoff = nextBackoff(backoff)
+		}
+	}
+}
+
+func (t *webhookTarget) setHealthy(ok bool, err error) {
+	if t.healthy.Swap(ok) == ok {
+		return
+	}
+	if ok {
+		t.s.obs.ConnOpened(TransportWebhook, t.label)
+		t.s.log.Info("webhook target reachable again", "url", t.label)
+	} else {
+		t.s.obs.ConnClosed(TransportWebhook, t.label, err)
+	}
+}
+
+// deliver posts ev with retries and runs the quick operation it answers.
+func (t *webhookTarget) deliver(ctx context.Context, ev []byte) deliveryOutcome {
+	cfg := &t.s.cfg
+	for attempt := 0; ; attempt++ {
+		status, body, err := t.post(ctx, ev)
+		switch {
+		case err == nil && status >= 200 && status < 300:
+			t.quickOperation(ctx, ev, body)
+			return deliveryOK
+		case err == nil && status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
+			t.s.log.Warn("webhook rejected event; dropped", "url", t.label, "status", status)
+			return deliveryRejected
+		}
+		if err == nil {
+			err = fmt.Errorf("HTTP %d", status)
+		}
+		if ctx.Err() != nil {
+			return deliveryFailed
+		}
+		if attempt >= cfg.WebhookRetries {
+			t.s.log.Warn("webhook post failed; event kept queued", "url", t.label, "attempts", attempt+1, "err", err)
+			return deliveryFailed
+		}
+		t.s.log.Debug("webhook post failed; retrying", "url", t.label, "attempt", attempt+1, "err", err)
+		if !sleepCtx(ctx, cfg.WebhookRetryInterval) {
+			return deliveryFailed
+		}
+	}
+}
+
+// post sends one event and returns the status and (bounded) response body.
+func (t *webhookTarget) post(ctx context.Context, ev []byte) (int, []byte, error) {
+	cfg := &t.s.cfg
+	ctx, cancel := context.WithTimeout(ctx, cfg.WebhookTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(ev))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", cfg.UserAgent)
+	req.Header.Set("X-Self-ID", strconv.FormatInt(t.s.backend.SelfID(), 10))
+	if cfg.Secret != "" {
+		req.Header.Set("X-Signature", signature(cfg.Secret, ev))
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		// *url.Error quotes the full URL, which may carry a token.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s: %w", ue.Op, t.label, ue.Err)
+		}
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, cfg.MaxBodyBytes))
+	if err != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		// The event arrived; only the quick operation is unreadable.
+		t.s.log.Warn("webhook response unreadable; quick operation ignored", "url", t.label, "err", err)
+		return resp.StatusCode, nil, nil
+	}
+	return resp.StatusCode, body, nil
+}
+
+// quickOperation hands a non-empty JSON object answer to the backend.
+// 204, an empty body or {} mean no operation.
+func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return
+	}
+	var op map[string]json.RawMessage
+	if b[0] != '{' || json.Unmarshal(b, &op) != nil {
+		t.s.log.Debug("webhook answer is not a JSON object; ignored", "url", t.label)
+		return
+	}
+	if len(op) == 0 {
+		return
+	}
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.s.cfg.ActionTimeout)
+	defer cancel()
+	start := time.Now()
+	err := t.s.backend.QuickOperation(qctx, ev, b)
+	retcode := RetcodeOK
+	if err != nil {
+		retcode = RetcodeUpstream
+		var e *Error
+		if errors.As(err, &e) {
+			retcode = e.Retcode
+		}
+		t.s.log.Warn("quick operation failed", "url", t.label, "err", err)
+	}
+	t.s.obs.ActionDone(TransportWebhook, ".handle_quick_operation", retcode, time.Since(start).Seconds())
+}
+
+// drain waits until the queue is empty, the target is down, its sender
+// stopped (or never started), or ctx ends.
+func (t *webhookTarget) drain(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for t.s.started.Load() && t.queue.len() > 0 && t.healthy.Load() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.stopped:
+			return
+		case <-tick.C:
+		}
+	}
+}

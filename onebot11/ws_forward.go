@@ -1,0 +1,76 @@
+package onebot11
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/websocket"
+)
+
+// Forward WebSocket: bots dial us. "/" is universal (events + API), "/event"
+// also accepts API calls (NapCat clients send them there), "/api" gets no
+// events, no lifecycle and no heartbeats. Any path ending in /api or /event
+// selects that role, so /ws/api and /onebot/v11/ws/event work too; any other
+// path is universal.
+//
+// The lifecycle frame carries Backend.SelfID() as it is at connect time (0
+// if the bot account is not known yet); clients that need the id (ZeroBot)
+// should connect once the upstream is up, which readyz reports.
+
+var forwardUpgrader = websocket.Upgrader{
+	HandshakeTimeout: wsHandshakeTO,
+	ReadBufferSize:   4096,
+	WriteBufferSize:  4096,
+	// Bots are not browsers, and browser-based clients (web QQ panels) need
+	// cross-origin access; the access token is the protection.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
+	// Refuse before the upgrade, with the HTTP status, so clients see 401/403.
+	if st := s.auth.check(r); st != 0 {
+		writeEnvelope(w, st, authFailure(st), nil)
+		return
+	}
+	if r.Method != http.MethodGet {
+		writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "websocket upgrade needs GET"), nil)
+		return
+	}
+	if s.isClosing() {
+		writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), nil)
+		return
+	}
+	conn, err := forwardUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader already answered with an HTTP error
+	}
+	var events *eventQueue
+	if !strings.HasSuffix(strings.TrimRight(r.URL.Path, "/"), "/api") {
+		events = newEventQueue(TransportWSForward, r.RemoteAddr, s.cfg.QueueSize, s.obs)
+		events.reportDepth = false
+	}
+	c := newWSConn(s, conn, TransportWSForward, r.RemoteAddr, events)
+	s.obs.ConnOpened(TransportWSForward, r.RemoteAddr)
+	s.log.Info("forward websocket connected", "remote", r.RemoteAddr, "path", r.URL.Path)
+
+	err = c.run(s.base, func() bool { return s.addForward(c) })
+	s.removeForward(c)
+	if events != nil {
+		if n := events.discard(); n > 0 {
+			for range n {
+				s.obs.EventDropped(TransportWSForward, "conn_closed")
+			}
+		}
+	}
+	if isNormalClose(err) {
+		err = nil
+	}
+	s.obs.ConnClosed(TransportWSForward, r.RemoteAddr, err)
+	s.log.Info("forward websocket closed", "remote", r.RemoteAddr, "err", err)
+}
+
+// isNormalClose reports a peer's orderly close (or our shutdown).
+func isNormalClose(err error) bool {
+	return err == nil || err == errShuttingDown ||
+		websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived)
+}

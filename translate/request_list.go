@@ -1,0 +1,206 @@
+package translate
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+// Listing pending requests: get_group_system_msg, get_group_ignore_add_request
+// (group notifications) and get_doubt_friends_add_request (filtered friend
+// requests), and answering the latter. Every listed request carries the same
+// stateless flag its event would have had (flag.go), so it can be answered
+// with set_group_add_request / set_friend_add_request later.
+
+// requestListDefault is how many notifications or requests one listing asks
+// for when the bot does not say (LLOneBot's documented default).
+const requestListDefault = 50
+
+// joinRequest is one join_requests item of go-cqhttp's
+// get_group_system_msg. request_id is the flag string (go-cqhttp's was a
+// number that bots pass back as the flag; a string flag goes the same way)
+// and is repeated as flag. Milky reports no names, so requester_nick and
+// group_name are "". A member's invitation of someone (Milky's
+// invited_join_request) is a join request of the invitee, with invitor_uin,
+// as its request event is.
+type joinRequest struct {
+	RequestID     string `json:"request_id"`
+	Flag          string `json:"flag"`
+	RequesterUin  int64  `json:"requester_uin"`
+	RequesterNick string `json:"requester_nick"`
+	Message       string `json:"message"`
+	GroupID       int64  `json:"group_id"`
+	GroupName     string `json:"group_name"`
+	Checked       bool   `json:"checked"`
+	Actor         int64  `json:"actor"`
+	InvitorUin    int64  `json:"invitor_uin,omitempty"`
+	Filtered      bool   `json:"is_filtered"`
+}
+
+// invitedRequest is one invited_requests item: an invitation of the bot
+// into a group. Milky 1.2 pushes those as group_invitation events but cannot
+// list them, so the list is always empty.
+type invitedRequest struct {
+	RequestID   string `json:"request_id"`
+	InvitorUin  int64  `json:"invitor_uin"`
+	InvitorNick string `json:"invitor_nick"`
+	GroupID     int64  `json:"group_id"`
+	GroupName   string `json:"group_name"`
+	Checked     bool   `json:"checked"`
+	Actor       int64  `json:"actor"`
+}
+
+type groupSystemMsg struct {
+	InvitedRequests []invitedRequest `json:"invited_requests"`
+	JoinRequests    []joinRequest    `json:"join_requests"`
+}
+
+// getGroupSystemMsg: count (NapCat; default 50) → get_group_notifications,
+// unfiltered and then filtered (requests from risky accounts, which QQ
+// hides), each up to count; answered and pending requests alike, newest
+// first, with checked telling them apart. Lists are [] when empty.
+func getGroupSystemMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	limit, err := requestLimit(p)
+	if err != nil {
+		return nil, err
+	}
+	res := &groupSystemMsg{InvitedRequests: []invitedRequest{}, JoinRequests: []joinRequest{}}
+	for _, filtered := range [...]bool{false, true} {
+		reqs, err := groupJoinRequests(ctx, env, filtered, limit, 0)
+		if err != nil {
+			return nil, err
+		}
+		res.JoinRequests = append(res.JoinRequests, reqs...)
+	}
+	return res, nil
+}
+
+// getGroupIgnoreAddRequest: group_id (optional: only that group), count →
+// the filtered join requests (get_group_notifications is_filtered=true), as
+// a list of join_requests items.
+func getGroupIgnoreAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	var group int64
+	if p.Has("group_id") {
+		var err error
+		if group, err = uinParam(p, "group_id"); err != nil {
+			return nil, err
+		}
+	}
+	limit, err := requestLimit(p)
+	if err != nil {
+		return nil, err
+	}
+	return groupJoinRequests(ctx, env, true, limit, group)
+}
+
+func requestLimit(p onebot11.Params) (int32, error) {
+	n, err := int32Param(p, requestListDefault, "count")
+	if err == nil && n == 0 {
+		n = requestListDefault
+	}
+	return n, err
+}
+
+// groupJoinRequests lists join and invited-join requests (group 0: all groups).
+func groupJoinRequests(ctx context.Context, env *Env, filtered bool, limit int32, group int64) ([]joinRequest, error) {
+	var out milky.GetGroupNotificationsOutput
+	in := milky.GetGroupNotificationsInput{IsFiltered: filtered, Limit: limit}
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupNotifications, &in, &out); err != nil {
+		return nil, err
+	}
+	list := []joinRequest{}
+	for _, n := range out.Notifications {
+		if group != 0 && n.GroupID != group {
+			continue
+		}
+		r := joinRequest{GroupID: n.GroupID, Checked: n.State != "" && n.State != "pending", Filtered: filtered}
+		if n.OperatorID != nil {
+			r.Actor = *n.OperatorID
+		}
+		switch n.Type {
+		case FlagJoinRequest:
+			r.RequesterUin, r.Message = n.InitiatorID, n.Comment
+			// Milky marks each join request itself; trust it over the query.
+			r.Filtered = n.IsFiltered || filtered
+		case FlagInvitedJoinRequest:
+			r.RequesterUin, r.InvitorUin = n.TargetUserID, n.InitiatorID
+		default:
+			continue // admin changes, kicks, quits: not requests
+		}
+		r.Flag = GroupRequestFlag(n.Type, n.GroupID, n.NotificationSeq, r.Filtered)
+		r.RequestID = r.Flag
+		list = append(list, r)
+	}
+	return list, nil
+}
+
+// doubtFriendRequest is one get_doubt_friends_add_request item; LLOneBot
+// sends every field as a string. msg is the request's comment and source how
+// the requester found the bot (Milky's via). Milky does not say why QQ
+// filtered the request or give the requester's name, so reason and nick are
+// "", and group_code is "" (the source group is not reported either).
+type doubtFriendRequest struct {
+	Flag      string `json:"flag"`
+	Uin       string `json:"uin"`
+	Nick      string `json:"nick"`
+	Source    string `json:"source"`
+	Reason    string `json:"reason"`
+	Msg       string `json:"msg"`
+	GroupCode string `json:"group_code"`
+	Time      string `json:"time"`
+	Type      string `json:"type"` // Milky's state: pending, accepted, rejected, ignored
+}
+
+// getDoubtFriendsAddRequest: count (default 50) → get_friend_requests
+// is_filtered=true.
+func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	limit, err := requestLimit(p)
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetFriendRequestsOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetFriendRequests, &milky.GetFriendRequestsInput{Limit: limit, IsFiltered: true}, &out); err != nil {
+		return nil, err
+	}
+	list := make([]doubtFriendRequest, 0, len(out.Requests))
+	for _, r := range out.Requests {
+		list = append(list, doubtFriendRequest{
+			Flag:   FriendRequestFlag(r.InitiatorUID, r.InitiatorID, true),
+			Uin:    strconv.FormatInt(r.InitiatorID, 10),
+			Source: r.Via,
+			Msg:    r.Comment,
+			Time:   strconv.FormatInt(r.Time, 10),
+			Type:   r.State,
+		})
+	}
+	return list, nil
+}
+
+// setDoubtFriendsAddRequest: flag (from get_doubt_friends_add_request),
+// approve (default true; LLOneBot can only approve, Milky can also reject)
+// → accept_friend_request / reject_friend_request with is_filtered=true,
+// whatever the flag says: this action is for filtered requests.
+func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	f, err := flagParam(p)
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind != FlagFriend {
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a group request flag; answer it with set_group_add_request")
+	}
+	approve, err := p.OptBool(true, "approve")
+	if err != nil {
+		return nil, err
+	}
+	if approve {
+		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
+			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}, nil)
+	}
+	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
+	if in.Reason, err = optStringPtr(p, "reason"); err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
+}
