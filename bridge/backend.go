@@ -15,8 +15,15 @@ type backend struct{ g *MilkyOneBot }
 
 var _ onebot11.Backend = backend{}
 
+// HandleAction runs one action; every failed call gets one log line (the
+// message names the action and the cause; params are not logged, they may
+// carry message content).
 func (b backend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
-	return translate.Do(ctx, b.g.env, action, params)
+	resp := translate.Do(ctx, b.g.env, action, params)
+	if resp.Retcode != onebot11.RetcodeOK && resp.Retcode != onebot11.RetcodeAsync {
+		b.g.log.Warn("action failed", "action", action, "retcode", resp.Retcode, "message", resp.Message)
+	}
+	return resp
 }
 
 func (b backend) QuickOperation(ctx context.Context, event json.RawMessage, op json.RawMessage) error {

@@ -69,6 +69,11 @@ func NewMilkyOneBot(opts Options, m *metrics.Metrics) (*MilkyOneBot, error) {
 	}
 	g := &MilkyOneBot{opts: opts, log: opts.Logger, metrics: m}
 	m.ClassifyUpstreamError = classifyUpstreamError
+	names := make([]string, 0, len(translate.Actions))
+	for name := range translate.Actions {
+		names = append(names, name)
+	}
+	m.SetKnownActions("onebot11", names)
 	return g, nil
 }
 
@@ -206,7 +211,12 @@ func (g *MilkyOneBot) onEvent(ev *milky.Event) {
 		return
 	}
 	if res.Skipped != "" {
-		g.metrics.Dropped(res.Skipped)
+		// Unknown event types and scenes are already counted as untranslated
+		// (Milky's compatibility rule); only deliberate drops such as the
+		// duplicate file message count as dropped.
+		if res.Skipped == eventmap.SkipDuplicateFile {
+			g.metrics.Dropped(res.Skipped)
+		}
 		g.log.Debug("event skipped", "event_type", ev.EventType, "reason", res.Skipped)
 	}
 	for _, out := range res.Events {
@@ -282,22 +292,20 @@ func (g *MilkyOneBot) Shutdown(ctx context.Context) error {
 		if g.streamCancel != nil {
 			g.streamCancel()
 		}
-		var inner sync.WaitGroup
-		if g.httpServer != nil {
-			inner.Add(1)
-			go func() {
-				defer inner.Done()
-				if err := g.httpServer.Shutdown(ctx); err != nil {
-					errs = append(errs, fmt.Errorf("downstream http: %w", err))
-				}
-			}()
-		}
+		// The OneBot server first: it refuses new calls, lets in-flight ones
+		// finish, flushes queued events and closes WebSockets with 1001
+		// (http.Server.Shutdown does not know hijacked connections). Then the
+		// HTTP server stops accepting and waits for what is left.
 		if g.ob != nil {
 			if err := g.ob.Shutdown(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("downstream: %w", err))
 			}
 		}
-		inner.Wait()
+		if g.httpServer != nil {
+			if err := g.httpServer.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("downstream http: %w", err))
+			}
+		}
 		if g.metricsServer != nil {
 			_ = g.metricsServer.Shutdown(ctx)
 		}
