@@ -39,7 +39,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		case "check-config":
 			return runCheckConfig(args[1:], getenv, stdout, stderr)
 		case "healthcheck":
-			return runHealthcheck(args[1:], stdout, stderr)
+			return runHealthcheck(args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(args, getenv)

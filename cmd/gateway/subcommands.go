@@ -93,10 +93,12 @@ func runCheckConfig(args []string, getenv func(string) string, stdout, stderr io
 }
 
 // runHealthcheck is the container HEALTHCHECK: distroless images have no curl.
-func runHealthcheck(args []string, stdout, stderr io.Writer) int {
+// The default URL follows GATEWAY_METRICS_LISTEN, so a container that moves
+// the metrics port needs no second setting.
+func runHealthcheck(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("url", "http://127.0.0.1:9464/healthz", "health endpoint to probe")
+	url := fs.String("url", healthURL(getenv("GATEWAY_METRICS_LISTEN")), "health endpoint to probe")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -114,4 +116,20 @@ func runHealthcheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "healthy")
 	return 0
+}
+
+// healthURL turns a metrics listen address into the URL to probe: a
+// wildcard host is probed on loopback.
+func healthURL(listen string) string {
+	if listen == "" {
+		return "http://127.0.0.1:9464/healthz"
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://127.0.0.1:9464/healthz"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz"
 }
