@@ -1,0 +1,224 @@
+package milky
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/goccy/go-json"
+)
+
+// ClientConfig configures the client of a Milky implementation.
+type ClientConfig struct {
+	// BaseURL is the implementation's HTTP root, e.g. http://127.0.0.1:3000;
+	// APIs are at BaseURL/api/NAME and events at BaseURL/event.
+	BaseURL string
+	// Token is sent as Authorization: Bearer on /api and /event, and as
+	// ?access_token= on /event.
+	Token string
+	// Timeout bounds one API call; default 30s.
+	Timeout time.Duration
+	// DialTimeout bounds the TCP connect; default 2s.
+	DialTimeout time.Duration
+	// HTTPClient replaces the built-in keep-alive client (optional).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Observer   ClientObserver // may be nil
+}
+
+const (
+	defaultCallTimeout = 30 * time.Second
+	defaultDialTimeout = 2 * time.Second
+	// maxResponseBytes bounds an API response body (history or member lists
+	// of big groups are large, but never this large).
+	maxResponseBytes = 64 << 20
+	// maxErrorBodyBytes bounds how much of a non-200 body becomes the message.
+	maxErrorBodyBytes = 512
+)
+
+// Client calls a Milky implementation's /api and follows its /event stream.
+// It is safe for concurrent use; run at most one RunEvents at a time.
+type Client struct {
+	cfg      ClientConfig
+	apiBase  string // BaseURL + "/api/"
+	eventURL string // BaseURL + "/event" (no token: safe to log)
+	hc       *http.Client
+	streamHC *http.Client // hc without a whole-request timeout, for SSE
+	log      *slog.Logger
+
+	connected atomic.Bool
+}
+
+var _ Caller = (*Client)(nil)
+
+// NewClient validates cfg and builds a client. It does not connect.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	base := strings.TrimSpace(cfg.BaseURL)
+	if base == "" {
+		return nil, errors.New("milky client: BaseURL is required (e.g. http://127.0.0.1:3000)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("milky client: BaseURL %q: %v", base, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("milky client: BaseURL %q: scheme must be http or https", base)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("milky client: BaseURL %q: missing host", base)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("milky client: BaseURL %q: must not carry a query, fragment or user info", base)
+	}
+	if cfg.Timeout < 0 || cfg.DialTimeout < 0 {
+		return nil, errors.New("milky client: Timeout and DialTimeout must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = defaultCallTimeout
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = defaultDialTimeout
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	root := strings.TrimRight(u.String(), "/")
+	c := &Client{
+		cfg:      cfg,
+		apiBase:  root + "/api/",
+		eventURL: root + "/event",
+		log:      log.With("component", "milky-client"),
+	}
+	if cfg.HTTPClient != nil {
+		c.hc = cfg.HTTPClient
+	} else {
+		c.hc = &http.Client{Transport: newTransport(cfg.DialTimeout)}
+	}
+	// The event stream lives for hours: a whole-request timeout would cut it.
+	sc := *c.hc
+	sc.Timeout = 0
+	c.streamHC = &sc
+	return c, nil
+}
+
+func newTransport(dialTimeout time.Duration) *http.Transport {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          64,
+		MaxIdleConnsPerHost:   32, // the gateway talks to one host, in parallel
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// envelope is the response body of every 200 /api reply.
+type envelope struct {
+	Status  string          `json:"status"`
+	Retcode int             `json:"retcode"`
+	Data    json.RawMessage `json:"data"`
+	Message string          `json:"message"`
+}
+
+var emptyObject = []byte("{}")
+
+// Call implements Caller: POST BaseURL/api/<api> with req as the JSON body
+// (nil → {}), decoding the envelope's data into resp (nil discards it).
+// Errors are *APIError (the implementation answered no) or *UnavailableError
+// (no usable answer: refused, timeout, reset, garbled body).
+func (c *Client) Call(ctx context.Context, api string, req any, resp any) error {
+	start := time.Now()
+	err := c.call(ctx, api, req, resp)
+	if o := c.cfg.Observer; o != nil {
+		o.APICall(api, time.Since(start).Seconds(), err)
+	}
+	return err
+}
+
+func (c *Client) call(ctx context.Context, api string, req any, resp any) error {
+	body := emptyObject
+	if req != nil {
+		b, err := json.Marshal(req)
+		if err != nil {
+			return fmt.Errorf("milky %s: encode request: %w", api, err)
+		}
+		if !bytes.Equal(b, []byte("null")) {
+			body = b
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.apiBase+api, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("milky %s: build request: %w", api, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+	if c.cfg.Token != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	hresp, err := c.hc.Do(hreq)
+	if err != nil {
+		return &UnavailableError{API: api, Err: err}
+	}
+	defer func() {
+		// Drain a little so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, hresp.Body, 4096)
+		_ = hresp.Body.Close()
+	}()
+
+	if hresp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(hresp.Body, maxErrorBodyBytes))
+		return &APIError{API: api, HTTPStatus: hresp.StatusCode, Message: errorBodyMessage(hresp.StatusCode, msg)}
+	}
+	raw, err := io.ReadAll(io.LimitReader(hresp.Body, maxResponseBytes+1))
+	if err != nil {
+		return &UnavailableError{API: api, Err: fmt.Errorf("read response: %w", err)}
+	}
+	if len(raw) > maxResponseBytes {
+		return &UnavailableError{API: api, Err: fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)}
+	}
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return &UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: %w", err)}
+	}
+	if env.Status != "ok" || env.Retcode != 0 {
+		if env.Status != "failed" && env.Status != "ok" {
+			return &UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: status %q", env.Status)}
+		}
+		return &APIError{API: api, Retcode: env.Retcode, Message: env.Message}
+	}
+	if resp == nil || len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
+		return nil
+	}
+	if err := json.Unmarshal(env.Data, resp); err != nil {
+		return &UnavailableError{API: api, Err: fmt.Errorf("bad response data: %w", err)}
+	}
+	return nil
+}
+
+// errorBodyMessage turns a non-200 body into a message: the envelope's
+// message if it is one, else the trimmed text, else the status text.
+func errorBodyMessage(status int, body []byte) string {
+	var env envelope
+	if json.Unmarshal(body, &env) == nil && env.Message != "" {
+		return env.Message
+	}
+	if s := strings.TrimSpace(strings.ToValidUTF8(string(body), "?")); s != "" {
+		return s
+	}
+	return http.StatusText(status)
+}

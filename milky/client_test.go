@@ -1,0 +1,338 @@
+package milky
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeObserver records what the client reports.
+type fakeObserver struct {
+	mu           sync.Mutex
+	calls        []string
+	callErrs     []error
+	connected    int
+	disconnected int
+	reconnects   []int // attempt numbers
+	delays       []float64
+}
+
+func (o *fakeObserver) APICall(api string, _ float64, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.calls = append(o.calls, api)
+	o.callErrs = append(o.callErrs, err)
+}
+func (o *fakeObserver) StreamConnected(string) { o.mu.Lock(); o.connected++; o.mu.Unlock() }
+func (o *fakeObserver) StreamDisconnected(string, error) {
+	o.mu.Lock()
+	o.disconnected++
+	o.mu.Unlock()
+}
+func (o *fakeObserver) StreamReconnect(_ string, attempt int, delay float64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.reconnects = append(o.reconnects, attempt)
+	o.delays = append(o.delays, delay)
+}
+func (o *fakeObserver) counts() (conn, disc, rec int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.connected, o.disconnected, len(o.reconnects)
+}
+
+func newTestClient(t *testing.T, base string, mod func(*ClientConfig)) *Client {
+	t.Helper()
+	cfg := ClientConfig{BaseURL: base, Timeout: 5 * time.Second}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := NewClient(cfg)
+	require.NoError(t, err)
+	t.Cleanup(c.hc.CloseIdleConnections)
+	return c
+}
+
+func TestNewClientValidation(t *testing.T) {
+	for _, bad := range []string{"", "   ", "127.0.0.1:3000", "ws://127.0.0.1:3000", "http://", "http://h/?a=1", "http://u:p@h/", "://x"} {
+		_, err := NewClient(ClientConfig{BaseURL: bad})
+		require.Error(t, err, "BaseURL %q", bad)
+		assert.Contains(t, err.Error(), "BaseURL", "error names the field for %q", bad)
+	}
+	_, err := NewClient(ClientConfig{BaseURL: "http://h", Timeout: -1})
+	assert.ErrorContains(t, err, "Timeout")
+
+	c, err := NewClient(ClientConfig{BaseURL: "https://example.com/milky/"})
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.com/milky/api/", c.apiBase)
+	assert.Equal(t, "https://example.com/milky/event", c.eventURL)
+	assert.Equal(t, 30*time.Second, c.cfg.Timeout)
+	assert.Equal(t, 2*time.Second, c.cfg.DialTimeout)
+	tr, ok := c.hc.Transport.(*http.Transport)
+	require.True(t, ok)
+	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 8)
+}
+
+func TestCallSuccess(t *testing.T) {
+	var got struct {
+		method, path, ctype, auth string
+		body                      []byte
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.method, got.path, got.ctype, got.auth = r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Authorization")
+		got.body, _ = io.ReadAll(r.Body)
+		// Unknown fields anywhere must be ignored; missing ones stay zero.
+		_, _ = io.WriteString(w, `{"status":"ok","retcode":0,"extra":1,"data":{"uin":10001,"nickname":"bot","future_field":[1,2]}}`)
+	}))
+	defer srv.Close()
+	obs := &fakeObserver{}
+	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "s3cret"; cfg.Observer = obs })
+
+	var out GetLoginInfoOutput
+	require.NoError(t, c.Call(context.Background(), APIGetLoginInfo, nil, &out))
+	assert.Equal(t, GetLoginInfoOutput{Uin: 10001, Nickname: "bot"}, out)
+	assert.Equal(t, http.MethodPost, got.method)
+	assert.Equal(t, "/api/get_login_info", got.path)
+	assert.Equal(t, "application/json", got.ctype)
+	assert.Equal(t, "Bearer s3cret", got.auth)
+	assert.Equal(t, "{}", string(got.body), "nil request sends {}")
+
+	require.NoError(t, c.Call(context.Background(), APISendPrivateMessage,
+		SendPrivateMessageInput{UserID: 10002, Message: []OutgoingSegment{{Type: SegText, Data: OutgoingText{Text: "hi"}}}}, nil))
+	assert.JSONEq(t, `{"user_id":10002,"message":[{"type":"text","data":{"text":"hi"}}]}`, string(got.body))
+
+	obs.mu.Lock()
+	assert.Equal(t, []string{APIGetLoginInfo, APISendPrivateMessage}, obs.calls)
+	assert.Equal(t, []error{nil, nil}, obs.callErrs)
+	obs.mu.Unlock()
+}
+
+func TestCallNoTokenNoHeader(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Empty(t, r.Header.Get("Authorization"))
+		_, _ = io.WriteString(w, `{"status":"ok","retcode":0,"data":{}}`)
+	}))
+	defer srv.Close()
+	require.NoError(t, newTestClient(t, srv.URL, nil).Call(context.Background(), "x", nil, nil))
+}
+
+func TestCallErrors(t *testing.T) {
+	cases := []struct {
+		name    string
+		status  int
+		body    string
+		wantAPI *APIError // nil: want *UnavailableError
+	}{
+		{"failed envelope", 200, `{"status":"failed","retcode":-403,"message":"未处于登录状态"}`,
+			&APIError{API: "get_friend_list", Retcode: -403, Message: "未处于登录状态"}},
+		{"failed bad param", 200, `{"status":"failed","retcode":-400,"message":"user_id (-1) 不是一个合法的 QQ 号"}`,
+			&APIError{API: "get_friend_list", Retcode: -400, Message: "user_id (-1) 不是一个合法的 QQ 号"}},
+		{"401", 401, "unauthorized\n", &APIError{API: "get_friend_list", HTTPStatus: 401, Message: "unauthorized"}},
+		{"404", 404, "", &APIError{API: "get_friend_list", HTTPStatus: 404, Message: "Not Found"}},
+		{"415", 415, `{"status":"failed","retcode":-415,"message":"bad content type"}`,
+			&APIError{API: "get_friend_list", HTTPStatus: 415, Message: "bad content type"}},
+		{"500", 500, "boom", &APIError{API: "get_friend_list", HTTPStatus: 500, Message: "boom"}},
+		{"502", 502, "bad gateway", &APIError{API: "get_friend_list", HTTPStatus: 502, Message: "bad gateway"}},
+		{"not json", 200, "<html>hello</html>", nil},
+		{"truncated json", 200, `{"status":"ok","retcode":0,"data":{"friends":[`, nil},
+		{"unknown status", 200, `{"status":"weird","retcode":0,"data":{}}`, nil},
+		{"data of the wrong shape", 200, `{"status":"ok","retcode":0,"data":{"friends":"nope"}}`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			var out GetFriendListOutput
+			err := newTestClient(t, srv.URL, nil).Call(context.Background(), APIGetFriendList, nil, &out)
+			require.Error(t, err)
+			if tc.wantAPI != nil {
+				var ae *APIError
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, tc.wantAPI, ae)
+				return
+			}
+			var ue *UnavailableError
+			require.ErrorAs(t, err, &ue, "got %T %v", err, err)
+			assert.Equal(t, APIGetFriendList, ue.API)
+		})
+	}
+}
+
+func TestCallConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
+	done := make(chan error, 1)
+	go func() { done <- c.Call(context.Background(), APIGetLoginInfo, nil, nil) }()
+	select {
+	case err := <-done:
+		var ue *UnavailableError
+		require.ErrorAs(t, err, &ue)
+		assert.Contains(t, err.Error(), "refused")
+	case <-time.After(5 * time.Second): // guard only; it takes milliseconds
+		t.Fatal("a refused connection must fail fast, not wait for the call timeout")
+	}
+}
+
+func TestCallTimeoutOnHangingServer(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
+	done := make(chan error, 1)
+	go func() { done <- c.Call(context.Background(), APIGetLoginInfo, nil, nil) }()
+	select {
+	case err := <-done:
+		var ue *UnavailableError
+		require.ErrorAs(t, err, &ue)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(10 * time.Second):
+		t.Fatal("call did not honour Timeout")
+	}
+}
+
+func TestCallHangingBodyTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"status":"ok",`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
+	err := c.Call(context.Background(), APIGetLoginInfo, nil, nil)
+	var ue *UnavailableError
+	require.ErrorAs(t, err, &ue)
+}
+
+func TestCallRespectsContext(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // the server notices the client leaving only after the body
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	err := c.Call(ctx, APIGetLoginInfo, nil, nil)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestCallEncodeErrorNamesAPI(t *testing.T) {
+	c := newTestClient(t, "http://127.0.0.1:1", nil)
+	err := c.Call(context.Background(), "x", map[string]any{"f": func() {}}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "milky x: encode request")
+}
+
+func TestCallReusesConnections(t *testing.T) {
+	var newConns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"status":"ok","retcode":0,"data":{}}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			newConns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, nil)
+	for range 50 {
+		require.NoError(t, c.Call(context.Background(), "x", nil, nil))
+	}
+	assert.Equal(t, int32(1), newConns.Load(), "sequential calls share one keep-alive connection")
+}
+
+// TestClientAgainstServer runs the client against this package's server.
+func TestClientAgainstServer(t *testing.T) {
+	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) {
+		switch api {
+		case APIGetLoginInfo:
+			return GetLoginInfoOutput{Uin: 10001, Nickname: "bot"}, nil
+		case APIGetFriendInfo:
+			var in GetFriendInfoInput
+			if err := json.Unmarshal(body, &in); err != nil {
+				return nil, &APIError{Retcode: RetcodeBadParam, Message: "user_id: " + err.Error()}
+			}
+			return nil, &APIError{Retcode: RetcodeNotFound, Message: "user_id 对应的好友不存在"}
+		case APISetNickname:
+			return nil, nil
+		}
+		return nil, ErrUnknownAPI
+	})
+	s := NewServer(ServerConfig{Token: "tok", API: h})
+	defer s.Close()
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "tok" })
+	ctx := context.Background()
+
+	var li GetLoginInfoOutput
+	require.NoError(t, c.Call(ctx, APIGetLoginInfo, nil, &li))
+	assert.Equal(t, int64(10001), li.Uin)
+	require.NoError(t, c.Call(ctx, APISetNickname, SetNicknameInput{NewNickname: "x"}, nil))
+
+	var ae *APIError
+	require.ErrorAs(t, c.Call(ctx, APIGetFriendInfo, GetFriendInfoInput{UserID: 10002}, nil), &ae)
+	assert.Equal(t, &APIError{API: APIGetFriendInfo, Retcode: -404, Message: "user_id 对应的好友不存在"}, ae)
+
+	require.ErrorAs(t, c.Call(ctx, "no_such_api", nil, nil), &ae)
+	assert.Equal(t, 404, ae.HTTPStatus)
+
+	bad := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "wrong" })
+	require.ErrorAs(t, bad.Call(ctx, APIGetLoginInfo, nil, nil), &ae)
+	assert.Equal(t, 401, ae.HTTPStatus)
+	assert.False(t, errors.As(bad.Call(ctx, APIGetLoginInfo, nil, nil), new(*UnavailableError)))
+	assert.NotContains(t, ae.Error(), "wrong", "the token never shows up in errors")
+}
+
+func BenchmarkCall(b *testing.B) {
+	s := NewServer(ServerConfig{Token: "tok", API: apiFunc(func(context.Context, string, []byte) (any, error) {
+		return SendMessageOutput{MessageSeq: 1, Time: 2}, nil
+	}), Logger: quietLog})
+	defer s.Close()
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL, Token: "tok"})
+	require.NoError(b, err)
+	in := SendPrivateMessageInput{UserID: 10002, Message: []OutgoingSegment{{Type: SegText, Data: OutgoingText{Text: "hello"}}}}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var out SendMessageOutput
+		for pb.Next() {
+			if err := c.Call(context.Background(), APISendPrivateMessage, in, &out); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

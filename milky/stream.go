@@ -1,0 +1,423 @@
+package milky
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goccy/go-json"
+	"github.com/gorilla/websocket"
+)
+
+// Event stream transports.
+const (
+	TransportWS  = "ws"
+	TransportSSE = "sse"
+)
+
+// StreamConfig configures RunEvents.
+type StreamConfig struct {
+	// Transport is "ws" (default) or "sse".
+	Transport string
+	// MinBackoff and MaxBackoff bound the reconnect delay (defaults 500ms
+	// and 30s): it doubles per failed attempt, with ±20% jitter, and starts
+	// over after a connection that lived over 10s or delivered an event.
+	MinBackoff, MaxBackoff time.Duration
+	// IdleTimeout: a connection that shows no sign of life for this long is
+	// dropped and redialled (SSE: no bytes at all, comments included; WS: no
+	// message or pong while we ping every third of it). Default 60s.
+	IdleTimeout time.Duration
+	// MaxEventBytes bounds one event; default 16 MiB.
+	MaxEventBytes int64
+}
+
+const (
+	defaultMinBackoff    = 500 * time.Millisecond
+	defaultMaxBackoff    = 30 * time.Second
+	defaultIdleTimeout   = 60 * time.Second
+	defaultMaxEventBytes = 16 << 20
+	// healthyConnection: a connection that lived this long resets the back-off.
+	healthyConnection = 10 * time.Second
+	// handshakeTimeout bounds the WS handshake / the wait for SSE headers.
+	handshakeTimeout = 10 * time.Second
+	controlWriteWait = 5 * time.Second
+)
+
+func (sc StreamConfig) withDefaults() (StreamConfig, error) {
+	switch sc.Transport {
+	case "":
+		sc.Transport = TransportWS
+	case TransportWS, TransportSSE:
+	default:
+		return sc, fmt.Errorf("milky stream: Transport %q: must be %q or %q", sc.Transport, TransportWS, TransportSSE)
+	}
+	if sc.MinBackoff < 0 || sc.MaxBackoff < 0 || sc.IdleTimeout < 0 || sc.MaxEventBytes < 0 {
+		return sc, errors.New("milky stream: MinBackoff, MaxBackoff, IdleTimeout and MaxEventBytes must not be negative")
+	}
+	if sc.MinBackoff == 0 {
+		sc.MinBackoff = defaultMinBackoff
+	}
+	if sc.MaxBackoff == 0 {
+		sc.MaxBackoff = defaultMaxBackoff
+	}
+	if sc.MaxBackoff < sc.MinBackoff {
+		return sc, fmt.Errorf("milky stream: MaxBackoff (%v) is below MinBackoff (%v)", sc.MaxBackoff, sc.MinBackoff)
+	}
+	if sc.IdleTimeout == 0 {
+		sc.IdleTimeout = defaultIdleTimeout
+	}
+	if sc.MaxEventBytes == 0 {
+		sc.MaxEventBytes = defaultMaxEventBytes
+	}
+	if sc.MaxEventBytes > 1<<30 {
+		return sc, errors.New("milky stream: MaxEventBytes must be at most 1 GiB")
+	}
+	return sc, nil
+}
+
+// backoffDelay is the wait before reconnect attempt n (1-based): min·2^(n-1)
+// capped at max, scaled by a factor in [0.8, 1.2) from jitter ∈ [0, 1).
+func backoffDelay(lo, hi time.Duration, attempt int, jitter float64) time.Duration {
+	d := lo
+	for i := 1; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	return time.Duration(float64(min(d, hi)) * (0.8 + 0.4*jitter))
+}
+
+// StreamConnected reports whether the event stream is connected right now.
+func (c *Client) StreamConnected() bool { return c.connected.Load() }
+
+// eventStream is one live /event connection.
+type eventStream interface {
+	// next returns the next event payload. errSSETooLarge is not fatal.
+	next() ([]byte, error)
+	close()
+}
+
+// RunEvents follows /event until ctx is done, reconnecting forever with
+// back-off, and calls handle for every event, sequentially and in arrival
+// order. A malformed event is logged and skipped. It returns nil once ctx
+// is done, or at once an error naming the field if sc is invalid.
+func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev *Event)) error {
+	sc, err := sc.withDefaults()
+	if err != nil {
+		return err
+	}
+	if handle == nil {
+		return errors.New("milky stream: handle must not be nil")
+	}
+	log := c.log.With("transport", sc.Transport, "url", c.eventURL)
+	attempt := 0
+	for ctx.Err() == nil {
+		connectedFor, delivered, err := c.streamOnce(ctx, sc, handle)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if connectedFor > healthyConnection || delivered > 0 {
+			attempt = 0
+		}
+		attempt++
+		delay := backoffDelay(sc.MinBackoff, sc.MaxBackoff, attempt, rand.Float64())
+		if connectedFor > 0 {
+			log.Warn("milky event stream lost", "err", err, "connected_for", connectedFor.Round(time.Millisecond),
+				"events", delivered, "retry_in", delay.Round(time.Millisecond))
+		} else {
+			log.Warn("milky event stream connect failed", "err", err, "attempt", attempt,
+				"retry_in", delay.Round(time.Millisecond))
+		}
+		if o := c.cfg.Observer; o != nil {
+			o.StreamReconnect(sc.Transport, attempt, delay.Seconds())
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// streamOnce runs one connection: dial, deliver until it breaks. It returns
+// how long it was connected (0 if the dial failed) and how many events it
+// delivered.
+func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev *Event)) (time.Duration, int, error) {
+	var (
+		s   eventStream
+		err error
+	)
+	if sc.Transport == TransportSSE {
+		s, err = c.dialSSE(ctx, sc)
+	} else {
+		s, err = c.dialWS(ctx, sc)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	c.connected.Store(true)
+	if o := c.cfg.Observer; o != nil {
+		o.StreamConnected(sc.Transport)
+	}
+	c.log.Info("milky event stream connected", "transport", sc.Transport, "url", c.eventURL)
+
+	delivered := 0
+	for {
+		var payload []byte
+		payload, err = s.next()
+		if err != nil {
+			if errors.Is(err, errSSETooLarge) {
+				c.log.Warn("milky event skipped: too large", "err", err)
+				continue
+			}
+			break
+		}
+		var ev Event
+		if jerr := json.Unmarshal(payload, &ev); jerr != nil || ev.EventType == "" {
+			if jerr == nil {
+				jerr = errors.New("no event_type")
+			}
+			c.log.Warn("milky event skipped: malformed", "err", jerr, "bytes", len(payload), "head", clip(payload, 200))
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		delivered++
+		handle(&ev)
+	}
+	s.close()
+	c.connected.Store(false)
+	if ctx.Err() != nil {
+		err = nil // our own shutdown, not a failure
+	}
+	if o := c.cfg.Observer; o != nil {
+		o.StreamDisconnected(sc.Transport, err)
+	}
+	return time.Since(start), delivered, err
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return strings.ToValidUTF8(string(b), "?")
+}
+
+// streamURL is the /event URL (ws/wss scheme when ws) with the token as
+// ?access_token= (for servers that only read the query). Never log it.
+func (c *Client) streamURL(ws bool) string {
+	u, _ := url.Parse(c.eventURL) // validated in NewClient
+	if ws {
+		u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
+	}
+	if c.cfg.Token != "" {
+		u.RawQuery = url.Values{"access_token": {c.cfg.Token}}.Encode()
+	}
+	return u.String()
+}
+
+func (c *Client) authHeader() http.Header {
+	h := http.Header{}
+	if c.cfg.Token != "" {
+		h.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	return h
+}
+
+// ---- WebSocket ----
+
+type wsStream struct {
+	conn *websocket.Conn
+	idle time.Duration
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (c *Client) dialWS(ctx context.Context, sc StreamConfig) (*wsStream, error) {
+	d := websocket.Dialer{
+		NetDialContext:   (&net.Dialer{Timeout: c.cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: handshakeTimeout,
+		ReadBufferSize:   32 << 10,
+		WriteBufferSize:  4 << 10,
+	}
+	if t, ok := c.hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		d.TLSClientConfig = t.TLSClientConfig.Clone()
+	}
+	conn, resp, err := d.DialContext(ctx, c.streamURL(true), c.authHeader())
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("websocket handshake: HTTP %d: %w", resp.StatusCode, err)
+		}
+		return nil, fmt.Errorf("websocket dial: %w", err)
+	}
+	s := &wsStream{conn: conn, idle: sc.IdleTimeout, stop: make(chan struct{})}
+	conn.SetReadLimit(sc.MaxEventBytes)
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(s.idle)) })
+	conn.SetPingHandler(func(data string) error {
+		_ = conn.SetReadDeadline(time.Now().Add(s.idle))
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(controlWriteWait))
+		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				return err
+			}
+		}
+		return nil
+	})
+	s.wg.Add(1)
+	go s.keepAlive(ctx)
+	return s, nil
+}
+
+// keepAlive pings every third of the idle timeout and closes the connection
+// when ctx ends (which unblocks the reader).
+func (s *wsStream) keepAlive(ctx context.Context) {
+	defer s.wg.Done()
+	t := time.NewTicker(max(s.idle/3, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-ctx.Done():
+			_ = s.conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			_ = s.conn.Close()
+			return
+		case <-t.C:
+			// A failed ping shows up as a read error; nothing to do here.
+			_ = s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(controlWriteWait))
+		}
+	}
+}
+
+func (s *wsStream) next() ([]byte, error) {
+	for {
+		// Armed here, not after the last message: time spent in the handler
+		// is not the server's silence. Pongs extend it while we wait.
+		_ = s.conn.SetReadDeadline(time.Now().Add(s.idle))
+		mt, data, err := s.conn.ReadMessage()
+		if err != nil {
+			return nil, err
+		}
+		if mt == websocket.TextMessage || mt == websocket.BinaryMessage {
+			return data, nil
+		}
+	}
+}
+
+func (s *wsStream) close() {
+	close(s.stop)
+	_ = s.conn.Close()
+	s.wg.Wait()
+}
+
+// ---- SSE ----
+
+type sseStream struct {
+	cancel context.CancelFunc
+	body   io.ReadCloser
+	p      *sseReader
+	idle   *time.Timer
+	idled  atomic.Bool
+	limit  time.Duration
+}
+
+func (c *Client) dialSSE(ctx context.Context, sc StreamConfig) (*sseStream, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.streamURL(false), nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	req.Header = c.authHeader()
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Cache-Control", "no-cache")
+	// Bound the wait for the response headers; the body may then live for hours.
+	headerTimer := time.AfterFunc(handshakeTimeout, cancel)
+	resp, err := c.streamHC.Do(req)
+	if !headerTimer.Stop() {
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		err = fmt.Errorf("no response headers within %v", handshakeTimeout)
+	}
+	if err != nil {
+		cancel()
+		// url.Error quotes the URL, and the URL carries the token: drop it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("sse connect: %w", err)
+	}
+	fail := func(err error) (*sseStream, error) {
+		_ = resp.Body.Close()
+		cancel()
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+		return fail(fmt.Errorf("sse connect: HTTP %d: %s", resp.StatusCode, errorBodyMessage(resp.StatusCode, msg)))
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		return fail(fmt.Errorf("sse connect: Content-Type %q, want text/event-stream", resp.Header.Get("Content-Type")))
+	}
+	s := &sseStream{cancel: cancel, body: resp.Body, limit: sc.IdleTimeout}
+	s.idle = time.AfterFunc(time.Hour, func() {
+		s.idled.Store(true)
+		cancel()
+	})
+	s.idle.Stop() // armed only while waiting in Read
+
+	s.p = newSSEReader(idleReader{s}, int(sc.MaxEventBytes))
+	return s, nil
+}
+
+// idleReader times each wait for bytes: the idle timer runs only inside
+// Read, so a slow handler between reads never counts as a silent server.
+type idleReader struct{ s *sseStream }
+
+func (r idleReader) Read(b []byte) (int, error) {
+	r.s.idle.Reset(r.s.limit)
+	n, err := r.s.body.Read(b)
+	r.s.idle.Stop()
+	return n, err
+}
+
+func (s *sseStream) next() ([]byte, error) {
+	for {
+		msg, err := s.p.Next()
+		if err != nil {
+			if s.idled.Load() {
+				return nil, fmt.Errorf("sse: nothing received for %v", s.limit)
+			}
+			if errors.Is(err, io.EOF) {
+				return nil, errors.New("sse: stream closed by the server")
+			}
+			return nil, err
+		}
+		if msg.Event == sseEventName {
+			return msg.Data, nil
+		}
+	}
+}
+
+func (s *sseStream) close() {
+	s.idle.Stop()
+	s.cancel()
+	_ = s.body.Close()
+}
