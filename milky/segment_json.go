@@ -266,3 +266,21 @@ func derefInt64(p *int64) int64 {
 	}
 	return *p
 }
+
+// MarshalJSON sends an empty segment list as [] (the schema rejects null).
+func (m IncomingForwardedMessage) MarshalJSON() ([]byte, error) {
+	type plain IncomingForwardedMessage
+	if m.Segments == nil {
+		m.Segments = []IncomingSegment{}
+	}
+	return json.Marshal(plain(m))
+}
+
+// MarshalJSON sends an empty segment list as [] (the schema rejects null).
+func (m GroupEssenceMessage) MarshalJSON() ([]byte, error) {
+	type plain GroupEssenceMessage
+	if m.Segments == nil {
+		m.Segments = []IncomingSegment{}
+	}
+	return json.Marshal(plain(m))
+}
