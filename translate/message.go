@@ -10,11 +10,12 @@ import (
 
 // Milky APIs a send may call besides the send itself: get_message for
 // forward nodes given by id, get_resource_temp_url for received file names,
-// and the nudge a message made of one poke segment becomes (poke.go).
+// the nudge a message made of one poke segment becomes (poke.go) and the
+// upload a message made of one file segment becomes (file_segment.go).
 var (
 	sendHelpers        = []string{milky.APIGetMessage, milky.APIGetResourceTempURL}
-	sendPrivateHelpers = append([]string{milky.APISendFriendNudge}, sendHelpers...)
-	sendGroupHelpers   = append([]string{milky.APISendGroupNudge}, sendHelpers...)
+	sendPrivateHelpers = append([]string{milky.APISendFriendNudge, milky.APIUploadPrivateFile}, sendHelpers...)
+	sendGroupHelpers   = append([]string{milky.APISendGroupNudge, milky.APIUploadGroupFile}, sendHelpers...)
 )
 
 // messageActions are the message actions of the catalog (§1.1) plus the
@@ -26,7 +27,7 @@ var messageActions = []Action{
 	{Name: "send_group_msg", Category: "message", Class: Translated, Handler: sendGroupMsg,
 		Milky: append([]string{milky.APISendGroupMessage}, sendGroupHelpers...)},
 	{Name: "send_msg", Category: "message", Class: Translated, Handler: sendMsg,
-		Milky: append([]string{milky.APISendPrivateMessage, milky.APISendGroupMessage, milky.APISendFriendNudge}, sendGroupHelpers...)},
+		Milky: append([]string{milky.APISendPrivateMessage, milky.APISendGroupMessage, milky.APISendFriendNudge, milky.APIUploadPrivateFile}, sendGroupHelpers...)},
 	{Name: "delete_msg", Category: "message", Class: Translated, Handler: deleteMsg,
 		Milky: []string{milky.APIRecallGroupMessage, milky.APIRecallPrivateMessage}},
 	{Name: "get_msg", Category: "message", Class: Translated, Handler: getMsg,
@@ -135,6 +136,9 @@ func sendTo(ctx context.Context, env *Env, p onebot11.Params, scene string, peer
 	segs, err := onebot11.ParseMessage(raw, autoEscape)
 	if err != nil {
 		return nil, err
+	}
+	if at, ok := soloFile(segs); ok {
+		return env.uploadFileSegment(ctx, segs[at], at, scene, peer)
 	}
 	return env.send(ctx, segs, scene, peer)
 }

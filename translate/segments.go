@@ -40,7 +40,7 @@ var Segments = []SegmentInfo{
 	{OneBot: "file", FromMilky: "file", ToMilky: "",
 		Notes: "received: file = file_id, file_id, name, file_size, file_hash (private files only; needed by get_private_file_url); " +
 			"a message that is only a file upload is reported as group_upload/offline_file instead; " +
-			"sending fails: upload with upload_group_file / upload_private_file"},
+			"sent: a message of one file segment (file, name) is uploaded and answers message_id 0 plus file_id; a file mixed with other content fails"},
 	{OneBot: "flash_file", FromMilky: "", ToMilky: "",
 		Notes: "QQ flash transfer has no Milky 1.2 form in either direction"},
 	{OneBot: "json", FromMilky: "light_app", ToMilky: "light_app",

@@ -1,0 +1,79 @@
+package translate
+
+import (
+	"context"
+	"strings"
+
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+// A file segment cannot be message content in Milky: files are sent with
+// upload_group_file / upload_private_file, which QQ shows in the chat as a
+// file message. NapCat-style bots send a file as a message of one file
+// segment, so such a message becomes the upload. Milky's upload answers a
+// file_id, not a message, so the send answers {"message_id": 0, "file_id"}:
+// 0 is go-cqhttp's "no message" (as for a poke); the file message itself
+// reaches the bot as the group_upload / offline_file notice. A file mixed
+// with other content fails (outgoing.go), so nothing is lost silently.
+
+// fileSendResult is the data of a send that was a file upload.
+type fileSendResult struct {
+	MessageID int32  `json:"message_id"`
+	FileID    string `json:"file_id"`
+}
+
+// soloFile reports whether segs is exactly one file segment (empty text
+// around it ignored) and where it is.
+func soloFile(segs []onebot11.Segment) (int, bool) {
+	at := -1
+	for i, s := range segs {
+		switch {
+		case s.Type == "file" && at < 0:
+			at = i
+		case s.Type == "text" && s.DataString("text") == "":
+		default:
+			return 0, false
+		}
+	}
+	return at, at >= 0
+}
+
+// uploadFileSegment uploads the file of a file segment to (scene, peer).
+func (e *Env) uploadFileSegment(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*fileSendResult, error) {
+	where := loc{"message", at, "file"}
+	ref := ""
+	for _, k := range [...]string{"file", "url", "path"} {
+		if v := strings.TrimSpace(s.DataString(k)); v != "" {
+			ref = v
+			break
+		}
+	}
+	if ref == "" {
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "%s: missing file", where)
+	}
+	uri, err := e.MediaURI(ctx, where.String()+" file", ref)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(s.DataString("name"))
+	if name == "" {
+		name = baseName(ref)
+	}
+	if name == "" {
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "%s: missing name (it cannot be taken from file)", where)
+	}
+	var out milky.UploadFileOutput
+	switch scene {
+	case milky.SceneGroup:
+		err = e.Upstream.Call(ctx, milky.APIUploadGroupFile, &milky.UploadGroupFileInput{GroupID: peer, FileURI: uri, FileName: name}, &out)
+	case milky.SceneFriend:
+		err = e.Upstream.Call(ctx, milky.APIUploadPrivateFile, &milky.UploadPrivateFileInput{UserID: peer, FileURI: uri, FileName: name}, &out)
+	default:
+		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "%s: Milky 1.2 cannot send files in a %s chat", where, scene)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &fileSendResult{MessageID: 0, FileID: out.FileID}, nil
+}
