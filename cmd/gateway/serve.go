@@ -6,8 +6,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/qqbridge/gateway/config"
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/config"
 	"github.com/qqbridge/gateway/metrics"
 	"github.com/qqbridge/gateway/milky"
 )

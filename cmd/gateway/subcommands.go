@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/qqbridge/gateway/config"
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/config"
 	"github.com/qqbridge/gateway/simulator"
 )
 
