@@ -458,6 +458,11 @@ func TestDashboard(t *testing.T) {
 func TestPromtool(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
+		// scripts/test.sh installs it; under CI a missing promtool is a failure,
+		// not a skip, so the rules are really checked before anything lands.
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool not on PATH under CI: scripts/test.sh should have installed Debian's prometheus package")
+		}
 		t.Skip("promtool not on PATH: install it (Debian: apt-get install -y prometheus) to check prometheus.yml and alerts.yml")
 	}
 	for _, args := range [][]string{

@@ -3,6 +3,7 @@ package milky
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,7 @@ type Client struct {
 	eventURL string // BaseURL + "/event" (no token: safe to log)
 	hc       *http.Client
 	streamHC *http.Client // hc without a whole-request timeout, for SSE
+	wsTLS    *tls.Config  // TLS settings for the WebSocket dialer, taken once at NewClient
 	log      *slog.Logger
 
 	connected atomic.Bool
@@ -103,6 +105,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		c.hc = cfg.HTTPClient
 	} else {
 		c.hc = &http.Client{Transport: newTransport(cfg.DialTimeout)}
+	}
+	// Copied now: net/http rewrites a transport's TLS config lazily on its
+	// first request, so reading it later from the stream goroutine races.
+	if t, ok := c.hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		c.wsTLS = t.TLSClientConfig.Clone()
 	}
 	// The event stream lives for hours: a whole-request timeout would cut it.
 	sc := *c.hc

@@ -253,8 +253,8 @@ func (c *Client) dialWS(ctx context.Context, sc StreamConfig) (*wsStream, error)
 		ReadBufferSize:   32 << 10,
 		WriteBufferSize:  4 << 10,
 	}
-	if t, ok := c.hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
-		d.TLSClientConfig = t.TLSClientConfig.Clone()
+	if c.wsTLS != nil {
+		d.TLSClientConfig = c.wsTLS.Clone()
 	}
 	conn, resp, err := d.DialContext(ctx, c.streamURL(true), c.authHeader())
 	if err != nil {

@@ -21,6 +21,17 @@ go vet ./...
 echo "== architecture: only translate/ and eventmap/ import both protocols"
 go run ./internal/archcheck
 
+echo "== promtool (checks deploy/prometheus rules and config)"
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # Debian's prometheus package ships promtool; its service is not started here.
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null 2>&1 \
+      || echo "warning: could not install promtool; deploy tests will skip its checks (and fail under CI)"
+  else
+    echo "warning: promtool not found and not root; deploy tests will skip its checks (and fail under CI)"
+  fi
+fi
+
 log=$(mktemp -t gateway-conformance.XXXXXX.jsonl)
 trap 'rm -f "$log"' EXIT
 
