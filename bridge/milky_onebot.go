@@ -77,8 +77,15 @@ func NewMilkyOneBot(opts Options, m *metrics.Metrics) (*MilkyOneBot, error) {
 	return g, nil
 }
 
-// Start binds the listeners and starts every background loop.
-func (g *MilkyOneBot) Start(ctx context.Context) error {
+// Start binds the listeners and starts every background loop. A failed
+// Start releases what it took (listeners, the built-in simulator, the id
+// store's file lock), so the same data directory can be opened again.
+func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			g.abortStart()
+		}
+	}()
 	opts := &g.opts
 	upstreamURL := opts.UpstreamURL
 	if upstreamURL == "" {
@@ -140,7 +147,6 @@ func (g *MilkyOneBot) Start(ctx context.Context) error {
 	if opts.MetricsListen != "" {
 		g.metricsLn, err = net.Listen("tcp", opts.MetricsListen)
 		if err != nil {
-			_ = g.listen.Close()
 			return fmt.Errorf("metrics-listen %s: %w", opts.MetricsListen, err)
 		}
 		g.metricsServer = &http.Server{Handler: g.healthMux(), ReadHeaderTimeout: 10 * time.Second}
@@ -161,6 +167,25 @@ func (g *MilkyOneBot) Start(ctx context.Context) error {
 		g.watchUpstream(streamCtx)
 	}()
 	return nil
+}
+
+// abortStart undoes a partial Start. Nothing it releases has reached the
+// background loops yet: those start only after every fallible step.
+func (g *MilkyOneBot) abortStart() {
+	if g.httpServer != nil {
+		_ = g.httpServer.Close()
+		g.httpServer = nil
+	}
+	if g.simServer != nil {
+		_ = g.simServer.Close()
+		g.sim.Close()
+		g.simServer = nil
+	}
+	g.wg.Wait()
+	if g.ids != nil {
+		_ = g.ids.Close()
+		g.ids = nil
+	}
 }
 
 func (g *MilkyOneBot) serve(srv *http.Server, ln net.Listener, name string) {
@@ -249,10 +274,9 @@ func (g *MilkyOneBot) watchUpstream(ctx context.Context) {
 		} else if err != nil {
 			interval = 2 * time.Second
 		}
-		g.metrics.SetUpstreamConnected(g.Ready())
-		if st := g.ids.Stats(); true {
-			g.metrics.SetIDStore(st.Entries, st.Hits, st.Misses, st.Collisions, st.FlushErrors)
-		}
+		// gateway_upstream_connected has one writer, the stream observer.
+		st := g.ids.Stats()
+		g.metrics.SetIDStore(st.Entries, st.Hits, st.Misses, st.Collisions, st.FlushErrors)
 		select {
 		case <-ctx.Done():
 			return
@@ -310,7 +334,11 @@ func (g *MilkyOneBot) Shutdown(ctx context.Context) error {
 			_ = g.metricsServer.Shutdown(ctx)
 		}
 		if g.simServer != nil {
-			_ = g.simServer.Shutdown(ctx)
+			// Every call to it has finished (the downstream drained above).
+			// Close, not Shutdown: Shutdown waits up to 5s for connections
+			// the upstream client dialled but never used (net/http counts
+			// new connections as active), which a burst of calls leaves.
+			_ = g.simServer.Close()
 			g.sim.Close()
 		}
 		g.wg.Wait()
