@@ -166,6 +166,7 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 			body = b
 		}
 	}
+	LogConformance(api, body)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.apiBase+api, bytes.NewReader(body))

@@ -155,37 +155,31 @@ func TestServerNoHandlerIsUnknown(t *testing.T) {
 	assert.Equal(t, 404, status)
 }
 
-func TestServerConformanceLog(t *testing.T) {
+func TestClientConformanceLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "conf.jsonl")
-	t.Setenv(ConformanceLogEnv, path)
-	var order []string
-	var mu sync.Mutex
-	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) {
-		b, _ := os.ReadFile(path)
-		mu.Lock()
-		order = append(order, fmt.Sprintf("%s logged-before=%v", api, strings.Contains(string(b), `"api":"`+api+`"`)))
-		mu.Unlock()
-		return nil, nil
-	})
+	conformanceMu.Lock()
+	conformancePath = path
+	conformanceMu.Unlock()
+	t.Cleanup(DisableConformanceLog)
+
+	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) { return nil, nil })
 	s := NewServer(ServerConfig{Token: "tok", API: h, Logger: quietLog})
 	defer s.Close()
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL, Token: "tok", Logger: quietLog})
+	require.NoError(t, err)
 
-	doAPI(t, srv.URL, apiReq{path: "/api/send_private_message", auth: "Bearer tok", body: `{"user_id":10002,"message":[]}`})
-	doAPI(t, srv.URL, apiReq{path: "/api/get_login_info", auth: "Bearer bad", body: `{}`}) // not logged: failed auth
-	doAPI(t, srv.URL, apiReq{path: "/api/get_friend_list", auth: "Bearer tok", body: ``})
-	// Authenticated but refused with 415: still logged (handler not called).
-	doAPI(t, srv.URL, apiReq{path: "/api/set_bio", auth: "Bearer tok", ctype: "text/plain", body: `{"new_bio":"x"}`})
+	ctx := context.Background()
+	require.NoError(t, c.Call(ctx, APISendPrivateMessage, &SendPrivateMessageInput{UserID: 10002, Message: []OutgoingSegment{{Type: SegText, Data: OutgoingText{Text: "hi"}}}}, nil))
+	require.NoError(t, c.Call(ctx, APIGetFriendList, nil, nil))
 
-	assert.Equal(t, []string{"send_private_message logged-before=true", "get_friend_list logged-before=true"}, order)
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	require.Len(t, lines, 3)
-	assert.JSONEq(t, `{"api":"send_private_message","body":{"user_id":10002,"message":[]}}`, lines[0])
+	require.Len(t, lines, 2)
+	assert.JSONEq(t, `{"api":"send_private_message","body":{"user_id":10002,"message":[{"type":"text","data":{"text":"hi"}}]}}`, lines[0])
 	assert.JSONEq(t, `{"api":"get_friend_list","body":{}}`, lines[1])
-	assert.JSONEq(t, `{"api":"set_bio","body":{"new_bio":"x"}}`, lines[2])
 }
 
 // eventAuth tries /event with the given credentials over both transports.
