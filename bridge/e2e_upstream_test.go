@@ -92,16 +92,15 @@ func TestUpstream_Down(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
-	// A bot can already connect (the lifecycle frame carries self_id 0 while
-	// the account is unknown, as documented in onebot11/ws_forward.go); the
-	// WebSocket answers calls the same way.
-	ws := e.dial("/", "")
-	assert.Zero(t, ws.SelfID)
-	// Heartbeats tell the bot the upstream is not usable.
-	online, good := heartbeatStatus(t, ws)
-	assert.False(t, online, "heartbeat status.online while the upstream is down")
-	assert.False(t, good, "heartbeat status.good while the upstream is down")
-	r, err := ws.Call(ctx(t), "get_group_list", nil)
+	// An event socket is refused while the account is unknown: its first
+	// frame would have to claim self_id 0, and bots register under it.
+	_, err = ob11test.DialForward(ctx(t), e.ws+"/", "")
+	var de *ob11test.DialError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, http.StatusServiceUnavailable, de.StatusCode)
+	// The API-only socket works and answers calls the same way as HTTP.
+	api := e.dial("/api", "", ob11test.WithLifecycle(false))
+	r, err := api.Call(ctx(t), "get_group_list", nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1502, r.Retcode, "%s", r.Raw)
 
@@ -121,7 +120,9 @@ func TestUpstream_Down(t *testing.T) {
 	assert.Contains(t, string(res.Response.Data), num(sim.SelfID()))
 	assert.Equal(t, sim.SelfID(), e.g.SelfID())
 
-	// Heartbeats recover.
+	// Now a bot connects and learns the account from the first frame.
+	ws := e.dial("/", "")
+	assert.Equal(t, sim.SelfID(), ws.SelfID)
 	eventually(t, "a heartbeat with status online and good", func() bool {
 		online, good := heartbeatStatus(t, ws)
 		return online && good
@@ -169,4 +170,32 @@ func TestUpstream_Token(t *testing.T) {
 	code, body := bad.readyz()
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.Equal(t, false, body["upstream_events"])
+}
+
+// TestUpstream_GoesAway: a bot connected while the implementation is up
+// keeps its socket when the implementation goes away; heartbeats then say
+// the upstream is not usable and /readyz turns 503, and calls fail with 1502.
+func TestUpstream_GoesAway(t *testing.T) {
+	sim, srv := startSim(t, simulator.Options{Logger: testLogger()})
+	e := startGateway(t, bridge.Options{UpstreamURL: srv.URL, Heartbeat: 100 * time.Millisecond}, sim, true)
+	ws := e.dial("/", "")
+	assert.Equal(t, sim.SelfID(), ws.SelfID)
+
+	// The implementation goes away: its event stream ends, its port closes.
+	sim.DropStreams()
+	srv.CloseClientConnections()
+	srv.Close()
+
+	eventually(t, "a heartbeat with status online false", func() bool {
+		online, _ := heartbeatStatus(t, ws)
+		return !online
+	})
+	r, err := ws.Call(ctx(t), "get_group_list", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1502, r.Retcode, "%s", r.Raw)
+	online, good := heartbeatStatus(t, ws)
+	assert.False(t, online, "heartbeat status.online while the upstream is down")
+	assert.False(t, good, "heartbeat status.good after a failed upstream call")
+	code, _ := e.readyz()
+	assert.Equal(t, http.StatusServiceUnavailable, code)
 }

@@ -40,12 +40,23 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 		writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), nil)
 		return
 	}
+	// An event socket's first frame tells the bot which account it serves;
+	// bots (NoneBot, ZeroBot, Koishi) register themselves under that
+	// self_id. While the account is unknown (the upstream has never
+	// answered) there is nothing true to say, so the bot is asked to retry
+	// rather than being registered as account 0. /api carries no events.
+	if !isAPIPath(r.URL.Path) && s.backend.SelfID() == 0 {
+		w.Header().Set("Retry-After", "3")
+		writeEnvelope(w, http.StatusServiceUnavailable,
+			Failed(RetcodeUpstreamDown, "the QQ account behind the gateway is not known yet (its implementation has not answered); retry shortly"), nil)
+		return
+	}
 	conn, err := forwardUpgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader already answered with an HTTP error
 	}
 	var events *eventQueue
-	if !strings.HasSuffix(strings.TrimRight(r.URL.Path, "/"), "/api") {
+	if !isAPIPath(r.URL.Path) {
 		events = newEventQueue(TransportWSForward, r.RemoteAddr, s.cfg.QueueSize, s.obs)
 		events.reportDepth = false
 	}
@@ -73,4 +84,10 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 func isNormalClose(err error) bool {
 	return err == nil || err == errShuttingDown ||
 		websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived)
+}
+
+// isAPIPath reports whether a forward WebSocket path is the API-only
+// endpoint, which gets neither the lifecycle frame nor events.
+func isAPIPath(path string) bool {
+	return strings.HasSuffix(strings.TrimRight(path, "/"), "/api")
 }
