@@ -42,7 +42,8 @@ type MilkyOneBot struct {
 	env    *translate.Env
 	ob     *onebot11.Server
 
-	selfID atomic.Int64
+	selfID   atomic.Int64
+	nickname atomic.Pointer[string]
 
 	listen, metricsLn net.Listener
 	httpServer        *http.Server
@@ -116,6 +117,7 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 		Upstream:       g.caller,
 		IDs:            g.ids,
 		SelfID:         g.selfID.Load,
+		SelfNickname:   g.selfNickname,
 		MessageFormat:  opts.MessageFormat,
 		OnUntranslated: g.metrics.Untranslated,
 		Now:            func() int64 { return time.Now().Unix() },
@@ -267,6 +269,7 @@ func (g *MilkyOneBot) watchUpstream(ctx context.Context) {
 		err := g.caller.Call(callCtx, milky.APIGetLoginInfo, nil, &info)
 		cancel()
 		if err == nil && info.Uin != 0 {
+			g.nickname.Store(&info.Nickname)
 			if g.selfID.Swap(info.Uin) != info.Uin {
 				g.log.Info("upstream account", "self_id", info.Uin, "nickname", info.Nickname)
 			}
@@ -303,6 +306,13 @@ func (g *MilkyOneBot) MetricsAddr() string {
 
 // Simulator is the built-in simulator, or nil when an upstream is configured.
 func (g *MilkyOneBot) Simulator() *simulator.Sim { return g.sim }
+
+func (g *MilkyOneBot) selfNickname() string {
+	if p := g.nickname.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
 
 // SelfID is the upstream account (0 until known).
 func (g *MilkyOneBot) SelfID() int64 { return g.selfID.Load() }

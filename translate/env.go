@@ -17,6 +17,9 @@ type Env struct {
 	IDs idstore.Mapper
 	// SelfID returns the bot's own uin (0 until known).
 	SelfID func() int64
+	// SelfNickname returns the bot's own nickname ("" until known; may be
+	// nil): the sender of its own private messages.
+	SelfNickname func() string
 	// MessageFormat is "array" or "string": the form of the message field in
 	// events and get_msg results.
 	MessageFormat string

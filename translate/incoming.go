@@ -202,6 +202,10 @@ func (e *Env) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *onebot11
 			ev.TargetID = msg.PeerID
 		}
 	}
+	// The bot's own private messages carry no entity describing the bot.
+	if self && ev.Sender.Nickname == "" && e.SelfNickname != nil {
+		ev.Sender.Nickname = e.SelfNickname()
+	}
 	return ev
 }
 
