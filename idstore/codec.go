@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // On-disk layout (schema 1), all integers big-endian:
@@ -93,6 +94,22 @@ func internScene(b []byte) string {
 		return SceneTemp
 	}
 	return string(b)
+}
+
+// ownScene returns a scene string that shares no memory with its caller's
+// buffers. Callers decode events without copying strings, so a Ref's Scene
+// may point into a whole event payload; kept in the maps for as long as the
+// id lives, it would pin that payload (about 1.5 KB per message).
+func ownScene(s string) string {
+	switch s {
+	case SceneGroup:
+		return SceneGroup
+	case SceneFriend:
+		return SceneFriend
+	case SceneTemp:
+		return SceneTemp
+	}
+	return strings.Clone(s)
 }
 
 func decodeUint32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }

@@ -37,6 +37,7 @@ func NewMemory(opts Options) *Memory {
 
 // IDFor returns ref's id, assigning one if ref is new (or expired).
 func (m *Memory) IDFor(ref Ref) int32 {
+	ref.Scene = ownScene(ref.Scene)
 	cutoff := m.o.cutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()

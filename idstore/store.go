@@ -142,6 +142,7 @@ func (s *Store) initSchema() error {
 // new or expired. It never fails: on a store error it returns the best id
 // it has and counts the error.
 func (s *Store) IDFor(ref Ref) int32 {
+	ref.Scene = ownScene(ref.Scene)
 	cutoff := s.o.cutoff()
 	s.mu.Lock()
 	if e := s.byRef[ref]; e != nil && e.at >= cutoff {
