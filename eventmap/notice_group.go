@@ -73,9 +73,11 @@ func groupMemberIncrease(env *translate.Env, ev *milky.Event) (Result, error) {
 	return one(n), nil
 }
 
-// groupMemberDecrease: kick_me when the bot left (whoever did it), kick
-// when someone else removed the member, leave otherwise (operator_id is then
-// the member, as in go-cqhttp).
+// groupMemberDecrease: kick_me when someone removed the bot, kick when
+// someone removed another member, leave otherwise (operator_id is then the
+// member, as in go-cqhttp). The bot quitting by itself (no operator, or the
+// bot as operator) is leave, not kick_me, as in go-cqhttp: bots blacklist
+// groups that kicked them.
 func groupMemberDecrease(env *translate.Env, ev *milky.Event) (Result, error) {
 	d, err := decode[milky.GroupMemberDecreaseData](ev)
 	if err != nil {
@@ -94,7 +96,7 @@ func groupMemberDecrease(env *translate.Env, ev *milky.Event) (Result, error) {
 	n := notice(env, ev, "group_decrease", "leave")
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	switch {
-	case d.UserID == selfID(env, ev):
+	case op > 0 && op != d.UserID && d.UserID == selfID(env, ev):
 		n.SubType = "kick_me"
 		n.OperatorID = i64p(op)
 	case op > 0 && op != d.UserID:

@@ -210,7 +210,8 @@ func valueString(v any) string {
 
 // ParseMessage decodes the message field of a send call in any of its three
 // forms: a CQ string (parsed unless autoEscape, then one text segment), a
-// single segment object, or an array of segments.
+// single segment object, or an array of segments. A bare JSON number is
+// taken as its text, as go-cqhttp does.
 func ParseMessage(raw json.RawMessage, autoEscape bool) ([]Segment, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -238,6 +239,13 @@ func ParseMessage(raw json.RawMessage, autoEscape bool) ([]Segment, error) {
 			return nil, Errorf(RetcodeBadRequest, "parameter message: segment has no type")
 		}
 		return []Segment{seg}, nil
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		// A bare number (a computed value a script sends as is): its text,
+		// as go-cqhttp sends it.
+		if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+			return nil, Errorf(RetcodeBadRequest, "parameter message: invalid number")
+		}
+		return []Segment{{Type: "text", Data: map[string]any{"text": string(raw)}}}, nil
 	case '[':
 		var segs []Segment
 		if err := decodeUseNumber(raw, &segs); err != nil {

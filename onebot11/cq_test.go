@@ -94,10 +94,19 @@ func TestParseMessageForms(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got, 2)
 
+	// A bare number is its text, as go-cqhttp sends it (auto_escape or not).
+	for _, esc := range []bool{false, true} {
+		got, err = ParseMessage(json.RawMessage(`-12.5`), esc)
+		require.NoError(t, err)
+		assert.Equal(t, []Segment{seg("text", "text", "-12.5")}, got)
+	}
+	_, err = ParseMessage(json.RawMessage(`12x`), false)
+	assert.EqualError(t, err, "parameter message: invalid number")
+
 	for in, want := range map[string]string{
 		``:                     "missing parameter message",
 		`null`:                 "missing parameter message",
-		`12`:                   "parameter message: want a string, a segment or an array of segments",
+		`true`:                 "parameter message: want a string, a segment or an array of segments",
 		`{"data":{}}`:          "parameter message: segment has no type",
 		`[{"type":"text"},{}]`: "parameter message[1]: segment has no type",
 		`"[CQ:face"`:           "message: unterminated CQ code at offset 0",

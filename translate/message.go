@@ -2,6 +2,7 @@ package translate
 
 import (
 	"context"
+	"strings"
 
 	"github.com/qqbridge/gateway/idstore"
 	"github.com/qqbridge/gateway/milky"
@@ -102,8 +103,9 @@ func sendGroupMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 	return sendTo(ctx, env, p, milky.SceneGroup, groupID)
 }
 
-// sendMsg: message_type picks the target; without it, user_id wins over
-// group_id as in go-cqhttp (user_id + group_id meant a temp session there).
+// sendMsg: message_type picks the target; without it, a non-zero user_id
+// wins over group_id as in go-cqhttp (user_id + group_id meant a temp
+// session there).
 func sendMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	typ, err := p.OptString("", "message_type")
 	if err != nil {
@@ -118,12 +120,27 @@ func sendMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "message_type discuss: QQ has no discussion groups any more and Milky cannot send to them")
 	case typ != "":
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter message_type: want private or group, got %q", shorten(typ, 20))
-	case p.Has("user_id"):
+	case hasID(p, "user_id"):
 		return sendPrivateMsg(ctx, env, p)
-	case p.Has("group_id"):
+	case hasID(p, "group_id"):
 		return sendGroupMsg(ctx, env, p)
 	}
 	return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter message_type (or user_id or group_id)")
+}
+
+// hasID reports whether an id parameter is given and is not 0 or "":
+// go-cqhttp picks send_msg's target by non-zero ids, and bots that pass an
+// event's fields along send user_id 0 (whole-group notices) or "" (forms).
+func hasID(p onebot11.Params, name string) bool {
+	raw, _, ok := p.Raw(name)
+	if !ok {
+		return false
+	}
+	switch strings.Trim(strings.TrimSpace(string(raw)), `"`) {
+	case "", "0":
+		return false
+	}
+	return true
 }
 
 // sendTo parses message/auto_escape, converts and sends to (scene, peer).

@@ -88,7 +88,7 @@ func FuzzOutgoingMessage(f *testing.F) {
 		`[{"type":"reply","data":{"id":"4294967295"}},{"type":"face","data":{"id":1,"large":"true"}}]`,
 		`[{"type":"image","data":{"file":"missing"}}]`,
 		`[{"type":"node","data":{"id":"2"}},{"type":"node","data":{"id":"3"}}]`,
-		`[]`, `""`, `null`, `[{"type":"at","data":{"qq":null}}]`,
+		`[]`, `""`, `null`, `[{"type":"at","data":{"qq":null}}]`, `42`, `-1.5e3`, `12x`,
 		`hi [CQ:node,content=&#91;CQ:face&#44;id=1&#93;]`,
 	} {
 		f.Add([]byte(s))

@@ -26,9 +26,12 @@ var quickOperationAPIs = []string{
 // defaults and checks apply. Operations run in OneBot's order (reply,
 // delete, kick, ban; or approve) and the first failure stops the rest.
 //
-//   - message events: reply (+ auto_escape; at_sender, default true in
-//     groups, prepends an at of the sender; the reply does not quote the
-//     message), delete, kick, ban (+ ban_duration, default 30 min);
+//   - message events: reply (+ auto_escape; at_sender in groups prepends
+//     an at of the sender; the reply does not quote the message), delete,
+//     kick, ban (+ ban_duration, default 30 min). at_sender defaults to
+//     false as in go-cqhttp, NapCat and LLOneBot (the OneBot 11 text says
+//     true, but bots written for those expect no at unless they ask);
+//   - the bot's own messages (message_sent): refused, see below;
 //   - request events: approve (+ remark for friends, reason on a group
 //     reject);
 //   - other events have no quick operations; op is ignored.
@@ -46,8 +49,13 @@ func QuickOperation(ctx context.Context, env *Env, event json.RawMessage, op jso
 		return wrapf(err, "context")
 	}
 	switch postType {
-	case onebot11.PostMessage, onebot11.PostMessageSent:
+	case onebot11.PostMessage:
 		return quickMessage(ctx, env, ev, o)
+	case onebot11.PostMessageSent:
+		// A bot that answers every message event would answer its own
+		// messages and loop; go-cqhttp and NapCat run none on them either.
+		return onebot11.Errorf(onebot11.RetcodeBadRequest,
+			"context: quick operations do not apply to message_sent (the bot's own message); answering it could loop")
 	case onebot11.PostRequest:
 		return quickRequest(ctx, env, ev, o)
 	}
@@ -160,7 +168,7 @@ func quickReply(ctx context.Context, env *Env, ev, o onebot11.Params, group bool
 	if err != nil {
 		return wrapf(err, "context")
 	}
-	atSender, err := o.OptBool(true, "at_sender")
+	atSender, err := o.OptBool(false, "at_sender")
 	if err != nil {
 		return err
 	}
