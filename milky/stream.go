@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -195,7 +196,7 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 			break
 		}
 		delivered++
-		handle(&ev)
+		c.deliver(handle, &ev)
 	}
 	s.close()
 	c.connected.Store(false)
@@ -206,6 +207,19 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 		o.StreamDisconnected(sc.Transport, err)
 	}
 	return time.Since(start), delivered, err
+}
+
+// deliver calls handle, treating a panic (a mapping bug hit by unexpected
+// upstream data) like a malformed event: logged and skipped, while the
+// stream and the process go on.
+func (c *Client) deliver(handle func(ev *Event), ev *Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("milky event skipped: handler panicked", "event_type", ev.EventType, "panic", fmt.Sprint(p),
+				"stack", string(debug.Stack()))
+		}
+	}()
+	handle(ev)
 }
 
 func clip(b []byte, n int) string {

@@ -126,7 +126,7 @@ func checkParams(params json.RawMessage) *Response {
 func encodeResponse(r *Response, echo json.RawMessage) []byte {
 	out := *r
 	out.Echo = nil
-	b, err := json.Marshal(&out)
+	b, err := marshalReply(&out)
 	if err != nil {
 		b, _ = json.Marshal(Failed(RetcodeUpstream, "encode response: "+err.Error()))
 	}
@@ -136,6 +136,18 @@ func encodeResponse(r *Response, echo json.RawMessage) []byte {
 	b = append(b[:len(b)-1], `,"echo":`...)
 	b = append(b, echo...)
 	return append(b, '}')
+}
+
+// marshalReply encodes a reply, turning an encoder panic (a value's own
+// MarshalJSON, or the encoder itself) into an error: WebSocket replies are
+// encoded outside net/http's recover, where a panic ends the process.
+func marshalReply(r *Response) (b []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b, err = nil, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return json.Marshal(r)
 }
 
 // parseFrame decodes one WS request frame. On a malformed frame it returns a

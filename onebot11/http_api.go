@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-json"
 )
@@ -23,27 +25,27 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.httpInFlight.Add(-1)
 
 	if st := s.auth.check(r); st != 0 {
-		writeEnvelope(w, st, authFailure(st), nil)
+		s.writeEnvelope(w, st, authFailure(st), nil)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "method not allowed: "+r.Method), nil)
+		s.writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "method not allowed: "+r.Method), nil)
 		return
 	}
 	req, status, fail := s.readHTTPRequest(w, r)
 	if fail != nil {
-		writeEnvelope(w, status, fail, nil)
+		s.writeEnvelope(w, status, fail, nil)
 		return
 	}
 	if !s.beginAction() {
-		writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), req.Echo)
+		s.writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), req.Echo)
 		return
 	}
 	defer s.endAction()
 	// A bot hanging up must not abort a half-done send; ActionTimeout bounds it.
 	resp := s.dispatch(context.WithoutCancel(r.Context()), TransportHTTP, req.Action, req.Params)
-	writeEnvelope(w, httpStatus(resp.Retcode), resp, req.Echo)
+	s.writeEnvelope(w, httpStatus(resp.Retcode), resp, req.Echo)
 }
 
 // readHTTPRequest turns the HTTP request into a Request. On failure it
@@ -67,11 +69,15 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 		return s.checkAction(req)
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := s.readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return req, http.StatusRequestEntityTooLarge, Failed(RetcodeBadRequest, "request body too large")
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return req, http.StatusRequestTimeout, Failed(RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
 		}
 		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "read body: "+err.Error())
 	}
@@ -124,6 +130,33 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 		req.Params = formParams(query)
 	}
 	return s.checkAction(req)
+}
+
+// readBody reads the bounded body with an idle deadline that moves with
+// every read, so a slow but progressing upload succeeds and a stalled one
+// (slowloris) ends. The deadline is cleared afterwards: net/http keeps the
+// connection for the next request and its own idle read.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	body, err := io.ReadAll(idleReader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), rc: rc, idle: s.cfg.ioIdleTimeout})
+	if err != nil {
+		// Otherwise net/http would try to read the rest of the body, with
+		// no deadline, before sending our answer.
+		w.Header().Set("Connection", "close")
+	}
+	return body, err
+}
+
+type idleReader struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	_ = r.rc.SetReadDeadline(time.Now().Add(r.idle)) // unsupported (tests' recorders): no deadline
+	return r.r.Read(p)
 }
 
 func (s *Server) checkAction(req Request) (Request, int, *Response) {
@@ -238,9 +271,25 @@ func authFailure(status int) *Response {
 	return Failed(RetcodeForbidden, "access token invalid")
 }
 
-func writeEnvelope(w http.ResponseWriter, status int, resp *Response, echo json.RawMessage) {
+func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp *Response, echo json.RawMessage) {
 	b := encodeResponse(resp, echo)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	// Written in chunks, each with its own deadline, then flushed: a bot
+	// that stops reading frees this handler (and Shutdown's wait for it)
+	// after ioIdleTimeout without progress, however large the reply. The
+	// deadline is cleared for the connection's next request.
+	rc := http.NewResponseController(w)
+	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
+	const chunk = 64 << 10
+	for len(b) > 0 {
+		n := min(len(b), chunk)
+		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.ioIdleTimeout))
+		if _, err := w.Write(b[:n]); err != nil {
+			return
+		}
+		b = b[n:]
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.ioIdleTimeout))
+	_ = rc.Flush()
 }

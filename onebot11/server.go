@@ -52,6 +52,10 @@ type ServerConfig struct {
 	MaxBodyBytes int64
 	Logger       *slog.Logger
 	Observer     Observer // may be nil
+
+	// ioIdleTimeout bounds how long an HTTP request body or reply may make
+	// no progress (default httpIdleTimeout); tests shorten it.
+	ioIdleTimeout time.Duration
 }
 
 // Defaults.
@@ -71,6 +75,9 @@ const (
 	wsPingInterval   = 30 * time.Second
 	wsReadTimeout    = 90 * time.Second // three missed pongs
 	wsMaxConcurrency = 128              // in-flight calls per WS connection
+	// httpIdleTimeout: an HTTP body read or reply write that makes no
+	// progress for this long is abandoned (slowloris, bots that never read).
+	httpIdleTimeout = time.Minute
 )
 
 // Transport names used with Observer and Connections.
@@ -143,6 +150,9 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	}
 	if cfg.ReverseAuthScheme == "" {
 		cfg.ReverseAuthScheme = "Bearer"
+	}
+	if cfg.ioIdleTimeout <= 0 {
+		cfg.ioIdleTimeout = httpIdleTimeout
 	}
 	if cfg.Heartbeat < 0 {
 		cfg.Heartbeat = 0

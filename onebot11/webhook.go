@@ -189,7 +189,7 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.s.cfg.ActionTimeout)
 	defer cancel()
 	start := time.Now()
-	err := t.s.backend.QuickOperation(qctx, ev, b)
+	err := t.runQuickOperation(qctx, ev, b)
 	retcode := RetcodeOK
 	if err != nil {
 		retcode = RetcodeUpstream
@@ -200,6 +200,19 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 		t.s.log.Warn("quick operation failed", "url", t.label, "err", err)
 	}
 	t.s.obs.ActionDone(TransportWebhook, ".handle_quick_operation", retcode, time.Since(start).Seconds())
+}
+
+// runQuickOperation calls the backend with the bot's answer (untrusted
+// input) in the sender's own goroutine: a panic becomes an error, as it
+// does for actions, instead of ending the process.
+func (t *webhookTarget) runQuickOperation(ctx context.Context, ev, op []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.s.log.Error("quick operation panicked", "url", t.label, "panic", fmt.Sprint(p))
+			err = Errorf(RetcodeUpstream, "internal error")
+		}
+	}()
+	return t.s.backend.QuickOperation(ctx, ev, op)
 }
 
 // drain waits until the queue is empty, the target is down, its sender

@@ -12,9 +12,11 @@ import (
 )
 
 // wsConn is one OneBot WebSocket, forward or reverse, once established: it
-// sends the lifecycle frame, reads requests (handled concurrently, at most
-// wsMaxConcurrency at a time), and has exactly one writer goroutine that
-// sends replies first, then queued events, heartbeats and pings.
+// sends the lifecycle frame, reads requests (handled concurrently), and has
+// exactly one writer goroutine that sends replies first, then queued events,
+// heartbeats and pings. A request holds one of wsMaxConcurrency slots from
+// the moment it is read until its reply was written, so a client that sends
+// without reading stalls its own reader instead of growing our memory.
 type wsConn struct {
 	s         *Server
 	conn      *websocket.Conn
@@ -30,7 +32,7 @@ type wsConn struct {
 	respNotify  chan struct{}
 	respPending atomic.Int64 // queued or being written
 
-	sem        chan struct{}
+	sem        chan struct{} // request slots: taken by the reader, freed once the reply is written or dropped
 	stopOnce   sync.Once
 	stopping   chan struct{} // closed: writer must return
 	writerDone chan struct{}
@@ -113,9 +115,8 @@ func (c *wsConn) readLoop() error {
 	}
 }
 
-// handle answers one request frame.
+// handle answers one request frame; its slot in sem passes to the reply.
 func (c *wsConn) handle(data []byte) {
-	defer func() { <-c.sem }()
 	req, fail := parseFrame(data)
 	if fail != nil {
 		c.reply(encodeResponse(fail, req.Echo))
@@ -130,12 +131,14 @@ func (c *wsConn) handle(data []byte) {
 	c.reply(encodeResponse(resp, req.Echo))
 }
 
-// reply queues a response frame for the writer. Replies are not bounded by
-// QueueSize: their number is bounded by wsMaxConcurrency and they are never
-// dropped while the socket lives.
+// reply queues a response frame for the writer, which frees the request's
+// slot once it is written. Replies are not bounded by QueueSize: their
+// number is bounded by wsMaxConcurrency and they are never dropped while
+// the socket lives.
 func (c *wsConn) reply(b []byte) {
 	select {
 	case <-c.stopping:
+		<-c.sem
 		return
 	default:
 	}
@@ -212,7 +215,8 @@ func (c *wsConn) writeLoop() {
 		if err != nil {
 			c.s.log.Debug("websocket write failed", "transport", c.transport, "remote", c.remote, "err", err)
 			c.writeErr = err
-			c.closeNow() // unblocks the reader, which ends run
+			c.stop()     // unblocks a reader waiting for a request slot
+			c.closeNow() // unblocks a reader in ReadMessage; either ends run
 			return
 		}
 	}
@@ -227,6 +231,7 @@ func (c *wsConn) writeNext() error {
 	if b := c.popReply(); b != nil {
 		err := c.write(websocket.TextMessage, b)
 		c.respPending.Add(-1)
+		<-c.sem
 		return err
 	}
 	if c.events != nil {

@@ -29,15 +29,15 @@ var forwardUpgrader = websocket.Upgrader{
 func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	// Refuse before the upgrade, with the HTTP status, so clients see 401/403.
 	if st := s.auth.check(r); st != 0 {
-		writeEnvelope(w, st, authFailure(st), nil)
+		s.writeEnvelope(w, st, authFailure(st), nil)
 		return
 	}
 	if r.Method != http.MethodGet {
-		writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "websocket upgrade needs GET"), nil)
+		s.writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "websocket upgrade needs GET"), nil)
 		return
 	}
 	if s.isClosing() {
-		writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), nil)
+		s.writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), nil)
 		return
 	}
 	// An event socket's first frame tells the bot which account it serves;
@@ -47,7 +47,7 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	// rather than being registered as account 0. /api carries no events.
 	if !isAPIPath(r.URL.Path) && s.backend.SelfID() == 0 {
 		w.Header().Set("Retry-After", "3")
-		writeEnvelope(w, http.StatusServiceUnavailable,
+		s.writeEnvelope(w, http.StatusServiceUnavailable,
 			Failed(RetcodeUpstreamDown, "the QQ account behind the gateway is not known yet (its implementation has not answered); retry shortly"), nil)
 		return
 	}

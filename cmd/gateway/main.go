@@ -53,6 +53,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts the drain; restoring the default handling
+	// then lets a second one end the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	if err := serve(ctx, cfg, log, stdout); err != nil {
 		log.Error("gateway failed", "err", err)
 		return 1
