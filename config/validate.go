@@ -87,6 +87,10 @@ func (c *Config) Validate() error {
 	for i, u := range c.ReverseWS {
 		if err := checkURL(u, "ws", "wss"); err != nil {
 			badItem("reverse-ws", i, err)
+		} else if pu, _ := url.Parse(u); pu.User != nil {
+			// The WebSocket dialer refuses user:password URLs, so the
+			// gateway would retry forever; the token goes in --access-token.
+			badItem("reverse-ws", i, fmt.Errorf("%q carries user:password; the WebSocket client cannot send it: use --access-token (sent as Authorization)", maskURL(u)))
 		}
 	}
 	for i, u := range c.Webhooks {

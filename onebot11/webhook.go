@@ -48,11 +48,15 @@ func newWebhookTarget(s *Server, rawURL string) *webhookTarget {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 2
 	t := &webhookTarget{
-		s:       s,
-		url:     rawURL,
-		label:   label,
-		queue:   newEventQueue(TransportWebhook, label, s.cfg.QueueSize, s.obs),
-		client:  &http.Client{Transport: tr},
+		s:     s,
+		url:   rawURL,
+		label: label,
+		queue: newEventQueue(TransportWebhook, label, s.cfg.QueueSize, s.obs),
+		// Redirects are not followed: a 301/302 would turn the POST into a
+		// GET and lose the event. A 3xx is reported and retried instead.
+		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
 		stopped: make(chan struct{}),
 	}
 	t.healthy.Store(true)

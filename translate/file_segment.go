@@ -77,3 +77,12 @@ func (e *Env) uploadFileSegment(ctx context.Context, s onebot11.Segment, at int,
 	}
 	return &fileSendResult{MessageID: 0, FileID: out.FileID}, nil
 }
+
+// sendOrUpload sends segs, or uploads them when they are one file segment
+// and nothing (no at_sender prefix) has to go in front.
+func (e *Env) sendOrUpload(ctx context.Context, segs []onebot11.Segment, scene string, peer int64, prefix ...milky.OutgoingSegment) (any, error) {
+	if at, ok := soloFile(segs); ok && len(prefix) == 0 {
+		return e.uploadFileSegment(ctx, segs[at], at, scene, peer)
+	}
+	return e.send(ctx, segs, scene, peer, prefix...)
+}

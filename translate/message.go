@@ -154,10 +154,7 @@ func sendTo(ctx context.Context, env *Env, p onebot11.Params, scene string, peer
 	if err != nil {
 		return nil, err
 	}
-	if at, ok := soloFile(segs); ok {
-		return env.uploadFileSegment(ctx, segs[at], at, scene, peer)
-	}
-	return env.send(ctx, segs, scene, peer)
+	return env.sendOrUpload(ctx, segs, scene, peer)
 }
 
 // send converts segs and sends them after prefix (already Milky segments:

@@ -219,11 +219,22 @@ func (c *outConv) image(s onebot11.Segment, where loc) (milky.OutgoingSegment, b
 }
 
 // media resolves a media segment's file (or url, or path) to a Milky URI.
+// A received segment handed back whole carries both file (the resource id,
+// resolved to a fresh URL) and url; when file cannot be resolved (an id of
+// another implementation, an expired resource) a url that is a usable URI
+// is the fallback rather than a failed send.
 func (c *outConv) media(s onebot11.Segment, where loc) (string, error) {
 	for _, k := range [...]string{"file", "url", "path"} {
-		if s.Has(k) {
-			return c.uri(where, k, s.DataString(k))
+		if !s.Has(k) {
+			continue
 		}
+		uri, err := c.uri(where, k, s.DataString(k))
+		if err != nil && k == "file" && s.Has("url") {
+			if fallback, ok := directURI(strings.TrimSpace(s.DataString("url"))); ok {
+				return fallback, nil
+			}
+		}
+		return uri, err
 	}
 	return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "%s: missing file (or url)", where)
 }

@@ -16,8 +16,9 @@ var quickOperationAPIs = []string{
 	milky.APIRecallGroupMessage, milky.APIRecallPrivateMessage, milky.APIKickGroupMember, milky.APISetGroupMemberMute,
 	milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest, milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest,
 	milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation,
-	// A reply that is only a poke segment becomes a nudge.
-	milky.APISendGroupNudge, milky.APISendFriendNudge,
+	// A reply that is only a poke segment becomes a nudge, one that is
+	// only a file segment an upload.
+	milky.APISendGroupNudge, milky.APISendFriendNudge, milky.APIUploadGroupFile, milky.APIUploadPrivateFile,
 }
 
 // QuickOperation executes a OneBot 11 quick operation: op is what the bot
@@ -151,17 +152,11 @@ func quickReply(ctx context.Context, env *Env, ev, o onebot11.Params, group bool
 		return err
 	}
 	if !group {
-		// For the bot's own private message (message_sent) the
-		// conversation is target_id, not the sender.
-		to := "user_id"
-		if post, _ := ev.OptString("", "post_type"); post == onebot11.PostMessageSent && ev.Has("target_id") {
-			to = "target_id"
-		}
-		userID, err := uinParam(ev, to)
+		userID, err := uinParam(ev, "user_id")
 		if err != nil {
 			return wrapf(err, "context")
 		}
-		_, err = env.send(ctx, segs, milky.SceneFriend, userID)
+		_, err = env.sendOrUpload(ctx, segs, milky.SceneFriend, userID)
 		return err
 	}
 	groupID, err := uinParam(ev, "group_id")
@@ -186,7 +181,7 @@ func quickReply(ctx context.Context, env *Env, ev, o onebot11.Params, group bool
 			{Type: milky.SegText, Data: milky.OutgoingText{Text: " "}},
 		}
 	}
-	_, err = env.send(ctx, segs, milky.SceneGroup, groupID, prefix...)
+	_, err = env.sendOrUpload(ctx, segs, milky.SceneGroup, groupID, prefix...)
 	return err
 }
 
