@@ -22,7 +22,7 @@ type setting struct {
 func (c *Config) settings() []*setting {
 	protocols := []string{Milky, OneBot11}
 	return finish("GATEWAY_", []*setting{
-		{flag: "config", key: "-", arg: "FILE", usage: "YAML file with settings; keys are the flag names in snake_case", ptr: &c.ConfigFile},
+		{flag: "config", key: "-", arg: "FILE", usage: "YAML file with settings; keys are the flag names in snake_case (the --webhook list is webhooks)", ptr: &c.ConfigFile},
 		{flag: "upstream", arg: "URL", usage: "implementation to connect to (Milky: http(s)://host:port; OneBot 11: ws(s):// or http(s)://); empty: built-in simulator", ptr: &c.Upstream},
 		{flag: "upstream-protocol", arg: "PROTO", usage: "protocol the upstream speaks", enum: protocols, ptr: &c.UpstreamProtocol},
 		{flag: "upstream-listen", arg: "ADDR", usage: "OneBot 11 upstream only: accept its reverse WS on ADDR instead of dialing", ptr: &c.UpstreamListen},
