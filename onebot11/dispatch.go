@@ -51,10 +51,10 @@ func (s *Server) dispatch(ctx context.Context, transport, action string, params 
 	name, async := splitSuffixes(action)
 	if async {
 		s.inflight.Add(1) // the caller holds one count, so this cannot race Wait
-		go func() {
+		s.workers.spawn(func() {
 			defer s.inflight.Done()
 			s.run(context.Background(), transport, name, params)
-		}()
+		})
 		return &Response{Status: "async", Retcode: RetcodeAsync}
 	}
 	return s.run(ctx, transport, name, params)
@@ -80,13 +80,14 @@ func splitSuffixes(action string) (name string, async bool) {
 }
 
 // run calls the backend under ActionTimeout. The backend runs in its own
-// goroutine so a call that ignores its context still gets a timely reply.
+// goroutine (a reused one, see workers) so a call that ignores its context
+// still gets a timely reply.
 func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *Response {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
 	defer cancel()
 	done := make(chan *Response, 1)
-	go func() {
+	s.workers.spawn(func() {
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("action panicked", "action", action, "panic", fmt.Sprint(p))
@@ -94,7 +95,7 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 			}
 		}()
 		done <- s.backend.HandleAction(ctx, action, params)
-	}()
+	})
 	var resp *Response
 	select {
 	case resp = <-done:

@@ -119,6 +119,8 @@ type Server struct {
 	webhooks []*webhookTarget
 
 	httpInFlight atomic.Int64
+
+	workers *workers // runs per-action goroutines on warm stacks
 }
 
 // NewServer builds a server; call Start to begin the outbound transports and
@@ -173,6 +175,7 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 		s.obs = noopObserver{}
 	}
 	s.base, s.stop = context.WithCancel(context.Background())
+	s.workers = newWorkers(s.base.Done())
 	for _, u := range cfg.ReverseWS {
 		s.reverse = append(s.reverse, newReverseTarget(s, u))
 	}

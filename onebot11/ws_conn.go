@@ -111,7 +111,7 @@ func (c *wsConn) readLoop() error {
 		case <-c.stopping:
 			return errShuttingDown
 		}
-		go c.handle(data)
+		c.s.workers.spawn(func() { c.handle(data) })
 	}
 }
 
