@@ -39,6 +39,19 @@ const (
 )
 
 // adminGroup looks the group up and checks the bot's role in it.
+// adminMember is adminGroup plus the member being acted on (user_id).
+func (s *Sim) adminMember(gid, uid int64, role, what string) (*group, *milky.GroupMember, error) {
+	g, err := s.adminGroup(gid, role, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.memberLocked(g, uid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, m, nil
+}
+
 func (s *Sim) adminGroup(gid int64, role, what string) (*group, error) {
 	g, err := s.groupLocked(gid)
 	if err != nil {
@@ -116,11 +129,7 @@ func (s *Sim) setGroupMemberSpecialTitle(p *obj) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "owner", "set_group_member_special_title")
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.memberLocked(g, uid)
+	_, m, err := s.adminMember(gid, uid, "owner", "set_group_member_special_title")
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +146,7 @@ func (s *Sim) setGroupMemberAdmin(p *obj) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "owner", "set_group_member_admin")
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.memberLocked(g, uid)
+	_, m, err := s.adminMember(gid, uid, "owner", "set_group_member_admin")
 	if err != nil {
 		return nil, err
 	}
@@ -173,11 +178,7 @@ func (s *Sim) setGroupMemberMute(p *obj) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "set_group_member_mute")
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.memberLocked(g, uid)
+	g, m, err := s.adminMember(gid, uid, "admin", "set_group_member_mute")
 	if err != nil {
 		return nil, err
 	}
@@ -222,11 +223,7 @@ func (s *Sim) kickGroupMember(p *obj) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "kick_group_member")
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.memberLocked(g, uid)
+	g, m, err := s.adminMember(gid, uid, "admin", "kick_group_member")
 	if err != nil {
 		return nil, err
 	}
