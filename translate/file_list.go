@@ -10,42 +10,6 @@ import (
 // Group file listings in go-cqhttp's File/Folder shape, and the file
 // system summary derived from them.
 
-// groupFile is go-cqhttp's File. Milky gives no uploader name and no
-// modification time: uploader_name is "" and modify_time is the upload time
-// (QQ cannot edit a group file in place; a rename does not change its
-// content). busid is 0: Milky has no bus ids and does not need them.
-type groupFile struct {
-	GroupID       int64  `json:"group_id"`
-	FileID        string `json:"file_id"`
-	FileName      string `json:"file_name"`
-	BusID         int32  `json:"busid"`
-	FileSize      int64  `json:"file_size"`
-	UploadTime    int64  `json:"upload_time"`
-	DeadTime      int64  `json:"dead_time"` // 0: permanent
-	ModifyTime    int64  `json:"modify_time"`
-	DownloadTimes int32  `json:"download_times"`
-	Uploader      int64  `json:"uploader"`
-	UploaderName  string `json:"uploader_name"`
-}
-
-// groupFolder is go-cqhttp's Folder (creator_name "": Milky gives none).
-type groupFolder struct {
-	GroupID        int64  `json:"group_id"`
-	FolderID       string `json:"folder_id"`
-	FolderName     string `json:"folder_name"`
-	CreateTime     int64  `json:"create_time"`
-	Creator        int64  `json:"creator"`
-	CreatorName    string `json:"creator_name"`
-	TotalFileCount int32  `json:"total_file_count"`
-}
-
-// groupFilesResult lists are [] when empty (go-cqhttp sent null, which bots
-// written for NapCat do not expect; [] works for both).
-type groupFilesResult struct {
-	Files   []groupFile   `json:"files"`
-	Folders []groupFolder `json:"folders"`
-}
-
 // getGroupRootFiles: group_id, file_count (NcatBot: at most that many files).
 func getGroupRootFiles(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	return listGroupFiles(ctx, env, p, "")
@@ -73,12 +37,12 @@ func listGroupFiles(ctx context.Context, env *Env, p onebot11.Params, folder str
 	if err != nil {
 		return nil, err
 	}
-	res := &groupFilesResult{Files: make([]groupFile, 0, len(out.Files)), Folders: make([]groupFolder, 0, len(out.Folders))}
+	res := &onebot11.GroupFilesResult{Files: make([]onebot11.GroupFile, 0, len(out.Files)), Folders: make([]onebot11.GroupFolder, 0, len(out.Folders))}
 	for _, f := range out.Files {
 		if limit > 0 && len(res.Files) == int(limit) {
 			break
 		}
-		gf := groupFile{GroupID: f.GroupID, FileID: f.FileID, FileName: f.FileName, FileSize: f.FileSize,
+		gf := onebot11.GroupFile{GroupID: f.GroupID, FileID: f.FileID, FileName: f.FileName, FileSize: f.FileSize,
 			UploadTime: f.UploadedTime, ModifyTime: f.UploadedTime, DownloadTimes: f.DownloadedTimes, Uploader: f.UploaderID}
 		if f.ExpireTime != nil {
 			gf.DeadTime = *f.ExpireTime
@@ -86,7 +50,7 @@ func listGroupFiles(ctx context.Context, env *Env, p onebot11.Params, folder str
 		res.Files = append(res.Files, gf)
 	}
 	for _, f := range out.Folders {
-		res.Folders = append(res.Folders, groupFolder{GroupID: f.GroupID, FolderID: f.FolderID, FolderName: f.FolderName,
+		res.Folders = append(res.Folders, onebot11.GroupFolder{GroupID: f.GroupID, FolderID: f.FolderID, FolderName: f.FolderName,
 			CreateTime: f.CreatedTime, Creator: f.CreatorID, TotalFileCount: f.FileCount})
 	}
 	return res, nil
@@ -96,14 +60,6 @@ func groupFiles(ctx context.Context, env *Env, groupID int64, folder string) (*m
 	var out milky.GetGroupFilesOutput
 	err := env.Upstream.Call(ctx, milky.APIGetGroupFiles, &milky.GetGroupFilesInput{GroupID: groupID, ParentFolderID: folder}, &out)
 	return &out, err
-}
-
-// fileSystemInfo is go-cqhttp's get_group_file_system_info data.
-type fileSystemInfo struct {
-	FileCount  int32 `json:"file_count"`
-	LimitCount int32 `json:"limit_count"`
-	UsedSpace  int64 `json:"used_space"`
-	TotalSpace int64 `json:"total_space"`
 }
 
 // getGroupFileSystemInfo: group_id. Milky has no quota API, so this is
@@ -122,7 +78,7 @@ func getGroupFileSystemInfo(ctx context.Context, env *Env, p onebot11.Params) (a
 	if err != nil {
 		return nil, err
 	}
-	info := &fileSystemInfo{FileCount: int32(len(root.Files))}
+	info := &onebot11.FileSystemInfo{FileCount: int32(len(root.Files))}
 	for _, f := range root.Files {
 		info.UsedSpace += f.FileSize
 	}

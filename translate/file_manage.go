@@ -11,10 +11,6 @@ import (
 // Group file and folder management: delete, move, rename, create folders.
 // QQ group folders are one level deep: every folder lives in the root "/".
 
-type folderResult struct {
-	FolderID string `json:"folder_id"`
-}
-
 // deleteGroupFile: group_id, file_id (busid accepted) → delete_group_file.
 func deleteGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	groupID, fileID, err := groupFileParams(p)
@@ -104,7 +100,7 @@ func createFolder(ctx context.Context, env *Env, groupID int64, name string) (an
 	if err := env.Upstream.Call(ctx, milky.APICreateGroupFolder, &milky.CreateGroupFolderInput{GroupID: groupID, FolderName: name}, &out); err != nil {
 		return nil, err
 	}
-	return &folderResult{FolderID: out.FolderID}, nil
+	return &onebot11.FolderResult{FolderID: out.FolderID}, nil
 }
 
 // deleteGroupFolder: group_id, folder_id → delete_group_folder.

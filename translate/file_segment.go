@@ -17,12 +17,6 @@ import (
 // reaches the bot as the group_upload / offline_file notice. A file mixed
 // with other content fails (outgoing.go), so nothing is lost silently.
 
-// fileSendResult is the data of a send that was a file upload.
-type fileSendResult struct {
-	MessageID int32  `json:"message_id"`
-	FileID    string `json:"file_id"`
-}
-
 // soloFile reports whether segs is exactly one file segment (empty text
 // around it ignored) and where it is.
 func soloFile(segs []onebot11.Segment) (int, bool) {
@@ -40,7 +34,7 @@ func soloFile(segs []onebot11.Segment) (int, bool) {
 }
 
 // uploadFileSegment uploads the file of a file segment to (scene, peer).
-func (e *Env) uploadFileSegment(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*fileSendResult, error) {
+func (e *Env) uploadFileSegment(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*onebot11.FileSendResult, error) {
 	where := loc{"message", at, "file"}
 	ref := ""
 	for _, k := range [...]string{"file", "url", "path"} {
@@ -75,7 +69,7 @@ func (e *Env) uploadFileSegment(ctx context.Context, s onebot11.Segment, at int,
 	if err != nil {
 		return nil, err
 	}
-	return &fileSendResult{MessageID: 0, FileID: out.FileID}, nil
+	return &onebot11.FileSendResult{MessageID: 0, FileID: out.FileID}, nil
 }
 
 // sendOrUpload sends segs, or uploads them when they are one file segment

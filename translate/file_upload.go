@@ -11,11 +11,6 @@ import (
 
 // Uploads: upload_group_file, upload_private_file, post_group_file.
 
-// uploadResult: go-cqhttp answers nothing, LLOneBot the new file's id.
-type uploadResult struct {
-	FileID string `json:"file_id"`
-}
-
 // uploadGroupFile: group_id, file, name, folder (go-cqhttp) or folder_id
 // (LLOneBot) → upload_group_file into that folder (default the root).
 func uploadGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
@@ -34,7 +29,7 @@ func uploadGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, err
 	if err := env.Upstream.Call(ctx, milky.APIUploadGroupFile, &in, &out); err != nil {
 		return nil, err
 	}
-	return &uploadResult{FileID: out.FileID}, nil
+	return &onebot11.UploadResult{FileID: out.FileID}, nil
 }
 
 // uploadPrivateFile: user_id, file, name → upload_private_file (the file is
@@ -52,7 +47,7 @@ func uploadPrivateFile(ctx context.Context, env *Env, p onebot11.Params) (any, e
 	if err := env.Upstream.Call(ctx, milky.APIUploadPrivateFile, &in, &out); err != nil {
 		return nil, err
 	}
-	return &uploadResult{FileID: out.FileID}, nil
+	return &onebot11.UploadResult{FileID: out.FileID}, nil
 }
 
 // uploadSource reads the file to upload (a local path, file://, http(s)://
@@ -124,7 +119,7 @@ func postGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error
 		if err := env.Upstream.Call(ctx, milky.APIUploadGroupFile, &in, &out); err != nil {
 			return nil, err
 		}
-		return &uploadResult{FileID: out.FileID}, nil
+		return &onebot11.UploadResult{FileID: out.FileID}, nil
 	}
 	ref, err := requiredString(p, kind)
 	if err != nil {

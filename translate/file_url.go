@@ -11,10 +11,6 @@ import (
 // Download URLs of group and private files (get_group_file_url,
 // get_private_file_url; get_file in resource.go shares the helpers).
 
-type urlResult struct {
-	URL string `json:"url"`
-}
-
 // getGroupFileURL: group_id, file_id (busid accepted) → get_group_file_download_url.
 func getGroupFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	fileID, err := requiredString(p, "file_id")
@@ -25,7 +21,7 @@ func getGroupFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, err
 	if err != nil {
 		return nil, err
 	}
-	return &urlResult{URL: url}, nil
+	return &onebot11.URLResult{URL: url}, nil
 }
 
 // getPrivateFileURL: file_id, plus what Milky needs and LLOneBot's action
@@ -44,7 +40,7 @@ func getPrivateFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return &urlResult{URL: url}, nil
+	return &onebot11.URLResult{URL: url}, nil
 }
 
 func groupFileURL(ctx context.Context, env *Env, p onebot11.Params, fileID string) (string, error) {

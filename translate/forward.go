@@ -83,13 +83,6 @@ func firstForwardID(segs []milky.IncomingSegment) string {
 	return ""
 }
 
-// forwardSendResult: message_id of the card message and forward_id, the id
-// under which get_forward_msg reads it back (go-cqhttp/LLOneBot).
-type forwardSendResult struct {
-	MessageID int32  `json:"message_id"`
-	ForwardID string `json:"forward_id"`
-}
-
 // sendGroupForwardMsg: group_id, messages (node segments).
 func sendGroupForwardMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	groupID, err := uinParam(p, "group_id")
@@ -150,7 +143,7 @@ func sendForward(ctx context.Context, env *Env, p onebot11.Params, scene string,
 	if err != nil {
 		return nil, err
 	}
-	res := &forwardSendResult{MessageID: env.IDs.IDFor(ref)}
+	res := &onebot11.ForwardSendResult{MessageID: env.IDs.IDFor(ref)}
 	if sent, err := env.fetchMessage(ctx, ref); err == nil {
 		res.ForwardID = firstForwardID(sent.Segments)
 	}
@@ -240,5 +233,5 @@ func forwardSingle(ctx context.Context, env *Env, p onebot11.Params, scene strin
 	if err != nil {
 		return nil, err
 	}
-	return &sendResult{MessageID: env.IDs.IDFor(sent)}, nil
+	return &onebot11.SendResult{MessageID: env.IDs.IDFor(sent)}, nil
 }

@@ -56,19 +56,6 @@ func sendLike(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	return nil, env.Upstream.Call(ctx, milky.APISendProfileLike, &milky.SendProfileLikeInput{UserID: userID, Count: times}, nil)
 }
 
-// friendInfo is one get_friend_list item. Milky knows no age; 0 is
-// OneBot's "unknown", as go-cqhttp sends.
-type friendInfo struct {
-	UserID       int64  `json:"user_id"`
-	Nickname     string `json:"nickname"`
-	Remark       string `json:"remark"`
-	Sex          string `json:"sex"`
-	Age          int32  `json:"age"`
-	QID          string `json:"qid"`
-	CategoryID   int32  `json:"category_id"`
-	CategoryName string `json:"category_name"`
-}
-
 // getFriendList: no_cache → get_friend_list.
 func getFriendList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	noCache, err := p.OptBool(false, "no_cache")
@@ -79,30 +66,14 @@ func getFriendList(ctx context.Context, env *Env, p onebot11.Params) (any, error
 	if err := env.Upstream.Call(ctx, milky.APIGetFriendList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
 		return nil, err
 	}
-	list := make([]friendInfo, 0, len(out.Friends))
+	list := make([]onebot11.FriendInfo, 0, len(out.Friends))
 	for _, f := range out.Friends {
-		list = append(list, friendInfo{
+		list = append(list, onebot11.FriendInfo{
 			UserID: f.UserID, Nickname: f.Nickname, Remark: f.Remark, Sex: f.Sex, QID: f.QID,
 			CategoryID: f.Category.CategoryID, CategoryName: f.Category.CategoryName,
 		})
 	}
 	return list, nil
-}
-
-// strangerInfo is get_stranger_info data (go-cqhttp fields plus NapCat's
-// long_nick, level, city, country; Milky's bio is long_nick).
-type strangerInfo struct {
-	UserID   int64  `json:"user_id"`
-	Nickname string `json:"nickname"`
-	Sex      string `json:"sex"`
-	Age      int32  `json:"age"`
-	QID      string `json:"qid"`
-	Level    int32  `json:"level"`
-	LongNick string `json:"long_nick"`
-	Remark   string `json:"remark"`
-	City     string `json:"city"`
-	Country  string `json:"country"`
-	School   string `json:"school"`
 }
 
 // getStrangerInfo: user_id (no_cache accepted; Milky's get_user_profile has
@@ -116,22 +87,10 @@ func getStrangerInfo(ctx context.Context, env *Env, p onebot11.Params) (any, err
 	if err := env.Upstream.Call(ctx, milky.APIGetUserProfile, &milky.GetUserProfileInput{UserID: userID}, &out); err != nil {
 		return nil, err
 	}
-	return &strangerInfo{
+	return &onebot11.StrangerInfo{
 		UserID: userID, Nickname: out.Nickname, Sex: out.Sex, Age: out.Age, QID: out.QID, Level: out.Level,
 		LongNick: out.Bio, Remark: out.Remark, City: out.City, Country: out.Country, School: out.School,
 	}, nil
-}
-
-// friendCategory is one get_friends_with_category item in NapCat's shape.
-// Milky lists friends with their category, not the categories themselves:
-// a category without friends does not appear, and NapCat's categorySortId
-// and onlineCount have no Milky source, so they are left out rather than
-// invented. categoryMbCount is the number of friends listed.
-type friendCategory struct {
-	CategoryID      int32        `json:"categoryId"`
-	CategoryName    string       `json:"categoryName"`
-	CategoryMbCount int          `json:"categoryMbCount"`
-	BuddyList       []friendInfo `json:"buddyList"`
 }
 
 // getFriendsWithCategory: get_friend_list grouped by category, categories
@@ -141,13 +100,13 @@ func getFriendsWithCategory(ctx context.Context, env *Env, p onebot11.Params) (a
 	if err != nil {
 		return nil, err
 	}
-	friends := data.([]friendInfo)
-	byID := map[int32]*friendCategory{}
+	friends := data.([]onebot11.FriendInfo)
+	byID := map[int32]*onebot11.FriendCategory{}
 	var order []int32
 	for _, f := range friends {
 		c := byID[f.CategoryID]
 		if c == nil {
-			c = &friendCategory{CategoryID: f.CategoryID, CategoryName: f.CategoryName, BuddyList: []friendInfo{}}
+			c = &onebot11.FriendCategory{CategoryID: f.CategoryID, CategoryName: f.CategoryName, BuddyList: []onebot11.FriendInfo{}}
 			byID[f.CategoryID] = c
 			order = append(order, f.CategoryID)
 		}
@@ -155,7 +114,7 @@ func getFriendsWithCategory(ctx context.Context, env *Env, p onebot11.Params) (a
 		c.CategoryMbCount++
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
-	out := make([]friendCategory, 0, len(order))
+	out := make([]onebot11.FriendCategory, 0, len(order))
 	for _, id := range order {
 		out = append(out, *byID[id])
 	}
@@ -263,10 +222,6 @@ const (
 	groupAvatarURL = "https://p.qlogo.cn/gh/%d/%d/0/"
 )
 
-type avatarURL struct {
-	URL string `json:"url"`
-}
-
 // getQQAvatar: user_id, or group_id for a group's avatar (user_id wins when
 // both are given) → the qlogo URL, built without a call.
 func getQQAvatar(_ context.Context, _ *Env, p onebot11.Params) (any, error) {
@@ -276,13 +231,13 @@ func getQQAvatar(_ context.Context, _ *Env, p onebot11.Params) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &avatarURL{URL: fmt.Sprintf(userAvatarURL, userID)}, nil
+		return &onebot11.AvatarURL{URL: fmt.Sprintf(userAvatarURL, userID)}, nil
 	case p.Has("group_id"):
 		groupID, err := uinParam(p, "group_id")
 		if err != nil {
 			return nil, err
 		}
-		return &avatarURL{URL: fmt.Sprintf(groupAvatarURL, groupID, groupID)}, nil
+		return &onebot11.AvatarURL{URL: fmt.Sprintf(groupAvatarURL, groupID, groupID)}, nil
 	}
 	return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter user_id (or group_id)")
 }

@@ -225,21 +225,8 @@ func setGroupSpecialTitle(ctx context.Context, env *Env, p onebot11.Params) (any
 		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title}, nil)
 }
 
-// groupInfo is get_group_info / get_group_list item data: go-cqhttp's
-// fields plus NapCat's remark_name. Milky has no group level, so
-// group_level is left out rather than invented.
-type groupInfo struct {
-	GroupID         int64  `json:"group_id"`
-	GroupName       string `json:"group_name"`
-	GroupMemo       string `json:"group_memo"`
-	GroupCreateTime int64  `json:"group_create_time"`
-	MemberCount     int32  `json:"member_count"`
-	MaxMemberCount  int32  `json:"max_member_count"`
-	RemarkName      string `json:"remark_name"`
-}
-
-func toGroupInfo(g *milky.Group) groupInfo {
-	return groupInfo{
+func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
+	return onebot11.GroupInfo{
 		GroupID: g.GroupID, GroupName: g.GroupName, GroupMemo: g.Description, GroupCreateTime: g.CreatedTime,
 		MemberCount: g.MemberCount, MaxMemberCount: g.MaxMemberCount, RemarkName: g.Remark,
 	}
@@ -273,39 +260,17 @@ func getGroupList(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 	if err := env.Upstream.Call(ctx, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
 		return nil, err
 	}
-	list := make([]groupInfo, 0, len(out.Groups))
+	list := make([]onebot11.GroupInfo, 0, len(out.Groups))
 	for i := range out.Groups {
 		list = append(list, toGroupInfo(&out.Groups[i]))
 	}
 	return list, nil
 }
 
-// memberInfo is go-cqhttp's group member object. Milky has no age, area,
-// unfriendliness or title expiry: they carry OneBot's "unknown" values, as
-// go-cqhttp sends them. card_changeable is false as in go-cqhttp.
-type memberInfo struct {
-	GroupID         int64  `json:"group_id"`
-	UserID          int64  `json:"user_id"`
-	Nickname        string `json:"nickname"`
-	Card            string `json:"card"`
-	Sex             string `json:"sex"`
-	Age             int32  `json:"age"`
-	Area            string `json:"area"`
-	JoinTime        int64  `json:"join_time"`
-	LastSentTime    int64  `json:"last_sent_time"`
-	Level           string `json:"level"`
-	Role            string `json:"role"`
-	Unfriendly      bool   `json:"unfriendly"`
-	Title           string `json:"title"`
-	TitleExpireTime int64  `json:"title_expire_time"`
-	CardChangeable  bool   `json:"card_changeable"`
-	ShutUpTimestamp int64  `json:"shut_up_timestamp"`
-}
-
 // toMemberInfo converts a member of groupID (the request's: some
 // implementations leave the member's own group_id out).
-func toMemberInfo(groupID int64, m *milky.GroupMember) memberInfo {
-	info := memberInfo{
+func toMemberInfo(groupID int64, m *milky.GroupMember) onebot11.MemberInfo {
+	info := onebot11.MemberInfo{
 		GroupID: groupID, UserID: m.UserID, Nickname: m.Nickname, Card: m.Card, Sex: m.Sex,
 		JoinTime: m.JoinTime, LastSentTime: m.LastSentTime, Level: strconv.Itoa(int(m.Level)),
 		Role: m.Role, Title: m.Title,
@@ -349,22 +314,11 @@ func getGroupMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, 
 	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
 		return nil, err
 	}
-	list := make([]memberInfo, 0, len(out.Members))
+	list := make([]onebot11.MemberInfo, 0, len(out.Members))
 	for i := range out.Members {
 		list = append(list, toMemberInfo(groupID, &out.Members[i]))
 	}
 	return list, nil
-}
-
-// groupInfoEx is get_group_info_ex data: NapCat's is a raw NTQQ object no
-// bot can rely on, so this is get_group_info's data plus what Milky 1.2
-// adds to a group (join question, latest announcement preview) and the
-// avatar URL of the Milky FAQ.
-type groupInfoEx struct {
-	groupInfo
-	GroupQuestion     string `json:"group_question"`
-	GroupAnnouncement string `json:"group_announcement"`
-	AvatarURL         string `json:"avatar_url"`
 }
 
 // getGroupInfoEx: group_id, no_cache → get_group_info.
@@ -381,8 +335,8 @@ func getGroupInfoEx(ctx context.Context, env *Env, p onebot11.Params) (any, erro
 	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
 		return nil, err
 	}
-	return &groupInfoEx{
-		groupInfo: toGroupInfo(&out.Group), GroupQuestion: out.Group.Question, GroupAnnouncement: out.Group.Announcement,
+	return &onebot11.GroupInfoEx{
+		GroupInfo: toGroupInfo(&out.Group), GroupQuestion: out.Group.Question, GroupAnnouncement: out.Group.Announcement,
 		AvatarURL: fmt.Sprintf(groupAvatarURL, groupID, groupID),
 	}, nil
 }

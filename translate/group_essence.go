@@ -32,19 +32,6 @@ func setEssence(ctx context.Context, env *Env, p onebot11.Params, set bool) (any
 		&milky.SetGroupEssenceMessageInput{GroupID: ref.Peer, MessageSeq: ref.Seq, IsSet: set}, nil)
 }
 
-// essenceMsg is one get_essence_msg_list item: go-cqhttp's fields plus
-// NapCat's content (the message as a segment array).
-type essenceMsg struct {
-	SenderID     int64              `json:"sender_id"`
-	SenderNick   string             `json:"sender_nick"`
-	SenderTime   int64              `json:"sender_time"`
-	OperatorID   int64              `json:"operator_id"`
-	OperatorNick string             `json:"operator_nick"`
-	OperatorTime int64              `json:"operator_time"`
-	MessageID    int32              `json:"message_id"`
-	Content      []onebot11.Segment `json:"content"`
-}
-
 // Essence pages are fetched until is_end. The cap only stops an upstream
 // that never says is_end (QQ keeps a few hundred essence messages a group).
 const (
@@ -59,7 +46,7 @@ func getEssenceMsgList(ctx context.Context, env *Env, p onebot11.Params) (any, e
 	if err != nil {
 		return nil, err
 	}
-	list := []essenceMsg{}
+	list := []onebot11.EssenceMsg{}
 	for page := int32(0); ; page++ {
 		if page == essenceMaxPages {
 			return nil, onebot11.Errorf(onebot11.RetcodeUpstream, "upstream get_group_essence_messages did not reach is_end after %d pages of %d", essenceMaxPages, essencePageSize)
@@ -80,8 +67,8 @@ func getEssenceMsgList(ctx context.Context, env *Env, p onebot11.Params) (any, e
 	}
 }
 
-func toEssenceMsg(env *Env, groupID int64, m *milky.GroupEssenceMessage) essenceMsg {
-	e := essenceMsg{
+func toEssenceMsg(env *Env, groupID int64, m *milky.GroupEssenceMessage) onebot11.EssenceMsg {
+	e := onebot11.EssenceMsg{
 		SenderID: m.SenderID, SenderNick: m.SenderName, SenderTime: m.MessageTime,
 		OperatorID: m.OperatorID, OperatorNick: m.OperatorName, OperatorTime: m.OperationTime,
 		Content: env.IncomingSegments(milky.SceneGroup, groupID, m.Segments),

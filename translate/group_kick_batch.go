@@ -19,17 +19,10 @@ import (
 // upstream is unreachable (or the call's time is up) the remaining members
 // are not tried and are reported as failed.
 
-// kickResult is the outcome for one member.
-type kickResult struct {
-	UserID  int64  `json:"user_id"`
-	Status  string `json:"status"` // "ok" or "failed"
-	Message string `json:"message"`
-}
-
 type kickBatch struct {
-	SuccessCount int          `json:"success_count"`
-	FailCount    int          `json:"fail_count"`
-	Results      []kickResult `json:"results"`
+	SuccessCount int                   `json:"success_count"`
+	FailCount    int                   `json:"fail_count"`
+	Results      []onebot11.KickResult `json:"results"`
 }
 
 // setGroupKickMembers: group_id, user_id (NcatBot: one id or a list; user_ids
@@ -73,10 +66,10 @@ func kickMembers(ctx context.Context, env *Env, p onebot11.Params, names ...stri
 		return nil, err
 	}
 
-	batch := &kickBatch{Results: make([]kickResult, 0, len(users))}
+	batch := &kickBatch{Results: make([]onebot11.KickResult, 0, len(users))}
 	var firstErr, stop error
 	for _, uid := range users {
-		r := kickResult{UserID: uid, Status: "ok"}
+		r := onebot11.KickResult{UserID: uid, Status: "ok"}
 		err := stop
 		if err == nil {
 			err = env.Upstream.Call(ctx, milky.APIKickGroupMember,

@@ -53,30 +53,6 @@ func sendGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, err
 	return nil, env.Upstream.Call(ctx, milky.APISendGroupAnnouncement, &in, nil)
 }
 
-// groupNotice is one _get_group_notice item in go-cqhttp's shape plus
-// LLOneBot's notice_id.
-type groupNotice struct {
-	NoticeID    string        `json:"notice_id"`
-	SenderID    int64         `json:"sender_id"`
-	PublishTime int64         `json:"publish_time"`
-	Message     noticeMessage `json:"message"`
-}
-
-type noticeMessage struct {
-	Text   string        `json:"text"`
-	Images []noticeImage `json:"images"`
-}
-
-// noticeImage: go-cqhttp gives an id (the image is
-// https://gdynamic.qpic.cn/gdynamic/<id>/628) and its size as strings.
-// Milky gives a URL: the id is read from it when it has that form, and the
-// URL itself is given as url. The size is not known, so height and width
-// are left out rather than invented.
-type noticeImage struct {
-	ID  string `json:"id"`
-	URL string `json:"url"`
-}
-
 // getGroupNotice: group_id → get_group_announcements.
 func getGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	groupID, err := uinParam(p, "group_id")
@@ -87,12 +63,12 @@ func getGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, erro
 	if err := env.Upstream.Call(ctx, milky.APIGetGroupAnnouncements, &milky.GroupIDInput{GroupID: groupID}, &out); err != nil {
 		return nil, err
 	}
-	list := make([]groupNotice, 0, len(out.Announcements))
+	list := make([]onebot11.GroupNotice, 0, len(out.Announcements))
 	for _, a := range out.Announcements {
-		n := groupNotice{NoticeID: a.AnnouncementID, SenderID: a.UserID, PublishTime: a.Time,
-			Message: noticeMessage{Text: a.Content, Images: []noticeImage{}}}
+		n := onebot11.GroupNotice{NoticeID: a.AnnouncementID, SenderID: a.UserID, PublishTime: a.Time,
+			Message: onebot11.NoticeMessage{Text: a.Content, Images: []onebot11.NoticeImage{}}}
 		if a.ImageURL != nil && *a.ImageURL != "" {
-			n.Message.Images = append(n.Message.Images, noticeImage{ID: gdynamicID(*a.ImageURL), URL: *a.ImageURL})
+			n.Message.Images = append(n.Message.Images, onebot11.NoticeImage{ID: gdynamicID(*a.ImageURL), URL: *a.ImageURL})
 		}
 		list = append(list, n)
 	}

@@ -11,21 +11,15 @@ import (
 // Muted members: Milky has no list of them, but every member carries
 // shut_up_end_time, so the list is the members whose mute ends after now.
 
-// prohibitedMember is a Shamrock get_prohibited_member_list item.
-type prohibitedMember struct {
-	UserID int64 `json:"user_id"`
-	Time   int64 `json:"time"` // when the mute ends (Unix seconds)
-}
-
 // getProhibitedMemberList: group_id, no_cache → get_group_member_list.
 func getProhibitedMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	_, muted, err := mutedMembers(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}
-	list := make([]prohibitedMember, 0, len(muted))
+	list := make([]onebot11.ProhibitedMember, 0, len(muted))
 	for _, m := range muted {
-		list = append(list, prohibitedMember{UserID: m.UserID, Time: *m.ShutUpEndTime})
+		list = append(list, onebot11.ProhibitedMember{UserID: m.UserID, Time: *m.ShutUpEndTime})
 	}
 	return list, nil
 }
@@ -38,7 +32,7 @@ func getGroupShutList(ctx context.Context, env *Env, p onebot11.Params) (any, er
 	if err != nil {
 		return nil, err
 	}
-	list := make([]memberInfo, 0, len(muted))
+	list := make([]onebot11.MemberInfo, 0, len(muted))
 	for i := range muted {
 		list = append(list, toMemberInfo(groupID, &muted[i]))
 	}

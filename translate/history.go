@@ -18,10 +18,6 @@ const (
 	historyMaxCount     = 1000 // bounds one action to 34 upstream calls
 )
 
-type historyResult struct {
-	Messages []*onebot11.MessageEvent `json:"messages"`
-}
-
 // getGroupMsgHistory: group_id, message_seq, count, reverseOrder.
 func getGroupMsgHistory(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	groupID, err := uinParam(p, "group_id")
@@ -126,7 +122,7 @@ func (e *Env) history(ctx context.Context, p onebot11.Params, scene string, peer
 	if len(msgs) > int(count) {
 		msgs = msgs[len(msgs)-int(count):] // keep the newest
 	}
-	res := &historyResult{Messages: make([]*onebot11.MessageEvent, 0, len(msgs))}
+	res := &onebot11.HistoryResult{Messages: make([]*onebot11.MessageEvent, 0, len(msgs))}
 	for i := range msgs {
 		m := &msgs[i]
 		ref := idstore.Ref{Scene: m.MessageScene, Peer: m.PeerID, Seq: m.MessageSeq}

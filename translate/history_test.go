@@ -53,7 +53,7 @@ func historySeqs(t *testing.T, env *Env, params string) []int64 {
 	r := Do(context.Background(), env, "get_group_msg_history", json.RawMessage(params))
 	require.Equal(t, 0, r.Retcode, r.Message)
 	var seqs []int64
-	for _, m := range r.Data.(*historyResult).Messages {
+	for _, m := range r.Data.(*onebot11.HistoryResult).Messages {
 		seqs = append(seqs, m.MessageSeq)
 	}
 	return seqs
@@ -103,7 +103,7 @@ func TestHistoryObjectsAreGetMsgShaped(t *testing.T) {
 	env := &Env{IDs: newFakeIDs(), SelfID: func() int64 { return 10001 }, Upstream: historyUpstream(3, &calls, false), MessageFormat: "string"}
 	r := Do(context.Background(), env, "get_group_msg_history", json.RawMessage(`{"group_id":123456}`))
 	require.Equal(t, 0, r.Retcode, r.Message)
-	msgs := r.Data.(*historyResult).Messages
+	msgs := r.Data.(*onebot11.HistoryResult).Messages
 	require.Len(t, msgs, 3)
 	for _, m := range msgs {
 		ref, ok := env.IDs.RefFor(m.MessageID)

@@ -77,12 +77,6 @@ var messageActions = []Action{
 	{Name: "can_send_record", Category: "message", Class: Emulated, Handler: canSend},
 }
 
-// sendResult is the data of every send action. go-cqhttp returns only
-// message_id; bots read nothing else.
-type sendResult struct {
-	MessageID int32 `json:"message_id"`
-}
-
 // sendPrivateMsg: user_id, message, auto_escape. go-cqhttp's group_id (a
 // temp session's source group) is accepted and ignored: Milky 1.2 cannot
 // start temp sessions, so the message goes to the user directly.
@@ -161,7 +155,7 @@ func sendTo(ctx context.Context, env *Env, p onebot11.Params, scene string, peer
 // the quick operation's at_sender), returning the OneBot message_id. A
 // message that is one poke is a nudge instead (poke.go); prefix has nothing
 // to attach to then and is not sent.
-func (e *Env) send(ctx context.Context, segs []onebot11.Segment, scene string, peer int64, prefix ...milky.OutgoingSegment) (*sendResult, error) {
+func (e *Env) send(ctx context.Context, segs []onebot11.Segment, scene string, peer int64, prefix ...milky.OutgoingSegment) (*onebot11.SendResult, error) {
 	if at, ok, err := soloPoke(segs); err != nil {
 		return nil, err
 	} else if ok {
@@ -182,7 +176,7 @@ func (e *Env) send(ctx context.Context, segs []onebot11.Segment, scene string, p
 	if err != nil {
 		return nil, err
 	}
-	return &sendResult{MessageID: e.IDs.IDFor(ref)}, nil
+	return &onebot11.SendResult{MessageID: e.IDs.IDFor(ref)}, nil
 }
 
 // sendMilky sends converted segments to a friend or a group and returns the

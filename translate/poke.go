@@ -45,7 +45,7 @@ func soloPoke(segs []onebot11.Segment) (int, bool, error) {
 // nudge performs a poke segment sent to (scene, peer). The target is qq
 // (go-cqhttp), or user_id; OneBot's id is the poke style, but a value that
 // is a QQ number is taken as the target, as some bots write it so.
-func (e *Env) nudge(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*sendResult, error) {
+func (e *Env) nudge(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*onebot11.SendResult, error) {
 	where := loc{"message", at, "poke"}
 	var target int64
 	for _, k := range [...]string{"qq", "user_id", "id"} {
@@ -70,7 +70,7 @@ func (e *Env) nudge(ctx context.Context, s onebot11.Segment, at int, scene strin
 		if err != nil {
 			return nil, err
 		}
-		return &sendResult{MessageID: 0}, nil
+		return &onebot11.SendResult{MessageID: 0}, nil
 	}
 	// In a private chat only the friend or the bot itself can be poked.
 	in := milky.SendFriendNudgeInput{UserID: peer}
@@ -84,5 +84,5 @@ func (e *Env) nudge(ctx context.Context, s onebot11.Segment, at int, scene strin
 	if err := e.Upstream.Call(ctx, milky.APISendFriendNudge, &in, nil); err != nil {
 		return nil, err
 	}
-	return &sendResult{MessageID: 0}, nil
+	return &onebot11.SendResult{MessageID: 0}, nil
 }

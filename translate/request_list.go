@@ -18,45 +18,6 @@ import (
 // for when the bot does not say (LLOneBot's documented default).
 const requestListDefault = 50
 
-// joinRequest is one join_requests item of go-cqhttp's
-// get_group_system_msg. request_id is the flag string (go-cqhttp's was a
-// number that bots pass back as the flag; a string flag goes the same way)
-// and is repeated as flag. Milky reports no names, so requester_nick and
-// group_name are "". A member's invitation of someone (Milky's
-// invited_join_request) is a join request of the invitee, with invitor_uin,
-// as its request event is.
-type joinRequest struct {
-	RequestID     string `json:"request_id"`
-	Flag          string `json:"flag"`
-	RequesterUin  int64  `json:"requester_uin"`
-	RequesterNick string `json:"requester_nick"`
-	Message       string `json:"message"`
-	GroupID       int64  `json:"group_id"`
-	GroupName     string `json:"group_name"`
-	Checked       bool   `json:"checked"`
-	Actor         int64  `json:"actor"`
-	InvitorUin    int64  `json:"invitor_uin,omitempty"`
-	Filtered      bool   `json:"is_filtered"`
-}
-
-// invitedRequest is one invited_requests item: an invitation of the bot
-// into a group. Milky 1.2 pushes those as group_invitation events but cannot
-// list them, so the list is always empty.
-type invitedRequest struct {
-	RequestID   string `json:"request_id"`
-	InvitorUin  int64  `json:"invitor_uin"`
-	InvitorNick string `json:"invitor_nick"`
-	GroupID     int64  `json:"group_id"`
-	GroupName   string `json:"group_name"`
-	Checked     bool   `json:"checked"`
-	Actor       int64  `json:"actor"`
-}
-
-type groupSystemMsg struct {
-	InvitedRequests []invitedRequest `json:"invited_requests"`
-	JoinRequests    []joinRequest    `json:"join_requests"`
-}
-
 // getGroupSystemMsg: count (NapCat; default 50) → get_group_notifications,
 // unfiltered and then filtered (requests from risky accounts, which QQ
 // hides), each up to count; answered and pending requests alike, newest
@@ -66,7 +27,7 @@ func getGroupSystemMsg(ctx context.Context, env *Env, p onebot11.Params) (any, e
 	if err != nil {
 		return nil, err
 	}
-	res := &groupSystemMsg{InvitedRequests: []invitedRequest{}, JoinRequests: []joinRequest{}}
+	res := &onebot11.GroupSystemMsg{InvitedRequests: []onebot11.InvitedRequest{}, JoinRequests: []onebot11.JoinRequest{}}
 	for _, filtered := range [...]bool{false, true} {
 		reqs, err := groupJoinRequests(ctx, env, filtered, limit, 0)
 		if err != nil {
@@ -104,18 +65,18 @@ func requestLimit(p onebot11.Params) (int32, error) {
 }
 
 // groupJoinRequests lists join and invited-join requests (group 0: all groups).
-func groupJoinRequests(ctx context.Context, env *Env, filtered bool, limit int32, group int64) ([]joinRequest, error) {
+func groupJoinRequests(ctx context.Context, env *Env, filtered bool, limit int32, group int64) ([]onebot11.JoinRequest, error) {
 	var out milky.GetGroupNotificationsOutput
 	in := milky.GetGroupNotificationsInput{IsFiltered: filtered, Limit: limit}
 	if err := env.Upstream.Call(ctx, milky.APIGetGroupNotifications, &in, &out); err != nil {
 		return nil, err
 	}
-	list := []joinRequest{}
+	list := []onebot11.JoinRequest{}
 	for _, n := range out.Notifications {
 		if group != 0 && n.GroupID != group {
 			continue
 		}
-		r := joinRequest{GroupID: n.GroupID, Checked: n.State != "" && n.State != "pending", Filtered: filtered}
+		r := onebot11.JoinRequest{GroupID: n.GroupID, Checked: n.State != "" && n.State != "pending", Filtered: filtered}
 		if n.OperatorID != nil {
 			r.Actor = *n.OperatorID
 		}
@@ -136,23 +97,6 @@ func groupJoinRequests(ctx context.Context, env *Env, filtered bool, limit int32
 	return list, nil
 }
 
-// doubtFriendRequest is one get_doubt_friends_add_request item; LLOneBot
-// sends every field as a string. msg is the request's comment and source how
-// the requester found the bot (Milky's via). Milky does not say why QQ
-// filtered the request or give the requester's name, so reason and nick are
-// "", and group_code is "" (the source group is not reported either).
-type doubtFriendRequest struct {
-	Flag      string `json:"flag"`
-	Uin       string `json:"uin"`
-	Nick      string `json:"nick"`
-	Source    string `json:"source"`
-	Reason    string `json:"reason"`
-	Msg       string `json:"msg"`
-	GroupCode string `json:"group_code"`
-	Time      string `json:"time"`
-	Type      string `json:"type"` // Milky's state: pending, accepted, rejected, ignored
-}
-
 // getDoubtFriendsAddRequest: count (default 50) → get_friend_requests
 // is_filtered=true.
 func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
@@ -164,9 +108,9 @@ func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params)
 	if err := env.Upstream.Call(ctx, milky.APIGetFriendRequests, &milky.GetFriendRequestsInput{Limit: limit, IsFiltered: true}, &out); err != nil {
 		return nil, err
 	}
-	list := make([]doubtFriendRequest, 0, len(out.Requests))
+	list := make([]onebot11.DoubtFriendRequest, 0, len(out.Requests))
 	for _, r := range out.Requests {
-		list = append(list, doubtFriendRequest{
+		list = append(list, onebot11.DoubtFriendRequest{
 			Flag:   FriendRequestFlag(r.InitiatorUID, r.InitiatorID, true),
 			Uin:    strconv.FormatInt(r.InitiatorID, 10),
 			Source: r.Via,

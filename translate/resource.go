@@ -19,13 +19,6 @@ import (
 // an HTTP client) work, a bot that opens it as a local path cannot. The size
 // is not known without downloading, so file_size is left out.
 
-// resourceResult is the data of get_image, get_record and get_file.
-type resourceResult struct {
-	File     string `json:"file"`
-	URL      string `json:"url"`
-	FileName string `json:"file_name,omitempty"`
-}
-
 // getImage: file (the received segment's file) → get_resource_temp_url.
 func getImage(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	ref, err := resourceParam(p)
@@ -91,7 +84,7 @@ func getFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &resourceResult{File: url, URL: url, FileName: name}, nil
+	return &onebot11.ResourceResult{File: url, URL: url, FileName: name}, nil
 }
 
 // resourceParam reads get_image/get_record's file (file_id accepted too).
@@ -107,7 +100,7 @@ func resourceParam(p onebot11.Params) (string, error) {
 	return strings.TrimSpace(ref), nil
 }
 
-func tempURL(ctx context.Context, env *Env, resourceID string) (*resourceResult, error) {
+func tempURL(ctx context.Context, env *Env, resourceID string) (*onebot11.ResourceResult, error) {
 	var out milky.GetResourceTempURLOutput
 	if err := env.Upstream.Call(ctx, milky.APIGetResourceTempURL, &milky.GetResourceTempURLInput{ResourceID: resourceID}, &out); err != nil {
 		return nil, err
@@ -115,5 +108,5 @@ func tempURL(ctx context.Context, env *Env, resourceID string) (*resourceResult,
 	if out.URL == "" {
 		return nil, onebot11.Errorf(onebot11.RetcodeUpstream, "upstream returned an empty URL for %q", shorten(resourceID, 60))
 	}
-	return &resourceResult{File: out.URL, URL: out.URL, FileName: resourceID}, nil
+	return &onebot11.ResourceResult{File: out.URL, URL: out.URL, FileName: resourceID}, nil
 }

@@ -32,18 +32,13 @@ var systemActions = []Action{
 		Reason: "Milky 1.2 has no API to set the bot's online status"},
 }
 
-type loginInfo struct {
-	UserID   int64  `json:"user_id"`
-	Nickname string `json:"nickname"`
-}
-
 // getLoginInfo → get_login_info (uin becomes user_id).
 func getLoginInfo(ctx context.Context, env *Env, _ onebot11.Params) (any, error) {
 	var out milky.GetLoginInfoOutput
 	if err := env.Upstream.Call(ctx, milky.APIGetLoginInfo, &milky.Empty{}, &out); err != nil {
 		return nil, err
 	}
-	return &loginInfo{UserID: out.Uin, Nickname: out.Nickname}, nil
+	return &onebot11.LoginInfo{UserID: out.Uin, Nickname: out.Nickname}, nil
 }
 
 // versionInfo names the gateway as the OneBot implementation and the Milky

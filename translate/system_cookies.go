@@ -11,11 +11,6 @@ import (
 
 // Cookies and the CSRF token (bkn) for QQ web APIs.
 
-type cookiesData struct {
-	Cookies string `json:"cookies"`
-	Bkn     string `json:"bkn"`
-}
-
 // getCookies: domain (optional in OneBot 11: "" is passed on, the upstream
 // decides what it means) → get_cookies. bkn is LLOneBot's extra field: the
 // QQ web CSRF hash of the skey cookie when the cookies carry one, else
@@ -25,7 +20,7 @@ func getCookies(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := &cookiesData{Cookies: cookies}
+	data := &onebot11.CookiesData{Cookies: cookies}
 	if skey, ok := cookieValue(cookies, "skey"); ok && skey != "" {
 		data.Bkn = strconv.FormatInt(int64(bkn(skey)), 10)
 		return data, nil
@@ -38,22 +33,13 @@ func getCookies(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 	return data, nil
 }
 
-type csrfData struct {
-	Token int64 `json:"token"`
-}
-
 // getCSRFToken → get_csrf_token (OneBot 11 gives the token as a number).
 func getCSRFToken(ctx context.Context, env *Env, _ onebot11.Params) (any, error) {
 	token, err := fetchCSRFToken(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	return &csrfData{Token: token}, nil
-}
-
-type credentialsData struct {
-	Cookies   string `json:"cookies"`
-	CSRFToken int64  `json:"csrf_token"`
+	return &onebot11.CSRFData{Token: token}, nil
 }
 
 // getCredentials: domain → get_cookies, then get_csrf_token.
@@ -66,7 +52,7 @@ func getCredentials(ctx context.Context, env *Env, p onebot11.Params) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return &credentialsData{Cookies: cookies, CSRFToken: token}, nil
+	return &onebot11.CredentialsData{Cookies: cookies, CSRFToken: token}, nil
 }
 
 func fetchCookies(ctx context.Context, env *Env, p onebot11.Params) (string, error) {
