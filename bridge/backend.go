@@ -3,6 +3,8 @@ package bridge
 import (
 	"context"
 
+	ob11server "github.com/qqbridge/gateway/onebot11/server"
+
 	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/onebot11"
@@ -13,7 +15,7 @@ import (
 // go straight to translate; nothing here decides what they mean.
 type backend struct{ g *MilkyOneBot }
 
-var _ onebot11.Backend = backend{}
+var _ ob11server.Backend = backend{}
 
 // HandleAction runs one action; every failed call gets one log line (the
 // message names the action and the cause; params are not logged, they may

@@ -11,13 +11,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	ob11server "github.com/qqbridge/gateway/onebot11/server"
+
 	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/eventmap"
 	"github.com/qqbridge/gateway/idstore"
 	"github.com/qqbridge/gateway/metrics"
 	"github.com/qqbridge/gateway/milky"
-	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/simulator"
 	"github.com/qqbridge/gateway/translate"
 )
@@ -40,7 +41,7 @@ type MilkyOneBot struct {
 	caller *trackingCaller
 	ids    idMapper
 	env    *translate.Env
-	ob     *onebot11.Server
+	ob     *ob11server.Server
 
 	selfID   atomic.Int64
 	nickname atomic.Pointer[string]
@@ -124,7 +125,7 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 		UpstreamStatus: func() (bool, bool) { return g.Ready(), g.caller.ok.Load() },
 		Version:        opts.Version,
 	}
-	g.ob = onebot11.NewServer(onebot11.ServerConfig{
+	g.ob = ob11server.NewServer(ob11server.ServerConfig{
 		AccessToken:       opts.AccessToken,
 		ReverseWS:         opts.ReverseWS,
 		Webhooks:          opts.Webhooks,

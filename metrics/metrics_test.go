@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	ob11server "github.com/qqbridge/gateway/onebot11/server"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
@@ -20,13 +22,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/milky"
-	"github.com/qqbridge/gateway/onebot11"
 )
 
 // The recording methods fit the transports' observer interfaces and the
 // translations' untranslated hook without this package importing them.
 var (
-	_ onebot11.Observer      = (*Metrics)(nil)
+	_ ob11server.Observer    = (*Metrics)(nil)
 	_ milky.ClientObserver   = (*Metrics)(nil)
 	_ func(kind, typ string) = (*Metrics)(nil).Untranslated
 )

@@ -7,22 +7,22 @@ import (
 	"time"
 )
 
-// The methods below satisfy onebot11.Observer and milky.ClientObserver
+// The methods below satisfy ob11server.Observer and milky.ClientObserver
 // structurally (asserted in observer_test.go), so this package imports
 // neither protocol.
 
-// ConnOpened counts a bot connection (onebot11.Observer).
+// ConnOpened counts a bot connection (ob11server.Observer).
 func (m *Metrics) ConnOpened(transport, remote string) {
 	m.downConns.WithLabelValues(m.transports.get(transport)).Inc()
 }
 
-// ConnClosed uncounts a bot connection (onebot11.Observer).
+// ConnClosed uncounts a bot connection (ob11server.Observer).
 func (m *Metrics) ConnClosed(transport, remote string, err error) {
 	m.downConns.WithLabelValues(m.transports.get(transport)).Dec()
 }
 
 // ActionDone records a OneBot 11 action by its reply's retcode
-// (onebot11.Observer).
+// (ob11server.Observer).
 func (m *Metrics) ActionDone(transport, action string, retcode int, seconds float64) {
 	m.Action("onebot11", action, oneBotOutcome(retcode), seconds)
 }
@@ -56,13 +56,13 @@ func (m *Metrics) Action(protocol, action, outcome string, seconds float64) {
 	m.actionDur.WithLabelValues(protocol, action).Observe(seconds)
 }
 
-// EventDropped counts an event one target did not get (onebot11.Observer).
+// EventDropped counts an event one target did not get (ob11server.Observer).
 func (m *Metrics) EventDropped(transport, reason string) {
 	m.Dropped(reason)
 }
 
 // QueueDepth records one target's queue length; the gauge is the sum over
-// the transport's targets (onebot11.Observer).
+// the transport's targets (ob11server.Observer).
 func (m *Metrics) QueueDepth(transport, target string, depth int) {
 	transport = m.transports.get(transport)
 	m.mu.Lock()

@@ -1,10 +1,11 @@
-package onebot11
+package server
 
 import (
 	"net/http"
 	"strings"
 
 	"github.com/gorilla/websocket"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // Forward WebSocket: bots dial us. "/" is universal (events + API), "/event"
@@ -33,7 +34,7 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		s.writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "websocket upgrade needs GET"), nil)
+		s.writeEnvelope(w, http.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "websocket upgrade needs GET"), nil)
 		return
 	}
 	if s.isClosing() {
@@ -48,7 +49,7 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	if !isAPIPath(r.URL.Path) && s.backend.SelfID() == 0 {
 		w.Header().Set("Retry-After", "3")
 		s.writeEnvelope(w, http.StatusServiceUnavailable,
-			Failed(RetcodeUpstreamDown, "the QQ account behind the gateway is not known yet (its implementation has not answered); retry shortly"), nil)
+			onebot11.Failed(onebot11.RetcodeUpstreamDown, "the QQ account behind the gateway is not known yet (its implementation has not answered); retry shortly"), nil)
 		return
 	}
 	conn, err := forwardUpgrader.Upgrade(w, r, nil)

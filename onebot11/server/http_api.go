@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // The HTTP API: GET /ACTION?k=v, POST /ACTION with a JSON object or a form,
@@ -30,7 +31,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		s.writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "method not allowed: "+r.Method), nil)
+		s.writeEnvelope(w, http.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "method not allowed: "+r.Method), nil)
 		return
 	}
 	req, status, fail := s.readHTTPRequest(w, r)
@@ -50,11 +51,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 // readHTTPRequest turns the HTTP request into a Request. On failure it
 // returns the HTTP status and the failure envelope.
-func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Request, int, *Response) {
-	var req Request
+func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot11.Request, int, *onebot11.Response) {
+	var req onebot11.Request
 	action := strings.Trim(r.URL.Path, "/")
 	if strings.Contains(action, "/") {
-		return req, http.StatusNotFound, Failed(RetcodeNotFound, "unknown endpoint "+r.URL.Path)
+		return req, http.StatusNotFound, onebot11.Failed(onebot11.RetcodeNotFound, "unknown endpoint "+r.URL.Path)
 	}
 	query := r.URL.Query()
 	query.Del("access_token")
@@ -73,23 +74,23 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return req, http.StatusRequestEntityTooLarge, Failed(RetcodeBadRequest, "request body too large")
+			return req, http.StatusRequestEntityTooLarge, onebot11.Failed(onebot11.RetcodeBadRequest, "request body too large")
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return req, http.StatusRequestTimeout, Failed(RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
+			return req, http.StatusRequestTimeout, onebot11.Failed(onebot11.RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
 		}
-		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "read body: "+err.Error())
+		return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "read body: "+err.Error())
 	}
 	kind, ok := bodyKind(r.Header.Get("Content-Type"), body)
 	if !ok {
-		return req, http.StatusNotAcceptable, Failed(RetcodeBadRequest, "unsupported Content-Type "+r.Header.Get("Content-Type"))
+		return req, http.StatusNotAcceptable, onebot11.Failed(onebot11.RetcodeBadRequest, "unsupported Content-Type "+r.Header.Get("Content-Type"))
 	}
 	switch kind {
 	case "form":
 		values, err := url.ParseQuery(string(body))
 		if err != nil {
-			return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid form body: "+err.Error())
+			return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid form body: "+err.Error())
 		}
 		for k, v := range query {
 			if _, dup := values[k]; !dup {
@@ -105,10 +106,10 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 	case "json":
 		if action == "" {
 			if len(bytes.TrimSpace(body)) == 0 {
-				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "missing action")
+				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
-				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid request body: "+err.Error())
+				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+err.Error())
 			}
 		} else {
 			trimmed := bytes.TrimSpace(body)
@@ -116,7 +117,7 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 				trimmed = nil
 			}
 			if len(trimmed) > 0 && (trimmed[0] != '{' || !json.Valid(trimmed)) {
-				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "request body must be a JSON object")
+				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "request body must be a JSON object")
 			}
 			req.Action = action
 			req.Params = mergeQuery(trimmed, query)
@@ -159,9 +160,9 @@ func (r idleReader) Read(p []byte) (int, error) {
 	return r.r.Read(p)
 }
 
-func (s *Server) checkAction(req Request) (Request, int, *Response) {
+func (s *Server) checkAction(req onebot11.Request) (onebot11.Request, int, *onebot11.Response) {
 	if req.Action == "" {
-		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "missing action")
+		return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
 	}
 	return req, 0, nil
 }
@@ -252,26 +253,26 @@ func mergeQuery(body []byte, query url.Values) json.RawMessage {
 // failed actions).
 func httpStatus(retcode int) int {
 	switch retcode {
-	case RetcodeBadRequest:
+	case onebot11.RetcodeBadRequest:
 		return http.StatusBadRequest
-	case RetcodeUnauthorized:
+	case onebot11.RetcodeUnauthorized:
 		return http.StatusUnauthorized
-	case RetcodeForbidden:
+	case onebot11.RetcodeForbidden:
 		return http.StatusForbidden
-	case RetcodeNotFound:
+	case onebot11.RetcodeNotFound:
 		return http.StatusNotFound
 	}
 	return http.StatusOK
 }
 
-func authFailure(status int) *Response {
+func authFailure(status int) *onebot11.Response {
 	if status == http.StatusUnauthorized {
-		return Failed(RetcodeUnauthorized, "access token missing")
+		return onebot11.Failed(onebot11.RetcodeUnauthorized, "access token missing")
 	}
-	return Failed(RetcodeForbidden, "access token invalid")
+	return onebot11.Failed(onebot11.RetcodeForbidden, "access token invalid")
 }
 
-func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp *Response, echo json.RawMessage) {
+func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp *onebot11.Response, echo json.RawMessage) {
 	b := encodeResponse(resp, echo)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // Webhooks (OneBot "HTTP POST"): every event is POSTed to every URL, in
@@ -194,10 +195,10 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 	defer cancel()
 	start := time.Now()
 	err := t.runQuickOperation(qctx, ev, b)
-	retcode := RetcodeOK
+	retcode := onebot11.RetcodeOK
 	if err != nil {
-		retcode = RetcodeUpstream
-		var e *Error
+		retcode = onebot11.RetcodeUpstream
+		var e *onebot11.Error
 		if errors.As(err, &e) {
 			retcode = e.Retcode
 		}
@@ -213,7 +214,7 @@ func (t *webhookTarget) runQuickOperation(ctx context.Context, ev, op []byte) (e
 	defer func() {
 		if p := recover(); p != nil {
 			t.s.log.Error("quick operation panicked", "url", t.label, "panic", fmt.Sprint(p))
-			err = Errorf(RetcodeUpstream, "internal error")
+			err = onebot11.Errorf(onebot11.RetcodeUpstream, "internal error")
 		}
 	}()
 	return t.s.backend.QuickOperation(ctx, ev, op)

@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,7 +65,7 @@ func newFakeBackend() *fakeBackend {
 
 func (b *fakeBackend) release() { close(b.blockGate) }
 
-func (b *fakeBackend) HandleAction(ctx context.Context, action string, params json.RawMessage) *Response {
+func (b *fakeBackend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
 	b.calls.Add(1)
 	b.mu.Lock()
 	b.actions = append(b.actions, action)
@@ -73,9 +74,9 @@ func (b *fakeBackend) HandleAction(ctx context.Context, action string, params js
 	case b.actionCh <- action:
 	default:
 	}
-	p, err := ParseParams(params)
+	p, err := onebot11.ParseParams(params)
 	if err != nil {
-		return Failed(RetcodeBadRequest, err.Error())
+		return onebot11.Failed(onebot11.RetcodeBadRequest, err.Error())
 	}
 	switch action {
 	case "echo_params", "get_status", ".handle_quick_operation":
@@ -83,35 +84,35 @@ func (b *fakeBackend) HandleAction(ctx context.Context, action string, params js
 		if len(params) > 0 {
 			raw = params
 		}
-		return OK(map[string]any{"action": action, "params": raw})
+		return onebot11.OK(map[string]any{"action": action, "params": raw})
 	case "sleep":
 		ms, _ := p.OptInt64(0, "ms")
 		select {
 		case <-time.After(time.Duration(ms) * time.Millisecond):
-			return OK("slept")
+			return onebot11.OK("slept")
 		case <-ctx.Done():
-			return Failed(RetcodeUpstreamDown, ctx.Err().Error())
+			return onebot11.Failed(onebot11.RetcodeUpstreamDown, ctx.Err().Error())
 		}
 	case "block":
 		b.blockIn <- struct{}{}
 		select {
 		case <-b.blockGate:
-			return OK("released")
+			return onebot11.OK("released")
 		case <-ctx.Done():
-			return Failed(RetcodeUpstreamDown, ctx.Err().Error())
+			return onebot11.Failed(onebot11.RetcodeUpstreamDown, ctx.Err().Error())
 		}
 	case "ignore_ctx":
 		ms, _ := p.OptInt64(0, "ms")
 		time.Sleep(time.Duration(ms) * time.Millisecond)
-		return OK("late")
+		return onebot11.OK("late")
 	case "bad":
-		return Failed(RetcodeBadRequest, "missing parameter user_id")
+		return onebot11.Failed(onebot11.RetcodeBadRequest, "missing parameter user_id")
 	case "fail":
-		return Failed(RetcodeUpstream, "upstream said no")
+		return onebot11.Failed(onebot11.RetcodeUpstream, "upstream said no")
 	case "panic":
 		panic("boom")
 	}
-	return Failed(RetcodeNotFound, "unknown action "+action)
+	return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+action)
 }
 
 func (b *fakeBackend) QuickOperation(_ context.Context, event, op json.RawMessage) error {
@@ -125,7 +126,7 @@ func (b *fakeBackend) QuickOperation(_ context.Context, event, op json.RawMessag
 
 func (b *fakeBackend) SelfID() int64 { return b.selfID.Load() }
 
-func (b *fakeBackend) Status() Status { return Status{Online: true, Good: true} }
+func (b *fakeBackend) Status() onebot11.Status { return onebot11.Status{Online: true, Good: true} }
 
 func (b *fakeBackend) seen() []string {
 	b.mu.Lock()

@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // This file runs one action for any transport: suffixes, timeout, panics,
@@ -33,17 +34,17 @@ func (s *Server) beginAction() bool {
 
 func (s *Server) endAction() { s.inflight.Done() }
 
-func shuttingDownResponse() *Response {
-	return Failed(RetcodeUpstreamDown, "gateway is shutting down")
+func shuttingDownResponse() *onebot11.Response {
+	return onebot11.Failed(onebot11.RetcodeUpstreamDown, "gateway is shutting down")
 }
 
 // dispatch runs one request between beginAction and endAction. ctx bounds a
 // synchronous call; an _async call detaches from it and runs in the
 // background under ActionTimeout, still counted in inflight so Shutdown
 // waits for it.
-func (s *Server) dispatch(ctx context.Context, transport, action string, params json.RawMessage) *Response {
+func (s *Server) dispatch(ctx context.Context, transport, action string, params json.RawMessage) *onebot11.Response {
 	if action == "" {
-		return Failed(RetcodeBadRequest, "missing action")
+		return onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
 	}
 	if r := checkParams(params); r != nil {
 		return r
@@ -55,7 +56,7 @@ func (s *Server) dispatch(ctx context.Context, transport, action string, params 
 			defer s.inflight.Done()
 			s.run(context.Background(), transport, name, params)
 		})
-		return &Response{Status: "async", Retcode: RetcodeAsync}
+		return &onebot11.Response{Status: "async", Retcode: onebot11.RetcodeAsync}
 	}
 	return s.run(ctx, transport, name, params)
 }
@@ -82,31 +83,31 @@ func splitSuffixes(action string) (name string, async bool) {
 // run calls the backend under ActionTimeout. The backend runs in its own
 // goroutine (a reused one, see workers) so a call that ignores its context
 // still gets a timely reply.
-func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *Response {
+func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *onebot11.Response {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
 	defer cancel()
-	done := make(chan *Response, 1)
+	done := make(chan *onebot11.Response, 1)
 	s.workers.spawn(func() {
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("action panicked", "action", action, "panic", fmt.Sprint(p))
-				done <- Failed(RetcodeUpstream, "internal error")
+				done <- onebot11.Failed(onebot11.RetcodeUpstream, "internal error")
 			}
 		}()
 		done <- s.backend.HandleAction(ctx, action, params)
 	})
-	var resp *Response
+	var resp *onebot11.Response
 	select {
 	case resp = <-done:
 	case <-ctx.Done():
-		resp = Failed(RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", action, s.cfg.ActionTimeout))
+		resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", action, s.cfg.ActionTimeout))
 	}
 	if resp == nil {
-		resp = Failed(RetcodeUpstream, "backend returned no response")
+		resp = onebot11.Failed(onebot11.RetcodeUpstream, "backend returned no response")
 	}
 	label := action
-	if resp.Retcode == RetcodeNotFound {
+	if resp.Retcode == onebot11.RetcodeNotFound {
 		label = "_unknown" // bots choose names; keep metric labels bounded
 	}
 	s.obs.ActionDone(transport, label, resp.Retcode, time.Since(start).Seconds())
@@ -114,22 +115,22 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 }
 
 // checkParams rejects params that are present but not a JSON object.
-func checkParams(params json.RawMessage) *Response {
+func checkParams(params json.RawMessage) *onebot11.Response {
 	p := bytes.TrimSpace(params)
 	if len(p) == 0 || p[0] == '{' || bytes.Equal(p, []byte("null")) {
 		return nil
 	}
-	return Failed(RetcodeBadRequest, "params: must be a JSON object")
+	return onebot11.Failed(onebot11.RetcodeBadRequest, "params: must be a JSON object")
 }
 
 // encodeResponse marshals r and appends echo exactly as received: echo is
 // spliced in as raw bytes because the JSON encoder would compact it.
-func encodeResponse(r *Response, echo json.RawMessage) []byte {
+func encodeResponse(r *onebot11.Response, echo json.RawMessage) []byte {
 	out := *r
 	out.Echo = nil
 	b, err := marshalReply(&out)
 	if err != nil {
-		b, _ = json.Marshal(Failed(RetcodeUpstream, "encode response: "+err.Error()))
+		b, _ = json.Marshal(onebot11.Failed(onebot11.RetcodeUpstream, "encode response: "+err.Error()))
 	}
 	if len(echo) == 0 {
 		return b
@@ -142,7 +143,7 @@ func encodeResponse(r *Response, echo json.RawMessage) []byte {
 // marshalReply encodes a reply, turning an encoder panic (a value's own
 // MarshalJSON, or the encoder itself) into an error: WebSocket replies are
 // encoded outside net/http's recover, where a panic ends the process.
-func marshalReply(r *Response) (b []byte, err error) {
+func marshalReply(r *onebot11.Response) (b []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			b, err = nil, fmt.Errorf("panic: %v", p)
@@ -153,8 +154,8 @@ func marshalReply(r *Response) (b []byte, err error) {
 
 // parseFrame decodes one WS request frame. On a malformed frame it returns a
 // 1400 response and, when the frame is at least a JSON object, its echo.
-func parseFrame(data []byte) (Request, *Response) {
-	var req Request
+func parseFrame(data []byte) (onebot11.Request, *onebot11.Response) {
+	var req onebot11.Request
 	if err := json.Unmarshal(data, &req); err != nil {
 		var loose map[string]json.RawMessage
 		if json.Unmarshal(data, &loose) == nil {
@@ -162,7 +163,7 @@ func parseFrame(data []byte) (Request, *Response) {
 		} else {
 			req.Echo = nil
 		}
-		return req, Failed(RetcodeBadRequest, "invalid request frame: "+err.Error())
+		return req, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request frame: "+err.Error())
 	}
 	return req, nil
 }

@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/stretchr/testify/require"
 )
 
@@ -147,9 +148,9 @@ func (panicData) MarshalJSON() ([]byte, error) { panic("encoder bug") }
 
 type panicBackend struct{ fakeBackend }
 
-func (b *panicBackend) HandleAction(ctx context.Context, action string, params json.RawMessage) *Response {
+func (b *panicBackend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
 	if action == "bad_data" {
-		return OK(panicData{})
+		return onebot11.OK(panicData{})
 	}
 	return b.fakeBackend.HandleAction(ctx, action, params)
 }
@@ -170,17 +171,17 @@ func TestUnencodableReplyIsAFailureNotACrash(t *testing.T) {
 
 	ws := rawDial(t, "ws"+strings.TrimPrefix(hs.URL, "http")+"/api")
 	require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(`{"action":"bad_data","echo":"e"}`)))
-	var r Response
+	var r onebot11.Response
 	require.NoError(t, json.Unmarshal(readFrame(t, ws), &r))
 	require.Equal(t, "failed", r.Status)
-	require.Equal(t, RetcodeUpstream, r.Retcode)
+	require.Equal(t, onebot11.RetcodeUpstream, r.Retcode)
 	require.JSONEq(t, `"e"`, string(r.Echo))
 
 	resp, err := http.Get(hs.URL + "/bad_data")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
-	require.Equal(t, RetcodeUpstream, r.Retcode)
+	require.Equal(t, onebot11.RetcodeUpstream, r.Retcode)
 }
 
 // FuzzParseFrame: any WebSocket frame gets a reply that is valid JSON (the
@@ -197,7 +198,7 @@ func FuzzParseFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, fail := parseFrame(data)
 		if fail == nil {
-			fail = OK(nil)
+			fail = onebot11.OK(nil)
 		}
 		out := encodeResponse(fail, req.Echo)
 		if !stdjson.Valid(out) {

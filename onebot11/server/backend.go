@@ -1,9 +1,10 @@
-package onebot11
+package server
 
 import (
 	"context"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // Backend is what the OneBot 11 server needs from the gateway behind it.
@@ -12,8 +13,8 @@ import (
 type Backend interface {
 	// HandleAction runs one action (name without any _async suffix) and
 	// returns its response without echo. Unknown actions answer
-	// RetcodeNotFound; bad params RetcodeBadRequest.
-	HandleAction(ctx context.Context, action string, params json.RawMessage) *Response
+	// onebot11.RetcodeNotFound; bad params onebot11.RetcodeBadRequest.
+	HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response
 	// QuickOperation executes a quick operation: event is the event JSON the
 	// bot answered, op the JSON object it answered with.
 	QuickOperation(ctx context.Context, event json.RawMessage, op json.RawMessage) error
@@ -21,7 +22,7 @@ type Backend interface {
 	// while unknown).
 	SelfID() int64
 	// Status is the heartbeat status (like get_status data).
-	Status() Status
+	Status() onebot11.Status
 }
 
 // Observer receives transport-level happenings for metrics and logs; the

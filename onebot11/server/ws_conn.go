@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // wsConn is one OneBot WebSocket, forward or reverse, once established: it
@@ -304,8 +305,8 @@ func (c *wsConn) closeNow() {
 
 // metaEvent encodes a lifecycle meta event.
 func (s *Server) metaEvent(kind, subType string) []byte {
-	b, _ := json.Marshal(&MetaEvent{
-		Header:        Header{Time: time.Now().Unix(), SelfID: s.backend.SelfID(), PostType: PostMetaEvent},
+	b, _ := json.Marshal(&onebot11.MetaEvent{
+		Header:        onebot11.Header{Time: time.Now().Unix(), SelfID: s.backend.SelfID(), PostType: onebot11.PostMetaEvent},
 		MetaEventType: kind,
 		SubType:       subType,
 	})
@@ -315,8 +316,8 @@ func (s *Server) metaEvent(kind, subType string) []byte {
 // heartbeatEvent encodes a heartbeat with the backend's status and the
 // configured interval in milliseconds.
 func (s *Server) heartbeatEvent() []byte {
-	b, _ := json.Marshal(&MetaEvent{
-		Header:        Header{Time: time.Now().Unix(), SelfID: s.backend.SelfID(), PostType: PostMetaEvent},
+	b, _ := json.Marshal(&onebot11.MetaEvent{
+		Header:        onebot11.Header{Time: time.Now().Unix(), SelfID: s.backend.SelfID(), PostType: onebot11.PostMetaEvent},
 		MetaEventType: "heartbeat",
 		Status:        s.backend.Status(),
 		Interval:      s.cfg.Heartbeat.Milliseconds(),

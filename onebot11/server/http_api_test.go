@@ -1,4 +1,4 @@
-package onebot11
+package server
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -206,7 +207,7 @@ func TestActionTimeout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 1400*time.Millisecond, "reply must not wait for a backend that ignores ctx")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Equal(t, RetcodeUpstreamDown, res.Response.Retcode)
+	assert.Equal(t, onebot11.RetcodeUpstreamDown, res.Response.Retcode)
 	assert.Contains(t, res.Response.Message, "timed out")
 }
 
