@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	milkyclient "github.com/qqbridge/gateway/milky/client"
+
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 
 	"github.com/goccy/go-json"
@@ -37,7 +39,7 @@ type MilkyOneBot struct {
 	sim       *simulator.Sim
 	simServer *http.Server
 
-	client *milky.Client
+	client *milkyclient.Client
 	caller *trackingCaller
 	ids    idMapper
 	env    *translate.Env
@@ -97,7 +99,7 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 		upstreamURL = "http://" + g.simServer.Addr
 	}
 
-	client, err := milky.NewClient(milky.ClientConfig{
+	client, err := milkyclient.NewClient(milkyclient.ClientConfig{
 		BaseURL:  upstreamURL,
 		Token:    opts.UpstreamToken,
 		Timeout:  opts.UpstreamTimeout,
@@ -163,7 +165,7 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 	g.wg.Add(2)
 	go func() {
 		defer g.wg.Done()
-		_ = g.client.RunEvents(streamCtx, milky.StreamConfig{Transport: opts.UpstreamEvents}, g.onEvent)
+		_ = g.client.RunEvents(streamCtx, milkyclient.StreamConfig{Transport: opts.UpstreamEvents}, g.onEvent)
 	}()
 	go func() {
 		defer g.wg.Done()

@@ -28,11 +28,11 @@ import (
 	"testing"
 	"time"
 
+	milkyclient "github.com/qqbridge/gateway/milky/client"
+
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/qqbridge/gateway/milky"
 )
 
 // compatToken is URL-safe because node-napcat-ts puts it into the query
@@ -332,7 +332,7 @@ func runScript(t *testing.T, node string, gw *gateway, script string, env ...str
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, milky.ConformanceLogEnv+"=") ||
+		if strings.HasPrefix(kv, milkyclient.ConformanceLogEnv+"=") ||
 			!strings.HasPrefix(kv, "GATEWAY_") && !strings.HasPrefix(kv, "COMPAT_") {
 			env = append(env, kv)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,6 +37,21 @@ type ServerConfig struct {
 	// SubscriberQueue bounds the events buffered per slow /event subscriber
 	// (and per webhook) before the oldest is dropped; default 1024.
 	SubscriberQueue int
+}
+
+var emptyObject = []byte("{}")
+
+const (
+	handshakeTimeout   = 10 * time.Second
+	defaultDialTimeout = 2 * time.Second
+)
+
+func newTransport(dialTimeout time.Duration) *http.Transport {
+	return &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+	}
 }
 
 const (
@@ -423,7 +439,7 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, q *eventQueue)
 			batch = q.drain(batch[:0])
 			buf = buf[:0]
 			for _, payload := range batch {
-				buf = appendSSE(buf, payload)
+				buf = AppendSSE(buf, payload)
 			}
 			if !write(buf) {
 				return

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -153,33 +151,6 @@ func TestServerNoHandlerIsUnknown(t *testing.T) {
 	defer srv.Close()
 	status, _ := doAPI(t, srv.URL, apiReq{path: "/api/get_login_info", body: `{}`})
 	assert.Equal(t, 404, status)
-}
-
-func TestClientConformanceLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "conf.jsonl")
-	conformanceMu.Lock()
-	conformancePath = path
-	conformanceMu.Unlock()
-	t.Cleanup(DisableConformanceLog)
-
-	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) { return nil, nil })
-	s := NewServer(ServerConfig{Token: "tok", API: h, Logger: quietLog})
-	defer s.Close()
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	c, err := NewClient(ClientConfig{BaseURL: srv.URL, Token: "tok", Logger: quietLog})
-	require.NoError(t, err)
-
-	ctx := context.Background()
-	require.NoError(t, c.Call(ctx, APISendPrivateMessage, &SendPrivateMessageInput{UserID: 10002, Message: []OutgoingSegment{{Type: SegText, Data: OutgoingText{Text: "hi"}}}}, nil))
-	require.NoError(t, c.Call(ctx, APIGetFriendList, nil, nil))
-
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	require.Len(t, lines, 2)
-	assert.JSONEq(t, `{"api":"send_private_message","body":{"user_id":10002,"message":[{"type":"text","data":{"text":"hi"}}]}}`, lines[0])
-	assert.JSONEq(t, `{"api":"get_friend_list","body":{}}`, lines[1])
 }
 
 // eventAuth tries /event with the given credentials over both transports.
@@ -345,4 +316,8 @@ func TestPublishNeverBlocks(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("Publish blocked on a slow subscriber")
 	}
+}
+
+func testEvent(i int) *Event {
+	return &Event{Time: int64(i), SelfID: 10001, EventType: EventMessageReceive, Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
 }

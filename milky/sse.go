@@ -15,21 +15,21 @@ import (
 // colon; data lines join with \n; a blank line dispatches; an unterminated
 // message at EOF is dropped; a leading BOM is skipped.
 
-// sseEventName is the SSE event name Milky gives every event.
-const sseEventName = "milky_event"
+// SSEEventName is the SSE event name Milky gives every event.
+const SSEEventName = "milky_event"
 
-// sseMessage is one dispatched SSE message.
-type sseMessage struct {
+// SSEMessage is one dispatched SSE message.
+type SSEMessage struct {
 	Event string // "message" when the stream named none
 	Data  []byte // data lines joined with \n; owned by the caller
 	ID    string // last event ID seen so far (tolerated, unused)
 }
 
-// errSSETooLarge reports a message whose data exceeded the limit. It was
+// ErrSSETooLarge reports a message whose data exceeded the limit. It was
 // skipped whole; the stream itself is still good.
-var errSSETooLarge = errors.New("sse: message too large")
+var ErrSSETooLarge = errors.New("sse: message too large")
 
-type sseReader struct {
+type SSEReader struct {
 	r       *bufio.Reader
 	max     int  // data bytes per message
 	started bool // BOM check done
@@ -43,18 +43,18 @@ type sseReader struct {
 	lastID string
 }
 
-func newSSEReader(r io.Reader, max int) *sseReader {
-	return &sseReader{r: bufio.NewReaderSize(r, 32<<10), max: max}
+func NewSSEReader(r io.Reader, max int) *SSEReader {
+	return &SSEReader{r: bufio.NewReaderSize(r, 32<<10), max: max}
 }
 
 // Next returns the next complete message. Messages without data are not
-// dispatched (per the spec). errSSETooLarge is not fatal: call Next again.
+// dispatched (per the spec). ErrSSETooLarge is not fatal: call Next again.
 // Any other error (io.EOF included) ends the stream.
-func (p *sseReader) Next() (sseMessage, error) {
+func (p *SSEReader) Next() (SSEMessage, error) {
 	for {
 		line, err := p.readLine()
 		if err != nil {
-			return sseMessage{}, err
+			return SSEMessage{}, err
 		}
 		if len(line) == 0 {
 			if msg, ok, err := p.dispatch(); ok || err != nil {
@@ -66,17 +66,17 @@ func (p *sseReader) Next() (sseMessage, error) {
 	}
 }
 
-func (p *sseReader) dispatch() (sseMessage, bool, error) {
+func (p *SSEReader) dispatch() (SSEMessage, bool, error) {
 	event, data, over := p.event, p.data, p.over
 	p.event, p.data, p.over = p.event[:0], nil, false
 	if over {
-		return sseMessage{}, false, fmt.Errorf("%w (over %d bytes, event %q)", errSSETooLarge, p.max, eventName(event))
+		return SSEMessage{}, false, fmt.Errorf("%w (over %d bytes, event %q)", ErrSSETooLarge, p.max, eventName(event))
 	}
 	if data == nil {
-		return sseMessage{}, false, nil
+		return SSEMessage{}, false, nil
 	}
 	data = data[:len(data)-1] // every data line appended a trailing \n
-	return sseMessage{Event: eventName(event), Data: data, ID: p.lastID}, true, nil
+	return SSEMessage{Event: eventName(event), Data: data, ID: p.lastID}, true, nil
 }
 
 func eventName(b []byte) string {
@@ -86,7 +86,7 @@ func eventName(b []byte) string {
 	return string(b)
 }
 
-func (p *sseReader) field(line []byte) {
+func (p *SSEReader) field(line []byte) {
 	if line[0] == ':' {
 		return // comment (keep-alives)
 	}
@@ -123,7 +123,7 @@ func (p *sseReader) field(line []byte) {
 
 // readLine returns the next line without its terminator. The slice is only
 // valid until the next call. A line longer than max is cut and marked long.
-func (p *sseReader) readLine() ([]byte, error) {
+func (p *SSEReader) readLine() ([]byte, error) {
 	p.line, p.long = p.line[:0], false
 	if p.skipLF {
 		b, err := p.r.Peek(1)
@@ -172,11 +172,11 @@ func (p *sseReader) readLine() ([]byte, error) {
 	}
 }
 
-// appendSSE appends one milky_event message carrying payload. JSON from
+// AppendSSE appends one milky_event message carrying payload. JSON from
 // json.Marshal has no raw newlines, but split defensively so a payload can
 // never end the message early.
-func appendSSE(dst, payload []byte) []byte {
-	dst = append(dst, "event: "+sseEventName+"\n"...)
+func AppendSSE(dst, payload []byte) []byte {
+	dst = append(dst, "event: "+SSEEventName+"\n"...)
 	for {
 		i := bytes.IndexAny(payload, "\r\n")
 		if i < 0 {

@@ -13,16 +13,16 @@ import (
 
 // parseAll runs the parser to the end; a skipped oversized message shows up
 // as the pseudo-message {Event: "TOO_LARGE"}.
-func parseAll(t testing.TB, r io.Reader, max int) []sseMessage {
-	p := newSSEReader(r, max)
-	var out []sseMessage
+func parseAll(t testing.TB, r io.Reader, max int) []SSEMessage {
+	p := NewSSEReader(r, max)
+	var out []SSEMessage
 	for i := 0; ; i++ {
 		if i > 1_000_000 {
 			t.Fatal("parser does not terminate")
 		}
 		msg, err := p.Next()
-		if errors.Is(err, errSSETooLarge) {
-			out = append(out, sseMessage{Event: "TOO_LARGE"})
+		if errors.Is(err, ErrSSETooLarge) {
+			out = append(out, SSEMessage{Event: "TOO_LARGE"})
 			continue
 		}
 		if err == io.EOF {
@@ -36,12 +36,12 @@ func parseAll(t testing.TB, r io.Reader, max int) []sseMessage {
 }
 
 func TestSSEParser(t *testing.T) {
-	type m = sseMessage
+	type m = SSEMessage
 	cases := []struct {
 		name string
 		in   string
 		max  int
-		want []sseMessage
+		want []SSEMessage
 	}{
 		{"single", "event: milky_event\ndata: {}\n\n", 0, []m{{Event: "milky_event", Data: []byte("{}")}}},
 		{"multi-line data joined with LF", "event: milky_event\ndata: {\ndata: \"a\":1\ndata: }\n\n", 0,
@@ -91,7 +91,7 @@ func TestSSEParser(t *testing.T) {
 
 func TestSSEParserReadError(t *testing.T) {
 	boom := errors.New("boom")
-	p := newSSEReader(io.MultiReader(strings.NewReader("data: x\n\ndata: y\n"), iotest.ErrReader(boom)), 1<<20)
+	p := NewSSEReader(io.MultiReader(strings.NewReader("data: x\n\ndata: y\n"), iotest.ErrReader(boom)), 1<<20)
 	msg, err := p.Next()
 	require.NoError(t, err)
 	assert.Equal(t, "x", string(msg.Data))
@@ -100,9 +100,9 @@ func TestSSEParserReadError(t *testing.T) {
 }
 
 func TestAppendSSE(t *testing.T) {
-	assert.Equal(t, "event: milky_event\ndata: {\"a\":1}\n\n", string(appendSSE(nil, []byte(`{"a":1}`))))
+	assert.Equal(t, "event: milky_event\ndata: {\"a\":1}\n\n", string(AppendSSE(nil, []byte(`{"a":1}`))))
 	// Raw newlines never end the message early; the parser rebuilds them as \n.
-	out := appendSSE(nil, []byte("a\nb\r\nc\rd"))
+	out := AppendSSE(nil, []byte("a\nb\r\nc\rd"))
 	assert.Equal(t, "event: milky_event\ndata: a\ndata: b\ndata: c\ndata: d\n\n", string(out))
 	msgs := parseAll(t, strings.NewReader(string(out)), 1<<20)
 	require.Len(t, msgs, 1)
@@ -111,7 +111,7 @@ func TestAppendSSE(t *testing.T) {
 
 // refSSE is a deliberately naive reading of the spec, the oracle for the fuzz
 // target: split into lines first, then interpret.
-func refSSE(in string) []sseMessage {
+func refSSE(in string) []SSEMessage {
 	in = strings.TrimPrefix(in, "\xEF\xBB\xBF")
 	var lines []string
 	for {
@@ -126,7 +126,7 @@ func refSSE(in string) []sseMessage {
 		in = in[i+1:]
 	}
 	var (
-		out   []sseMessage
+		out   []SSEMessage
 		event string
 		data  *strings.Builder
 		id    string
@@ -139,7 +139,7 @@ func refSSE(in string) []sseMessage {
 					name = "message"
 				}
 				d := strings.TrimSuffix(data.String(), "\n")
-				out = append(out, sseMessage{Event: name, Data: []byte(d), ID: id})
+				out = append(out, SSEMessage{Event: name, Data: []byte(d), ID: id})
 			}
 			event, data = "", nil
 			continue

@@ -16,6 +16,12 @@ const (
 	SceneTemp   = "temp"
 )
 
+// Event stream transports of GET /event.
+const (
+	TransportWS  = "ws"
+	TransportSSE = "sse"
+)
+
 // Event is the envelope of every pushed event. Data stays raw so that the
 // consumer decodes it into the one struct its event_type calls for.
 type Event struct {

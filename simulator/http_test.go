@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	milkyclient "github.com/qqbridge/gateway/milky/client"
+
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
@@ -160,7 +162,7 @@ func TestHTTPWebSocketEvents(t *testing.T) {
 // simulator over SSE: the path the gateway takes when no upstream is set.
 func TestHTTPWithMilkyClient(t *testing.T) {
 	s, srv := startHTTP(t, Options{})
-	c, err := milky.NewClient(milky.ClientConfig{BaseURL: srv.URL, Token: testToken})
+	c, err := milkyclient.NewClient(milkyclient.ClientConfig{BaseURL: srv.URL, Token: testToken})
 	require.NoError(t, err)
 
 	var info milky.GetImplInfoOutput
@@ -183,7 +185,7 @@ func TestHTTPWithMilkyClient(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = c.RunEvents(ctx, milky.StreamConfig{Transport: milky.TransportSSE}, func(ev *milky.Event) { events <- ev })
+		_ = c.RunEvents(ctx, milkyclient.StreamConfig{Transport: milky.TransportSSE}, func(ev *milky.Event) { events <- ev })
 	}()
 	waitSubscribers(t, s, 1)
 	seq := s.GroupJoinRequest(g, 12345678, "hi", false)

@@ -4,13 +4,13 @@ import (
 	"os"
 	"testing"
 
-	"github.com/qqbridge/gateway/milky"
+	milkyclient "github.com/qqbridge/gateway/milky/client"
 )
 
 // TestMain keeps this package's tests out of the Milky conformance log: they
 // send deliberately invalid requests to exercise the transport, which are not
 // requests of the gateway.
 func TestMain(m *testing.M) {
-	milky.DisableConformanceLog()
+	milkyclient.DisableConformanceLog()
 	os.Exit(m.Run())
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	milkyclient "github.com/qqbridge/gateway/milky/client"
+
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/idstore"
 	"github.com/qqbridge/gateway/milky"
@@ -85,7 +87,7 @@ func (s *scriptedCaller) Call(_ context.Context, api string, req any, resp any) 
 	if err != nil {
 		return fmt.Errorf("fake caller: marshal %s request: %w", api, err)
 	}
-	milky.LogConformance(api, body)
+	milkyclient.LogConformance(api, body)
 	s.mu.Lock()
 	i := len(s.calls)
 	s.calls = append(s.calls, recordedCall{API: api, Req: body})

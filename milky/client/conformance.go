@@ -1,4 +1,4 @@
-package milky
+package client
 
 import (
 	"os"

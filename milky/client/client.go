@@ -1,4 +1,4 @@
-package milky
+package client
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/milky"
 )
 
 // ClientConfig configures the client of a Milky implementation.
@@ -33,7 +34,7 @@ type ClientConfig struct {
 	// HTTPClient replaces the built-in keep-alive client (optional).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	Observer   ClientObserver // may be nil
+	Observer   milky.ClientObserver // may be nil
 }
 
 const (
@@ -60,7 +61,7 @@ type Client struct {
 	connected atomic.Bool
 }
 
-var _ Caller = (*Client)(nil)
+var _ milky.Caller = (*Client)(nil)
 
 // NewClient validates cfg and builds a client. It does not connect.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -180,7 +181,7 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 	}
 	hresp, err := c.hc.Do(hreq)
 	if err != nil {
-		return &UnavailableError{API: api, Err: err}
+		return &milky.UnavailableError{API: api, Err: err}
 	}
 	defer func() {
 		// Drain a little so the connection can be reused.
@@ -190,30 +191,30 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 
 	if hresp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(hresp.Body, maxErrorBodyBytes))
-		return &APIError{API: api, HTTPStatus: hresp.StatusCode, Message: errorBodyMessage(hresp.StatusCode, msg)}
+		return &milky.APIError{API: api, HTTPStatus: hresp.StatusCode, Message: errorBodyMessage(hresp.StatusCode, msg)}
 	}
 	raw, err := io.ReadAll(io.LimitReader(hresp.Body, maxResponseBytes+1))
 	if err != nil {
-		return &UnavailableError{API: api, Err: fmt.Errorf("read response: %w", err)}
+		return &milky.UnavailableError{API: api, Err: fmt.Errorf("read response: %w", err)}
 	}
 	if len(raw) > maxResponseBytes {
-		return &UnavailableError{API: api, Err: fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)}
+		return &milky.UnavailableError{API: api, Err: fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)}
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
-		return &UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: %w", err)}
+		return &milky.UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: %w", err)}
 	}
 	if env.Status != "ok" || env.Retcode != 0 {
 		if env.Status != "failed" && env.Status != "ok" {
-			return &UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: status %q", env.Status)}
+			return &milky.UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: status %q", env.Status)}
 		}
-		return &APIError{API: api, Retcode: env.Retcode, Message: env.Message}
+		return &milky.APIError{API: api, Retcode: env.Retcode, Message: env.Message}
 	}
 	if resp == nil || len(env.Data) == 0 || bytes.Equal(env.Data, []byte("null")) {
 		return nil
 	}
 	if err := json.Unmarshal(env.Data, resp); err != nil {
-		return &UnavailableError{API: api, Err: fmt.Errorf("bad response data: %w", err)}
+		return &milky.UnavailableError{API: api, Err: fmt.Errorf("bad response data: %w", err)}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package milky
+package client
 
 import (
 	"context"
@@ -17,22 +17,23 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
+	"github.com/qqbridge/gateway/milky"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const waitLong = 15 * time.Second // guards against hangs, never a timing assertion
 
-func testEvent(i int) *Event {
-	return &Event{Time: int64(i), SelfID: 10001, EventType: EventMessageReceive, Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+func testEvent(i int) *milky.Event {
+	return &milky.Event{Time: int64(i), SelfID: 10001, EventType: milky.EventMessageReceive, Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
 }
 
 type collector struct {
 	mu  sync.Mutex
-	evs []*Event
+	evs []*milky.Event
 }
 
-func (c *collector) handle(ev *Event) {
+func (c *collector) handle(ev *milky.Event) {
 	c.mu.Lock()
 	c.evs = append(c.evs, ev)
 	c.mu.Unlock()
@@ -90,9 +91,9 @@ func fastStream(transport string) StreamConfig {
 }
 
 func TestStreamEndToEnd(t *testing.T) {
-	for _, transport := range []string{TransportWS, TransportSSE} {
+	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		t.Run(transport, func(t *testing.T) {
-			s := NewServer(ServerConfig{Token: "tok", Logger: quietLog})
+			s := milky.NewServer(milky.ServerConfig{Token: "tok", Logger: quietLog})
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
 			defer s.Close()
@@ -122,7 +123,7 @@ func TestStreamEndToEnd(t *testing.T) {
 			require.Eventually(t, func() bool { return col.len() >= n }, waitLong, time.Millisecond)
 			assert.Equal(t, seq(0, n), col.times(), "every event once, in publish order")
 			assert.JSONEq(t, `{"n":0}`, string(col.evs[0].Data))
-			assert.Equal(t, EventMessageReceive, col.evs[0].EventType)
+			assert.Equal(t, milky.EventMessageReceive, col.evs[0].EventType)
 
 			stop()
 			assert.False(t, c.StreamConnected())
@@ -140,11 +141,11 @@ func TestStreamEndToEnd(t *testing.T) {
 }
 
 func TestStreamReconnectNoGoroutineLeak(t *testing.T) {
-	for _, transport := range []string{TransportWS, TransportSSE} {
+	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		t.Run(transport, func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			func() {
-				s := NewServer(ServerConfig{Logger: quietLog})
+				s := milky.NewServer(milky.ServerConfig{Logger: quietLog})
 				srv := httptest.NewServer(s.Handler())
 				defer srv.Close()
 				defer s.Close()
@@ -218,7 +219,7 @@ func TestStreamWSSkipsBadEvents(t *testing.T) {
 	})
 	c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
 	col := &collector{}
-	runStream(t, c, fastStream(TransportWS), col)
+	runStream(t, c, fastStream(milky.TransportWS), col)
 	require.Eventually(t, func() bool { return col.len() == 2 }, waitLong, time.Millisecond)
 	assert.Equal(t, []int64{2, 4}, col.times())
 	assert.JSONEq(t, `{"k":[1]}`, string(col.evs[1].Data))
@@ -241,7 +242,7 @@ func TestStreamSSEParsesAndFilters(t *testing.T) {
 	})
 	c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
 	col := &collector{}
-	sc := fastStream(TransportSSE)
+	sc := fastStream(milky.TransportSSE)
 	sc.MaxEventBytes = 1024
 	runStream(t, c, sc, col)
 	require.Eventually(t, func() bool { return col.len() == 3 }, waitLong, time.Millisecond)
@@ -250,7 +251,7 @@ func TestStreamSSEParsesAndFilters(t *testing.T) {
 }
 
 func TestStreamSendsToken(t *testing.T) {
-	for _, transport := range []string{TransportWS, TransportSSE} {
+	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		t.Run(transport, func(t *testing.T) {
 			type seen struct{ auth, query, accept string }
 			got := make(chan seen, 100)
@@ -269,7 +270,7 @@ func TestStreamSendsToken(t *testing.T) {
 			}
 			assert.Equal(t, "Bearer a b&c", first.auth)
 			assert.Equal(t, "a b&c", first.query)
-			if transport == TransportSSE {
+			if transport == milky.TransportSSE {
 				assert.Equal(t, "text/event-stream", first.accept)
 			}
 			// Refused connections are retried with growing attempt numbers.
@@ -285,18 +286,18 @@ func TestStreamSendsToken(t *testing.T) {
 }
 
 func TestStreamIdleTimeout(t *testing.T) {
-	t.Run(TransportSSE, func(t *testing.T) {
+	t.Run(milky.TransportSSE, func(t *testing.T) {
 		rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
 			sseHeaders(w) // then silence
 			<-r.Context().Done()
 		})
 		c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
-		sc := fastStream(TransportSSE)
+		sc := fastStream(milky.TransportSSE)
 		sc.IdleTimeout = 100 * time.Millisecond
 		runStream(t, c, sc, &collector{})
 		require.Eventually(t, func() bool { return rs.conns.Load() >= 3 }, waitLong, time.Millisecond)
 	})
-	t.Run(TransportWS, func(t *testing.T) {
+	t.Run(milky.TransportWS, func(t *testing.T) {
 		rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
 			conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
 			if err != nil {
@@ -306,7 +307,7 @@ func TestStreamIdleTimeout(t *testing.T) {
 			<-r.Context().Done() // never reads: pings go unanswered
 		})
 		c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
-		sc := fastStream(TransportWS)
+		sc := fastStream(milky.TransportWS)
 		sc.IdleTimeout = 100 * time.Millisecond
 		runStream(t, c, sc, &collector{})
 		require.Eventually(t, func() bool { return rs.conns.Load() >= 3 }, waitLong, time.Millisecond)
@@ -332,7 +333,7 @@ func TestStreamSSEKeepAliveCommentsKeepItUp(t *testing.T) {
 		}
 	})
 	c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
-	sc := fastStream(TransportSSE)
+	sc := fastStream(milky.TransportSSE)
 	sc.IdleTimeout = 2 * time.Second // 100× the comment interval
 	col := &collector{}
 	runStream(t, c, sc, col)
@@ -347,7 +348,7 @@ func TestStreamRejectsWrongContentType(t *testing.T) {
 	})
 	obs := &fakeObserver{}
 	c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
-	runStream(t, c, fastStream(TransportSSE), &collector{})
+	runStream(t, c, fastStream(milky.TransportSSE), &collector{})
 	require.Eventually(t, func() bool { _, _, r := obs.counts(); return r >= 2 }, waitLong, time.Millisecond)
 	conn, _, _ := obs.counts()
 	assert.Zero(t, conn)
@@ -424,10 +425,10 @@ func TestStreamConfigValidation(t *testing.T) {
 		{MinBackoff: time.Second, MaxBackoff: time.Millisecond},
 		{MaxEventBytes: 2 << 30},
 	} {
-		err := c.RunEvents(context.Background(), sc, func(*Event) {})
+		err := c.RunEvents(context.Background(), sc, func(*milky.Event) {})
 		require.Error(t, err, "%+v", sc)
 	}
-	err := c.RunEvents(context.Background(), StreamConfig{Transport: "grpc"}, func(*Event) {})
+	err := c.RunEvents(context.Background(), StreamConfig{Transport: "grpc"}, func(*milky.Event) {})
 	assert.ErrorContains(t, err, "Transport")
 	assert.Error(t, c.RunEvents(context.Background(), StreamConfig{}, nil))
 
@@ -442,7 +443,7 @@ func TestRunEventsReturnsOnCancelWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.RunEvents(ctx, StreamConfig{MinBackoff: time.Hour, MaxBackoff: time.Hour}, func(*Event) {})
+		done <- c.RunEvents(ctx, StreamConfig{MinBackoff: time.Hour, MaxBackoff: time.Hour}, func(*milky.Event) {})
 	}()
 	time.Sleep(50 * time.Millisecond)
 	cancel()
@@ -456,9 +457,9 @@ func TestRunEventsReturnsOnCancelWhileWaiting(t *testing.T) {
 
 // BenchmarkStream: events per second from Publish to the client's handler.
 func BenchmarkStream(b *testing.B) {
-	for _, transport := range []string{TransportWS, TransportSSE} {
+	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		b.Run(transport, func(b *testing.B) {
-			s := NewServer(ServerConfig{Logger: quietLog, SubscriberQueue: 1 << 16})
+			s := milky.NewServer(milky.ServerConfig{Logger: quietLog, SubscriberQueue: 1 << 16})
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
 			defer s.Close()
@@ -469,15 +470,15 @@ func BenchmarkStream(b *testing.B) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				_ = c.RunEvents(ctx, StreamConfig{Transport: transport}, func(*Event) { got.Add(1) })
+				_ = c.RunEvents(ctx, StreamConfig{Transport: transport}, func(*milky.Event) { got.Add(1) })
 			}()
 			for s.Subscribers() != 1 {
 				time.Sleep(time.Millisecond)
 			}
-			msg, _ := json.Marshal(IncomingMessage{MessageScene: SceneGroup, PeerID: 20001, MessageSeq: 1, SenderID: 10002, Time: 1,
-				Segments: []IncomingSegment{{Type: SegText, Data: IncomingSegmentData{Text: "hello world"}}},
-				Group:    &Group{GroupID: 20001, GroupName: "g"}, GroupMember: &GroupMember{UserID: 10002, GroupID: 20001}})
-			ev := &Event{Time: 1, SelfID: 10001, EventType: EventMessageReceive, Data: msg}
+			msg, _ := json.Marshal(milky.IncomingMessage{MessageScene: milky.SceneGroup, PeerID: 20001, MessageSeq: 1, SenderID: 10002, Time: 1,
+				Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "hello world"}}},
+				Group:    &milky.Group{GroupID: 20001, GroupName: "g"}, GroupMember: &milky.GroupMember{UserID: 10002, GroupID: 20001}})
+			ev := &milky.Event{Time: 1, SelfID: 10001, EventType: milky.EventMessageReceive, Data: msg}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
@@ -500,9 +501,9 @@ func BenchmarkStream(b *testing.B) {
 // as the server being silent (that would drop the connection and the
 // events already buffered on it).
 func TestStreamSlowHandlerIsNotIdle(t *testing.T) {
-	for _, transport := range []string{TransportWS, TransportSSE} {
+	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		t.Run(transport, func(t *testing.T) {
-			s := NewServer(ServerConfig{Logger: quietLog})
+			s := milky.NewServer(milky.ServerConfig{Logger: quietLog})
 			srv := httptest.NewServer(s.Handler())
 			defer srv.Close()
 			defer s.Close()
@@ -519,7 +520,7 @@ func TestStreamSlowHandlerIsNotIdle(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				_ = c.RunEvents(ctx, sc, func(ev *Event) {
+				_ = c.RunEvents(ctx, sc, func(ev *milky.Event) {
 					conn, _, _ := obs.counts()
 					mu.Lock()
 					connsSeen = append(connsSeen, conn)
@@ -551,7 +552,7 @@ func TestStreamNeverLogsToken(t *testing.T) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 	})
 	for _, base := range []string{refused, rs.URL} {
-		for _, transport := range []string{TransportWS, TransportSSE} {
+		for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 			var buf syncBuffer
 			obs := &fakeObserver{}
 			c := newTestClient(t, base, func(cfg *ClientConfig) {

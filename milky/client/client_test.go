@@ -1,4 +1,4 @@
-package milky
+package client
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/milky"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -99,21 +100,21 @@ func TestCallSuccess(t *testing.T) {
 	obs := &fakeObserver{}
 	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "s3cret"; cfg.Observer = obs })
 
-	var out GetLoginInfoOutput
-	require.NoError(t, c.Call(context.Background(), APIGetLoginInfo, nil, &out))
-	assert.Equal(t, GetLoginInfoOutput{Uin: 10001, Nickname: "bot"}, out)
+	var out milky.GetLoginInfoOutput
+	require.NoError(t, c.Call(context.Background(), milky.APIGetLoginInfo, nil, &out))
+	assert.Equal(t, milky.GetLoginInfoOutput{Uin: 10001, Nickname: "bot"}, out)
 	assert.Equal(t, http.MethodPost, got.method)
 	assert.Equal(t, "/api/get_login_info", got.path)
 	assert.Equal(t, "application/json", got.ctype)
 	assert.Equal(t, "Bearer s3cret", got.auth)
 	assert.Equal(t, "{}", string(got.body), "nil request sends {}")
 
-	require.NoError(t, c.Call(context.Background(), APISendPrivateMessage,
-		SendPrivateMessageInput{UserID: 10002, Message: []OutgoingSegment{{Type: SegText, Data: OutgoingText{Text: "hi"}}}}, nil))
+	require.NoError(t, c.Call(context.Background(), milky.APISendPrivateMessage,
+		milky.SendPrivateMessageInput{UserID: 10002, Message: []milky.OutgoingSegment{{Type: milky.SegText, Data: milky.OutgoingText{Text: "hi"}}}}, nil))
 	assert.JSONEq(t, `{"user_id":10002,"message":[{"type":"text","data":{"text":"hi"}}]}`, string(got.body))
 
 	obs.mu.Lock()
-	assert.Equal(t, []string{APIGetLoginInfo, APISendPrivateMessage}, obs.calls)
+	assert.Equal(t, []string{milky.APIGetLoginInfo, milky.APISendPrivateMessage}, obs.calls)
 	assert.Equal(t, []error{nil, nil}, obs.callErrs)
 	obs.mu.Unlock()
 }
@@ -132,18 +133,18 @@ func TestCallErrors(t *testing.T) {
 		name    string
 		status  int
 		body    string
-		wantAPI *APIError // nil: want *UnavailableError
+		wantAPI *milky.APIError // nil: want *UnavailableError
 	}{
 		{"failed envelope", 200, `{"status":"failed","retcode":-403,"message":"未处于登录状态"}`,
-			&APIError{API: "get_friend_list", Retcode: -403, Message: "未处于登录状态"}},
+			&milky.APIError{API: "get_friend_list", Retcode: -403, Message: "未处于登录状态"}},
 		{"failed bad param", 200, `{"status":"failed","retcode":-400,"message":"user_id (-1) 不是一个合法的 QQ 号"}`,
-			&APIError{API: "get_friend_list", Retcode: -400, Message: "user_id (-1) 不是一个合法的 QQ 号"}},
-		{"401", 401, "unauthorized\n", &APIError{API: "get_friend_list", HTTPStatus: 401, Message: "unauthorized"}},
-		{"404", 404, "", &APIError{API: "get_friend_list", HTTPStatus: 404, Message: "Not Found"}},
+			&milky.APIError{API: "get_friend_list", Retcode: -400, Message: "user_id (-1) 不是一个合法的 QQ 号"}},
+		{"401", 401, "unauthorized\n", &milky.APIError{API: "get_friend_list", HTTPStatus: 401, Message: "unauthorized"}},
+		{"404", 404, "", &milky.APIError{API: "get_friend_list", HTTPStatus: 404, Message: "Not Found"}},
 		{"415", 415, `{"status":"failed","retcode":-415,"message":"bad content type"}`,
-			&APIError{API: "get_friend_list", HTTPStatus: 415, Message: "bad content type"}},
-		{"500", 500, "boom", &APIError{API: "get_friend_list", HTTPStatus: 500, Message: "boom"}},
-		{"502", 502, "bad gateway", &APIError{API: "get_friend_list", HTTPStatus: 502, Message: "bad gateway"}},
+			&milky.APIError{API: "get_friend_list", HTTPStatus: 415, Message: "bad content type"}},
+		{"500", 500, "boom", &milky.APIError{API: "get_friend_list", HTTPStatus: 500, Message: "boom"}},
+		{"502", 502, "bad gateway", &milky.APIError{API: "get_friend_list", HTTPStatus: 502, Message: "bad gateway"}},
 		{"not json", 200, "<html>hello</html>", nil},
 		{"truncated json", 200, `{"status":"ok","retcode":0,"data":{"friends":[`, nil},
 		{"unknown status", 200, `{"status":"weird","retcode":0,"data":{}}`, nil},
@@ -156,18 +157,18 @@ func TestCallErrors(t *testing.T) {
 				_, _ = io.WriteString(w, tc.body)
 			}))
 			defer srv.Close()
-			var out GetFriendListOutput
-			err := newTestClient(t, srv.URL, nil).Call(context.Background(), APIGetFriendList, nil, &out)
+			var out milky.GetFriendListOutput
+			err := newTestClient(t, srv.URL, nil).Call(context.Background(), milky.APIGetFriendList, nil, &out)
 			require.Error(t, err)
 			if tc.wantAPI != nil {
-				var ae *APIError
+				var ae *milky.APIError
 				require.ErrorAs(t, err, &ae)
 				assert.Equal(t, tc.wantAPI, ae)
 				return
 			}
-			var ue *UnavailableError
+			var ue *milky.UnavailableError
 			require.ErrorAs(t, err, &ue, "got %T %v", err, err)
-			assert.Equal(t, APIGetFriendList, ue.API)
+			assert.Equal(t, milky.APIGetFriendList, ue.API)
 		})
 	}
 }
@@ -180,10 +181,10 @@ func TestCallConnectionRefused(t *testing.T) {
 
 	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
 	done := make(chan error, 1)
-	go func() { done <- c.Call(context.Background(), APIGetLoginInfo, nil, nil) }()
+	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
 	select {
 	case err := <-done:
-		var ue *UnavailableError
+		var ue *milky.UnavailableError
 		require.ErrorAs(t, err, &ue)
 		assert.Contains(t, err.Error(), "refused")
 	case <-time.After(5 * time.Second): // guard only; it takes milliseconds
@@ -204,10 +205,10 @@ func TestCallTimeoutOnHangingServer(t *testing.T) {
 
 	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
 	done := make(chan error, 1)
-	go func() { done <- c.Call(context.Background(), APIGetLoginInfo, nil, nil) }()
+	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
 	select {
 	case err := <-done:
-		var ue *UnavailableError
+		var ue *milky.UnavailableError
 		require.ErrorAs(t, err, &ue)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	case <-time.After(10 * time.Second):
@@ -228,8 +229,8 @@ func TestCallHangingBodyTimesOut(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
-	err := c.Call(context.Background(), APIGetLoginInfo, nil, nil)
-	var ue *UnavailableError
+	err := c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil)
+	var ue *milky.UnavailableError
 	require.ErrorAs(t, err, &ue)
 }
 
@@ -242,7 +243,7 @@ func TestCallRespectsContext(t *testing.T) {
 	c := newTestClient(t, srv.URL, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	err := c.Call(ctx, APIGetLoginInfo, nil, nil)
+	err := c.Call(ctx, milky.APIGetLoginInfo, nil, nil)
 	require.ErrorIs(t, err, context.Canceled)
 }
 
@@ -276,60 +277,60 @@ func TestCallReusesConnections(t *testing.T) {
 func TestClientAgainstServer(t *testing.T) {
 	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) {
 		switch api {
-		case APIGetLoginInfo:
-			return GetLoginInfoOutput{Uin: 10001, Nickname: "bot"}, nil
-		case APIGetFriendInfo:
-			var in GetFriendInfoInput
+		case milky.APIGetLoginInfo:
+			return milky.GetLoginInfoOutput{Uin: 10001, Nickname: "bot"}, nil
+		case milky.APIGetFriendInfo:
+			var in milky.GetFriendInfoInput
 			if err := json.Unmarshal(body, &in); err != nil {
-				return nil, &APIError{Retcode: RetcodeBadParam, Message: "user_id: " + err.Error()}
+				return nil, &milky.APIError{Retcode: milky.RetcodeBadParam, Message: "user_id: " + err.Error()}
 			}
-			return nil, &APIError{Retcode: RetcodeNotFound, Message: "user_id 对应的好友不存在"}
-		case APISetNickname:
+			return nil, &milky.APIError{Retcode: milky.RetcodeNotFound, Message: "user_id 对应的好友不存在"}
+		case milky.APISetNickname:
 			return nil, nil
 		}
-		return nil, ErrUnknownAPI
+		return nil, milky.ErrUnknownAPI
 	})
-	s := NewServer(ServerConfig{Token: "tok", API: h})
+	s := milky.NewServer(milky.ServerConfig{Token: "tok", API: h})
 	defer s.Close()
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "tok" })
 	ctx := context.Background()
 
-	var li GetLoginInfoOutput
-	require.NoError(t, c.Call(ctx, APIGetLoginInfo, nil, &li))
+	var li milky.GetLoginInfoOutput
+	require.NoError(t, c.Call(ctx, milky.APIGetLoginInfo, nil, &li))
 	assert.Equal(t, int64(10001), li.Uin)
-	require.NoError(t, c.Call(ctx, APISetNickname, SetNicknameInput{NewNickname: "x"}, nil))
+	require.NoError(t, c.Call(ctx, milky.APISetNickname, milky.SetNicknameInput{NewNickname: "x"}, nil))
 
-	var ae *APIError
-	require.ErrorAs(t, c.Call(ctx, APIGetFriendInfo, GetFriendInfoInput{UserID: 10002}, nil), &ae)
-	assert.Equal(t, &APIError{API: APIGetFriendInfo, Retcode: -404, Message: "user_id 对应的好友不存在"}, ae)
+	var ae *milky.APIError
+	require.ErrorAs(t, c.Call(ctx, milky.APIGetFriendInfo, milky.GetFriendInfoInput{UserID: 10002}, nil), &ae)
+	assert.Equal(t, &milky.APIError{API: milky.APIGetFriendInfo, Retcode: -404, Message: "user_id 对应的好友不存在"}, ae)
 
 	require.ErrorAs(t, c.Call(ctx, "no_such_api", nil, nil), &ae)
 	assert.Equal(t, 404, ae.HTTPStatus)
 
 	bad := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "wrong" })
-	require.ErrorAs(t, bad.Call(ctx, APIGetLoginInfo, nil, nil), &ae)
+	require.ErrorAs(t, bad.Call(ctx, milky.APIGetLoginInfo, nil, nil), &ae)
 	assert.Equal(t, 401, ae.HTTPStatus)
-	assert.False(t, errors.As(bad.Call(ctx, APIGetLoginInfo, nil, nil), new(*UnavailableError)))
+	assert.False(t, errors.As(bad.Call(ctx, milky.APIGetLoginInfo, nil, nil), new(*milky.UnavailableError)))
 	assert.NotContains(t, ae.Error(), "wrong", "the token never shows up in errors")
 }
 
 func BenchmarkCall(b *testing.B) {
-	s := NewServer(ServerConfig{Token: "tok", API: apiFunc(func(context.Context, string, []byte) (any, error) {
-		return SendMessageOutput{MessageSeq: 1, Time: 2}, nil
+	s := milky.NewServer(milky.ServerConfig{Token: "tok", API: apiFunc(func(context.Context, string, []byte) (any, error) {
+		return milky.SendMessageOutput{MessageSeq: 1, Time: 2}, nil
 	}), Logger: quietLog})
 	defer s.Close()
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	c, err := NewClient(ClientConfig{BaseURL: srv.URL, Token: "tok"})
 	require.NoError(b, err)
-	in := SendPrivateMessageInput{UserID: 10002, Message: []OutgoingSegment{{Type: SegText, Data: OutgoingText{Text: "hello"}}}}
+	in := milky.SendPrivateMessageInput{UserID: 10002, Message: []milky.OutgoingSegment{{Type: milky.SegText, Data: milky.OutgoingText{Text: "hello"}}}}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		var out SendMessageOutput
+		var out milky.SendMessageOutput
 		for pb.Next() {
-			if err := c.Call(context.Background(), APISendPrivateMessage, in, &out); err != nil {
+			if err := c.Call(context.Background(), milky.APISendPrivateMessage, in, &out); err != nil {
 				b.Error(err)
 				return
 			}

@@ -1,4 +1,4 @@
-package milky
+package client
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qqbridge/gateway/milky"
 	"github.com/stretchr/testify/require"
 )
 
@@ -13,7 +14,7 @@ import (
 // that one event (logged, skipped like a malformed one), not the process,
 // and the stream goes on in order.
 func TestStreamHandlerPanicSkipsTheEvent(t *testing.T) {
-	s := NewServer(ServerConfig{Logger: quietLog})
+	s := milky.NewServer(milky.ServerConfig{Logger: quietLog})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	defer s.Close()
@@ -23,7 +24,7 @@ func TestStreamHandlerPanicSkipsTheEvent(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.RunEvents(ctx, fastStream(TransportWS), func(ev *Event) {
+		done <- c.RunEvents(ctx, fastStream(milky.TransportWS), func(ev *milky.Event) {
 			if ev.Time == 1 {
 				panic("mapping bug")
 			}

@@ -1,4 +1,4 @@
-package milky
+package client
 
 import (
 	"context"
@@ -18,12 +18,7 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
-)
-
-// Event stream transports.
-const (
-	TransportWS  = "ws"
-	TransportSSE = "sse"
+	"github.com/qqbridge/gateway/milky"
 )
 
 // StreamConfig configures RunEvents.
@@ -57,10 +52,10 @@ const (
 func (sc StreamConfig) withDefaults() (StreamConfig, error) {
 	switch sc.Transport {
 	case "":
-		sc.Transport = TransportWS
-	case TransportWS, TransportSSE:
+		sc.Transport = milky.TransportWS
+	case milky.TransportWS, milky.TransportSSE:
 	default:
-		return sc, fmt.Errorf("milky stream: Transport %q: must be %q or %q", sc.Transport, TransportWS, TransportSSE)
+		return sc, fmt.Errorf("milky stream: Transport %q: must be %q or %q", sc.Transport, milky.TransportWS, milky.TransportSSE)
 	}
 	if sc.MinBackoff < 0 || sc.MaxBackoff < 0 || sc.IdleTimeout < 0 || sc.MaxEventBytes < 0 {
 		return sc, errors.New("milky stream: MinBackoff, MaxBackoff, IdleTimeout and MaxEventBytes must not be negative")
@@ -101,7 +96,7 @@ func (c *Client) StreamConnected() bool { return c.connected.Load() }
 
 // eventStream is one live /event connection.
 type eventStream interface {
-	// next returns the next event payload. errSSETooLarge is not fatal.
+	// next returns the next event payload. ErrSSETooLarge is not fatal.
 	next() ([]byte, error)
 	close()
 }
@@ -110,7 +105,7 @@ type eventStream interface {
 // back-off, and calls handle for every event, sequentially and in arrival
 // order. A malformed event is logged and skipped. It returns nil once ctx
 // is done, or at once an error naming the field if sc is invalid.
-func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev *Event)) error {
+func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev *milky.Event)) error {
 	sc, err := sc.withDefaults()
 	if err != nil {
 		return err
@@ -153,12 +148,12 @@ func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev 
 // streamOnce runs one connection: dial, deliver until it breaks. It returns
 // how long it was connected (0 if the dial failed) and how many events it
 // delivered.
-func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev *Event)) (time.Duration, int, error) {
+func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev *milky.Event)) (time.Duration, int, error) {
 	var (
 		s   eventStream
 		err error
 	)
-	if sc.Transport == TransportSSE {
+	if sc.Transport == milky.TransportSSE {
 		s, err = c.dialSSE(ctx, sc)
 	} else {
 		s, err = c.dialWS(ctx, sc)
@@ -178,13 +173,13 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 		var payload []byte
 		payload, err = s.next()
 		if err != nil {
-			if errors.Is(err, errSSETooLarge) {
+			if errors.Is(err, milky.ErrSSETooLarge) {
 				c.log.Warn("milky event skipped: too large", "err", err)
 				continue
 			}
 			break
 		}
-		var ev Event
+		var ev milky.Event
 		if jerr := json.Unmarshal(payload, &ev); jerr != nil || ev.EventType == "" {
 			if jerr == nil {
 				jerr = errors.New("no event_type")
@@ -212,7 +207,7 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 // deliver calls handle, treating a panic (a mapping bug hit by unexpected
 // upstream data) like a malformed event: logged and skipped, while the
 // stream and the process go on.
-func (c *Client) deliver(handle func(ev *Event), ev *Event) {
+func (c *Client) deliver(handle func(ev *milky.Event), ev *milky.Event) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.log.Error("milky event skipped: handler panicked", "event_type", ev.EventType, "panic", fmt.Sprint(p),
@@ -344,7 +339,7 @@ func (s *wsStream) close() {
 type sseStream struct {
 	cancel context.CancelFunc
 	body   io.ReadCloser
-	p      *sseReader
+	p      *milky.SSEReader
 	idle   *time.Timer
 	idled  atomic.Bool
 	limit  time.Duration
@@ -397,7 +392,7 @@ func (c *Client) dialSSE(ctx context.Context, sc StreamConfig) (*sseStream, erro
 	})
 	s.idle.Stop() // armed only while waiting in Read
 
-	s.p = newSSEReader(idleReader{s}, int(sc.MaxEventBytes))
+	s.p = milky.NewSSEReader(idleReader{s}, int(sc.MaxEventBytes))
 	return s, nil
 }
 
@@ -424,7 +419,7 @@ func (s *sseStream) next() ([]byte, error) {
 			}
 			return nil, err
 		}
-		if msg.Event == sseEventName {
+		if msg.Event == milky.SSEEventName {
 			return msg.Data, nil
 		}
 	}
