@@ -8,7 +8,7 @@ import (
 	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/onebot11"
-	"github.com/qqbridge/gateway/translate"
+	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
 // backend is what the OneBot 11 server calls: actions and quick operations

@@ -11,18 +11,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qqbridge/gateway/idmap"
 	milkyclient "github.com/qqbridge/gateway/milky/client"
+	"github.com/qqbridge/gateway/segment"
 
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 
 	"github.com/goccy/go-json"
 
-	"github.com/qqbridge/gateway/eventmap"
+	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
 	"github.com/qqbridge/gateway/idstore"
 	"github.com/qqbridge/gateway/metrics"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/simulator"
-	"github.com/qqbridge/gateway/translate"
+	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
 // MilkyOneBot runs a Milky upstream behind a OneBot 11 downstream.
@@ -43,6 +45,7 @@ type MilkyOneBot struct {
 	caller *trackingCaller
 	ids    idMapper
 	env    *translate.Env
+	events *eventmap.Env
 	ob     *ob11server.Server
 
 	selfID   atomic.Int64
@@ -60,7 +63,7 @@ type MilkyOneBot struct {
 // idMapper is the id store as the runtime sees it: the Mapper translations
 // use, plus what operations need.
 type idMapper interface {
-	idstore.Mapper
+	idmap.Mapper
 	Stats() idstore.Stats
 	Close() error
 }
@@ -116,13 +119,13 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 		return err
 	}
 
+	conv := segment.ForOneBot{
+		Upstream: g.caller, IDs: g.ids, SelfID: g.selfID.Load, SelfNickname: g.selfNickname,
+		MessageFormat: opts.MessageFormat, OnUntranslated: g.metrics.Untranslated,
+	}
+	g.events = &eventmap.Env{ForOneBot: conv}
 	g.env = &translate.Env{
-		Upstream:       g.caller,
-		IDs:            g.ids,
-		SelfID:         g.selfID.Load,
-		SelfNickname:   g.selfNickname,
-		MessageFormat:  opts.MessageFormat,
-		OnUntranslated: g.metrics.Untranslated,
+		ForOneBot:      conv,
 		Now:            func() int64 { return time.Now().Unix() },
 		UpstreamStatus: func() (bool, bool) { return g.Ready(), g.caller.ok.Load() },
 		Version:        opts.Version,
@@ -234,7 +237,7 @@ func (g *MilkyOneBot) onEvent(ev *milky.Event) {
 	if ev.SelfID != 0 {
 		g.selfID.Store(ev.SelfID)
 	}
-	res, err := eventmap.Map(g.env, ev)
+	res, err := eventmap.Map(g.events, ev)
 	if err != nil {
 		g.metrics.Dropped("untranslatable")
 		g.log.Warn("event not translated", "event_type", ev.EventType, "err", err)

@@ -54,11 +54,11 @@ type SeqMapper interface {
 	UpstreamID(ref Ref) (int32, bool)
 }
 
-// Flag kinds for FlagMapper, one sequence space each.
+// Flag kinds for FlagMapper, one sequence space each; the third is
+// FlagInvitation (flag.go): Milky invitation_seq ⇄ OneBot group invite flag.
 const (
-	FlagFriendRequest = "friend"     // Milky initiator_uid ⇄ OneBot friend request flag
-	FlagGroupRequest  = "group"      // Milky notification_seq ⇄ OneBot group add flag
-	FlagInvitation    = "invitation" // Milky invitation_seq ⇄ OneBot group invite flag
+	FlagFriendRequest = "friend" // Milky initiator_uid ⇄ OneBot friend request flag
+	FlagGroupRequest  = "group"  // Milky notification_seq ⇄ OneBot group add flag
 )
 
 // FlagMapper serves the reverse direction's requests: an opaque OneBot 11

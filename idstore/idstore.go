@@ -3,27 +3,18 @@
 // always gets the same id, across restarts, and two messages never share one.
 package idstore
 
-// Scene codes for Ref.Scene; strings match Milky's message_scene values but
-// this package does not depend on the milky package.
+import "github.com/qqbridge/gateway/idmap"
+
+// Scene codes and Ref are idmap's; the aliases keep this package's callers
+// reading naturally.
 const (
-	SceneFriend = "friend"
-	SceneGroup  = "group"
-	SceneTemp   = "temp"
+	SceneFriend = idmap.SceneFriend
+	SceneGroup  = idmap.SceneGroup
+	SceneTemp   = idmap.SceneTemp
 )
 
-// Ref identifies one message: its scene, its peer (friend uin or group
-// number) and its per-conversation sequence number.
-type Ref struct {
-	Scene string
-	Peer  int64
-	Seq   int64
-}
+// Ref identifies one message (idmap.Ref).
+type Ref = idmap.Ref
 
-// Mapper is what translations use. IDFor never fails: on a full or broken
-// store it still returns the deterministic id (and the store reports the
-// error through its own metrics/logs). RefFor reports false for ids it has
-// never issued or has expired.
-type Mapper interface {
-	IDFor(ref Ref) int32
-	RefFor(id int32) (Ref, bool)
-}
+// Mapper is idmap.Mapper.
+type Mapper = idmap.Mapper

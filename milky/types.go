@@ -314,3 +314,12 @@ const (
 	SegLightApp   = "light_app"
 	SegXML        = "xml"
 )
+
+// Uin bounds: a QQ number or group number (zod zUin).
+const (
+	MinUin = 10001
+	MaxUin = 4294967295
+)
+
+// ValidUin says whether v is a uin the schema accepts.
+func ValidUin(v int64) bool { return v >= MinUin && v <= MaxUin }

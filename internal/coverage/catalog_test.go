@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/qqbridge/gateway/translate"
+	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
 // catalogActions are the 118 actions of the OneBot 11 catalog

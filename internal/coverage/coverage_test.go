@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/qqbridge/gateway/eventmap"
+	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
 )
 
 // TestCoverageUpToDate fails when COVERAGE.md no longer matches the tables.

@@ -1,0 +1,49 @@
+package ob11milky
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/milky"
+)
+
+// benchEvent is a ~1 KiB group message_receive with 3 segments (text,
+// mention, image), as an implementation pushes it.
+func benchEvent(tb testing.TB) *milky.Event {
+	text := strings.Repeat("lorem ipsum [dolor] sit amet & co, ", 12)
+	raw := `{"time":1750000000,"self_id":10001,"event_type":"message_receive","data":{` +
+		`"message_scene":"group","peer_id":30001,"message_seq":123456,"sender_id":20002,"time":1750000000,` +
+		`"segments":[{"type":"text","data":{"text":"` + text + `"}},` +
+		`{"type":"mention","data":{"user_id":20001,"name":"Alice"}},` +
+		`{"type":"image","data":{"resource_id":"EhQ1MjY0ZmFhZjM2MjQ5ZjRkYjE2MxjQ7wEg_wooy","temp_url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","width":640,"height":480,"summary":"[图片]","sub_type":"normal"}}],` +
+		`"group":{"group_id":30001,"group_name":"Test Group","member_count":42,"max_member_count":200},` +
+		`"group_member":{"user_id":20002,"nickname":"Bob","sex":"male","group_id":30001,"card":"Bobby","title":"","level":12,"role":"member","join_time":1700000000,"last_sent_time":1750000000}}}`
+	var ev milky.Event
+	require.NoError(tb, json.Unmarshal([]byte(raw), &ev))
+	return &ev
+}
+
+// BenchmarkMapMessage: Milky event (envelope decoded, data raw) -> OneBot
+// event -> JSON bytes, the per-message work of the event pump.
+func BenchmarkMapMessage(b *testing.B) {
+	for _, format := range []string{"array", "string"} {
+		b.Run(format, func(b *testing.B) {
+			ev := benchEvent(b)
+			b.SetBytes(int64(len(ev.Data)))
+			env := newTestEnv(format).env
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := Map(env, ev)
+				if err != nil || len(res.Events) != 1 {
+					b.Fatal(err)
+				}
+				if _, err := json.Marshal(res.Events[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

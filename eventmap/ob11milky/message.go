@@ -1,0 +1,131 @@
+package ob11milky
+
+import (
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+)
+
+// Message family: message_receive, message_recall, peer_pin_change.
+
+func messageReceive(env *Env, ev *milky.Event) (Result, error) {
+	msg, err := decode[milky.IncomingMessage](ev)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok, err := knownScene(env, ev, msg.MessageScene); !ok {
+		return skipScene(err)
+	}
+	c := checker{ev: ev}
+	c.uin("peer_id", msg.PeerID)
+	c.uin("sender_id", msg.SenderID)
+	if c.err != nil {
+		return Result{}, c.err
+	}
+	if isFileUploadMessage(msg) {
+		return Result{Skipped: SkipDuplicateFile}, nil
+	}
+	out := env.MessageEventAs(msg, selfID(env, ev))
+	if ev.Time != 0 {
+		out.Time = ev.Time
+	}
+	return one(out), nil
+}
+
+// isFileUploadMessage reports a message that only carries an uploaded file.
+// Milky pushes such a message AND a friend_file_upload/group_file_upload
+// event for one upload; go-cqhttp reported uploads only as notices, so the
+// notice is kept and this message dropped. Temp-chat files have no upload
+// event in Milky 1.2, so they stay messages.
+func isFileUploadMessage(msg *milky.IncomingMessage) bool {
+	return len(msg.Segments) == 1 && msg.Segments[0].Type == milky.SegFile &&
+		(msg.MessageScene == milky.SceneFriend || msg.MessageScene == milky.SceneGroup)
+}
+
+// knownScene validates message_scene: empty is malformed (an error); an
+// unknown value (a newer Milky) gives false and is counted, and the caller
+// skips the event, as for unknown event types.
+func knownScene(env *Env, ev *milky.Event, scene string) (bool, error) {
+	switch scene {
+	case milky.SceneFriend, milky.SceneGroup, milky.SceneTemp:
+		return true, nil
+	case "":
+		return false, &DataError{EventType: ev.EventType, Field: "message_scene", Problem: "missing or empty"}
+	}
+	untranslated(env, "event", ev.EventType+":"+scene)
+	return false, nil
+}
+
+func skipScene(err error) (Result, error) {
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Skipped: SkipUnknownScene}, nil
+}
+
+func messageRecall(env *Env, ev *milky.Event) (Result, error) {
+	d, err := decode[milky.MessageRecallData](ev)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok, err := knownScene(env, ev, d.MessageScene); !ok {
+		return skipScene(err)
+	}
+	c := checker{ev: ev}
+	c.uin("peer_id", d.PeerID)
+	if c.err != nil {
+		return Result{}, c.err
+	}
+	// The same triple gives the same message_id the bot saw for the message.
+	id := messageID(env, d.MessageScene, d.PeerID, d.MessageSeq)
+	if d.MessageScene == milky.SceneGroup {
+		n := notice(env, ev, "group_recall", "")
+		n.GroupID = d.PeerID
+		n.UserID = d.SenderID
+		n.OperatorID = i64p(d.OperatorID)
+		n.MessageID = i32p(id)
+		return one(n), nil
+	}
+	n := notice(env, ev, "friend_recall", "")
+	n.UserID = d.PeerID
+	n.MessageID = i32p(id)
+	return one(n), nil
+}
+
+// peerPinChange is a gateway extension notice (OneBot 11 has none):
+// {notice_type: "peer_pin_change", sub_type: "pin"|"unpin",
+// message_type: "private"|"group", user_id | group_id, is_pinned}.
+func peerPinChange(env *Env, ev *milky.Event) (Result, error) {
+	d, err := decode[milky.PeerPinChangeData](ev)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok, err := knownScene(env, ev, d.MessageScene); !ok {
+		return skipScene(err)
+	}
+	c := checker{ev: ev}
+	c.uin("peer_id", d.PeerID)
+	if c.err != nil {
+		return Result{}, c.err
+	}
+	sub := "unpin"
+	if d.IsPinned {
+		sub = "pin"
+	}
+	n := notice(env, ev, "peer_pin_change", sub)
+	n.IsPinned = boolp(d.IsPinned)
+	if d.MessageScene == milky.SceneGroup {
+		n.MessageType = "group"
+		n.GroupID = d.PeerID
+	} else {
+		n.MessageType = "private"
+		n.UserID = d.PeerID
+	}
+	return one(n), nil
+}
+
+func messageID(env *Env, scene string, peer, seq int64) int32 {
+	if env.IDs == nil {
+		return 0
+	}
+	return env.IDs.IDFor(idmap.Ref{Scene: scene, Peer: peer, Seq: seq})
+}

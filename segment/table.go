@@ -1,0 +1,90 @@
+package segment
+
+// SegmentInfo is one row of the segment table: how a OneBot 11 segment type
+// travels between the bot and the Milky upstream. An empty FromMilky means
+// no received Milky segment becomes this type; an empty ToMilky means the
+// type has no Milky outgoing form and a message carrying it fails as a whole
+// with RetcodeUnsupported and an error naming the segment (nothing is
+// dropped silently).
+type SegmentInfo struct {
+	OneBot    string // OneBot 11 segment type
+	FromMilky string // Milky incoming segment type(s) converted to it (received →)
+	ToMilky   string // Milky outgoing segment type(s) it is sent as (sent →)
+	Notes     string // behaviour worth knowing
+}
+
+// Segments is the segment table, for COVERAGE.md and for the tests that
+// check the converters agree with it (segments_test.go). It covers the 22
+// segment types of the OneBot 11 catalog (§3.2), the v11 standard types the
+// seeds lack (anonymous, share, location) and the CQ-era types the sender
+// still recognises by name (tts, cardimage, gift, redbag) so that they fail
+// with a clear error rather than as "unknown".
+var Segments = []SegmentInfo{
+	{OneBot: "text", FromMilky: "text", ToMilky: "text",
+		Notes: "adjacent text is merged before sending; empty text is skipped"},
+	{OneBot: "face", FromMilky: "face", ToMilky: "face",
+		Notes: "id ↔ face_id; large=true ↔ is_large"},
+	{OneBot: "at", FromMilky: "mention, mention_all", ToMilky: "mention, mention_all",
+		Notes: "qq=all ↔ mention_all; name comes from Milky 1.2 mention.name; qq must be a QQ number"},
+	{OneBot: "reply", FromMilky: "reply", ToMilky: "reply",
+		Notes: "id is the OneBot message_id of the quoted message; on send it must belong to the conversation sent to " +
+			"(Milky's reply carries only message_seq) and may not appear inside forward nodes"},
+	{OneBot: "image", FromMilky: "image", ToMilky: "image",
+		Notes: "received: file = resource_id, url = temp_url, sub_type 1 = sticker, summary; sent: file/url/path as http(s)://, " +
+			"base64://, file://, data: URI or absolute path, or a received file name (resolved with get_resource_temp_url); " +
+			"type=flash fails (Milky cannot send flash images)"},
+	{OneBot: "record", FromMilky: "record", ToMilky: "record",
+		Notes: "received: file = resource_id, url = temp_url; sent like image (the implementation transcodes to SILK)"},
+	{OneBot: "video", FromMilky: "video", ToMilky: "video",
+		Notes: "received: file = resource_id, url = temp_url; sent like image, thumb → thumb_uri"},
+	{OneBot: "file", FromMilky: "file", ToMilky: "",
+		Notes: "received: file = file_id, file_id, name, file_size, file_hash (private files only; needed by get_private_file_url); " +
+			"a message that is only a file upload is reported as group_upload/offline_file instead; " +
+			"sent: a message of one file segment (file, name) is uploaded and answers message_id 0 plus file_id; a file mixed with other content fails"},
+	{OneBot: "flash_file", FromMilky: "", ToMilky: "",
+		Notes: "QQ flash transfer has no Milky 1.2 form in either direction"},
+	{OneBot: "json", FromMilky: "light_app", ToMilky: "light_app",
+		Notes: "data ↔ json_payload (the card must be signed by QQ to display); type light_app is accepted as an alias on send"},
+	{OneBot: "xml", FromMilky: "xml", ToMilky: "",
+		Notes: "received: data = xml_payload, resid = service_id; sending fails (Milky 1.2 cannot send XML cards)"},
+	{OneBot: "mface", FromMilky: "market_face", ToMilky: "",
+		Notes: "received: emoji_package_id, emoji_id, key, summary, url; sending fails (Milky 1.2 cannot send market faces)"},
+	{OneBot: "markdown", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails"},
+	{OneBot: "node", FromMilky: "", ToMilky: "forward",
+		Notes: "a run of node segments becomes one forward segment; custom nodes take content or message " +
+			"(user_id|uin, nickname|name; default sender is the bot), a node with only id re-sends that message's content " +
+			"(fetched with get_message; Milky has no forward by reference); nesting is limited to 8 levels"},
+	{OneBot: "forward", FromMilky: "forward", ToMilky: "",
+		Notes: "received: id = forward_id, read with get_forward_msg; sending a forward by id fails (Milky cannot), send its nodes instead"},
+	{OneBot: "poke", FromMilky: "", ToMilky: "",
+		Notes: "a message made of one poke segment is not sent as a message: it becomes send_group_nudge (target qq) or " +
+			"send_friend_nudge (the friend, or the bot itself when qq is the bot) and the send returns message_id 0; " +
+			"a poke mixed with other content fails. Received pokes are notice events, not segments"},
+	{OneBot: "dice", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails"},
+	{OneBot: "rps", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails"},
+	{OneBot: "shake", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails"},
+	{OneBot: "contact", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails (QQ delivers received contact cards as mini-app cards: Milky light_app → json)"},
+	{OneBot: "music", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails (QQ delivers received music shares as mini-app cards: Milky light_app → json)"},
+	{OneBot: "keyboard", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails"},
+	{OneBot: "anonymous", FromMilky: "", ToMilky: "",
+		Notes: "QQ no longer has anonymous chat and Milky has none; sending fails"},
+	{OneBot: "share", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails (QQ delivers received link shares as mini-app cards: Milky light_app → json)"},
+	{OneBot: "location", FromMilky: "", ToMilky: "",
+		Notes: "no Milky 1.2 form; sending fails (QQ delivers received locations as mini-app cards: Milky light_app → json)"},
+	{OneBot: "tts", FromMilky: "", ToMilky: "",
+		Notes: "CQ-era text-to-speech; no Milky 1.2 form; sending fails"},
+	{OneBot: "cardimage", FromMilky: "", ToMilky: "",
+		Notes: "CQ-era card image; no Milky 1.2 form; sending fails"},
+	{OneBot: "gift", FromMilky: "", ToMilky: "",
+		Notes: "CQ-era gift; no Milky 1.2 form; sending fails"},
+	{OneBot: "redbag", FromMilky: "", ToMilky: "",
+		Notes: "CQ-era red packet; no Milky 1.2 form; sending fails"},
+}

@@ -1,0 +1,52 @@
+package ob11milky
+
+import (
+	"context"
+	"testing"
+
+	"github.com/qqbridge/gateway/segment"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+func TestDoUnsupportedAction(t *testing.T) {
+	const name = "test_unsupported_action"
+	Actions[name] = &Action{Name: name, Category: "other", Class: Unsupported, Reason: "Milky 1.2 has no such API"}
+	defer delete(Actions, name)
+	r := Do(context.Background(), &Env{}, name, json.RawMessage(`{}`))
+	assert.Equal(t, onebot11.RetcodeUnsupported, r.Retcode)
+	assert.Equal(t, "test_unsupported_action is not supported on a Milky upstream: Milky 1.2 has no such API", r.Message)
+}
+
+func TestQuickOperationDirect(t *testing.T) {
+	caller := &scriptedCaller{}
+	env := &Env{ForOneBot: segment.ForOneBot{Upstream: caller, IDs: newFakeIDs(), SelfID: func() int64 { return 10001 }}}
+	ctx := context.Background()
+
+	// Events without quick operations, and empty operations, do nothing.
+	require.NoError(t, QuickOperation(ctx, env, json.RawMessage(`{"post_type":"meta_event","meta_event_type":"heartbeat"}`), json.RawMessage(`{"reply":"x"}`)))
+	require.NoError(t, QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group","group_id":123456,"user_id":10002}`), json.RawMessage(`{}`)))
+	require.NoError(t, QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group"}`), nil))
+	assert.Empty(t, caller.calls)
+
+	err := QuickOperation(ctx, env, json.RawMessage(`[1]`), json.RawMessage(`{}`))
+	require.Error(t, err)
+	assert.Contains(t, ErrorResponse(err).Message, "context: params: must be a JSON object")
+
+	err = QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group","user_id":10002}`), json.RawMessage(`{"reply":"hi"}`))
+	require.Error(t, err)
+	assert.Equal(t, "reply: context: missing parameter group_id", ErrorResponse(err).Message)
+
+	err = QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group","group_id":123456,"user_id":10002}`), json.RawMessage(`{"ban":"sometimes"}`))
+	require.Error(t, err)
+	assert.Equal(t, "operation: parameter ban: want a boolean, got sometimes", ErrorResponse(err).Message)
+
+	err = QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group","group_id":123456,"user_id":10002,"anonymous":{"id":1,"name":"x","flag":"f"}}`), json.RawMessage(`{"kick":true}`))
+	require.Error(t, err)
+	assert.Equal(t, onebot11.RetcodeUnsupported, ErrorResponse(err).Retcode)
+	assert.Empty(t, caller.calls)
+}

@@ -1,0 +1,374 @@
+package ob11milky
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+// groupActions are the group actions. Each handler is a small function below.
+var groupActions = []Action{
+	{Name: "set_group_ban", Category: "group", Class: Translated, Handler: setGroupBan,
+		Milky: []string{milky.APISetGroupMemberMute}},
+	{Name: "set_group_whole_ban", Category: "group", Class: Translated, Handler: setGroupWholeBan,
+		Milky: []string{milky.APISetGroupWholeMute}},
+	{Name: "set_group_kick", Category: "group", Class: Translated, Handler: setGroupKick,
+		Milky: []string{milky.APIKickGroupMember}},
+	{Name: "set_group_card", Category: "group", Class: Translated, Handler: setGroupCard,
+		Milky: []string{milky.APISetGroupMemberCard}},
+	{Name: "set_group_admin", Category: "group", Class: Translated, Handler: setGroupAdmin,
+		Milky: []string{milky.APISetGroupMemberAdmin}},
+	{Name: "set_group_name", Category: "group", Class: Translated, Handler: setGroupName,
+		Milky: []string{milky.APISetGroupName}},
+	{Name: "set_group_leave", Category: "group", Class: Translated, Handler: setGroupLeave,
+		Milky: []string{milky.APIQuitGroup}},
+	{Name: "set_group_special_title", Category: "group", Class: Translated, Handler: setGroupSpecialTitle,
+		Milky: []string{milky.APISetGroupMemberSpecialTitle}},
+	{Name: "get_group_info", Category: "group", Class: Translated, Handler: getGroupInfo,
+		Milky: []string{milky.APIGetGroupInfo}},
+	{Name: "get_group_list", Category: "group", Class: Translated, Handler: getGroupList,
+		Milky: []string{milky.APIGetGroupList}},
+	{Name: "get_group_member_info", Category: "group", Class: Translated, Handler: getGroupMemberInfo,
+		Milky: []string{milky.APIGetGroupMemberInfo}},
+	{Name: "get_group_member_list", Category: "group", Class: Translated, Handler: getGroupMemberList,
+		Milky: []string{milky.APIGetGroupMemberList}},
+	{Name: "get_group_info_ex", Category: "group", Class: Emulated, Handler: getGroupInfoEx,
+		Milky: []string{milky.APIGetGroupInfo}},
+	{Name: "set_group_portrait", Category: "group", Class: Translated, Handler: setGroupPortrait,
+		Milky: []string{milky.APISetGroupAvatar, milky.APIGetResourceTempURL}},
+	{Name: "set_group_avatar", Category: "group", Class: Translated, Handler: setGroupPortrait,
+		Milky: []string{milky.APISetGroupAvatar, milky.APIGetResourceTempURL}},
+	{Name: "group_poke", Category: "group", Class: Translated, Handler: groupPoke,
+		Milky: []string{milky.APISendGroupNudge}},
+	{Name: "group_touch", Category: "group", Class: Translated, Handler: groupPoke,
+		Milky: []string{milky.APISendGroupNudge}},
+	// group_kick_batch.go
+	{Name: "set_group_kick_members", Category: "group", Class: Translated, Handler: setGroupKickMembers,
+		Milky: []string{milky.APIKickGroupMember}},
+	{Name: "batch_delete_group_member", Category: "group", Class: Translated, Handler: batchDeleteGroupMember,
+		Milky: []string{milky.APIKickGroupMember}},
+	// group_essence.go
+	{Name: "set_essence_msg", Category: "group", Class: Translated, Handler: setEssenceMsg,
+		Milky: []string{milky.APISetGroupEssenceMessage}},
+	{Name: "delete_essence_msg", Category: "group", Class: Translated, Handler: deleteEssenceMsg,
+		Milky: []string{milky.APISetGroupEssenceMessage}},
+	{Name: "get_essence_msg_list", Category: "group", Class: Translated, Handler: getEssenceMsgList,
+		Milky: []string{milky.APIGetGroupEssenceMessages}},
+	{Name: "get_group_essence_msg", Category: "group", Class: Translated, Handler: getEssenceMsgList,
+		Milky: []string{milky.APIGetGroupEssenceMessages}},
+	// group_notice.go
+	{Name: "_send_group_notice", Category: "group", Class: Translated, Handler: sendGroupNotice,
+		Milky: []string{milky.APISendGroupAnnouncement, milky.APIGetResourceTempURL}},
+	{Name: "_get_group_notice", Category: "group", Class: Translated, Handler: getGroupNotice,
+		Milky: []string{milky.APIGetGroupAnnouncements}},
+	{Name: "_delete_group_notice", Category: "group", Class: Translated, Handler: deleteGroupNotice,
+		Milky: []string{milky.APIDeleteGroupAnnouncement}},
+	// group_shut.go
+	{Name: "get_prohibited_member_list", Category: "group", Class: Emulated, Handler: getProhibitedMemberList,
+		Milky: []string{milky.APIGetGroupMemberList}},
+	{Name: "get_group_shut_list", Category: "group", Class: Emulated, Handler: getGroupShutList,
+		Milky: []string{milky.APIGetGroupMemberList}},
+	// What Milky 1.2 cannot express.
+	{Name: "set_group_anonymous", Category: "group", Class: Unsupported,
+		Reason: "QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API"},
+	{Name: "set_group_anonymous_ban", Category: "group", Class: Unsupported,
+		Reason: "QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API (ban the member with set_group_ban)"},
+	{Name: "send_group_sign", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group check-in (打卡) API"},
+	{Name: "set_group_sign", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group check-in (打卡) API"},
+	{Name: "set_group_remark", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no API to set the bot's remark for a group (get_group_info only reads it)"},
+	{Name: "set_group_msg_mask", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no API for a group's message notification setting"},
+	{Name: "get_group_honor_info", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 exposes no group honor data (talkative, performer, legend, ...), so no part of the answer would be real"},
+	{Name: "get_group_at_all_remain", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 does not report how many @all mentions remain today; a count derived from the bot's role would be a guess"},
+	{Name: "get_group_album_list", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+	{Name: "create_group_album", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+	{Name: "delete_group_album", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+	{Name: "upload_group_album", Category: "group", Class: Unsupported,
+		Reason: "Milky 1.2 has no group album API"},
+}
+
+// defaultBanSeconds is go-cqhttp's default set_group_ban duration (30 min);
+// 000/003 make duration required, 001/002 default it to this.
+const defaultBanSeconds = 30 * 60
+
+// groupMember reads the group_id and user_id every member action takes.
+func groupMember(p onebot11.Params) (groupID, userID int64, err error) {
+	if groupID, err = uinParam(p, "group_id"); err != nil {
+		return 0, 0, err
+	}
+	userID, err = uinParam(p, "user_id")
+	return groupID, userID, err
+}
+
+// setGroupBan: group_id, user_id, duration (seconds, default 1800, 0 lifts).
+func setGroupBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	duration, err := int32Param(p, defaultBanSeconds, "duration")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberMute,
+		&milky.SetGroupMemberMuteInput{GroupID: groupID, UserID: userID, Duration: duration}, nil)
+}
+
+// setGroupWholeBan: group_id, enable (default true).
+func setGroupWholeBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	enable, err := p.OptBool(true, "enable")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupWholeMute,
+		&milky.SetGroupWholeMuteInput{GroupID: groupID, IsMute: enable}, nil)
+}
+
+// setGroupKick: group_id, user_id, reject_add_request (default false).
+func setGroupKick(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	reject, err := p.OptBool(false, "reject_add_request")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIKickGroupMember,
+		&milky.KickGroupMemberInput{GroupID: groupID, UserID: userID, RejectAddRequest: reject}, nil)
+}
+
+// setGroupCard: group_id, user_id, card (default "": removes the card).
+func setGroupCard(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	card, err := p.OptString("", "card")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberCard,
+		&milky.SetGroupMemberCardInput{GroupID: groupID, UserID: userID, Card: card}, nil)
+}
+
+// setGroupAdmin: group_id, user_id, enable (default true; false unsets).
+func setGroupAdmin(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	enable, err := p.OptBool(true, "enable")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberAdmin,
+		&milky.SetGroupMemberAdminInput{GroupID: groupID, UserID: userID, IsSet: enable}, nil)
+}
+
+// setGroupName: group_id, group_name (NcatBot's kwarg is name).
+func setGroupName(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	name, err := p.String("group_name", "name")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupName,
+		&milky.SetGroupNameInput{GroupID: groupID, NewGroupName: name}, nil)
+}
+
+// setGroupLeave: group_id. is_dismiss is accepted but has no Milky
+// counterpart: quit_group is the only call, and whether an owner quitting
+// dismisses the group is up to the implementation.
+func setGroupLeave(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.OptBool(false, "is_dismiss"); err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID}, nil)
+}
+
+// setGroupSpecialTitle: group_id, user_id, special_title (default "":
+// removes it). go-cqhttp's duration is ignored (it documents it as having
+// no effect, and Milky has no such field).
+func setGroupSpecialTitle(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	title, err := p.OptString("", "special_title")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberSpecialTitle,
+		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title}, nil)
+}
+
+func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
+	return onebot11.GroupInfo{
+		GroupID: g.GroupID, GroupName: g.GroupName, GroupMemo: g.Description, GroupCreateTime: g.CreatedTime,
+		MemberCount: g.MemberCount, MaxMemberCount: g.MaxMemberCount, RemarkName: g.Remark,
+	}
+}
+
+// getGroupInfo: group_id, no_cache → get_group_info.
+func getGroupInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupInfoOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	info := toGroupInfo(&out.Group)
+	return &info, nil
+}
+
+// getGroupList: no_cache → get_group_list.
+func getGroupList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupListOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	list := make([]onebot11.GroupInfo, 0, len(out.Groups))
+	for i := range out.Groups {
+		list = append(list, toGroupInfo(&out.Groups[i]))
+	}
+	return list, nil
+}
+
+// toMemberInfo converts a member of groupID (the request's: some
+// implementations leave the member's own group_id out).
+func toMemberInfo(groupID int64, m *milky.GroupMember) onebot11.MemberInfo {
+	info := onebot11.MemberInfo{
+		GroupID: groupID, UserID: m.UserID, Nickname: m.Nickname, Card: m.Card, Sex: m.Sex,
+		JoinTime: m.JoinTime, LastSentTime: m.LastSentTime, Level: strconv.Itoa(int(m.Level)),
+		Role: m.Role, Title: m.Title,
+	}
+	if m.ShutUpEndTime != nil {
+		info.ShutUpTimestamp = *m.ShutUpEndTime
+	}
+	return info
+}
+
+// getGroupMemberInfo: group_id, user_id, no_cache → get_group_member_info.
+func getGroupMemberInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupMemberInfoOutput
+	in := milky.GetGroupMemberInfoInput{GroupID: groupID, UserID: userID, NoCache: noCache}
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberInfo, &in, &out); err != nil {
+		return nil, err
+	}
+	info := toMemberInfo(groupID, &out.Member)
+	return &info, nil
+}
+
+// getGroupMemberList: group_id, no_cache → get_group_member_list.
+func getGroupMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupMemberListOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	list := make([]onebot11.MemberInfo, 0, len(out.Members))
+	for i := range out.Members {
+		list = append(list, toMemberInfo(groupID, &out.Members[i]))
+	}
+	return list, nil
+}
+
+// getGroupInfoEx: group_id, no_cache → get_group_info.
+func getGroupInfoEx(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	noCache, err := p.OptBool(false, "no_cache")
+	if err != nil {
+		return nil, err
+	}
+	var out milky.GetGroupInfoOutput
+	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
+		return nil, err
+	}
+	return &onebot11.GroupInfoEx{
+		GroupInfo: toGroupInfo(&out.Group), GroupQuestion: out.Group.Question, GroupAnnouncement: out.Group.Announcement,
+		AvatarURL: fmt.Sprintf(groupAvatarURL, groupID, groupID),
+	}, nil
+}
+
+// setGroupPortrait (set_group_portrait, set_group_avatar): group_id, file
+// (file://, http(s)://, base64://, a path or a received image's name) →
+// set_group_avatar. go-cqhttp's cache switch is accepted; Milky always
+// fetches the URI itself.
+func setGroupPortrait(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.OptInt64(1, "cache"); err != nil {
+		return nil, err
+	}
+	file, err := p.String("file")
+	if err != nil {
+		return nil, err
+	}
+	uri, err := env.MediaURI(ctx, "parameter file", file)
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISetGroupAvatar, &milky.SetGroupAvatarInput{GroupID: groupID, ImageURI: uri}, nil)
+}
+
+// groupPoke (group_poke, group_touch): group_id, user_id → send_group_nudge.
+func groupPoke(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, userID, err := groupMember(p)
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID}, nil)
+}

@@ -1,0 +1,336 @@
+package ob11milky
+
+import (
+	"context"
+	"strings"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
+)
+
+// Milky APIs a send may call besides the send itself: get_message for
+// forward nodes given by id, get_resource_temp_url for received file names,
+// the nudge a message made of one poke segment becomes (poke.go) and the
+// upload a message made of one file segment becomes (file_segment.go).
+var (
+	sendHelpers        = []string{milky.APIGetMessage, milky.APIGetResourceTempURL}
+	sendPrivateHelpers = append([]string{milky.APISendFriendNudge, milky.APIUploadPrivateFile}, sendHelpers...)
+	sendGroupHelpers   = append([]string{milky.APISendGroupNudge, milky.APIUploadGroupFile}, sendHelpers...)
+)
+
+// messageActions are the message actions of the catalog (§1.1) plus the
+// standard can_send_image/can_send_record. The handlers live in this file
+// and in forward.go, history.go, reaction.go and resource.go.
+var messageActions = []Action{
+	{Name: "send_private_msg", Category: "message", Class: Translated, Handler: sendPrivateMsg,
+		Milky: append([]string{milky.APISendPrivateMessage}, sendPrivateHelpers...)},
+	{Name: "send_group_msg", Category: "message", Class: Translated, Handler: sendGroupMsg,
+		Milky: append([]string{milky.APISendGroupMessage}, sendGroupHelpers...)},
+	{Name: "send_msg", Category: "message", Class: Translated, Handler: sendMsg,
+		Milky: append([]string{milky.APISendPrivateMessage, milky.APISendGroupMessage, milky.APISendFriendNudge, milky.APIUploadPrivateFile}, sendGroupHelpers...)},
+	{Name: "delete_msg", Category: "message", Class: Translated, Handler: deleteMsg,
+		Milky: []string{milky.APIRecallGroupMessage, milky.APIRecallPrivateMessage}},
+	{Name: "get_msg", Category: "message", Class: Translated, Handler: getMsg,
+		Milky: []string{milky.APIGetMessage}},
+	{Name: "get_forward_msg", Category: "message", Class: Translated, Handler: getForwardMsg,
+		Milky: []string{milky.APIGetForwardedMessages, milky.APIGetMessage}},
+	{Name: "send_private_forward_msg", Category: "message", Class: Translated, Handler: sendPrivateForwardMsg,
+		Milky: append([]string{milky.APISendPrivateMessage}, sendHelpers...)},
+	{Name: "send_group_forward_msg", Category: "message", Class: Translated, Handler: sendGroupForwardMsg,
+		Milky: append([]string{milky.APISendGroupMessage}, sendHelpers...)},
+	{Name: "get_history_msg", Category: "message", Class: Translated, Handler: getHistoryMsg,
+		Milky: []string{milky.APIGetHistoryMessages}},
+	{Name: "get_group_msg_history", Category: "message", Class: Translated, Handler: getGroupMsgHistory,
+		Milky: []string{milky.APIGetHistoryMessages}},
+	{Name: "get_friend_msg_history", Category: "message", Class: Translated, Handler: getFriendMsgHistory,
+		Milky: []string{milky.APIGetHistoryMessages}},
+	{Name: "clear_msgs", Category: "message", Class: Unsupported,
+		Reason: "Milky 1.2 has no API to clear a conversation's local message history"},
+	{Name: "forward_friend_single_msg", Category: "message", Class: Emulated, Handler: forwardFriendSingleMsg,
+		Milky: []string{milky.APIGetMessage, milky.APIGetResourceTempURL, milky.APISendPrivateMessage}},
+	{Name: "forward_group_single_msg", Category: "message", Class: Emulated, Handler: forwardGroupSingleMsg,
+		Milky: []string{milky.APIGetMessage, milky.APIGetResourceTempURL, milky.APISendGroupMessage}},
+	{Name: "set_msg_emoji_like", Category: "message", Class: Translated, Handler: setMsgEmojiLike,
+		Milky: []string{milky.APISendGroupMessageReaction}},
+	{Name: "unset_msg_emoji_like", Category: "message", Class: Translated, Handler: unsetMsgEmojiLike,
+		Milky: []string{milky.APISendGroupMessageReaction}},
+	{Name: "set_group_comment_face", Category: "message", Class: Translated, Handler: setGroupCommentFace,
+		Milky: []string{milky.APISendGroupMessageReaction}},
+	{Name: "mark_msg_as_read", Category: "message", Class: Translated, Handler: markMsgAsRead,
+		Milky: []string{milky.APIMarkMessageAsRead, milky.APIGetHistoryMessages}},
+	{Name: "voice_msg_to_text", Category: "message", Class: Unsupported,
+		Reason: "Milky 1.2 has no speech-to-text API"},
+	{Name: "send_group_ai_record", Category: "message", Class: Unsupported,
+		Reason: "Milky 1.2 has no API for QQ's AI voice characters"},
+	{Name: "get_ai_characters", Category: "message", Class: Unsupported,
+		Reason: "Milky 1.2 has no API for QQ's AI voice characters"},
+	{Name: "get_image", Category: "message", Class: Emulated, Handler: getImage,
+		Milky: []string{milky.APIGetResourceTempURL}},
+	{Name: "get_record", Category: "message", Class: Emulated, Handler: getRecord,
+		Milky: []string{milky.APIGetResourceTempURL}},
+	{Name: "get_file", Category: "message", Class: Emulated, Handler: getFile,
+		Milky: []string{milky.APIGetGroupFileDownloadURL, milky.APIGetPrivateFileDownloadURL, milky.APIGetResourceTempURL}},
+	// Milky implementations must accept image and record segments (its FAQ
+	// sets minimum formats for both), so the answer is always yes.
+	{Name: "can_send_image", Category: "message", Class: Emulated, Handler: canSend},
+	{Name: "can_send_record", Category: "message", Class: Emulated, Handler: canSend},
+}
+
+// sendPrivateMsg: user_id, message, auto_escape. go-cqhttp's group_id (a
+// temp session's source group) is accepted and ignored: Milky 1.2 cannot
+// start temp sessions, so the message goes to the user directly.
+func sendPrivateMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	userID, err := uinParam(p, "user_id")
+	if err != nil {
+		return nil, err
+	}
+	return sendTo(ctx, env, p, milky.SceneFriend, userID)
+}
+
+// sendGroupMsg: group_id, message, auto_escape.
+func sendGroupMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	groupID, err := uinParam(p, "group_id")
+	if err != nil {
+		return nil, err
+	}
+	return sendTo(ctx, env, p, milky.SceneGroup, groupID)
+}
+
+// sendMsg: message_type picks the target; without it, a non-zero user_id
+// wins over group_id as in go-cqhttp (user_id + group_id meant a temp
+// session there).
+func sendMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	typ, err := p.OptString("", "message_type")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case typ == "private":
+		return sendPrivateMsg(ctx, env, p)
+	case typ == "group":
+		return sendGroupMsg(ctx, env, p)
+	case typ == "discuss":
+		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "message_type discuss: QQ has no discussion groups any more and Milky cannot send to them")
+	case typ != "":
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter message_type: want private or group, got %q", segment.Shorten(typ, 20))
+	case hasID(p, "user_id"):
+		return sendPrivateMsg(ctx, env, p)
+	case hasID(p, "group_id"):
+		return sendGroupMsg(ctx, env, p)
+	}
+	return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter message_type (or user_id or group_id)")
+}
+
+// hasID reports whether an id parameter is given and is not 0 or "":
+// go-cqhttp picks send_msg's target by non-zero ids, and bots that pass an
+// event's fields along send user_id 0 (whole-group notices) or "" (forms).
+func hasID(p onebot11.Params, name string) bool {
+	raw, _, ok := p.Raw(name)
+	if !ok {
+		return false
+	}
+	switch strings.Trim(strings.TrimSpace(string(raw)), `"`) {
+	case "", "0":
+		return false
+	}
+	return true
+}
+
+// sendTo parses message/auto_escape, converts and sends to (scene, peer).
+func sendTo(ctx context.Context, env *Env, p onebot11.Params, scene string, peer int64) (any, error) {
+	autoEscape, err := p.OptBool(false, "auto_escape")
+	if err != nil {
+		return nil, err
+	}
+	raw, _, _ := p.Raw("message")
+	segs, err := onebot11.ParseMessage(raw, autoEscape)
+	if err != nil {
+		return nil, err
+	}
+	return env.sendOrUpload(ctx, segs, scene, peer)
+}
+
+// send converts segs and sends them after prefix (already Milky segments:
+// the quick operation's at_sender), returning the OneBot message_id. A
+// message that is one poke is a nudge instead (poke.go); prefix has nothing
+// to attach to then and is not sent.
+func (e *Env) send(ctx context.Context, segs []onebot11.Segment, scene string, peer int64, prefix ...milky.OutgoingSegment) (*onebot11.SendResult, error) {
+	if at, ok, err := soloPoke(segs); err != nil {
+		return nil, err
+	} else if ok {
+		return e.nudge(ctx, segs[at], at, scene, peer)
+	}
+	msg, err := e.OutgoingMessage(ctx, segs, scene, peer)
+	if err != nil {
+		return nil, err
+	}
+	if len(prefix) > 0 {
+		all := append([]milky.OutgoingSegment(nil), prefix...)
+		for _, s := range msg {
+			all = segment.AppendSegment(all, s)
+		}
+		msg = all
+	}
+	ref, err := e.sendMilky(ctx, msg, scene, peer)
+	if err != nil {
+		return nil, err
+	}
+	return &onebot11.SendResult{MessageID: e.IDs.IDFor(ref)}, nil
+}
+
+// sendMilky sends converted segments to a friend or a group and returns the
+// sent message's triple.
+func (e *Env) sendMilky(ctx context.Context, msg []milky.OutgoingSegment, scene string, peer int64) (idmap.Ref, error) {
+	var out milky.SendMessageOutput
+	var err error
+	if scene == milky.SceneGroup {
+		err = e.Upstream.Call(ctx, milky.APISendGroupMessage, &milky.SendGroupMessageInput{GroupID: peer, Message: msg}, &out)
+	} else {
+		err = e.Upstream.Call(ctx, milky.APISendPrivateMessage, &milky.SendPrivateMessageInput{UserID: peer, Message: msg}, &out)
+	}
+	if err != nil {
+		return idmap.Ref{}, err
+	}
+	return idmap.Ref{Scene: scene, Peer: peer, Seq: out.MessageSeq}, nil
+}
+
+// deleteMsg: message_id → recall in its conversation.
+func deleteMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	id, ref, err := messageIDParam(env, p, "message_id", "id")
+	if err != nil {
+		return nil, err
+	}
+	return nil, env.recall(ctx, id, ref)
+}
+
+func (e *Env) recall(ctx context.Context, id int32, ref idmap.Ref) error {
+	switch ref.Scene {
+	case milky.SceneGroup:
+		return e.Upstream.Call(ctx, milky.APIRecallGroupMessage, &milky.RecallGroupMessageInput{GroupID: ref.Peer, MessageSeq: ref.Seq}, nil)
+	case milky.SceneFriend:
+		return e.Upstream.Call(ctx, milky.APIRecallPrivateMessage, &milky.RecallPrivateMessageInput{UserID: ref.Peer, MessageSeq: ref.Seq}, nil)
+	}
+	return onebot11.Errorf(onebot11.RetcodeUnsupported, "message %d is a %s-session message; Milky 1.2 cannot recall those", id, ref.Scene)
+}
+
+// getMsg: message_id → get_message, shaped like go-cqhttp/NapCat's get_msg:
+// the message event of that message plus message_id/real_id/message_seq.
+func getMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	id, ref, err := messageIDParam(env, p, "message_id", "id")
+	if err != nil {
+		return nil, err
+	}
+	msg, err := env.FetchMessage(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return env.messageObject(msg, id, ref), nil
+}
+
+// messageObject is a fetched message in get_msg's shape (also the items of
+// the history actions): its message event, with the facts of the request
+// (id, triple) overriding whatever the converter filled in.
+func (e *Env) messageObject(msg *milky.IncomingMessage, id int32, ref idmap.Ref) *onebot11.MessageEvent {
+	ev := e.MessageEvent(msg)
+	ev.MessageID = id
+	ev.MessageSeq = ref.Seq
+	ev.RealID = ref.Seq
+	if ev.Time == 0 {
+		ev.Time = msg.Time
+	}
+	if ev.SelfID == 0 {
+		ev.SelfID = e.selfID()
+	}
+	if ev.UserID == 0 {
+		ev.UserID = msg.SenderID
+	}
+	if ev.MessageType == "" {
+		ev.MessageType = "private"
+		if ref.Scene == milky.SceneGroup {
+			ev.MessageType = "group"
+		}
+	}
+	if ref.Scene == milky.SceneGroup {
+		ev.GroupID = ref.Peer
+	}
+	if ev.PostType == "" {
+		ev.PostType = onebot11.PostMessage
+		if msg.SenderID != 0 && msg.SenderID == e.selfID() {
+			ev.PostType = onebot11.PostMessageSent
+		}
+	}
+	if ev.Sender.UserID == 0 {
+		ev.Sender.UserID = msg.SenderID
+	}
+	applyMessageFormat(e, ev)
+	return ev
+}
+
+// applyMessageFormat makes ev.Message the form env.MessageFormat asks for.
+func applyMessageFormat(env *Env, ev *onebot11.MessageEvent) {
+	segs, isArray := ev.Message.([]onebot11.Segment)
+	if isArray && ev.RawMessage == "" {
+		ev.RawMessage = onebot11.FormatCQ(segs)
+	}
+	if env.MessageFormat == "string" {
+		if isArray {
+			ev.Message = onebot11.FormatCQ(segs)
+		}
+		ev.MessageFormat = "string"
+		return
+	}
+	if isArray && segs == nil {
+		ev.Message = []onebot11.Segment{}
+	}
+	ev.MessageFormat = "array"
+}
+
+// canSend answers can_send_image / can_send_record: {"yes": true}.
+func canSend(context.Context, *Env, onebot11.Params) (any, error) {
+	return map[string]bool{"yes": true}, nil
+}
+
+// markMsgAsRead: message_id → mark_message_as_read of that message (and all
+// before it). NapCat also accepts group_id or user_id alone, meaning "the
+// whole conversation": the latest message is looked up with
+// get_history_messages (limit 1) and marked.
+func markMsgAsRead(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	var ref idmap.Ref
+	switch {
+	case p.Has("message_id", "id"):
+		var err error
+		if _, ref, err = messageIDParam(env, p, "message_id", "id"); err != nil {
+			return nil, err
+		}
+	case p.Has("group_id"), p.Has("user_id"):
+		scene, peer, err := conversationParam(p)
+		if err != nil {
+			return nil, err
+		}
+		var out milky.GetHistoryMessagesOutput
+		if err := env.Upstream.Call(ctx, milky.APIGetHistoryMessages, &milky.GetHistoryMessagesInput{MessageScene: scene, PeerID: peer, Limit: 1}, &out); err != nil {
+			return nil, err
+		}
+		if len(out.Messages) == 0 {
+			return nil, nil // nothing to mark
+		}
+		ref = idmap.Ref{Scene: scene, Peer: peer, Seq: out.Messages[len(out.Messages)-1].MessageSeq}
+	default:
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter message_id (or group_id, user_id)")
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIMarkMessageAsRead,
+		&milky.MarkMessageAsReadInput{MessageScene: ref.Scene, PeerID: ref.Peer, MessageSeq: ref.Seq}, nil)
+}
+
+// conversationParam reads group_id (a group) or user_id (a friend); when a
+// bot gives both, group_id wins (user_id then names a member, not a chat).
+func conversationParam(p onebot11.Params) (string, int64, error) {
+	if p.Has("group_id") {
+		g, err := uinParam(p, "group_id")
+		return milky.SceneGroup, g, err
+	}
+	u, err := uinParam(p, "user_id")
+	return milky.SceneFriend, u, err
+}

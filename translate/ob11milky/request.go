@@ -1,0 +1,148 @@
+package ob11milky
+
+import (
+	"context"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
+)
+
+// requestActions are the request actions of the catalog (§1.6). Answering
+// is below; listing pending requests is in request_list.go.
+var requestActions = []Action{
+	{Name: "set_friend_add_request", Category: "request", Class: Translated, Handler: setFriendAddRequest,
+		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
+	{Name: "set_group_add_request", Category: "request", Class: Translated, Handler: setGroupAddRequest,
+		Milky: []string{milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest,
+			milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation}},
+	{Name: "get_group_system_msg", Category: "request", Class: Translated, Handler: getGroupSystemMsg,
+		Milky: []string{milky.APIGetGroupNotifications}},
+	{Name: "get_group_ignore_add_request", Category: "request", Class: Translated, Handler: getGroupIgnoreAddRequest,
+		Milky: []string{milky.APIGetGroupNotifications}},
+	{Name: "get_doubt_friends_add_request", Category: "request", Class: Translated, Handler: getDoubtFriendsAddRequest,
+		Milky: []string{milky.APIGetFriendRequests}},
+	{Name: "set_doubt_friends_add_request", Category: "request", Class: Translated, Handler: setDoubtFriendsAddRequest,
+		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
+}
+
+// flagParam reads and parses the flag (a string, or a number some bots send).
+func flagParam(p onebot11.Params) (idmap.Flag, error) {
+	s, err := p.String("flag")
+	if err != nil {
+		return idmap.Flag{}, err
+	}
+	f, err := idmap.ParseFlag(s)
+	return f, segment.Wrapf(err, "parameter flag")
+}
+
+// setFriendAddRequest: flag, approve (default true), remark, reason.
+// remark is accepted but Milky 1.2 has no way to set a friend remark, so it
+// is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
+func setFriendAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	f, err := flagParam(p)
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind != idmap.FlagFriend {
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a group request flag; answer it with set_group_add_request")
+	}
+	approve, err := p.OptBool(true, "approve")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.OptString("", "remark"); err != nil {
+		return nil, err
+	}
+	if approve {
+		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
+			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}, nil)
+	}
+	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
+	if in.Reason, err = optStringPtr(p, "reason"); err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
+}
+
+// setGroupAddRequest: flag, approve (default true), reason (on reject), and
+// OneBot's sub_type (or go-cqhttp's type) checked against the flag: "add" is
+// a join request, "invite" the bot's own invitation. Milky's
+// reject_group_invitation takes no reason, so reason is not sent there.
+func setGroupAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+	f, err := flagParam(p)
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind == idmap.FlagFriend {
+		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a friend request flag; answer it with set_friend_add_request")
+	}
+	if err := checkSubType(p, f); err != nil {
+		return nil, err
+	}
+	approve, err := p.OptBool(true, "approve")
+	if err != nil {
+		return nil, err
+	}
+	reason, err := optStringPtr(p, "reason")
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind == idmap.FlagInvitation {
+		in := milky.GroupInvitationInput{GroupID: f.GroupID, InvitationSeq: f.Seq}
+		if approve {
+			return nil, env.Upstream.Call(ctx, milky.APIAcceptGroupInvitation, &in, nil)
+		}
+		return nil, env.Upstream.Call(ctx, milky.APIRejectGroupInvitation, &in, nil)
+	}
+	if approve {
+		return nil, env.Upstream.Call(ctx, milky.APIAcceptGroupRequest, &milky.AcceptGroupRequestInput{
+			NotificationSeq: f.Seq, NotificationType: f.Kind, GroupID: f.GroupID, IsFiltered: f.Filtered}, nil)
+	}
+	return nil, env.Upstream.Call(ctx, milky.APIRejectGroupRequest, &milky.RejectGroupRequestInput{
+		NotificationSeq: f.Seq, NotificationType: f.Kind, GroupID: f.GroupID, IsFiltered: f.Filtered, Reason: reason}, nil)
+}
+
+// checkSubType rejects a sub_type that contradicts the flag: answering an
+// invitation as if it were a join request is a bot bug worth reporting.
+func checkSubType(p onebot11.Params, f idmap.Flag) error {
+	sub, err := p.OptString("", "sub_type", "type")
+	if err != nil || sub == "" {
+		return err
+	}
+	_, name, _ := p.Raw("sub_type", "type")
+	want := "add"
+	if f.Kind == idmap.FlagInvitation {
+		want = "invite"
+	}
+	switch sub {
+	case want:
+		return nil
+	case "add", "invite":
+		return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: %q does not match the flag, which is for %s (sub_type %q)", name, sub, describeFlag(f), want)
+	}
+	return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: want add or invite, got %q", name, segment.Shorten(sub, 20))
+}
+
+func describeFlag(f idmap.Flag) string {
+	switch f.Kind {
+	case idmap.FlagInvitation:
+		return "an invitation of the bot into a group"
+	case idmap.FlagInvitedJoinRequest:
+		return "a member's invitation of someone into the group"
+	}
+	return "a join request"
+}
+
+// optStringPtr reads an optional string that Milky sends only when given.
+func optStringPtr(p onebot11.Params, names ...string) (*string, error) {
+	if !p.Has(names...) {
+		return nil, nil
+	}
+	s, err := p.String(names...)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

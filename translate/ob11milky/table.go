@@ -1,0 +1,63 @@
+package ob11milky
+
+import (
+	"context"
+
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+// Class says how an action is served on a Milky upstream.
+type Class string
+
+const (
+	// Translated: one or more Milky calls do what the action asks.
+	Translated Class = "translated"
+	// Emulated: answered faithfully from other Milky data.
+	Emulated Class = "emulated"
+	// Unsupported: Milky 1.2 cannot express it; the call fails with
+	// onebot11.RetcodeUnsupported and Reason.
+	Unsupported Class = "unsupported"
+)
+
+// Handler runs one OneBot 11 action against the upstream and returns the
+// response data (any JSON-encodable value; nil becomes null). Errors are
+// *onebot11.Error, *milky.APIError, *milky.UnavailableError or anything else;
+// ErrorResponse maps them to an envelope.
+type Handler func(ctx context.Context, env *Env, p onebot11.Params) (any, error)
+
+// Action is one row of the action table.
+type Action struct {
+	Name     string
+	Category string   // message, friend, group, file, request, system, other
+	Class    Class    //
+	Milky    []string // the Milky APIs it calls, for COVERAGE.md
+	Reason   string   // why it is unsupported (Class Unsupported only)
+	Handler  Handler  // nil for Unsupported
+}
+
+// Actions is the one table of OneBot 11 actions served on a Milky upstream,
+// assembled from the per-category lists (message.go, friend.go, group.go,
+// file.go, request.go, system.go, other.go).
+var Actions = buildTable(
+	messageActions,
+	friendActions,
+	groupActions,
+	fileActions,
+	requestActions,
+	systemActions,
+	otherActions,
+)
+
+func buildTable(lists ...[]Action) map[string]*Action {
+	t := make(map[string]*Action)
+	for _, l := range lists {
+		for i := range l {
+			a := &l[i]
+			if _, dup := t[a.Name]; dup {
+				panic("translate: action registered twice: " + a.Name)
+			}
+			t[a.Name] = a
+		}
+	}
+	return t
+}
