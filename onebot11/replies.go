@@ -67,7 +67,6 @@ type URLResult struct {
 	URL string `json:"url"`
 }
 
-
 // ForwardSendResult: message_id of the card message and forward_id, the id
 // under which get_forward_msg reads it back (go-cqhttp/LLOneBot).
 type ForwardSendResult struct {
@@ -169,13 +168,13 @@ type GroupInfoEx struct {
 // EssenceMsg is one get_essence_msg_list item: go-cqhttp's fields plus
 // NapCat's content (the message as a segment array).
 type EssenceMsg struct {
-	SenderID     int64              `json:"sender_id"`
-	SenderNick   string             `json:"sender_nick"`
-	SenderTime   int64              `json:"sender_time"`
-	OperatorID   int64              `json:"operator_id"`
-	OperatorNick string             `json:"operator_nick"`
-	OperatorTime int64              `json:"operator_time"`
-	MessageID    int32              `json:"message_id"`
+	SenderID     int64     `json:"sender_id"`
+	SenderNick   string    `json:"sender_nick"`
+	SenderTime   int64     `json:"sender_time"`
+	OperatorID   int64     `json:"operator_id"`
+	OperatorNick string    `json:"operator_nick"`
+	OperatorTime int64     `json:"operator_time"`
+	MessageID    int32     `json:"message_id"`
 	Content      []Segment `json:"content"`
 }
 
