@@ -100,7 +100,7 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 	select {
 	case resp = <-done:
 	case <-ctx.Done():
-		resp = Failed(RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", action, s.cfg.ActionTimeout))
+		resp = Failed(RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", Clip(action), s.cfg.ActionTimeout))
 	}
 	if resp == nil {
 		resp = Failed(RetcodeUpstream, "backend returned no response")
@@ -162,7 +162,7 @@ func parseFrame(data []byte) (Request, *Response) {
 		} else {
 			req.Echo = nil
 		}
-		return req, Failed(RetcodeBadRequest, "invalid request frame: "+err.Error())
+		return req, Failed(RetcodeBadRequest, "invalid request frame: "+Clip(err.Error()))
 	}
 	return req, nil
 }

@@ -30,7 +30,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		s.writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "method not allowed: "+r.Method), nil)
+		s.writeEnvelope(w, http.StatusMethodNotAllowed, Failed(RetcodeBadRequest, "method not allowed: "+Clip(r.Method)), nil)
 		return
 	}
 	req, status, fail := s.readHTTPRequest(w, r)
@@ -54,7 +54,7 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 	var req Request
 	action := strings.Trim(r.URL.Path, "/")
 	if strings.Contains(action, "/") {
-		return req, http.StatusNotFound, Failed(RetcodeNotFound, "unknown endpoint "+r.URL.Path)
+		return req, http.StatusNotFound, Failed(RetcodeNotFound, "unknown endpoint "+Clip(r.URL.Path))
 	}
 	query := r.URL.Query()
 	query.Del("access_token")
@@ -79,17 +79,17 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 		if errors.As(err, &ne) && ne.Timeout() {
 			return req, http.StatusRequestTimeout, Failed(RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
 		}
-		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "read body: "+err.Error())
+		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "read body: "+Clip(err.Error()))
 	}
 	kind, ok := bodyKind(r.Header.Get("Content-Type"), body)
 	if !ok {
-		return req, http.StatusNotAcceptable, Failed(RetcodeBadRequest, "unsupported Content-Type "+r.Header.Get("Content-Type"))
+		return req, http.StatusNotAcceptable, Failed(RetcodeBadRequest, "unsupported Content-Type "+Clip(r.Header.Get("Content-Type")))
 	}
 	switch kind {
 	case "form":
 		values, err := url.ParseQuery(string(body))
 		if err != nil {
-			return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid form body: "+err.Error())
+			return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid form body: "+Clip(err.Error()))
 		}
 		for k, v := range query {
 			if _, dup := values[k]; !dup {
@@ -108,14 +108,19 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "missing action")
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
-				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid request body: "+err.Error())
+				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
 			}
 		} else {
 			trimmed := bytes.TrimSpace(body)
 			if bytes.Equal(trimmed, []byte("null")) {
 				trimmed = nil
 			}
-			if len(trimmed) > 0 && (trimmed[0] != '{' || !json.Valid(trimmed)) {
+			if len(trimmed) > 0 && trimmed[0] == '{' && !json.Valid(trimmed) {
+				var m map[string]json.RawMessage
+				err := json.Unmarshal(trimmed, &m)
+				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
+			}
+			if len(trimmed) > 0 && trimmed[0] != '{' {
 				return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "request body must be a JSON object")
 			}
 			req.Action = action
@@ -166,16 +171,31 @@ func (s *Server) checkAction(req Request) (Request, int, *Response) {
 	return req, 0, nil
 }
 
-// bodyKind classifies a POST body: "json", "form" or "" (empty). A missing
-// Content-Type with a body that looks like JSON is taken as JSON, since
-// several script clients omit it.
+// jsonProblem says what is wrong with a JSON body that did not decode,
+// naming a cut-off body as such (a client that gave up mid-write, a proxy
+// limit) rather than as a wrong shape.
+func jsonProblem(err error) string {
+	if err == nil {
+		return "not valid JSON"
+	}
+	if strings.Contains(err.Error(), "unexpected end of JSON input") {
+		return "truncated JSON (the body ends before the value does)"
+	}
+	return Clip(err.Error())
+}
+
+// bodyKind classifies a POST body: "json", "form" or "" (empty). Without a
+// Content-Type (go-cqhttp's own clients and several bot frameworks send
+// none) a body that is JSON, or starts like an object, is taken as JSON:
+// null and a non-object then get the JSON errors, a cut-off object is
+// reported as truncated. Anything else is refused as an unknown type.
 func bodyKind(contentType string, body []byte) (string, bool) {
 	empty := len(bytes.TrimSpace(body)) == 0
 	if contentType == "" {
 		if empty {
 			return "", true
 		}
-		if b := bytes.TrimSpace(body); b[0] == '{' {
+		if b := bytes.TrimSpace(body); b[0] == '{' || json.Valid(b) {
 			return "json", true
 		}
 		return "", false

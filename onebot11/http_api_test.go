@@ -230,3 +230,59 @@ func TestSplitSuffixes(t *testing.T) {
 		assert.Equal(t, tc.async, async, tc.in)
 	}
 }
+
+// go-cqhttp's own clients and common bot frameworks POST JSON without a
+// Content-Type: every JSON body is taken as JSON, and a cut-off object is
+// reported as truncated, not as the wrong shape.
+func TestHTTPWithoutContentType(t *testing.T) {
+	env := newEnv(t, ServerConfig{})
+	ctx := testCtx(t)
+	c := ob11test.NewHTTPClient(env.url, "", ob11test.AuthNone)
+	for _, tc := range []struct {
+		name, path, ctype, body string
+		status                  int
+		params, message         string
+	}{
+		{"object", "/echo_params", "", `{"a":1}`, 200, `{"a":1}`, ""},
+		{"null", "/echo_params", "", `null`, 200, `null`, ""},
+		{"null with blanks", "/echo_params", "", " null\n", 200, `null`, ""},
+		{"empty", "/echo_params", "", ``, 200, `null`, ""},
+		{"envelope", "/", "", `{"action":"echo_params","params":{"a":1}}`, 200, `{"a":1}`, ""},
+		{"truncated object", "/echo_params", "", `{"group_id":1,"message":"hi`, 400, "", "truncated JSON"},
+		{"truncated object, JSON type", "/echo_params", "application/json", `{"a":`, 400, "", "truncated JSON"},
+		{"truncated envelope", "/", "", `{"action":"echo_params","params":{`, 400, "", "truncated JSON"},
+		{"array", "/echo_params", "", `[1]`, 400, "", "must be a JSON object"},
+		{"trailing garbage", "/echo_params", "", `{"a":1}x`, 400, "", "invalid request body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := c.Do(ctx, http.MethodPost, tc.path, tc.ctype, []byte(tc.body))
+			require.NoError(t, err)
+			require.Equal(t, tc.status, res.StatusCode, string(res.Body))
+			if tc.status == 200 {
+				assert.JSONEq(t, tc.params, echoed(t, res))
+				return
+			}
+			require.NotNil(t, res.Response, string(res.Body))
+			assert.Contains(t, res.Response.Message, tc.message)
+		})
+	}
+}
+
+// A path, method or header a client chose is echoed clipped, however long.
+func TestHTTPErrorEchoesAreBounded(t *testing.T) {
+	env := newEnv(t, ServerConfig{})
+	ctx := testCtx(t)
+	c := ob11test.NewHTTPClient(env.url, "", ob11test.AuthNone)
+	long := strings.Repeat("a", 20000)
+	for _, tc := range []struct{ path, ctype string }{
+		{"/" + long + "/x", ""},
+		{"/" + long, ""},
+		{"/echo_params", "text/" + long},
+	} {
+		res, err := c.Do(ctx, http.MethodPost, tc.path, tc.ctype, []byte(`{"a":1}`))
+		require.NoError(t, err)
+		require.NotNil(t, res.Response, string(res.Body))
+		assert.NotEqual(t, 200, res.StatusCode)
+		assert.Less(t, len(res.Body), 1000, "reply %s", res.Body[:min(len(res.Body), 200)])
+	}
+}

@@ -111,7 +111,7 @@ func (b *fakeBackend) HandleAction(ctx context.Context, action string, params js
 	case "panic":
 		panic("boom")
 	}
-	return Failed(RetcodeNotFound, "unknown action "+action)
+	return Failed(RetcodeNotFound, "unknown action "+Clip(action))
 }
 
 func (b *fakeBackend) QuickOperation(_ context.Context, event, op json.RawMessage) error {

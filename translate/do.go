@@ -15,7 +15,7 @@ import (
 func Do(ctx context.Context, env *Env, action string, params json.RawMessage) *onebot11.Response {
 	a := Actions[action]
 	if a == nil {
-		return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+action)
+		return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
 	}
 	if a.Class == Unsupported || a.Handler == nil {
 		return onebot11.Failed(onebot11.RetcodeUnsupported, action+" is not supported on a Milky upstream: "+a.Reason)

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
@@ -47,4 +48,20 @@ func TestQuickOperationDirect(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, onebot11.RetcodeUnsupported, ErrorResponse(err).Retcode)
 	assert.Empty(t, caller.calls)
+}
+
+// A bot-chosen name (an action, a CQ code type) is echoed clipped: the
+// failure message (sent as message, wording and msg, and logged once by
+// the runtime) stays small however large the input.
+func TestDoErrorEchoesAreBounded(t *testing.T) {
+	env := &Env{Upstream: &scriptedCaller{}, IDs: newFakeIDs()}
+	huge := strings.Repeat("a", 1<<20)
+	r := Do(context.Background(), env, huge, nil)
+	assert.Equal(t, onebot11.RetcodeNotFound, r.Retcode)
+	assert.Less(t, len(r.Message), 300)
+	params, err := json.Marshal(map[string]any{"group_id": 123456, "message": "[CQ:" + huge + "]"})
+	require.NoError(t, err)
+	r = Do(context.Background(), env, "send_group_msg", params)
+	assert.Equal(t, onebot11.RetcodeBadRequest, r.Retcode)
+	assert.Less(t, len(r.Message), 300)
 }

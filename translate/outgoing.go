@@ -427,7 +427,7 @@ type loc struct {
 	typ  string
 }
 
-func (l loc) String() string { return fmt.Sprintf("%s[%d] (%s)", l.path, l.i, l.typ) }
+func (l loc) String() string { return fmt.Sprintf("%s[%d] (%s)", l.path, l.i, onebot11.Clip(l.typ)) }
 
 // appendSegment appends seg, merging it into a preceding text segment.
 func appendSegment(out []milky.OutgoingSegment, seg milky.OutgoingSegment) []milky.OutgoingSegment {
