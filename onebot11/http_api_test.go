@@ -190,11 +190,34 @@ func TestHTTPAsync(t *testing.T) {
 		return false
 	}, "async action ran")
 
-	// An unknown action is still only known to be unknown later: async
-	// replies 200 at once (the spec gives no way to report it).
+	// An unknown action or bad params are refused before "async": the
+	// backend validates without running the action.
 	res, err = c.Get(ctx, "nope_async", nil)
 	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Equal(t, RetcodeNotFound, res.Response.Retcode)
+	res, err = c.PostJSON(ctx, "nonexistent_action_async", map[string]any{})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	res, err = c.PostJSON(ctx, "bad_async", map[string]any{"group_id": "x"})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "missing parameter user_id", res.Response.Message)
+	assert.NotContains(t, env.b.seen(), "bad", "a refused async call never runs")
+	assert.NotContains(t, env.b.seen(), "nope")
+	assert.Equal(t, 2, env.obs.get(&env.obs.actions, "http/_unknown/1404"), "refusals are observed like actions")
+	assert.Equal(t, 1, env.obs.get(&env.obs.actions, "http/bad/1400"))
+
+	// A validator that panics does not take the call down: it runs and
+	// reports on its own.
+	res, err = c.Get(ctx, "validate_panics_async", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "async", res.Response.Status)
+	// Synchronous calls are not validated twice.
+	n := env.b.validations.Load()
+	_, err = c.Get(ctx, "echo_params", nil)
+	require.NoError(t, err)
+	assert.Equal(t, n, env.b.validations.Load())
 }
 
 func TestActionTimeout(t *testing.T) {

@@ -41,10 +41,12 @@ type fakeBackend struct {
 	actions []string
 	quick   []quickCall
 
-	quickCh   chan quickCall
-	blockIn   chan struct{}
-	blockGate chan struct{}
-	actionCh  chan string
+	quickCh chan quickCall
+	blockIn chan struct{}
+	// validations counts ValidateAction calls.
+	validations atomic.Int64
+	blockGate   chan struct{}
+	actionCh    chan string
 }
 
 type quickCall struct {
@@ -110,6 +112,21 @@ func (b *fakeBackend) HandleAction(ctx context.Context, action string, params js
 		return Failed(RetcodeUpstream, "upstream said no")
 	case "panic":
 		panic("boom")
+	}
+	return Failed(RetcodeNotFound, "unknown action "+Clip(action))
+}
+
+// ValidateAction mirrors translate.Validate: unknown names and the "bad"
+// action's params are refused without running anything.
+func (b *fakeBackend) ValidateAction(_ context.Context, action string, params json.RawMessage) *Response {
+	b.validations.Add(1)
+	switch action {
+	case "echo_params", "get_status", ".handle_quick_operation", "sleep", "block", "ignore_ctx", "fail", "panic":
+		return nil
+	case "bad":
+		return Failed(RetcodeBadRequest, "missing parameter user_id")
+	case "validate_panics":
+		panic("validator bug")
 	}
 	return Failed(RetcodeNotFound, "unknown action "+Clip(action))
 }
