@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -77,6 +79,9 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
+			if errors.Is(err, errBodyTooSlow) {
+				return req, http.StatusRequestTimeout, Failed(RetcodeBadRequest, "request body not complete within "+s.cfg.BodyTimeout.String())
+			}
 			return req, http.StatusRequestTimeout, Failed(RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
 		}
 		return req, http.StatusBadRequest, Failed(RetcodeBadRequest, "read body: "+Clip(err.Error()))
@@ -137,14 +142,18 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (Reques
 	return s.checkAction(req)
 }
 
-// readBody reads the bounded body with an idle deadline that moves with
-// every read, so a slow but progressing upload succeeds and a stalled one
-// (slowloris) ends. The deadline is cleared afterwards: net/http keeps the
-// connection for the next request and its own idle read.
+// readBody reads the bounded body under two deadlines: an idle one that
+// moves with every read, so a stalled body (slowloris) ends early, and a
+// total one (BodyTimeout), so a body that trickles a byte at a time ends
+// too. The deadline is cleared afterwards: net/http keeps the connection
+// for the next request and its own idle read.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-	body, err := io.ReadAll(idleReader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), rc: rc, idle: s.cfg.ioIdleTimeout})
+	body, err := io.ReadAll(&deadlineReader{
+		r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), rc: rc,
+		idle: s.cfg.ioIdleTimeout, end: time.Now().Add(s.cfg.BodyTimeout),
+	})
 	if err != nil {
 		// Otherwise net/http would try to read the rest of the body, with
 		// no deadline, before sending our answer.
@@ -153,15 +162,35 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, err
 }
 
-type idleReader struct {
+// errBodyTooSlow marks a read that hit the total body deadline (it is also
+// a timeout, like the idle one it shares the error path with).
+var errBodyTooSlow = fmt.Errorf("request body: %w", os.ErrDeadlineExceeded)
+
+type deadlineReader struct {
 	r    io.Reader
 	rc   *http.ResponseController
 	idle time.Duration
+	end  time.Time // total deadline
 }
 
-func (r idleReader) Read(p []byte) (int, error) {
-	_ = r.rc.SetReadDeadline(time.Now().Add(r.idle)) // unsupported (tests' recorders): no deadline
-	return r.r.Read(p)
+func (r *deadlineReader) Read(p []byte) (int, error) {
+	now := time.Now()
+	if !now.Before(r.end) {
+		return 0, errBodyTooSlow
+	}
+	d := now.Add(r.idle)
+	if r.end.Before(d) {
+		d = r.end
+	}
+	_ = r.rc.SetReadDeadline(d) // unsupported (tests' recorders): no deadline
+	n, err := r.r.Read(p)
+	if err != nil && !time.Now().Before(r.end) {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return n, errBodyTooSlow
+		}
+	}
+	return n, err
 }
 
 func (s *Server) checkAction(req Request) (Request, int, *Response) {
