@@ -55,7 +55,7 @@ type ServerConfig struct {
 	// the idle limit it also ends a body that trickles a byte at a time.
 	BodyTimeout time.Duration
 	Logger      *slog.Logger
-	Observer     Observer // may be nil
+	Observer    Observer // may be nil
 
 	// ioIdleTimeout bounds how long an HTTP request body or reply may make
 	// no progress (default httpIdleTimeout); tests shorten it.
