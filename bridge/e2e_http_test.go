@@ -238,3 +238,22 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// --media-local-files deny: a bot's local file is refused naming the
+// field, synchronously and for _async, and never reaches the upstream.
+func TestHTTP_MediaLocalFilesDeny(t *testing.T) {
+	e := startGateway(t, bridge.Options{MediaLocalFiles: "deny"}, nil, true)
+	c := e.http("", ob11test.AuthNone)
+	g, _ := e.groupA()
+	e.sim.ResetCalls()
+	for _, action := range []string{"send_group_msg", "send_group_msg_async"} {
+		res, err := c.PostJSON(ctx(t), action, map[string]any{"group_id": g, "message": "[CQ:image,file=file:///etc/passwd]"})
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, "%s", res.Body)
+		assert.Contains(t, res.Response.Message, `message[0] (image) file: local file "/etc/passwd" refused`)
+	}
+	assert.Empty(t, e.sim.Calls())
+	res, err := c.PostJSON(ctx(t), "send_group_msg", map[string]any{"group_id": g, "message": "[CQ:image,file=base64://iVBORw0KGgo=]"})
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.Response.Retcode, "%s", res.Body)
+}

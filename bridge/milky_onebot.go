@@ -124,6 +124,9 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 		UpstreamStatus: func() (bool, bool) { return g.Ready(), g.caller.ok.Load() },
 		Version:        opts.Version,
 	}
+	if g.env.LocalFile, err = localFilePolicy(opts.MediaLocalFiles); err != nil {
+		return err
+	}
 	g.ob = onebot11.NewServer(onebot11.ServerConfig{
 		AccessToken:       opts.AccessToken,
 		ReverseWS:         opts.ReverseWS,

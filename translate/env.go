@@ -34,6 +34,14 @@ type Env struct {
 	UpstreamStatus func() (online, good bool)
 	// Version is the gateway's version string (get_version_info).
 	Version string
+	// LocalFile decides whether a bot may have the upstream read the local
+	// file at path (the path of a file:// URI or an absolute path, already
+	// made absolute and cleaned of "." and ".." by translate): nil allows
+	// it, an error refuses it and says why. A nil LocalFile allows every
+	// file and passes references on as they came. The runtime builds it
+	// from --media-local-files; it may consult the file system (symlinks),
+	// translate itself never does.
+	LocalFile func(path string) error
 }
 
 func (e *Env) selfID() int64 {
