@@ -93,7 +93,7 @@ func (s *Server) validate(ctx context.Context, transport, action string, params 
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("action validation panicked", "action", Clip(action), "panic", fmt.Sprint(p))
+			s.log.Error("action validation panicked", "action", Clip(action), "panic", clipTo(fmt.Sprint(p), logValueBytes))
 			resp = nil // let the action itself run and report
 		}
 		if resp != nil {
@@ -116,7 +116,7 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 	s.workers.spawn(func() {
 		defer func() {
 			if p := recover(); p != nil {
-				s.log.Error("action panicked", "action", action, "panic", fmt.Sprint(p))
+				s.log.Error("action panicked", "action", Clip(action), "panic", clipTo(fmt.Sprint(p), logValueBytes))
 				done <- Failed(RetcodeUpstream, "internal error")
 			}
 		}()

@@ -1,7 +1,11 @@
 package onebot11
 
 import (
+	"bytes"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -308,4 +312,39 @@ func TestHTTPErrorEchoesAreBounded(t *testing.T) {
 		assert.NotEqual(t, 200, res.StatusCode)
 		assert.Less(t, len(res.Body), 1000, "reply %s", res.Body[:min(len(res.Body), 200)])
 	}
+}
+
+// FuzzHTTPBody: any POST body with any (or no) Content-Type is either
+// accepted as params that are a JSON object (or none) or refused with a
+// short 4xx failure; never a panic.
+func FuzzHTTPBody(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"", `{"a":1}`}, {"", `null`}, {"", ``}, {"", `{"a":`}, {"", `[1]`}, {"", `a=1`},
+		{"application/json", `{"action":"x","params":{"a":1}}`}, {"application/x-www-form-urlencoded", `a=1&b=%zz`},
+		{"text/plain", ``}, {"application/json; charset=utf-8", ` {"a":"\u00e9"} `},
+	} {
+		f.Add(seed[0], seed[1], false)
+		f.Add(seed[0], seed[1], true)
+	}
+	s := NewServer(ServerConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, newFakeBackend())
+	f.Fuzz(func(t *testing.T, ctype, body string, envelope bool) {
+		path := "/echo_params"
+		if envelope {
+			path = "/"
+		}
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		if ctype != "" {
+			r.Header.Set("Content-Type", ctype)
+		}
+		req, status, fail := s.readHTTPRequest(httptest.NewRecorder(), r)
+		if fail != nil {
+			if status < 400 || status > 499 || len(fail.Message) > 400 {
+				t.Fatalf("status %d, message %q", status, fail.Message)
+			}
+			return
+		}
+		if p := bytes.TrimSpace(req.Params); len(p) > 0 && !bytes.Equal(p, []byte("null")) && (p[0] != '{' || !json.Valid(p)) && !envelope {
+			t.Fatalf("accepted params %q", p)
+		}
+	})
 }

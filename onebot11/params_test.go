@@ -1,6 +1,7 @@
 package onebot11
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -120,4 +121,40 @@ func TestErrorEchoesAreBounded(t *testing.T) {
 	c := Clip(strings.Repeat("你", 100)) // 3-byte runes: cut on a rune boundary
 	assert.True(t, utf8.ValidString(c))
 	assert.LessOrEqual(t, len(c), ClipBytes+len("…"))
+}
+
+// FuzzParamsInt: an id or count is accepted only in an integer form (a
+// JSON number or string of digits with an optional sign), its value is
+// the one written, and a refusal names the field and stays short.
+func FuzzParamsInt(f *testing.F) {
+	for _, s := range []string{`1`, `-1`, `"+7"`, `" 42 "`, `12e3`, `"12e3"`, `1.0`, `1e400`, `"0x10"`, `99999999999999999999`, `"١٢"`, `true`, `{}`, `[1]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		v, err := parseInt(json.RawMessage(raw), "group_id")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "parameter group_id: ") || len(err.Error()) > 250 {
+				t.Fatalf("bad refusal of %q: %v", raw, err)
+			}
+			return
+		}
+		text := strings.TrimSpace(raw)
+		if strings.HasPrefix(text, `"`) {
+			var s string
+			if json.Unmarshal([]byte(text), &s) != nil {
+				t.Fatalf("accepted %q", raw)
+			}
+			text = strings.TrimSpace(s)
+		}
+		digits := strings.TrimLeft(text, "+-")
+		if len(text)-len(digits) > 1 || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			t.Fatalf("accepted %q as %d: not an integer form", raw, v)
+		}
+		if w, err := strconv.ParseInt(text, 10, 64); err != nil || w != v {
+			t.Fatalf("%q read as %d", raw, v)
+		}
+	})
 }

@@ -22,6 +22,10 @@ const ClipBytes = 100
 // (message, wording, msg) and logged once.
 const MaxMessageBytes = 1024
 
+// logValueBytes bounds an error or panic text in a log line: they may
+// repeat parts of a request, and a log line must not grow with one.
+const logValueBytes = 300
+
 // Clip returns s cut to at most ClipBytes bytes (on a rune boundary) with
 // an ellipsis appended when it was cut. Every value from user input that an
 // error message echoes goes through it.

@@ -201,7 +201,7 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 		if errors.As(err, &e) {
 			retcode = e.Retcode
 		}
-		t.s.log.Warn("quick operation failed", "url", t.label, "err", err)
+		t.s.log.Warn("quick operation failed", "url", t.label, "err", clipTo(err.Error(), logValueBytes))
 	}
 	t.s.obs.ActionDone(TransportWebhook, ".handle_quick_operation", retcode, time.Since(start).Seconds())
 }
@@ -212,7 +212,7 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 func (t *webhookTarget) runQuickOperation(ctx context.Context, ev, op []byte) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			t.s.log.Error("quick operation panicked", "url", t.label, "panic", fmt.Sprint(p))
+			t.s.log.Error("quick operation panicked", "url", t.label, "panic", clipTo(fmt.Sprint(p), logValueBytes))
 			err = Errorf(RetcodeUpstream, "internal error")
 		}
 	}()
