@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"unicode/utf8"
 
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 
@@ -15,17 +16,52 @@ import (
 // go straight to translate; nothing here decides what they mean.
 type backend struct{ g *MilkyOneBot }
 
-var _ ob11server.Backend = backend{}
+var (
+	_ ob11server.Backend   = backend{}
+	_ ob11server.Validator = backend{}
+)
 
 // HandleAction runs one action; every failed call gets one log line (the
 // message names the action and the cause; params are not logged, they may
-// carry message content).
+// carry message content, and every value the message repeats from the
+// request is clipped by translate to onebot11.ClipBytes).
 func (b backend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
 	resp := translate.Do(ctx, b.g.env, action, params)
 	if resp.Retcode != onebot11.RetcodeOK && resp.Retcode != onebot11.RetcodeAsync {
-		b.g.log.Warn("action failed", "action", action, "retcode", resp.Retcode, "message", resp.Message)
+		b.logFailed(action, resp)
 	}
 	return resp
+}
+
+// ValidateAction refuses an _async call that could not run (unknown action,
+// bad params) before the server answers "async"; it calls no upstream.
+func (b backend) ValidateAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
+	resp := translate.Validate(ctx, b.g.env, action, params)
+	if resp != nil {
+		b.logFailed(action, resp)
+	}
+	return resp
+}
+
+// logFailed writes the one line of a failed call, bounded: the action name
+// is the bot's choice and the message is capped again here, so neither can
+// grow a log line with request content.
+func (b backend) logFailed(action string, resp *onebot11.Response) {
+	b.g.log.Warn("action failed", "action", onebot11.Clip(action), "retcode", resp.Retcode, "message", clipLog(resp.Message))
+}
+
+// clipLog caps a failure message in a log line (messages are already cut
+// to onebot11.MaxMessageBytes; logs keep less).
+func clipLog(s string) string {
+	const max = 300
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 func (b backend) QuickOperation(ctx context.Context, event json.RawMessage, op json.RawMessage) error {

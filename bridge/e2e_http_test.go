@@ -1,8 +1,11 @@
 package bridge_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/goccy/go-json"
@@ -187,4 +190,70 @@ func TestHTTP_Async(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(lastCall(t, e.sim, "send_group_message"), &sent))
 	assert.Equal(t, g, sent.GroupID)
+}
+
+// An _async call that could never run is refused at once, with the
+// status and message the plain call would get, and nothing reaches the
+// upstream; the one WARN line stays small however large the input.
+func TestHTTP_AsyncValidatesFirst(t *testing.T) {
+	var logs lockedBuffer
+	e := startGateway(t, bridge.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, nil, true)
+	c := e.http("", ob11test.AuthNone)
+	e.sim.ResetCalls()
+
+	res, err := c.PostJSON(ctx(t), "nonexistent_action_async", map[string]any{})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "%s", res.Body)
+	assert.Equal(t, 1404, res.Response.Retcode)
+
+	res, err = c.PostJSON(ctx(t), "send_group_msg_async", map[string]any{"group_id": "nope", "message": "never sent"})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "%s", res.Body)
+	assert.Equal(t, "send_group_msg: parameter group_id: want an integer, got nope", res.Response.Message)
+
+	huge := strings.Repeat("a", 1<<20)
+	res, err = c.PostJSON(ctx(t), "send_group_msg", map[string]any{"group_id": 123456, "message": "[CQ:" + huge + "]"})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Less(t, len(res.Body), 2000, "the reply echoes the CQ type clipped")
+	for _, line := range strings.Split(logs.String(), "\n") {
+		assert.Less(t, len(line), 1000, "log line %.200s", line)
+	}
+	assert.Empty(t, e.sim.Calls(), "nothing went upstream")
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// --media-local-files deny: a bot's local file is refused naming the
+// field, synchronously and for _async, and never reaches the upstream.
+func TestHTTP_MediaLocalFilesDeny(t *testing.T) {
+	e := startGateway(t, bridge.Options{MediaLocalFiles: "deny"}, nil, true)
+	c := e.http("", ob11test.AuthNone)
+	g, _ := e.groupA()
+	e.sim.ResetCalls()
+	for _, action := range []string{"send_group_msg", "send_group_msg_async"} {
+		res, err := c.PostJSON(ctx(t), action, map[string]any{"group_id": g, "message": "[CQ:image,file=file:///etc/passwd]"})
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, "%s", res.Body)
+		assert.Contains(t, res.Response.Message, `message[0] (image) file: local file "/etc/passwd" refused`)
+	}
+	assert.Empty(t, e.sim.Calls())
+	res, err := c.PostJSON(ctx(t), "send_group_msg", map[string]any{"group_id": g, "message": "[CQ:image,file=base64://iVBORw0KGgo=]"})
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.Response.Retcode, "%s", res.Body)
 }

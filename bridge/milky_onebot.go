@@ -130,6 +130,9 @@ func (g *MilkyOneBot) Start(ctx context.Context) (err error) {
 		UpstreamStatus: func() (bool, bool) { return g.Ready(), g.caller.ok.Load() },
 		Version:        opts.Version,
 	}
+	if g.env.LocalFile, err = localFilePolicy(opts.MediaLocalFiles); err != nil {
+		return err
+	}
 	g.ob = ob11server.NewServer(ob11server.ServerConfig{
 		AccessToken:       opts.AccessToken,
 		ReverseWS:         opts.ReverseWS,

@@ -31,6 +31,9 @@ type Options struct {
 	ReverseAuthScheme string
 	EventBuffer       int
 	MaxBodyBytes      int64
+	// MediaLocalFiles is --media-local-files: "allow" (or ""), "deny", or
+	// an absolute directory bots' local media files must lie under.
+	MediaLocalFiles string
 
 	// Operations.
 	MetricsListen string // "" disables the metrics/health listener

@@ -38,6 +38,7 @@ type Config struct {
 	IDMaxEntries      int           // --id-max-entries: message id map capacity
 	GracePeriod       time.Duration // --grace-period: shutdown drain time
 	MaxBodyBytes      int64         // --max-body-bytes: HTTP body / WS message / upstream event limit
+	MediaLocalFiles   string        // --media-local-files: allow|deny|DIR (absolute): which local files bots may send
 
 	// origin records where each explicitly set value came from, to name it
 	// in validation errors; nil for a Config built in code.
@@ -55,6 +56,12 @@ type origin struct {
 const (
 	Milky    = "milky"
 	OneBot11 = "onebot11"
+)
+
+// --media-local-files values other than a directory.
+const (
+	MediaLocalAllow = "allow"
+	MediaLocalDeny  = "deny"
 )
 
 // Default listen addresses.
@@ -97,6 +104,7 @@ func baseDefaults() *Config {
 		IDMaxEntries:      1_000_000,
 		GracePeriod:       10 * time.Second,
 		MaxBodyBytes:      16 << 20,
+		MediaLocalFiles:   MediaLocalAllow,
 	}
 }
 

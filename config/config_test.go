@@ -264,6 +264,7 @@ func TestValidateCodeBuilt(t *testing.T) {
 		`--id-retention: "0s" must be positive`,
 		`--id-max-entries: 0 must be between 1 and 2147483647 (message ids are positive int32)`,
 		`--max-body-bytes: 0 must be positive`,
+		`--media-local-files: "" is not allow, deny or an absolute directory`,
 	}, "\n"), err.Error())
 
 	c := Default()
@@ -386,4 +387,29 @@ func TestFileLists(t *testing.T) {
 	c, err := Load([]string{"--config", writeFile(t, "access_token: &u ws://a/\nreverse_ws: [*u]\n")}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ws://a/"}, c.ReverseWS)
+}
+
+// --media-local-files takes allow, deny (any case) or an absolute
+// directory, from every source.
+func TestMediaLocalFiles(t *testing.T) {
+	for _, v := range []string{"allow", "deny", "DENY", "/srv/bot-media", "/srv/../srv/media/"} {
+		c, err := Load([]string{"--media-local-files", v}, nil)
+		require.NoError(t, err, v)
+		assert.Equal(t, v, c.MediaLocalFiles)
+	}
+	c, err := Load(nil, func(k string) string {
+		if k == "GATEWAY_MEDIA_LOCAL_FILES" {
+			return "deny"
+		}
+		return ""
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "deny", c.MediaLocalFiles)
+	assert.Equal(t, MediaLocalAllow, Default().MediaLocalFiles)
+	for _, v := range []string{"media", "./media", "yes"} {
+		_, err := Load([]string{"--media-local-files=" + v}, nil)
+		require.Error(t, err, v)
+		assert.Contains(t, err.Error(), "--media-local-files: ")
+		assert.Contains(t, err.Error(), "is not allow, deny or an absolute directory")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,6 +131,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		bad("max-body-bytes", "%d must be positive", c.MaxBodyBytes)
+	}
+	if v := c.MediaLocalFiles; !strings.EqualFold(v, MediaLocalAllow) && !strings.EqualFold(v, MediaLocalDeny) && !filepath.IsAbs(v) {
+		bad("media-local-files", "%q is not allow, deny or an absolute directory", v)
 	}
 	slices.SortStableFunc(problems, func(a, b problem) int { return a.order - b.order })
 	errs := make([]error, len(problems))

@@ -111,7 +111,7 @@ func parseCode(body string, offset int) (Segment, error) {
 		}
 		eq := strings.IndexByte(kv, '=')
 		if eq <= 0 {
-			return Segment{}, Errorf(RetcodeBadRequest, "message: CQ code %s at offset %d: parameter %q has no key=value form", typ, offset, truncate(kv, 20))
+			return Segment{}, Errorf(RetcodeBadRequest, "message: CQ code %s at offset %d: parameter %q has no key=value form", Clip(typ), offset, truncate(kv, 20))
 		}
 		data[kv[:eq]] = Unescape(kv[eq+1:])
 	}
@@ -233,7 +233,7 @@ func ParseMessage(raw json.RawMessage, autoEscape bool) ([]Segment, error) {
 	case '{':
 		var seg Segment
 		if err := decodeUseNumber(raw, &seg); err != nil {
-			return nil, Errorf(RetcodeBadRequest, "parameter message: invalid segment: %v", err)
+			return nil, Errorf(RetcodeBadRequest, "parameter message: invalid segment: %s", Clip(err.Error()))
 		}
 		if seg.Type == "" {
 			return nil, Errorf(RetcodeBadRequest, "parameter message: segment has no type")
@@ -249,7 +249,7 @@ func ParseMessage(raw json.RawMessage, autoEscape bool) ([]Segment, error) {
 	case '[':
 		var segs []Segment
 		if err := decodeUseNumber(raw, &segs); err != nil {
-			return nil, Errorf(RetcodeBadRequest, "parameter message: invalid segment array: %v", err)
+			return nil, Errorf(RetcodeBadRequest, "parameter message: invalid segment array: %s", Clip(err.Error()))
 		}
 		for i := range segs {
 			if segs[i].Type == "" {

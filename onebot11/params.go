@@ -2,6 +2,7 @@ package onebot11
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ func ParseParams(raw json.RawMessage) (Params, error) {
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return Params{}, Errorf(RetcodeBadRequest, "params: must be a JSON object: %v", err)
+		return Params{}, Errorf(RetcodeBadRequest, "params: must be a JSON object: %s", Clip(err.Error()))
 	}
 	return Params{m: m}, nil
 }
@@ -107,9 +108,14 @@ func (p Params) Int32(names ...string) (int32, error) {
 	return int32(uint32(v)), nil
 }
 
+// parseInt accepts only integer forms: a JSON number or a string of decimal
+// digits with an optional sign. A fraction or exponent is refused, naming
+// the field: "12e3" or 1.2e4 as a group_id would otherwise address a group
+// nobody typed.
 func parseInt(raw json.RawMessage, name string) (int64, error) {
 	s := string(bytes.TrimSpace(raw))
-	if len(s) > 0 && s[0] == '"' {
+	quoted := len(s) > 0 && s[0] == '"'
+	if quoted {
 		var str string
 		if err := json.Unmarshal(raw, &str); err != nil {
 			return 0, Errorf(RetcodeBadRequest, "parameter %s: invalid string", name)
@@ -118,12 +124,13 @@ func parseInt(raw json.RawMessage, name string) (int64, error) {
 	}
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return v, nil
+	} else if errors.Is(err, strconv.ErrRange) {
+		return 0, Errorf(RetcodeBadRequest, "parameter %s: %s is out of the 64-bit integer range", name, Clip(s))
 	}
-	// Integral floats such as 123.0 are accepted; JSON numbers may arrive so.
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return int64(f), nil
+	if !quoted && strings.ContainsAny(s, ".eE") && json.Valid([]byte(s)) {
+		return 0, Errorf(RetcodeBadRequest, "parameter %s: want an integer, got a number with a fraction or exponent (%s)", name, Clip(s))
 	}
-	return 0, Errorf(RetcodeBadRequest, "parameter %s: want an integer, got %s", name, truncate(s, 40))
+	return 0, Errorf(RetcodeBadRequest, "parameter %s: want an integer, got %s", name, Clip(s))
 }
 
 // String returns a required string parameter; numbers are accepted and
@@ -226,7 +233,7 @@ func (p Params) Decode(v any, names ...string) (string, error) {
 		return "", missing(names)
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return name, Errorf(RetcodeBadRequest, "parameter %s: %v", name, err)
+		return name, Errorf(RetcodeBadRequest, "parameter %s: %s", name, Clip(err.Error()))
 	}
 	return name, nil
 }

@@ -48,8 +48,10 @@ func OK(data any) *Response {
 }
 
 // Failed builds a failure response; message is repeated in wording and msg
-// because clients read different fields.
+// because clients read different fields. The message is cut to
+// MaxMessageBytes.
 func Failed(retcode int, message string) *Response {
+	message = ClipTo(message, MaxMessageBytes)
 	return &Response{Status: "failed", Retcode: retcode, Message: message, Wording: message, Msg: message}
 }
 
@@ -63,8 +65,10 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 
 // Errorf builds an *Error.
+// The message is cut to MaxMessageBytes; values from user input in args
+// should be Clip-ped so that the rest of the message survives.
 func Errorf(retcode int, format string, args ...any) *Error {
-	return &Error{Retcode: retcode, Message: sprintf(format, args...)}
+	return &Error{Retcode: retcode, Message: ClipTo(sprintf(format, args...), MaxMessageBytes)}
 }
 
 // Segment is one message segment in array form. Data values are whatever

@@ -3,6 +3,7 @@ package segment
 import (
 	"context"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/qqbridge/gateway/milky"
@@ -26,6 +27,10 @@ func (e *ForOneBot) MediaURI(ctx context.Context, field, ref string) (string, er
 		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "%s: empty file reference", field)
 	}
 	if uri, ok := DirectURI(ref); ok {
+		uri, err := e.localURI(uri)
+		if err != nil {
+			return "", Wrapf(err, "%s", field)
+		}
 		return uri, nil
 	}
 	var out milky.GetResourceTempURLOutput
@@ -36,6 +41,56 @@ func (e *ForOneBot) MediaURI(ctx context.Context, field, ref string) (string, er
 		return "", onebot11.Errorf(onebot11.RetcodeUpstream, "%s: upstream returned an empty URL for received file %q", field, Shorten(ref, 60))
 	}
 	return out.URL, nil
+}
+
+// localURI applies LocalFile to a file:// URI from DirectURI; other URIs
+// pass. A checked file is answered as the canonical URI of its cleaned path,
+// so the upstream reads exactly the file that was checked, however the bot
+// spelt it (percent escapes, "..", doubled slashes). A file URI naming
+// another host, or no absolute path, is refused: it cannot be checked.
+func (e *ForOneBot) localURI(uri string) (string, error) {
+	if e.LocalFile == nil || len(uri) < 5 || !strings.EqualFold(uri[:5], "file:") {
+		return uri, nil
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q does not parse", onebot11.Clip(uri))
+	}
+	drive := len(u.Host) == 2 && isWindowsAbs(u.Host+"/") // LLOneBot's file://d:/x
+	if u.Host != "" && !drive && !strings.EqualFold(u.Host, "localhost") {
+		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q names the host %q: only local files can be sent", onebot11.Clip(uri), onebot11.Clip(u.Host))
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q has a query or fragment: percent-encode ? and # in file names", onebot11.Clip(uri))
+	}
+	p := u.Path
+	if drive {
+		p = u.Host + p
+	}
+	if len(p) >= 4 && p[0] == '/' && isWindowsAbs(p[1:]) {
+		p = p[1:] // file:///C:/x is the Windows path C:/x
+	}
+	if u.Opaque != "" || !(strings.HasPrefix(p, "/") || isWindowsAbs(p)) {
+		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q has no absolute path", onebot11.Clip(uri))
+	}
+	clean := cleanPath(p)
+	if err := e.LocalFile(clean); err != nil {
+		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "local file %q refused: %v", onebot11.Clip(clean), err)
+	}
+	if isWindowsAbs(clean) {
+		return fileURI("/" + clean), nil
+	}
+	return fileURI(clean), nil
+}
+
+// cleanPath is path.Clean for a slash path or a Windows path (drive letter,
+// either slash): translate sees the bot's paths whatever OS the gateway
+// runs on, so it cleans them on the string only, never through the OS.
+func cleanPath(p string) string {
+	if isWindowsAbs(p) {
+		return p[:2] + path.Clean(strings.ReplaceAll(p[2:], `\`, "/"))
+	}
+	return path.Clean(p)
 }
 
 // DirectURI converts the forms that need no upstream call.

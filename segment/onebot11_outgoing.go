@@ -228,10 +228,14 @@ func (c *outConv) media(s onebot11.Segment, where loc) (string, error) {
 		if !s.Has(k) {
 			continue
 		}
-		uri, err := c.uri(where, k, s.DataString(k))
-		if err != nil && k == "file" && s.Has("url") {
+		ref := s.DataString(k)
+		uri, err := c.uri(where, k, ref)
+		if _, direct := DirectURI(strings.TrimSpace(ref)); err != nil && !direct && k == "file" && s.Has("url") {
+			// A refused local file is reported, never swapped for url.
 			if fallback, ok := DirectURI(strings.TrimSpace(s.DataString("url"))); ok {
-				return fallback, nil
+				if fallback, err := c.env.localURI(fallback); err == nil {
+					return fallback, nil
+				}
 			}
 		}
 		return uri, err
@@ -414,6 +418,10 @@ func (c *outConv) resourceURI(d milky.IncomingSegmentData, where string) (string
 // reference needs the upstream (or fails), keeping the common case cheap.
 func (c *outConv) uri(where loc, key, ref string) (string, error) {
 	if uri, ok := DirectURI(strings.TrimSpace(ref)); ok {
+		uri, err := c.env.localURI(uri)
+		if err != nil {
+			return "", Wrapf(err, "%s %s", where, key)
+		}
 		return uri, nil
 	}
 	return c.env.MediaURI(c.ctx, where.String()+" "+key, ref)
@@ -427,7 +435,7 @@ type loc struct {
 	typ  string
 }
 
-func (l loc) String() string { return fmt.Sprintf("%s[%d] (%s)", l.path, l.i, l.typ) }
+func (l loc) String() string { return fmt.Sprintf("%s[%d] (%s)", l.path, l.i, onebot11.Clip(l.typ)) }
 
 // AppendSegment appends seg, merging it into a preceding text segment.
 func AppendSegment(out []milky.OutgoingSegment, seg milky.OutgoingSegment) []milky.OutgoingSegment {

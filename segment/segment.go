@@ -36,6 +36,14 @@ type ForOneBot struct {
 	// no OneBot form (kind is "segment" or "event"); may be nil. The runtime
 	// counts these; conversions never touch metrics themselves.
 	OnUntranslated func(kind, typ string)
+	// LocalFile decides whether a bot may have the upstream read the local
+	// file at path (the path of a file:// URI or an absolute path, already
+	// made absolute and cleaned of "." and ".." here): nil allows it, an
+	// error refuses it and says why. A nil LocalFile allows every file and
+	// passes references on as they came. The runtime builds it from
+	// --media-local-files; it may consult the file system (symlinks), this
+	// package never does.
+	LocalFile func(path string) error
 }
 
 func (e *ForOneBot) selfID() int64 {

@@ -32,6 +32,7 @@ func options(cfg *config.Config, log *slog.Logger) bridge.Options {
 		ReverseAuthScheme: cfg.ReverseAuthScheme,
 		EventBuffer:       cfg.EventBuffer,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
+		MediaLocalFiles:   cfg.MediaLocalFiles,
 		MetricsListen:     cfg.MetricsListen,
 		DataDir:           cfg.Data,
 		IDRetention:       cfg.IDRetention,

@@ -25,6 +25,16 @@ type Backend interface {
 	Status() onebot11.Status
 }
 
+// Validator is an optional part of a Backend. ValidateAction checks an
+// action's name and parameters without side effects (no upstream call) and
+// answers the failure HandleAction would give for them, or nil. The server
+// calls it before answering an _async call, which otherwise would answer
+// "async" for a misspelt action or a bad group_id and then fail unseen. A
+// Backend without it gets its _async calls answered unchecked.
+type Validator interface {
+	ValidateAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response
+}
+
 // Observer receives transport-level happenings for metrics and logs; the
 // runtime adapts it to the metrics package. All methods must be cheap and
 // safe for concurrent use. A nil Observer in ServerConfig means none.

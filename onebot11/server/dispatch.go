@@ -51,6 +51,9 @@ func (s *Server) dispatch(ctx context.Context, transport, action string, params 
 	}
 	name, async := splitSuffixes(action)
 	if async {
+		if r := s.validate(ctx, transport, name, params); r != nil {
+			return r
+		}
 		s.inflight.Add(1) // the caller holds one count, so this cannot race Wait
 		s.workers.spawn(func() {
 			defer s.inflight.Done()
@@ -80,6 +83,29 @@ func splitSuffixes(action string) (name string, async bool) {
 	return name, async
 }
 
+// validate asks a Validator backend whether an _async call would be
+// refused for its name or params; nil when it would run (or the backend
+// cannot tell). A refusal is observed like a finished action.
+func (s *Server) validate(ctx context.Context, transport, action string, params json.RawMessage) (resp *onebot11.Response) {
+	v, ok := s.backend.(Validator)
+	if !ok {
+		return nil
+	}
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("action validation panicked", "action", onebot11.Clip(action), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+			resp = nil // let the action itself run and report
+		}
+		if resp != nil {
+			s.observe(transport, action, resp.Retcode, start)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
+	defer cancel()
+	return v.ValidateAction(ctx, action, params)
+}
+
 // run calls the backend under ActionTimeout. The backend runs in its own
 // goroutine (a reused one, see workers) so a call that ignores its context
 // still gets a timely reply.
@@ -91,7 +117,7 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 	s.workers.spawn(func() {
 		defer func() {
 			if p := recover(); p != nil {
-				s.log.Error("action panicked", "action", action, "panic", fmt.Sprint(p))
+				s.log.Error("action panicked", "action", onebot11.Clip(action), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
 				done <- onebot11.Failed(onebot11.RetcodeUpstream, "internal error")
 			}
 		}()
@@ -101,17 +127,21 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 	select {
 	case resp = <-done:
 	case <-ctx.Done():
-		resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", action, s.cfg.ActionTimeout))
+		resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", onebot11.Clip(action), s.cfg.ActionTimeout))
 	}
 	if resp == nil {
 		resp = onebot11.Failed(onebot11.RetcodeUpstream, "backend returned no response")
 	}
+	s.observe(transport, action, resp.Retcode, start)
+	return resp
+}
+
+func (s *Server) observe(transport, action string, retcode int, start time.Time) {
 	label := action
-	if resp.Retcode == onebot11.RetcodeNotFound {
+	if retcode == onebot11.RetcodeNotFound {
 		label = "_unknown" // bots choose names; keep metric labels bounded
 	}
-	s.obs.ActionDone(transport, label, resp.Retcode, time.Since(start).Seconds())
-	return resp
+	s.obs.ActionDone(transport, label, retcode, time.Since(start).Seconds())
 }
 
 // checkParams rejects params that are present but not a JSON object.
@@ -163,7 +193,7 @@ func parseFrame(data []byte) (onebot11.Request, *onebot11.Response) {
 		} else {
 			req.Echo = nil
 		}
-		return req, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request frame: "+err.Error())
+		return req, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request frame: "+onebot11.Clip(err.Error()))
 	}
 	return req, nil
 }

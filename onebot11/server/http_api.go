@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -31,7 +33,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		s.writeEnvelope(w, http.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "method not allowed: "+r.Method), nil)
+		s.writeEnvelope(w, http.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "method not allowed: "+onebot11.Clip(r.Method)), nil)
 		return
 	}
 	req, status, fail := s.readHTTPRequest(w, r)
@@ -55,7 +57,7 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 	var req onebot11.Request
 	action := strings.Trim(r.URL.Path, "/")
 	if strings.Contains(action, "/") {
-		return req, http.StatusNotFound, onebot11.Failed(onebot11.RetcodeNotFound, "unknown endpoint "+r.URL.Path)
+		return req, http.StatusNotFound, onebot11.Failed(onebot11.RetcodeNotFound, "unknown endpoint "+onebot11.Clip(r.URL.Path))
 	}
 	query := r.URL.Query()
 	query.Del("access_token")
@@ -78,19 +80,22 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
+			if errors.Is(err, errBodyTooSlow) {
+				return req, http.StatusRequestTimeout, onebot11.Failed(onebot11.RetcodeBadRequest, "request body not complete within "+s.cfg.BodyTimeout.String())
+			}
 			return req, http.StatusRequestTimeout, onebot11.Failed(onebot11.RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
 		}
-		return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "read body: "+err.Error())
+		return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "read body: "+onebot11.Clip(err.Error()))
 	}
 	kind, ok := bodyKind(r.Header.Get("Content-Type"), body)
 	if !ok {
-		return req, http.StatusNotAcceptable, onebot11.Failed(onebot11.RetcodeBadRequest, "unsupported Content-Type "+r.Header.Get("Content-Type"))
+		return req, http.StatusNotAcceptable, onebot11.Failed(onebot11.RetcodeBadRequest, "unsupported Content-Type "+onebot11.Clip(r.Header.Get("Content-Type")))
 	}
 	switch kind {
 	case "form":
 		values, err := url.ParseQuery(string(body))
 		if err != nil {
-			return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid form body: "+err.Error())
+			return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid form body: "+onebot11.Clip(err.Error()))
 		}
 		for k, v := range query {
 			if _, dup := values[k]; !dup {
@@ -109,14 +114,19 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
-				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+err.Error())
+				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
 			}
 		} else {
 			trimmed := bytes.TrimSpace(body)
 			if bytes.Equal(trimmed, []byte("null")) {
 				trimmed = nil
 			}
-			if len(trimmed) > 0 && (trimmed[0] != '{' || !json.Valid(trimmed)) {
+			if len(trimmed) > 0 && trimmed[0] == '{' && !json.Valid(trimmed) {
+				var m map[string]json.RawMessage
+				err := json.Unmarshal(trimmed, &m)
+				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
+			}
+			if len(trimmed) > 0 && trimmed[0] != '{' {
 				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "request body must be a JSON object")
 			}
 			req.Action = action
@@ -133,14 +143,18 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 	return s.checkAction(req)
 }
 
-// readBody reads the bounded body with an idle deadline that moves with
-// every read, so a slow but progressing upload succeeds and a stalled one
-// (slowloris) ends. The deadline is cleared afterwards: net/http keeps the
-// connection for the next request and its own idle read.
+// readBody reads the bounded body under two deadlines: an idle one that
+// moves with every read, so a stalled body (slowloris) ends early, and a
+// total one (BodyTimeout), so a body that trickles a byte at a time ends
+// too. The deadline is cleared afterwards: net/http keeps the connection
+// for the next request and its own idle read.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-	body, err := io.ReadAll(idleReader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), rc: rc, idle: s.cfg.ioIdleTimeout})
+	body, err := io.ReadAll(&deadlineReader{
+		r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), rc: rc,
+		idle: s.cfg.ioIdleTimeout, end: time.Now().Add(s.cfg.BodyTimeout),
+	})
 	if err != nil {
 		// Otherwise net/http would try to read the rest of the body, with
 		// no deadline, before sending our answer.
@@ -149,15 +163,35 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, err
 }
 
-type idleReader struct {
+// errBodyTooSlow marks a read that hit the total body deadline (it is also
+// a timeout, like the idle one it shares the error path with).
+var errBodyTooSlow = fmt.Errorf("request body: %w", os.ErrDeadlineExceeded)
+
+type deadlineReader struct {
 	r    io.Reader
 	rc   *http.ResponseController
 	idle time.Duration
+	end  time.Time // total deadline
 }
 
-func (r idleReader) Read(p []byte) (int, error) {
-	_ = r.rc.SetReadDeadline(time.Now().Add(r.idle)) // unsupported (tests' recorders): no deadline
-	return r.r.Read(p)
+func (r *deadlineReader) Read(p []byte) (int, error) {
+	now := time.Now()
+	if !now.Before(r.end) {
+		return 0, errBodyTooSlow
+	}
+	d := now.Add(r.idle)
+	if r.end.Before(d) {
+		d = r.end
+	}
+	_ = r.rc.SetReadDeadline(d) // unsupported (tests' recorders): no deadline
+	n, err := r.r.Read(p)
+	if err != nil && !time.Now().Before(r.end) {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return n, errBodyTooSlow
+		}
+	}
+	return n, err
 }
 
 func (s *Server) checkAction(req onebot11.Request) (onebot11.Request, int, *onebot11.Response) {
@@ -167,16 +201,31 @@ func (s *Server) checkAction(req onebot11.Request) (onebot11.Request, int, *oneb
 	return req, 0, nil
 }
 
-// bodyKind classifies a POST body: "json", "form" or "" (empty). A missing
-// Content-Type with a body that looks like JSON is taken as JSON, since
-// several script clients omit it.
+// jsonProblem says what is wrong with a JSON body that did not decode,
+// naming a cut-off body as such (a client that gave up mid-write, a proxy
+// limit) rather than as a wrong shape.
+func jsonProblem(err error) string {
+	if err == nil {
+		return "not valid JSON"
+	}
+	if strings.Contains(err.Error(), "unexpected end of JSON input") {
+		return "truncated JSON (the body ends before the value does)"
+	}
+	return onebot11.Clip(err.Error())
+}
+
+// bodyKind classifies a POST body: "json", "form" or "" (empty). Without a
+// Content-Type (go-cqhttp's own clients and several bot frameworks send
+// none) a body that is JSON, or starts like an object, is taken as JSON:
+// null and a non-object then get the JSON errors, a cut-off object is
+// reported as truncated. Anything else is refused as an unknown type.
 func bodyKind(contentType string, body []byte) (string, bool) {
 	empty := len(bytes.TrimSpace(body)) == 0
 	if contentType == "" {
 		if empty {
 			return "", true
 		}
-		if b := bytes.TrimSpace(body); b[0] == '{' {
+		if b := bytes.TrimSpace(body); b[0] == '{' || json.Valid(b) {
 			return "json", true
 		}
 		return "", false

@@ -1,7 +1,11 @@
 package server
 
 import (
+	"bytes"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -191,11 +195,34 @@ func TestHTTPAsync(t *testing.T) {
 		return false
 	}, "async action ran")
 
-	// An unknown action is still only known to be unknown later: async
-	// replies 200 at once (the spec gives no way to report it).
+	// An unknown action or bad params are refused before "async": the
+	// backend validates without running the action.
 	res, err = c.Get(ctx, "nope_async", nil)
 	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Equal(t, onebot11.RetcodeNotFound, res.Response.Retcode)
+	res, err = c.PostJSON(ctx, "nonexistent_action_async", map[string]any{})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	res, err = c.PostJSON(ctx, "bad_async", map[string]any{"group_id": "x"})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "missing parameter user_id", res.Response.Message)
+	assert.NotContains(t, env.b.seen(), "bad", "a refused async call never runs")
+	assert.NotContains(t, env.b.seen(), "nope")
+	assert.Equal(t, 2, env.obs.get(&env.obs.actions, "http/_unknown/1404"), "refusals are observed like actions")
+	assert.Equal(t, 1, env.obs.get(&env.obs.actions, "http/bad/1400"))
+
+	// A validator that panics does not take the call down: it runs and
+	// reports on its own.
+	res, err = c.Get(ctx, "validate_panics_async", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "async", res.Response.Status)
+	// Synchronous calls are not validated twice.
+	n := env.b.validations.Load()
+	_, err = c.Get(ctx, "echo_params", nil)
+	require.NoError(t, err)
+	assert.Equal(t, n, env.b.validations.Load())
 }
 
 func TestActionTimeout(t *testing.T) {
@@ -230,4 +257,95 @@ func TestSplitSuffixes(t *testing.T) {
 		assert.Equal(t, tc.name, name, tc.in)
 		assert.Equal(t, tc.async, async, tc.in)
 	}
+}
+
+// go-cqhttp's own clients and common bot frameworks POST JSON without a
+// Content-Type: every JSON body is taken as JSON, and a cut-off object is
+// reported as truncated, not as the wrong shape.
+func TestHTTPWithoutContentType(t *testing.T) {
+	env := newEnv(t, ServerConfig{})
+	ctx := testCtx(t)
+	c := ob11test.NewHTTPClient(env.url, "", ob11test.AuthNone)
+	for _, tc := range []struct {
+		name, path, ctype, body string
+		status                  int
+		params, message         string
+	}{
+		{"object", "/echo_params", "", `{"a":1}`, 200, `{"a":1}`, ""},
+		{"null", "/echo_params", "", `null`, 200, `null`, ""},
+		{"null with blanks", "/echo_params", "", " null\n", 200, `null`, ""},
+		{"empty", "/echo_params", "", ``, 200, `null`, ""},
+		{"envelope", "/", "", `{"action":"echo_params","params":{"a":1}}`, 200, `{"a":1}`, ""},
+		{"truncated object", "/echo_params", "", `{"group_id":1,"message":"hi`, 400, "", "truncated JSON"},
+		{"truncated object, JSON type", "/echo_params", "application/json", `{"a":`, 400, "", "truncated JSON"},
+		{"truncated envelope", "/", "", `{"action":"echo_params","params":{`, 400, "", "truncated JSON"},
+		{"array", "/echo_params", "", `[1]`, 400, "", "must be a JSON object"},
+		{"trailing garbage", "/echo_params", "", `{"a":1}x`, 400, "", "invalid request body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := c.Do(ctx, http.MethodPost, tc.path, tc.ctype, []byte(tc.body))
+			require.NoError(t, err)
+			require.Equal(t, tc.status, res.StatusCode, string(res.Body))
+			if tc.status == 200 {
+				assert.JSONEq(t, tc.params, echoed(t, res))
+				return
+			}
+			require.NotNil(t, res.Response, string(res.Body))
+			assert.Contains(t, res.Response.Message, tc.message)
+		})
+	}
+}
+
+// A path, method or header a client chose is echoed clipped, however long.
+func TestHTTPErrorEchoesAreBounded(t *testing.T) {
+	env := newEnv(t, ServerConfig{})
+	ctx := testCtx(t)
+	c := ob11test.NewHTTPClient(env.url, "", ob11test.AuthNone)
+	long := strings.Repeat("a", 20000)
+	for _, tc := range []struct{ path, ctype string }{
+		{"/" + long + "/x", ""},
+		{"/" + long, ""},
+		{"/echo_params", "text/" + long},
+	} {
+		res, err := c.Do(ctx, http.MethodPost, tc.path, tc.ctype, []byte(`{"a":1}`))
+		require.NoError(t, err)
+		require.NotNil(t, res.Response, string(res.Body))
+		assert.NotEqual(t, 200, res.StatusCode)
+		assert.Less(t, len(res.Body), 1000, "reply %s", res.Body[:min(len(res.Body), 200)])
+	}
+}
+
+// FuzzHTTPBody: any POST body with any (or no) Content-Type is either
+// accepted as params that are a JSON object (or none) or refused with a
+// short 4xx failure; never a panic.
+func FuzzHTTPBody(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"", `{"a":1}`}, {"", `null`}, {"", ``}, {"", `{"a":`}, {"", `[1]`}, {"", `a=1`},
+		{"application/json", `{"action":"x","params":{"a":1}}`}, {"application/x-www-form-urlencoded", `a=1&b=%zz`},
+		{"text/plain", ``}, {"application/json; charset=utf-8", ` {"a":"\u00e9"} `},
+	} {
+		f.Add(seed[0], seed[1], false)
+		f.Add(seed[0], seed[1], true)
+	}
+	s := NewServer(ServerConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, newFakeBackend())
+	f.Fuzz(func(t *testing.T, ctype, body string, envelope bool) {
+		path := "/echo_params"
+		if envelope {
+			path = "/"
+		}
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		if ctype != "" {
+			r.Header.Set("Content-Type", ctype)
+		}
+		req, status, fail := s.readHTTPRequest(httptest.NewRecorder(), r)
+		if fail != nil {
+			if status < 400 || status > 499 || len(fail.Message) > 400 {
+				t.Fatalf("status %d, message %q", status, fail.Message)
+			}
+			return
+		}
+		if p := bytes.TrimSpace(req.Params); len(p) > 0 && !bytes.Equal(p, []byte("null")) && (p[0] != '{' || !json.Valid(p)) && !envelope {
+			t.Fatalf("accepted params %q", p)
+		}
+	})
 }

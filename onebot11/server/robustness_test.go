@@ -19,6 +19,7 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -92,6 +93,44 @@ func TestHTTPStalledBodyTimesOut(t *testing.T) {
 	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 	require.Zero(t, env.b.calls.Load(), "no action runs on a partial body")
 	eventually(t, func() bool { return env.s.httpInFlight.Load() == 0 }, "handler returned")
+}
+
+// A body that trickles in (a byte every 20 ms, each read well inside the
+// idle limit) is still cut at BodyTimeout: 408, connection closed, no action.
+func TestHTTPTricklingBodyIsCut(t *testing.T) {
+	env := newEnv(t, ServerConfig{ioIdleTimeout: 5 * time.Second, BodyTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("POST /echo_params HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":\""))
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	trickled := make(chan struct{})
+	go func() {
+		defer close(trickled)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if _, err := conn.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer func() { close(stop); <-trickled }()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "the server must cut a trickling body")
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
+	body, _ := io.ReadAll(resp.Body)
+	assert.Contains(t, string(body), "request body not complete within 300ms")
+	assert.True(t, resp.Close, "the connection is not kept for another request")
+	require.Zero(t, env.b.calls.Load(), "no action runs on a partial body")
 }
 
 // A client that never reads a large reply must not pin the handler (and

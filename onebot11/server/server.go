@@ -50,8 +50,12 @@ type ServerConfig struct {
 	// MaxBodyBytes bounds HTTP bodies and WS messages (default 16 MiB):
 	// HTTP 413 / WS close 1009 beyond.
 	MaxBodyBytes int64
-	Logger       *slog.Logger
-	Observer     Observer // may be nil
+	// BodyTimeout bounds reading one whole HTTP request body (default 10s):
+	// beyond it the client is told 408 and the connection closed. Unlike
+	// the idle limit it also ends a body that trickles a byte at a time.
+	BodyTimeout time.Duration
+	Logger      *slog.Logger
+	Observer    Observer // may be nil
 
 	// ioIdleTimeout bounds how long an HTTP request body or reply may make
 	// no progress (default httpIdleTimeout); tests shorten it.
@@ -68,6 +72,7 @@ const (
 	defaultWebhookRetry  = 1500 * time.Millisecond
 	defaultActionTimeout = 30 * time.Second
 	defaultMaxBody       = 16 << 20
+	defaultBodyTimeout   = 10 * time.Second
 	defaultUserAgent     = "qqbridge-gateway"
 
 	wsWriteTimeout   = 15 * time.Second
@@ -146,6 +151,9 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBody
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = defaultBodyTimeout
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = defaultUserAgent

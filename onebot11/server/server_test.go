@@ -42,10 +42,12 @@ type fakeBackend struct {
 	actions []string
 	quick   []quickCall
 
-	quickCh   chan quickCall
-	blockIn   chan struct{}
-	blockGate chan struct{}
-	actionCh  chan string
+	quickCh chan quickCall
+	blockIn chan struct{}
+	// validations counts ValidateAction calls.
+	validations atomic.Int64
+	blockGate   chan struct{}
+	actionCh    chan string
 }
 
 type quickCall struct {
@@ -112,7 +114,22 @@ func (b *fakeBackend) HandleAction(ctx context.Context, action string, params js
 	case "panic":
 		panic("boom")
 	}
-	return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+action)
+	return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
+}
+
+// ValidateAction mirrors translate.Validate: unknown names and the "bad"
+// action's params are refused without running anything.
+func (b *fakeBackend) ValidateAction(_ context.Context, action string, params json.RawMessage) *onebot11.Response {
+	b.validations.Add(1)
+	switch action {
+	case "echo_params", "get_status", ".handle_quick_operation", "sleep", "block", "ignore_ctx", "fail", "panic":
+		return nil
+	case "bad":
+		return onebot11.Failed(onebot11.RetcodeBadRequest, "missing parameter user_id")
+	case "validate_panics":
+		panic("validator bug")
+	}
+	return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
 }
 
 func (b *fakeBackend) QuickOperation(_ context.Context, event, op json.RawMessage) error {

@@ -202,7 +202,7 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 		if errors.As(err, &e) {
 			retcode = e.Retcode
 		}
-		t.s.log.Warn("quick operation failed", "url", t.label, "err", err)
+		t.s.log.Warn("quick operation failed", "url", t.label, "err", onebot11.ClipTo(err.Error(), onebot11.LogValueBytes))
 	}
 	t.s.obs.ActionDone(TransportWebhook, ".handle_quick_operation", retcode, time.Since(start).Seconds())
 }
@@ -213,7 +213,7 @@ func (t *webhookTarget) quickOperation(ctx context.Context, ev, body []byte) {
 func (t *webhookTarget) runQuickOperation(ctx context.Context, ev, op []byte) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			t.s.log.Error("quick operation panicked", "url", t.label, "panic", fmt.Sprint(p))
+			t.s.log.Error("quick operation panicked", "url", t.label, "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
 			err = onebot11.Errorf(onebot11.RetcodeUpstream, "internal error")
 		}
 	}()

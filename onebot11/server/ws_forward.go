@@ -63,7 +63,7 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := newWSConn(s, conn, TransportWSForward, r.RemoteAddr, events)
 	s.obs.ConnOpened(TransportWSForward, r.RemoteAddr)
-	s.log.Info("forward websocket connected", "remote", r.RemoteAddr, "path", r.URL.Path)
+	s.log.Info("forward websocket connected", "remote", r.RemoteAddr, "path", onebot11.Clip(r.URL.Path))
 
 	err = c.run(s.base, func() bool { return s.addForward(c) })
 	s.removeForward(c)

@@ -2,7 +2,9 @@ package ob11milky
 
 import (
 	"context"
+	"errors"
 	"math"
+	"sync/atomic"
 
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/idmap"
@@ -15,22 +17,82 @@ import (
 // in Actions, parses params and runs the handler, and always returns an
 // envelope (never nil). Failure messages start with the action name.
 func Do(ctx context.Context, env *Env, action string, params json.RawMessage) *onebot11.Response {
-	a := Actions[action]
-	if a == nil {
-		return onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+action)
-	}
-	if a.Class == Unsupported || a.Handler == nil {
-		return onebot11.Failed(onebot11.RetcodeUnsupported, action+" is not supported on a Milky upstream: "+a.Reason)
-	}
-	p, err := onebot11.ParseParams(params)
-	if err != nil {
-		return actionError(action, err)
+	a, p, fail := prepare(action, params)
+	if fail != nil {
+		return fail
 	}
 	data, err := a.Handler(ctx, env, p)
 	if err != nil {
 		return actionError(action, err)
 	}
 	return onebot11.OK(data)
+}
+
+// Validate checks what Do would refuse before reaching the upstream, without
+// its side effects: an unknown or unsupported action, and parameters the
+// handler rejects before its first upstream call. It answers nil when the
+// call would go upstream (or succeed), else the failure Do would answer.
+// The server runs it before answering an _async call, so a bot learns of
+// a typo instead of receiving "async" for a call that never happens.
+//
+// It runs the real handler against an upstream that refuses every call
+// (and a message-id map that records nothing), so the one parser of each
+// action is also its validator: nothing to keep in step. Once the handler
+// reached the upstream, whatever it makes of the refusal is not the bot's
+// fault and the call counts as valid.
+func Validate(ctx context.Context, env *Env, action string, params json.RawMessage) *onebot11.Response {
+	a, p, fail := prepare(action, params)
+	if fail != nil {
+		return fail
+	}
+	up := &dryRunCaller{}
+	dry := *env
+	dry.Upstream = up
+	dry.IDs = readOnlyIDs{env.IDs}
+	if _, err := a.Handler(ctx, &dry, p); err != nil && !up.reached.Load() {
+		return actionError(action, err)
+	}
+	return nil
+}
+
+// prepare finds the action and parses its params, or answers the failure.
+func prepare(action string, params json.RawMessage) (*Action, onebot11.Params, *onebot11.Response) {
+	a := Actions[action]
+	if a == nil {
+		return nil, onebot11.Params{}, onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
+	}
+	if a.Class == Unsupported || a.Handler == nil {
+		return nil, onebot11.Params{}, onebot11.Failed(onebot11.RetcodeUnsupported, action+" is not supported on a Milky upstream: "+a.Reason)
+	}
+	p, err := onebot11.ParseParams(params)
+	if err != nil {
+		return nil, p, actionError(action, err)
+	}
+	return a, p, nil
+}
+
+// errDryRun stops a handler at its first upstream call during Validate: the
+// parameters it needed so far were good.
+var errDryRun = errors.New("validation stops before the upstream call")
+
+// dryRunCaller refuses every call and remembers that one was attempted.
+type dryRunCaller struct{ reached atomic.Bool }
+
+func (d *dryRunCaller) Call(context.Context, string, any, any) error {
+	d.reached.Store(true)
+	return errDryRun
+}
+
+// readOnlyIDs lets a dry run resolve message ids without allocating any.
+type readOnlyIDs struct{ next idmap.Mapper }
+
+func (r readOnlyIDs) IDFor(idmap.Ref) int32 { return 0 }
+
+func (r readOnlyIDs) RefFor(id int32) (idmap.Ref, bool) {
+	if r.next == nil {
+		return idmap.Ref{}, false
+	}
+	return r.next.RefFor(id)
 }
 
 func actionError(action string, err error) *onebot11.Response {

@@ -2,6 +2,9 @@ package ob11milky
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/qqbridge/gateway/segment"
@@ -49,4 +52,81 @@ func TestQuickOperationDirect(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, onebot11.RetcodeUnsupported, ErrorResponse(err).Retcode)
 	assert.Empty(t, caller.calls)
+}
+
+// A bot-chosen name (an action, a CQ code type) is echoed clipped: the
+// failure message (sent as message, wording and msg, and logged once by
+// the runtime) stays small however large the input.
+func TestDoErrorEchoesAreBounded(t *testing.T) {
+	env := &Env{ForOneBot: segment.ForOneBot{Upstream: &scriptedCaller{}, IDs: newFakeIDs()}}
+	huge := strings.Repeat("a", 1<<20)
+	r := Do(context.Background(), env, huge, nil)
+	assert.Equal(t, onebot11.RetcodeNotFound, r.Retcode)
+	assert.Less(t, len(r.Message), 300)
+	params, err := json.Marshal(map[string]any{"group_id": 123456, "message": "[CQ:" + huge + "]"})
+	require.NoError(t, err)
+	r = Do(context.Background(), env, "send_group_msg", params)
+	assert.Equal(t, onebot11.RetcodeBadRequest, r.Retcode)
+	assert.Less(t, len(r.Message), 300)
+}
+
+// Validate agrees with Do on every golden case: it never refuses what Do
+// accepts, refuses with Do's own answer, and catches every parameter
+// failure that Do reports before its first upstream call. It makes no
+// upstream call and records no message id.
+func TestValidateAgreesWithDo(t *testing.T) {
+	files, err := filepath.Glob("testdata/actions/*/*.txt")
+	require.NoError(t, err)
+	refused := 0
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		require.NoError(t, err)
+		c, err := parseGolden(string(text))
+		require.NoError(t, err, file)
+		var req struct {
+			Action string          `json:"action"`
+			Params json.RawMessage `json:"params"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(c.request), &req), file)
+		var resp onebot11.Response
+		require.NoError(t, json.Unmarshal([]byte(c.response), &resp), file)
+
+		caller := &scriptedCaller{}
+		env := goldenEnvFor(t, c, caller)
+		ids := env.IDs.(*fakeIDs)
+		before := len(ids.byID)
+		v := Validate(context.Background(), env, req.Action, req.Params)
+		assert.Empty(t, caller.calls, "%s: Validate called upstream", file)
+		assert.Equal(t, before, len(ids.byID), "%s: Validate recorded a message id", file)
+		if v != nil {
+			refused++
+			assert.Equal(t, resp.Retcode, v.Retcode, "%s: Validate refused what Do answers %s", file, c.response)
+			assert.Equal(t, resp.Message, v.Message, file)
+			continue
+		}
+		if len(c.calls) == 0 && resp.Retcode == onebot11.RetcodeBadRequest {
+			t.Errorf("%s: Do refuses before any upstream call (%s), Validate accepted", file, resp.Message)
+		}
+	}
+	assert.Positive(t, refused)
+}
+
+func TestValidate(t *testing.T) {
+	caller := &scriptedCaller{}
+	env := &Env{ForOneBot: segment.ForOneBot{Upstream: caller, IDs: newFakeIDs(), SelfID: func() int64 { return 10001 }}}
+	ctx := context.Background()
+	r := Validate(ctx, env, "nonexistent_action", nil)
+	require.NotNil(t, r)
+	assert.Equal(t, onebot11.RetcodeNotFound, r.Retcode)
+	r = Validate(ctx, env, "send_group_msg", json.RawMessage(`{"group_id":"abc","message":"hi"}`))
+	require.NotNil(t, r)
+	assert.Equal(t, onebot11.RetcodeBadRequest, r.Retcode)
+	assert.Equal(t, "send_group_msg: parameter group_id: want an integer, got abc", r.Message)
+	r = Validate(ctx, env, "send_group_msg", json.RawMessage(`{"group_id":"12e3","message":"hi"}`))
+	require.NotNil(t, r)
+	assert.Contains(t, r.Message, "parameter group_id")
+	r = Validate(ctx, env, "send_group_msg", json.RawMessage(`{"group_id":123456,"message":"[CQ:reply,id=77]hi"}`))
+	require.NotNil(t, r, "a reply to an unknown message_id is refused from the id map alone")
+	assert.Nil(t, Validate(ctx, env, "send_group_msg", json.RawMessage(`{"group_id":123456,"message":"hi"}`)))
+	assert.Empty(t, caller.calls, "Validate never calls upstream")
 }

@@ -35,7 +35,7 @@ var fuzzReplies = map[string]string{
 
 // FuzzActionsMessageFileRequest: any params for any message, file or
 // request action give an envelope (success, or a failure with a OneBot
-// retcode), never a panic. Seeds are the golden cases' requests.
+// retcode), never a panic, and Validate agrees with Do. Seeds are the golden cases' requests.
 func FuzzActionsMessageFileRequest(f *testing.F) {
 	var names []string
 	for _, list := range catalogActions {
@@ -75,9 +75,15 @@ func FuzzActionsMessageFileRequest(f *testing.F) {
 				return json.RawMessage(`{}`), nil
 			})},
 		}
+		v := Validate(context.Background(), env, action, params)
 		r := Do(context.Background(), env, action, params)
 		if r == nil {
 			t.Fatal("nil response")
+		}
+		// Validate (what an _async call gets) refuses only what Do refuses,
+		// with the same answer.
+		if v != nil && (v.Retcode != r.Retcode || v.Message != r.Message) {
+			t.Fatalf("Validate refused with %d %q, Do answered %d %q", v.Retcode, v.Message, r.Retcode, r.Message)
 		}
 		if r.Retcode != 0 && r.Retcode < 1400 {
 			t.Fatalf("retcode %d: %s", r.Retcode, r.Message)

@@ -2,6 +2,8 @@ package ob11milky
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/qqbridge/gateway/segment"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 func TestMediaURI(t *testing.T) {
@@ -52,4 +55,82 @@ func TestMediaURI(t *testing.T) {
 	_, err := env.MediaURI(context.Background(), "message[0] (image) file", "   ")
 	require.Error(t, err)
 	assert.Equal(t, "message[0] (image) file: empty file reference", err.Error())
+}
+
+// With Env.LocalFile set, every local reference a bot sends (a file://
+// URI, an absolute path; in a segment, an upload, an avatar) is cleaned on
+// the string, checked, and passed on as the canonical URI of the checked
+// path; a refusal names the field. Without it references pass unchanged.
+func TestMediaLocalFiles(t *testing.T) {
+	var checked []string
+	underRoot := func(p string) error {
+		checked = append(checked, p)
+		if p == "/srv/media" || strings.HasPrefix(p, "/srv/media/") || strings.HasPrefix(p, "D:/media/") {
+			return nil
+		}
+		return errors.New("outside /srv/media")
+	}
+	env := &Env{ForOneBot: segment.ForOneBot{Upstream: &scriptedCaller{}, LocalFile: underRoot}}
+	ctx := context.Background()
+	for _, tc := range []struct{ in, want, err string }{
+		{"file:///srv/media/a.png", "file:///srv/media/a.png", ""},
+		{"/srv/media/./sub//a.png", "file:///srv/media/sub/a.png", ""},
+		{"file://localhost/srv/media/a.png", "file:///srv/media/a.png", ""},
+		{"FILE:///srv/media/a%20b.png", "file:///srv/media/a%20b.png", ""},
+		{`D:\media\x\..\a.png`, "file:///D:/media/a.png", ""},
+		{"file://D:/media/a.png", "file:///D:/media/a.png", ""},
+		{"https://example.com/a.png", "https://example.com/a.png", ""},
+		{"base64://iVBOR", "base64://iVBOR", ""},
+		{"file:///etc/passwd", "", `file: local file "/etc/passwd" refused: outside /srv/media`},
+		{"/srv/media/../../etc/passwd", "", `file: local file "/etc/passwd" refused: outside /srv/media`},
+		{"file:///srv/media/a%2F..%2F..%2Fetc%2Fshadow", "", `file: local file "/srv/etc/shadow" refused: outside /srv/media`},
+		{"file:///srv/mediaX/a.png", "", `file: local file "/srv/mediaX/a.png" refused: outside /srv/media`},
+		{`C:\Windows\win.ini`, "", `file: local file "C:/Windows/win.ini" refused: outside /srv/media`},
+		{"file://etc/passwd", "", `file: file URI "file://etc/passwd" names the host "etc": only local files can be sent`},
+		{"file://localhost", "", `file: file URI "file://localhost" has no absolute path`},
+		{"file:///srv/media/a.png#x", "", `file: file URI "file:///srv/media/a.png#x" has a query or fragment: percent-encode ? and # in file names`},
+	} {
+		got, err := env.MediaURI(ctx, "file", tc.in)
+		if tc.err != "" {
+			require.Error(t, err, tc.in)
+			assert.Equal(t, tc.err, ErrorResponse(err).Message, tc.in)
+			assert.Equal(t, onebot11.RetcodeBadRequest, ErrorResponse(err).Retcode, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
+	assert.NotContains(t, checked, "", "the predicate only sees paths")
+
+	// Every action that takes media goes through the check, naming its field.
+	ids := newFakeIDs()
+	for _, tc := range []struct{ action, params, msg string }{
+		{"send_group_msg", `{"group_id":123456,"message":"[CQ:image,file=file:///etc/passwd]"}`,
+			`send_group_msg: message[0] (image) file: local file "/etc/passwd" refused: outside /srv/media`},
+		{"send_group_msg", `{"group_id":123456,"message":[{"type":"record","data":{"path":"/root/.ssh/id_rsa"}}]}`,
+			`send_group_msg: message[0] (record) path: local file "/root/.ssh/id_rsa" refused: outside /srv/media`},
+		// A refused file is reported, not replaced by the segment's url.
+		{"send_group_msg", `{"group_id":123456,"message":[{"type":"image","data":{"file":"/etc/passwd","url":"https://example.com/a.png"}}]}`,
+			`send_group_msg: message[0] (image) file: local file "/etc/passwd" refused: outside /srv/media`},
+		{"send_group_msg", `{"group_id":123456,"message":[{"type":"file","data":{"file":"/etc/passwd"}}]}`,
+			`send_group_msg: message[0] (file) file: local file "/etc/passwd" refused: outside /srv/media`},
+		{"upload_group_file", `{"group_id":123456,"file":"/etc/passwd","name":"p"}`,
+			`upload_group_file: parameter file: local file "/etc/passwd" refused: outside /srv/media`},
+		{"set_qq_avatar", `{"file":"file:///etc/passwd"}`,
+			`set_qq_avatar: parameter file: local file "/etc/passwd" refused: outside /srv/media`},
+	} {
+		caller := &scriptedCaller{}
+		env := &Env{ForOneBot: segment.ForOneBot{Upstream: caller, IDs: ids, SelfID: func() int64 { return 10001 }, LocalFile: underRoot}}
+		r := Do(ctx, env, tc.action, json.RawMessage(tc.params))
+		assert.Equal(t, tc.msg, r.Message, tc.params)
+		assert.Equal(t, onebot11.RetcodeBadRequest, r.Retcode, tc.params)
+		assert.Empty(t, caller.calls, "nothing goes upstream: %s", tc.params)
+		assert.Equal(t, r, Validate(ctx, env, tc.action, json.RawMessage(tc.params)), "an _async call is refused the same way")
+	}
+
+	// No policy: local references pass as they came (today's behaviour).
+	open := &Env{ForOneBot: segment.ForOneBot{Upstream: &scriptedCaller{}}}
+	got, err := open.MediaURI(ctx, "file", "file:///srv/media/../../etc/passwd")
+	require.NoError(t, err)
+	assert.Equal(t, "file:///srv/media/../../etc/passwd", got)
 }
