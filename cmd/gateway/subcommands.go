@@ -74,13 +74,12 @@ func runSimulate(args []string, getenv func(string) string, stdout, stderr io.Wr
 // runCheckConfig validates the configuration exactly as a run would and
 // prints the effective configuration with secrets masked.
 func runCheckConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(args, getenv)
+	cfg, err := loadConfig(args, getenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "gateway check-config:", err)
-		return 2
+		return configFailed(stderr, err)
 	}
 	out, err := cfg.Masked().YAML()
 	if err != nil {
