@@ -68,3 +68,11 @@ func TestBinary_HelpListsSubcommands(t *testing.T) {
 		assert.Contains(t, out, s)
 	}
 }
+
+// The shipped example passes check-config as documented in its header.
+func TestCheckConfigExample(t *testing.T) {
+	out, errOut, code := runIn(t, nil, "check-config", "--config", "../../config/example.yaml")
+	require.Equal(t, 0, code, errOut)
+	assert.Empty(t, errOut)
+	assert.Contains(t, out, "upstream: http://127.0.0.1:3000")
+}
