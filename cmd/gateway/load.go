@@ -17,9 +17,7 @@ var environ = os.Environ
 // stderr about GATEWAY_* variables no setting reads. Errors are printed by
 // configFailed, in one format and with one exit code for both commands.
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config.Config, error) {
-	for _, w := range config.UnknownEnv(environ()) {
-		fmt.Fprintln(stderr, "gateway: warning:", w)
-	}
+	warnUnknownEnv(stderr)
 	cfg, err := config.Load(args, getenv)
 	if err != nil {
 		return nil, err
@@ -28,6 +26,14 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// warnUnknownEnv names GATEWAY_* variables no setting reads: a misspelt
+// twin would otherwise be ignored without a word.
+func warnUnknownEnv(stderr io.Writer) {
+	for _, w := range config.UnknownEnv(environ()) {
+		fmt.Fprintln(stderr, "gateway: warning:", w)
+	}
 }
 
 // available refuses the directions this version cannot run yet.

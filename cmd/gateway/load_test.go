@@ -59,6 +59,10 @@ func TestUnknownEnvIsWarned(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, "gateway: warning: unknown environment variable GATEWAY_LISTN (did you mean GATEWAY_LISTEN?)\n", errOut)
 	assert.Contains(t, out, "configuration is valid")
+
+	_, errOut, code = runIn(t, map[string]string{"GATEWAY_SIMULATE_LISTN": "x"}, "simulate", "--listen", "bad")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "gateway: warning: unknown environment variable GATEWAY_SIMULATE_LISTN (did you mean GATEWAY_SIMULATE_LISTEN?)\n")
 }
 
 func TestBinary_HelpListsSubcommands(t *testing.T) {

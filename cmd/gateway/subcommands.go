@@ -21,6 +21,7 @@ import (
 // runSimulate serves the simulator alone: as a Milky implementation, or seen
 // through the gateway's own Milky -> OneBot 11 path.
 func runSimulate(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	warnUnknownEnv(stderr)
 	sc, err := config.LoadSimulate(args, getenv)
 	if errors.Is(err, config.ErrHelp) {
 		return 0
