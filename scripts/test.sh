@@ -29,7 +29,7 @@ echo "== promtool (checks deploy/prometheus rules and config)"
 if command -v promtool >/dev/null 2>&1; then
   export PROMTOOL="$(command -v promtool)"
 else
-  cache="${XDG_CACHE_HOME:-$HOME/.cache}/qqbridge-gateway/promtool"
+  cache="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/qqbridge-gateway/promtool"
   if [ ! -x "$cache/root/usr/bin/promtool" ] && command -v apt-get >/dev/null 2>&1; then
     mkdir -p "$cache"
     # apt-get update needs root; without it the existing package lists are used.
