@@ -114,9 +114,13 @@ func applyEnv(getenv func(string) string, set []*setting, origins map[string]ori
 func usage(set []*setting) string {
 	defaults := Default().settings()
 	var b strings.Builder
-	b.WriteString(`Usage: gateway [flags]
+	b.WriteString(`Usage: gateway [flags]                 run (no --upstream: against the built-in simulator)
        gateway simulate [--listen ADDR] [--protocol milky|onebot11] [--access-token T]
-       gateway check-config [flags]
+                                      serve the simulator alone (see gateway simulate --help)
+       gateway check-config [flags]    validate as a run would; print the configuration, secrets masked
+       gateway healthcheck [--url U] [--timeout D]
+                                      exit 0 when the gateway's /healthz answers (container HEALTHCHECK)
+       gateway --version               print the version
 
 Every flag has an environment twin GATEWAY_<FLAG_IN_UPPER_SNAKE> (lists comma-separated);
 flags beat the environment, which beats the --config YAML file, which beats the defaults.

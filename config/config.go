@@ -16,6 +16,7 @@ type Config struct {
 	UpstreamProtocol  string        // --upstream-protocol: milky|onebot11
 	UpstreamListen    string        // --upstream-listen: OneBot 11 upstream connects to us (reverse WS) on ADDR
 	UpstreamToken     string        // --upstream-token
+	UpstreamSecret    string        // --upstream-secret: OneBot 11 upstream only: X-Signature key of the events it POSTs
 	UpstreamEvents    string        // --upstream-events: ws|sse (Milky upstream)
 	Downstream        string        // --downstream: onebot11|milky; default: the protocol upstream is not
 	Listen            string        // --listen: 127.0.0.1:5700 (onebot11) or 127.0.0.1:3010 (milky)

@@ -17,6 +17,12 @@
 // twins are GATEWAY_SIMULATE_LISTEN, GATEWAY_SIMULATE_PROTOCOL and
 // GATEWAY_SIMULATE_ACCESS_TOKEN, so that a shell configured for the gateway
 // (GATEWAY_LISTEN, GATEWAY_ACCESS_TOKEN) does not leak into the simulator.
+// UnknownEnv lists the GATEWAY_* variables no setting reads, with the nearest
+// name, for the command to warn about.
+//
+// README.md in this directory is the reference of every setting, generated
+// from the settings table (TestReferenceIsCurrent fails when it is stale);
+// example.yaml is a commented file with every key that the tests load.
 //
 // YAML file: one mapping whose keys are the flag names in snake_case
 // (upstream_token, reverse_ws, ...), except that the repeatable --webhook is

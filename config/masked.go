@@ -8,12 +8,12 @@ import (
 // Mask replaces a secret in Masked output.
 const Mask = "***"
 
-// Masked returns a copy safe to print or log: tokens and the secret become
+// Masked returns a copy safe to print or log: tokens and secrets become
 // "***" (empty ones stay empty, so "not set" remains visible), and URLs lose
 // a userinfo password and access_token/token query values.
 func (c *Config) Masked() *Config {
 	m := *c
-	for _, p := range []*string{&m.UpstreamToken, &m.AccessToken, &m.Secret} {
+	for _, p := range []*string{&m.UpstreamToken, &m.UpstreamSecret, &m.AccessToken, &m.Secret} {
 		if *p != "" {
 			*p = Mask
 		}

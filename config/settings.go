@@ -27,6 +27,7 @@ func (c *Config) settings() []*setting {
 		{flag: "upstream-protocol", arg: "PROTO", usage: "protocol the upstream speaks", enum: protocols, ptr: &c.UpstreamProtocol},
 		{flag: "upstream-listen", arg: "ADDR", usage: "OneBot 11 upstream only: accept its reverse WS on ADDR instead of dialing", ptr: &c.UpstreamListen},
 		{flag: "upstream-token", arg: "T", usage: "access token sent upstream", ptr: &c.UpstreamToken},
+		{flag: "upstream-secret", arg: "S", usage: "OneBot 11 upstream only: verify the X-Signature (HMAC-SHA1) of events it POSTs to /onebot/v11/post", ptr: &c.UpstreamSecret},
 		{flag: "upstream-events", arg: "ws|sse", usage: "Milky event transport", enum: []string{"ws", "sse"}, ptr: &c.UpstreamEvents},
 		{flag: "downstream", arg: "PROTO", usage: "protocol served to bots (default: the one upstream is not)", enum: protocols, ptr: &c.Downstream},
 		{flag: "listen", arg: "ADDR", usage: "one port for every downstream endpoint (default 127.0.0.1:5700 for onebot11, 127.0.0.1:3010 for milky)", ptr: &c.Listen},

@@ -73,6 +73,12 @@ func (c *Config) Validate() error {
 	if err := checkToken(c.UpstreamToken); err != nil {
 		bad("upstream-token", "%v", err)
 	}
+	if c.UpstreamSecret != "" && c.UpstreamProtocol == Milky {
+		bad("upstream-secret", "only a onebot11 upstream POSTs events (signed with X-Signature); a milky upstream is authenticated by --upstream-token")
+	}
+	if err := checkToken(c.UpstreamSecret); err != nil {
+		bad("upstream-secret", "%v", err)
+	}
 	downOK := c.Downstream == Milky || c.Downstream == OneBot11
 	if _, set := c.origin["listen"]; c.Listen != "" || set || downOK || c.origin == nil {
 		if err := checkAddr(c.Listen); err != nil {

@@ -180,7 +180,17 @@ func New(version string) *Metrics {
 		m.events, m.dropped, m.untranslated,
 		m.upConnected, m.upReconnects, m.upGap, m.downConns, m.bufDepth, m.ids,
 	)
-	// Series a dashboard rates or alerts on exist from the start at 0.
+	m.initSeries()
+	return m
+}
+
+// initSeries creates at 0 the series the dashboard and the alert rules
+// select (deploy/), so that rate() over them reads 0 rather than "no data"
+// before the first event or error. Closed label sets get every value; open
+// ones (API and event type names) get their overflow value "other", a value
+// the label really takes, so no name is invented and the series count stays
+// small. Actions are initialised per protocol in SetKnownActions.
+func (m *Metrics) initSeries() {
 	for _, r := range []string{"buffer_full", "send_failed", "untranslatable"} {
 		m.dropped.WithLabelValues(m.reasons.get(r))
 	}
@@ -188,7 +198,23 @@ func New(version string) *Metrics {
 		m.downConns.WithLabelValues(m.transports.get(t))
 		m.bufDepth.WithLabelValues(m.transports.get(t))
 	}
-	return m
+	for _, t := range []string{"ws", "sse"} { // upstream event transports
+		m.upReconnects.WithLabelValues(m.transports.get(t))
+	}
+	api := m.apis.get("other")
+	m.upDur.WithLabelValues(api)
+	for _, o := range []string{OutcomeOK, OutcomeFailed} {
+		m.upRequests.WithLabelValues(api, o)
+	}
+	for _, k := range []string{KindHTTP401, KindHTTP404, KindHTTP415, KindHTTPOther, KindRetcode, KindUnavailable, KindTimeout, KindCanceled, KindError} {
+		m.upErrors.WithLabelValues(api, m.kinds.get(k))
+	}
+	for _, d := range []string{"upstream_in", "downstream_out"} {
+		m.events.WithLabelValues(m.directions.get(d), m.eventTypes.get("other"))
+	}
+	for _, k := range []string{"event", "segment"} {
+		m.untranslated.WithLabelValues(m.untransKinds.get(k), m.untransTypes.get("other"))
+	}
 }
 
 // Handler serves the registry in the Prometheus exposition format.
@@ -206,7 +232,16 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // "milky") to names; other names are recorded as "unknown". Without it the
 // label accepts the first 300 distinct name-like values per protocol.
 func (m *Metrics) SetKnownActions(protocol string, names []string) {
-	if l, ok := m.actionNames[protocol]; ok {
-		l.restrict(append(slices.Clone(names), "unknown"))
+	l, ok := m.actionNames[protocol]
+	if !ok {
+		return
+	}
+	l.restrict(append(slices.Clone(names), "unknown"))
+	// The protocol is now known to be served: its action series exist at 0
+	// for every outcome (under the action "unknown", which the label really
+	// takes; one series per known action would cost ~20 lines each).
+	m.actionDur.WithLabelValues(protocol, "unknown")
+	for _, o := range []string{OutcomeOK, OutcomeFailed, OutcomeUnsupported, OutcomeBadRequest, OutcomeNotFound, OutcomeUpstreamError} {
+		m.actions.WithLabelValues(protocol, "unknown", o)
 	}
 }

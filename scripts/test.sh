@@ -22,13 +22,26 @@ echo "== architecture: only translate/ and eventmap/ import both protocols"
 go run ./internal/archcheck
 
 echo "== promtool (checks deploy/prometheus rules and config)"
-if ! command -v promtool >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    # Debian's prometheus package ships promtool; its service is not started here.
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null 2>&1 \
-      || echo "warning: could not install promtool; deploy tests will skip its checks (and fail under CI)"
+# Only the promtool binary is needed, not a Prometheus server: it is unpacked
+# from Debian's prometheus package into a cache directory (apt-get download +
+# dpkg-deb -x: nothing is installed, no user created, no service enabled).
+# deploy's TestPromtool uses $PROMTOOL; a promtool already on PATH wins.
+if command -v promtool >/dev/null 2>&1; then
+  export PROMTOOL="$(command -v promtool)"
+else
+  cache="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/qqbridge-gateway/promtool"
+  if [ ! -x "$cache/root/usr/bin/promtool" ] && command -v apt-get >/dev/null 2>&1; then
+    mkdir -p "$cache"
+    # apt-get update needs root; without it the existing package lists are used.
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; fi
+    (cd "$cache" && rm -f prometheus_*.deb && apt-get download prometheus >/dev/null 2>&1 \
+      && rm -rf root && dpkg-deb -x prometheus_*.deb root && rm -f prometheus_*.deb) \
+      || echo "warning: could not fetch Debian's prometheus package for promtool"
+  fi
+  if [ -x "$cache/root/usr/bin/promtool" ]; then
+    export PROMTOOL="$cache/root/usr/bin/promtool"
   else
-    echo "warning: promtool not found and not root; deploy tests will skip its checks (and fail under CI)"
+    echo "warning: promtool not available; deploy tests will skip its checks (and fail under CI)"
   fi
 fi
 

@@ -42,13 +42,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return runHealthcheck(args[1:], getenv, stdout, stderr)
 		}
 	}
-	cfg, err := config.Load(args, getenv)
+	cfg, err := loadConfig(args, getenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "gateway:", err)
-		return 2
+		return configFailed(stderr, err)
 	}
 	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -45,9 +45,7 @@ func options(cfg *config.Config, log *slog.Logger) bridge.Options {
 
 // serve runs the configured direction until ctx ends.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
-	if cfg.UpstreamProtocol != "milky" || cfg.Downstream != "onebot11" {
-		return fmt.Errorf("upstream-protocol %s with downstream %s is not available in this version: only a Milky upstream serving OneBot 11 bots is", cfg.UpstreamProtocol, cfg.Downstream)
-	}
+	// loadConfig (available) has refused the directions not served yet.
 	m := metrics.New(version)
 	g, err := bridge.NewMilkyOneBot(options(cfg, log), m)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 // runSimulate serves the simulator alone: as a Milky implementation, or seen
 // through the gateway's own Milky -> OneBot 11 path.
 func runSimulate(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	warnUnknownEnv(stderr)
 	sc, err := config.LoadSimulate(args, getenv)
 	if errors.Is(err, config.ErrHelp) {
 		return 0
@@ -74,13 +75,12 @@ func runSimulate(args []string, getenv func(string) string, stdout, stderr io.Wr
 // runCheckConfig validates the configuration exactly as a run would and
 // prints the effective configuration with secrets masked.
 func runCheckConfig(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(args, getenv)
+	cfg, err := loadConfig(args, getenv, stderr)
 	if errors.Is(err, config.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "gateway check-config:", err)
-		return 2
+		return configFailed(stderr, err)
 	}
 	out, err := cfg.Masked().YAML()
 	if err != nil {

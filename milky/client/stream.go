@@ -268,6 +268,9 @@ func (c *Client) dialWS(ctx context.Context, sc StreamConfig) (*wsStream, error)
 	conn, resp, err := d.DialContext(ctx, c.streamURL(true), c.authHeader())
 	if err != nil {
 		if resp != nil {
+			if resp.StatusCode == http.StatusUnauthorized {
+				return nil, c.unauthorized("websocket handshake")
+			}
 			return nil, fmt.Errorf("websocket handshake: HTTP %d: %w", resp.StatusCode, err)
 		}
 		return nil, fmt.Errorf("websocket dial: %w", err)
@@ -378,6 +381,9 @@ func (c *Client) dialSSE(ctx context.Context, sc StreamConfig) (*sseStream, erro
 		cancel()
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fail(c.unauthorized("sse connect"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 		return fail(fmt.Errorf("sse connect: HTTP %d: %s", resp.StatusCode, errorBodyMessage(resp.StatusCode, msg)))
@@ -429,4 +435,15 @@ func (s *sseStream) close() {
 	s.idle.Stop()
 	s.cancel()
 	_ = s.body.Close()
+}
+
+// unauthorized names the cause and the fix of a 401 on the event stream, as
+// action errors do: the library's own text ("websocket: bad handshake") does
+// not tell an operator that the token is what to change.
+func (c *Client) unauthorized(step string) error {
+	fix := "check the gateway's upstream token (--upstream-token, GATEWAY_UPSTREAM_TOKEN) against the implementation's access token"
+	if c.cfg.Token == "" {
+		fix = "no token was sent: set the gateway's upstream token (--upstream-token, GATEWAY_UPSTREAM_TOKEN) to the implementation's access token"
+	}
+	return fmt.Errorf("%s: upstream rejected the gateway's access token (HTTP 401 on /event): %s", step, fix)
 }

@@ -586,3 +586,35 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A 401 on the event stream names its cause and the fix, not just the
+// WebSocket library's "bad handshake".
+func TestStreamLogs401Cause(t *testing.T) {
+	rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	})
+	for _, token := range []string{"wrong", ""} {
+		for _, transport := range []string{TransportWS, TransportSSE} {
+			t.Run(transport+"/token="+token, func(t *testing.T) {
+				var buf syncBuffer
+				obs := &fakeObserver{}
+				c := newTestClient(t, rs.URL, func(cfg *ClientConfig) {
+					cfg.Token = token
+					cfg.Observer = obs
+					cfg.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+				})
+				stop := runStream(t, c, fastStream(transport), &collector{})
+				require.Eventually(t, func() bool { _, _, r := obs.counts(); return r >= 1 }, waitLong, time.Millisecond)
+				stop()
+				out := buf.String()
+				assert.Contains(t, out, "upstream rejected the gateway's access token (HTTP 401 on /event)")
+				assert.Contains(t, out, "--upstream-token")
+				if token == "" {
+					assert.Contains(t, out, "no token was sent")
+				} else {
+					assert.NotContains(t, out, token)
+				}
+			})
+		}
+	}
+}

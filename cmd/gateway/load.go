@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/qqbridge/gateway/config"
+)
+
+// environ is the process environment, for the unknown GATEWAY_* warning;
+// tests replace it.
+var environ = os.Environ
+
+// loadConfig is the one validation both the run and check-config go through,
+// so that check-config accepts exactly what the run accepts. It warns on
+// stderr about GATEWAY_* variables no setting reads. Errors are printed by
+// configFailed, in one format and with one exit code for both commands.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config.Config, error) {
+	warnUnknownEnv(stderr)
+	cfg, err := config.Load(args, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := available(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// warnUnknownEnv names GATEWAY_* variables no setting reads: a misspelt
+// twin would otherwise be ignored without a word.
+func warnUnknownEnv(stderr io.Writer) {
+	for _, w := range config.UnknownEnv(environ()) {
+		fmt.Fprintln(stderr, "gateway: warning:", w)
+	}
+}
+
+// available refuses the directions this version cannot run yet.
+func available(cfg *config.Config) error {
+	if cfg.UpstreamProtocol != config.Milky || cfg.Downstream != config.OneBot11 {
+		return fmt.Errorf("--upstream-protocol %s with --downstream %s is not available in this version: only a Milky upstream serving OneBot 11 bots is", cfg.UpstreamProtocol, cfg.Downstream)
+	}
+	return nil
+}
+
+// configFailed reports a configuration the run and check-config refuse.
+func configFailed(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "gateway:", err)
+	return 2
+}

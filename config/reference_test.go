@@ -1,0 +1,53 @@
+package config
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestReferenceIsCurrent fails when config/README.md no longer matches the
+// settings table; -update rewrites it.
+func TestReferenceIsCurrent(t *testing.T) {
+	want := reference()
+	if *update {
+		require.NoError(t, os.WriteFile("README.md", []byte(want), 0o644))
+	}
+	got, err := os.ReadFile("README.md")
+	require.NoError(t, err, "config/README.md is missing: go test ./config -run TestReferenceIsCurrent -update")
+	assert.Equal(t, want, string(got), "config/README.md is stale: go test ./config -run TestReferenceIsCurrent -update")
+}
+
+// TestExampleConfigLoads runs the loader, as check-config does, on the
+// shipped example, and checks it mentions every key (set or commented out).
+func TestExampleConfigLoads(t *testing.T) {
+	_, err := Load([]string{"--config", "example.yaml"}, nil)
+	require.NoError(t, err)
+	raw, err := os.ReadFile("example.yaml")
+	require.NoError(t, err)
+	for _, s := range Default().settings() {
+		if s.key == "" {
+			continue
+		}
+		re := regexp.MustCompile(`(?m)^#? ?` + regexp.QuoteMeta(s.key) + `:`)
+		assert.True(t, re.Match(raw), "example.yaml does not mention %s", s.key)
+	}
+	// Every commented-out key line, uncommented, must load too: a reader
+	// copying one gets a valid file (values that need another setting are
+	// loaded with it).
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !regexp.MustCompile(`^# [a-z_]+: \S`).MatchString(line) {
+			continue
+		}
+		body := strings.TrimPrefix(line, "# ")
+		if strings.HasPrefix(body, "upstream_listen:") || strings.HasPrefix(body, "upstream_secret:") {
+			body = "upstream_protocol: onebot11\n" + body
+		}
+		_, err := Load([]string{"--config", writeFile(t, body+"\n")}, nil)
+		assert.NoError(t, err, "uncommented: %s", line)
+	}
+}
