@@ -594,7 +594,7 @@ func TestStreamLogs401Cause(t *testing.T) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 	})
 	for _, token := range []string{"wrong", ""} {
-		for _, transport := range []string{TransportWS, TransportSSE} {
+		for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 			t.Run(transport+"/token="+token, func(t *testing.T) {
 				var buf syncBuffer
 				obs := &fakeObserver{}
