@@ -12,9 +12,9 @@ import (
 	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
-// backend is what the OneBot 11 server calls: actions and quick operations
+// backend is what the OneBot 11 server of the first direction calls: actions and quick operations
 // go straight to translate; nothing here decides what they mean.
-type backend struct{ g *MilkyOneBot }
+type backend struct{ d *OneBotOnMilky }
 
 var (
 	_ ob11server.Backend   = backend{}
@@ -26,7 +26,7 @@ var (
 // carry message content, and every value the message repeats from the
 // request is clipped by translate to onebot11.ClipBytes).
 func (b backend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
-	resp := translate.Do(ctx, b.g.env, action, params)
+	resp := translate.Do(ctx, b.d.env, action, params)
 	if resp.Retcode != onebot11.RetcodeOK && resp.Retcode != onebot11.RetcodeAsync {
 		b.logFailed(action, resp)
 	}
@@ -36,7 +36,7 @@ func (b backend) HandleAction(ctx context.Context, action string, params json.Ra
 // ValidateAction refuses an _async call that could not run (unknown action,
 // bad params) before the server answers "async"; it calls no upstream.
 func (b backend) ValidateAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
-	resp := translate.Validate(ctx, b.g.env, action, params)
+	resp := translate.Validate(ctx, b.d.env, action, params)
 	if resp != nil {
 		b.logFailed(action, resp)
 	}
@@ -47,7 +47,7 @@ func (b backend) ValidateAction(ctx context.Context, action string, params json.
 // is the bot's choice and the message is capped again here, so neither can
 // grow a log line with request content.
 func (b backend) logFailed(action string, resp *onebot11.Response) {
-	b.g.log.Warn("action failed", "action", onebot11.Clip(action), "retcode", resp.Retcode, "message", clipLog(resp.Message))
+	b.d.rt.Log.Warn("action failed", "action", onebot11.Clip(action), "retcode", resp.Retcode, "message", clipLog(resp.Message))
 }
 
 // clipLog caps a failure message in a log line (messages are already cut
@@ -65,11 +65,11 @@ func clipLog(s string) string {
 }
 
 func (b backend) QuickOperation(ctx context.Context, event json.RawMessage, op json.RawMessage) error {
-	return translate.QuickOperation(ctx, b.g.env, event, op)
+	return translate.QuickOperation(ctx, b.d.env, event, op)
 }
 
-func (b backend) SelfID() int64 { return b.g.selfID.Load() }
+func (b backend) SelfID() int64 { return b.d.rt.SelfID() }
 
 func (b backend) Status() onebot11.Status {
-	return onebot11.Status{Online: b.g.Ready(), Good: b.g.caller.ok.Load()}
+	return onebot11.Status{Online: b.d.rt.Ready(), Good: b.d.caller.ok.Load()}
 }

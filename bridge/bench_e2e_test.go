@@ -397,8 +397,8 @@ func startBenchUpstream(b *testing.B) (*milky.Server, *httptest.Server, *benchAP
 
 // startBenchGateway runs the gateway against upstream (no metrics
 // listener; the metrics are still recorded) and waits until it is ready.
-func startBenchGateway(b *testing.B, upstream string) *bridge.MilkyOneBot {
-	g, err := bridge.NewMilkyOneBot(bridge.Options{
+func startBenchGateway(b *testing.B, upstream string) *bridge.Runtime {
+	g := bridge.NewOneBotOnMilky(bridge.Options{
 		Version:           "bench",
 		UpstreamURL:       upstream,
 		UpstreamTimeout:   5 * time.Second,
@@ -406,9 +406,6 @@ func startBenchGateway(b *testing.B, upstream string) *bridge.MilkyOneBot {
 		ReconnectInterval: 100 * time.Millisecond,
 		Logger:            testLogger(),
 	}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
 	if err := g.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}

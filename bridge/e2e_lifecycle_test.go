@@ -29,15 +29,15 @@ func TestStart_BusyPortReleasesEverything(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { busy.Close() })
 	dir := t.TempDir()
+	_, sim := startSim(t, simulator.Options{})
 
 	for _, opts := range []bridge.Options{
 		{Listen: busy.Addr().String()},
 		{Listen: "127.0.0.1:0", MetricsListen: busy.Addr().String()},
 	} {
-		opts.DataDir, opts.Logger = dir, testLogger()
-		g, err := bridge.NewMilkyOneBot(opts, nil)
-		require.NoError(t, err)
-		err = g.Start(context.Background())
+		opts.DataDir, opts.Logger, opts.UpstreamURL = dir, testLogger(), sim.URL
+		g := bridge.NewOneBotOnMilky(opts, nil)
+		err := g.Start(context.Background())
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), busy.Addr().String())
 		// Shutdown after a failed Start is harmless.

@@ -8,23 +8,26 @@ import (
 )
 
 // healthMux serves /metrics, /healthz (the process is alive and serving) and
-// /readyz (the upstream API answers and its event stream is connected).
-func (g *MilkyOneBot) healthMux() http.Handler {
+// /readyz (Runtime.Ready: the upstream's account is known, its API answers
+// and its event stream is connected).
+func (rt *Runtime) healthMux() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", g.metrics.Handler())
+	mux.Handle("/metrics", rt.Metrics.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		api := g.caller != nil && g.caller.ok.Load()
-		stream := g.client != nil && g.client.StreamConnected()
+		api, stream := rt.dir.Status()
+		ready := rt.Ready()
+		up, down := rt.dir.Protocols()
 		body, _ := json.Marshal(map[string]any{
-			"ready": api && stream, "upstream_api": api, "upstream_events": stream,
-			"self_id": g.selfID.Load(), "downstream": g.ob.Connections(),
+			"ready": ready, "upstream_api": api, "upstream_events": stream,
+			"upstream_protocol": up, "downstream_protocol": down,
+			"self_id": rt.SelfID(), "account_known": rt.probed.Load(), "downstream": rt.dir.Connections(),
 		})
 		w.Header().Set("Content-Type", "application/json")
-		if !(api && stream) {
+		if !ready {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		_, _ = w.Write(append(body, '\n'))
@@ -32,8 +35,8 @@ func (g *MilkyOneBot) healthMux() http.Handler {
 	return mux
 }
 
-// eventName is the bounded metrics label of an outgoing OneBot event.
-func eventName(ev any) string {
+// oneBotEventName is the bounded metrics label of an outgoing OneBot event.
+func oneBotEventName(ev any) string {
 	switch e := ev.(type) {
 	case *onebot11.MessageEvent:
 		return e.PostType + "." + e.MessageType

@@ -41,7 +41,7 @@ func testLogger() *slog.Logger {
 // gw is a running gateway and the simulator behind it.
 type gw struct {
 	t       *testing.T
-	g       *bridge.MilkyOneBot
+	g       *bridge.Runtime
 	sim     *simulator.Sim
 	base    string // http://host:port of the OneBot 11 listener
 	ws      string // ws://host:port
@@ -49,7 +49,8 @@ type gw struct {
 }
 
 // startGateway starts a gateway on 127.0.0.1:0 ports. With opts.UpstreamURL
-// "" it runs the built-in simulator; otherwise pass the external one as sim.
+// "" it starts a simulator of its own (as cmd/gateway does); otherwise pass
+// the external one as sim.
 // Shutdown is registered with t.Cleanup. It waits until /readyz says ready
 // unless the upstream is expected to be down (waitReady false).
 func startGateway(t *testing.T, opts bridge.Options, sim *simulator.Sim, waitReady bool) *gw {
@@ -70,8 +71,12 @@ func startGateway(t *testing.T, opts bridge.Options, sim *simulator.Sim, waitRea
 		opts.UpstreamTimeout = 5 * time.Second
 	}
 	opts.Version = "e2e"
-	g, err := bridge.NewMilkyOneBot(opts, nil)
-	require.NoError(t, err)
+	if opts.UpstreamURL == "" {
+		var srv *httptest.Server
+		sim, srv = startSim(t, simulator.Options{})
+		opts.UpstreamURL = srv.URL
+	}
+	g := bridge.NewOneBotOnMilky(opts, nil)
 	require.NoError(t, g.Start(context.Background()))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -80,9 +85,6 @@ func startGateway(t *testing.T, opts bridge.Options, sim *simulator.Sim, waitRea
 			t.Errorf("gateway shutdown: %v", err)
 		}
 	})
-	if sim == nil {
-		sim = g.Simulator()
-	}
 	e := &gw{t: t, g: g, sim: sim, base: "http://" + g.Addr(), ws: "ws://" + g.Addr(), metrics: "http://" + g.MetricsAddr()}
 	if waitReady {
 		e.waitReady()

@@ -1,7 +1,3 @@
-// Package bridge wires one upstream to its downstream servers: lifecycle
-// (start, reconnect, drain), the event pump, readiness and metrics hooks. It
-// holds no mapping logic: every decision about how one protocol's thing
-// becomes the other's lives in translate/ and eventmap/.
 package bridge
 
 import (
@@ -13,13 +9,13 @@ import (
 type Options struct {
 	Version string
 
-	// Upstream (Milky).
-	UpstreamURL     string // "" = start the built-in simulator
+	// Upstream.
+	UpstreamURL     string // the implementation (cmd/gateway starts the simulator when none is configured)
 	UpstreamToken   string
 	UpstreamEvents  string // ws | sse
 	UpstreamTimeout time.Duration
 
-	// Downstream (OneBot 11).
+	// Downstream.
 	Listen            string
 	AccessToken       string
 	ReverseWS         []string
@@ -42,9 +38,6 @@ type Options struct {
 	IDMaxEntries  int
 	GracePeriod   time.Duration
 	Logger        *slog.Logger
-
-	// SimulatorEcho makes the built-in simulator's peers echo text (demo).
-	SimulatorEcho bool
 }
 
 func (o *Options) defaults() {

@@ -8,22 +8,45 @@ import (
 	"github.com/qqbridge/gateway/milky"
 )
 
+// caller is what milky.Caller and onebot11.Caller have in common.
+type caller interface {
+	Call(ctx context.Context, api string, req, resp any) error
+}
+
 // trackingCaller remembers whether the upstream API last answered, for
 // /readyz and the heartbeat's status. Any answer, even a failed envelope,
-// means the API is reachable; only transport failures and a rejected token
+// means the API is reachable; reachable (per protocol) says which errors
 // mean it is not.
+//
+// One slow call is not an outage: a timeout turns the API down only when
+// timeoutsForDown calls in a row time out; a refused connection or a
+// rejected token turns it down at once.
 type trackingCaller struct {
-	next milky.Caller
-	ok   atomic.Bool
+	next      caller
+	reachable func(error) bool
+	ok        atomic.Bool
+	timeouts  atomic.Int32 // consecutive timed-out calls
 }
+
+const timeoutsForDown = 3
 
 func (t *trackingCaller) Call(ctx context.Context, api string, req, resp any) error {
 	err := t.next.Call(ctx, api, req, resp)
-	t.ok.Store(reachable(err))
+	switch {
+	case t.reachable(err):
+		t.timeouts.Store(0)
+		t.ok.Store(true)
+	case errors.Is(err, context.DeadlineExceeded) && t.timeouts.Add(1) < timeoutsForDown:
+		// Keep the last verdict: the upstream may just be slow.
+	default:
+		t.ok.Store(false)
+	}
 	return err
 }
 
-func reachable(err error) bool {
+// milkyReachable: only transport failures, timeouts and a rejected token
+// mean a Milky upstream's API is down.
+func milkyReachable(err error) bool {
 	if err == nil {
 		return true
 	}
@@ -38,9 +61,9 @@ func reachable(err error) bool {
 	return !errors.Is(err, context.DeadlineExceeded)
 }
 
-// classifyUpstreamError names the kind of an upstream failure for
+// classifyMilkyError names the kind of an upstream failure for
 // gateway_upstream_errors_total.
-func classifyUpstreamError(err error) string {
+func classifyMilkyError(err error) string {
 	var ae *milky.APIError
 	if errors.As(err, &ae) {
 		switch ae.HTTPStatus {

@@ -39,31 +39,27 @@ func options(cfg *config.Config, log *slog.Logger) bridge.Options {
 		IDMaxEntries:      cfg.IDMaxEntries,
 		GracePeriod:       cfg.GracePeriod,
 		Logger:            log,
-		SimulatorEcho:     true,
 	}
 }
 
-// serve runs the configured direction until ctx ends.
+// serve runs the configured direction until ctx ends; with no upstream
+// configured it starts the built-in simulator first and stops it last.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
-	// loadConfig (available) has refused the directions not served yet.
-	m := metrics.New(version)
-	g, err := bridge.NewMilkyOneBot(options(cfg, log), m)
-	if err != nil {
-		return err
+	opts := options(cfg, log)
+	if opts.UpstreamURL == "" {
+		sim, err := startMilkySim("127.0.0.1:0", "", log)
+		if err != nil {
+			return err
+		}
+		defer sim.stop()
+		opts.UpstreamURL = sim.url
 	}
-	if err := g.Start(ctx); err != nil {
-		return err
-	}
-	printBanner(stdout, cfg, g)
-	<-ctx.Done()
-	log.Info("shutting down", "grace", cfg.GracePeriod)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.GracePeriod)
-	defer cancel()
-	return g.Shutdown(sctx)
+	rt := bridge.NewOneBotOnMilky(opts, metrics.New(version))
+	return rt.Run(ctx, func(rt *bridge.Runtime) { printBanner(stdout, cfg, rt) })
 }
 
 // printBanner tells a person how to connect a bot.
-func printBanner(w io.Writer, cfg *config.Config, g *bridge.MilkyOneBot) {
+func printBanner(w io.Writer, cfg *config.Config, g *bridge.Runtime) {
 	addr := g.Addr()
 	upstream := cfg.Upstream
 	if upstream == "" {

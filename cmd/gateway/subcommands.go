@@ -13,9 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/qqbridge/gateway/bridge"
 	"github.com/qqbridge/gateway/config"
-	"github.com/qqbridge/gateway/simulator"
 )
 
 // runSimulate serves the simulator alone: as a Milky implementation, or seen
@@ -35,40 +33,26 @@ func runSimulate(args []string, getenv func(string) string, stdout, stderr io.Wr
 	defer stop()
 
 	if sc.Protocol == "onebot11" {
-		g, err := bridge.NewMilkyOneBot(bridge.Options{
-			Version: version, Listen: sc.Listen, AccessToken: sc.AccessToken,
-			Heartbeat: 5 * time.Second, Logger: log, SimulatorEcho: true,
-		}, nil)
-		if err == nil {
-			err = g.Start(ctx)
-		}
+		s, err := startOneBotSim(ctx, sc.Listen, sc.AccessToken, log)
 		if err != nil {
 			fmt.Fprintln(stderr, "gateway simulate:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "simulator (OneBot 11) on http://%s and ws://%s/\n", g.Addr(), g.Addr())
+		fmt.Fprintf(stdout, "simulator (OneBot 11) on http://%s and ws://%s/, self_id %d\n", s.rt.Addr(), s.rt.Addr(), s.milky.sim.SelfID())
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = g.Shutdown(sctx)
+		s.stop()
 		return 0
 	}
 
-	sim := simulator.New(simulator.Options{Token: sc.AccessToken, Echo: true, Logger: log})
-	defer sim.Close()
-	ln, err := net.Listen("tcp", sc.Listen)
+	s, err := startMilkySim(sc.Listen, sc.AccessToken, log)
 	if err != nil {
-		fmt.Fprintln(stderr, "gateway simulate: listen:", err)
+		fmt.Fprintln(stderr, "gateway simulate:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "simulator (Milky %s) on http://%s  (API: POST /api/<name>, events: GET /event as WebSocket or SSE), self_id %d\n",
-		milkyVersion, ln.Addr(), sim.SelfID())
+	fmt.Fprintf(stdout, "simulator (Milky %s) on %s  (API: POST /api/<name>, events: GET /event as WebSocket or SSE), self_id %d\n",
+		milkyVersion, s.url, s.sim.SelfID())
 	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
+	s.stop()
 	return 0
 }
 

@@ -1,0 +1,188 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/goccy/go-json"
+
+	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
+	"github.com/qqbridge/gateway/metrics"
+	"github.com/qqbridge/gateway/milky"
+	milkyclient "github.com/qqbridge/gateway/milky/client"
+	ob11server "github.com/qqbridge/gateway/onebot11/server"
+	"github.com/qqbridge/gateway/segment"
+	translate "github.com/qqbridge/gateway/translate/ob11milky"
+)
+
+// OneBotOnMilky is the first direction: a Milky implementation upstream,
+// OneBot 11 bots downstream. Events: milky client → eventmap/ob11milky →
+// OneBot 11 server. Actions: OneBot 11 server → translate/ob11milky → milky
+// client.
+type OneBotOnMilky struct {
+	rt     *Runtime
+	client *milkyclient.Client
+	caller *trackingCaller
+	env    *translate.Env
+	events *eventmap.Env
+	ob     *ob11server.Server
+	http   *http.Server
+}
+
+var _ Direction = (*OneBotOnMilky)(nil)
+
+// NewOneBotOnMilky returns the runtime for the first direction (nil m: a
+// fresh metrics registry).
+func NewOneBotOnMilky(opts Options, m *metrics.Metrics) *Runtime {
+	return New(opts, &OneBotOnMilky{}, m)
+}
+
+// Protocols implements Direction.
+func (d *OneBotOnMilky) Protocols() (string, string) { return "milky", "onebot11" }
+
+// Open implements Direction.
+func (d *OneBotOnMilky) Open(rt *Runtime) error {
+	d.rt = rt
+	opts := &rt.Opts
+	rt.Metrics.ClassifyUpstreamError = classifyMilkyError
+	names := make([]string, 0, len(translate.Actions))
+	for name := range translate.Actions {
+		names = append(names, name)
+	}
+	rt.Metrics.SetKnownActions("onebot11", names)
+
+	client, err := milkyclient.NewClient(milkyclient.ClientConfig{
+		BaseURL:  opts.UpstreamURL,
+		Token:    opts.UpstreamToken,
+		Timeout:  opts.UpstreamTimeout,
+		Logger:   rt.Log,
+		Observer: rt.Metrics,
+	})
+	if err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
+	d.client = client
+	d.caller = &trackingCaller{next: client, reachable: milkyReachable}
+
+	localFile, err := localFilePolicy(opts.MediaLocalFiles)
+	if err != nil {
+		return err
+	}
+	conv := segment.ForOneBot{
+		Upstream: d.caller, IDs: rt.IDs, SelfID: rt.SelfID, SelfNickname: rt.SelfNickname,
+		MessageFormat: opts.MessageFormat, OnUntranslated: rt.Metrics.Untranslated, LocalFile: localFile,
+	}
+	d.events = &eventmap.Env{ForOneBot: conv}
+	d.env = &translate.Env{
+		ForOneBot:      conv,
+		Now:            func() int64 { return time.Now().Unix() },
+		UpstreamStatus: func() (bool, bool) { return rt.Ready(), d.caller.ok.Load() },
+		Version:        opts.Version,
+	}
+	d.ob = ob11server.NewServer(ob11server.ServerConfig{
+		AccessToken:       opts.AccessToken,
+		ReverseWS:         opts.ReverseWS,
+		Webhooks:          opts.Webhooks,
+		Secret:            opts.Secret,
+		Heartbeat:         opts.Heartbeat,
+		ReconnectInterval: opts.ReconnectInterval,
+		ReverseAuthScheme: opts.ReverseAuthScheme,
+		QueueSize:         opts.EventBuffer,
+		ActionTimeout:     opts.UpstreamTimeout + 5*time.Second,
+		MaxBodyBytes:      opts.MaxBodyBytes,
+		Logger:            rt.Log,
+		Observer:          rt.Metrics,
+	}, backend{d})
+	d.http = &http.Server{Handler: d.ob.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
+	return nil
+}
+
+// Serve implements Direction.
+func (d *OneBotOnMilky) Serve(ln net.Listener) error { return d.http.Serve(ln) }
+
+// Start implements Direction.
+func (d *OneBotOnMilky) Start(ctx context.Context) { d.ob.Start(ctx) }
+
+// RunEvents implements Direction.
+func (d *OneBotOnMilky) RunEvents(ctx context.Context) {
+	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents}, d.onEvent)
+}
+
+// onEvent is the per-event hot path: translate, encode once, fan out.
+func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
+	m := d.rt.Metrics
+	m.Event("upstream_in", ev.EventType)
+	d.rt.SetSelfID(ev.SelfID)
+	res, err := eventmap.Map(d.events, ev)
+	if err != nil {
+		m.Dropped("untranslatable")
+		d.rt.Log.Warn("event not translated", "event_type", ev.EventType, "err", err)
+		return
+	}
+	if res.Skipped != "" {
+		// Unknown event types and scenes are already counted as untranslated
+		// (Milky's compatibility rule); only deliberate drops such as the
+		// duplicate file message count as dropped.
+		if res.Skipped == eventmap.SkipDuplicateFile {
+			m.Dropped(res.Skipped)
+		}
+		d.rt.Log.Debug("event skipped", "event_type", ev.EventType, "reason", res.Skipped)
+	}
+	for _, out := range res.Events {
+		b, err := json.Marshal(out)
+		if err != nil {
+			m.Dropped("encode_failed")
+			d.rt.Log.Error("event encode failed", "event_type", ev.EventType, "err", err)
+			continue
+		}
+		m.Event("downstream_out", oneBotEventName(out))
+		d.ob.Publish(b)
+	}
+}
+
+// Probe implements Direction: get_login_info.
+func (d *OneBotOnMilky) Probe(ctx context.Context) (Account, error) {
+	var info milky.GetLoginInfoOutput
+	if err := d.caller.Call(ctx, milky.APIGetLoginInfo, nil, &info); err != nil {
+		return Account{}, err
+	}
+	return Account{SelfID: info.Uin, Nickname: info.Nickname}, nil
+}
+
+// Status implements Direction.
+func (d *OneBotOnMilky) Status() (bool, bool) {
+	if d.caller == nil {
+		return false, false
+	}
+	return d.caller.ok.Load(), d.client.StreamConnected()
+}
+
+// Connections implements Direction.
+func (d *OneBotOnMilky) Connections() map[string]int {
+	if d.ob == nil {
+		return nil
+	}
+	return d.ob.Connections()
+}
+
+// Shutdown implements Direction. The OneBot server first: it refuses new
+// calls, lets in-flight ones finish, flushes queued events and closes
+// WebSockets with 1001 (http.Server.Shutdown does not know hijacked
+// connections); then the HTTP server stops accepting and waits for the rest.
+func (d *OneBotOnMilky) Shutdown(ctx context.Context) error {
+	if d.ob == nil {
+		return nil
+	}
+	err := d.ob.Shutdown(ctx)
+	if herr := d.http.Shutdown(ctx); err == nil && herr != nil {
+		err = fmt.Errorf("http: %w", herr)
+	}
+	return err
+}
+
+// Close implements Direction (the Milky client holds only pooled
+// connections, which go with the process).
+func (d *OneBotOnMilky) Close() {}
