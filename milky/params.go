@@ -27,11 +27,7 @@ type Params struct {
 	err  *error
 }
 
-// Uin bounds: every QQ or group number Milky accepts.
-const (
-	MinUin = 10001
-	MaxUin = 4294967295
-)
+// Uins are checked against MinUin..MaxUin (outgoing_json.go).
 
 // maxEcho is how much of a bad value an error message repeats.
 const maxEcho = 40
