@@ -82,6 +82,10 @@ func (p *Params) raw(name string) (json.RawMessage, bool) {
 	return v, true
 }
 
+// Raw returns field name undecoded (false when absent or null), for values
+// another decoder reads (a message's segments).
+func (p *Params) Raw(name string) (json.RawMessage, bool) { return p.raw(name) }
+
 // Has reports whether name is present and not null.
 func (p *Params) Has(name string) bool {
 	_, ok := p.raw(name)

@@ -121,7 +121,7 @@ func getGroupFileDownloadURL(ctx context.Context, env *Env, p *milky.Params) (an
 
 type groupFilesReply struct {
 	Files []struct {
-		FileID        text `json:"file_id"`
+		FileID        text   `json:"file_id"`
 		FileName      string `json:"file_name"`
 		FileSize      num    `json:"file_size"`
 		UploadTime    num    `json:"upload_time"`

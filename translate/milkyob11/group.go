@@ -5,9 +5,12 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/goccy/go-json"
+
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
 var groupAPIs = []API{
@@ -38,7 +41,7 @@ var groupAPIs = []API{
 		Reason:   "reaction_type emoji is sent as the emoji's code point (QQ's emoji id)", Handler: sendGroupMessageReaction},
 	{Name: milky.APISendGroupNudge, Category: "group", Class: Translated, OneBot: []string{"group_poke", "send_poke", "group_touch", "send_group_msg"},
 		Requires: []string{"group_poke", "send_poke", "group_touch"}, AlsoOn: []onebot11.Impl{onebot11.GoCQHTTP},
-		Reason:   "go-cqhttp pokes by sending a message with a poke segment", Handler: sendGroupNudge},
+		Reason: "go-cqhttp pokes by sending a message with a poke segment", Handler: sendGroupNudge},
 	{Name: milky.APIGetGroupNotifications, Category: "group", Class: Emulated, OneBot: []string{"get_group_system_msg"},
 		Requires: []string{"get_group_system_msg"},
 		Reason: "only pending join and invited-join requests are listed (OneBot lists no kick/quit/admin notifications and " +
@@ -277,4 +280,55 @@ func sendGroupNudge(ctx context.Context, env *Env, p *milky.Params) (any, error)
 	default:
 		return nil, env.Upstream.Call(ctx, action, obj{"group_id": gid, "user_id": uid}, nil)
 	}
+}
+
+type essenceReply struct {
+	SenderID     num             `json:"sender_id"`
+	SenderNick   string          `json:"sender_nick"`
+	SenderTime   num             `json:"sender_time"`
+	OperatorID   num             `json:"operator_id"`
+	OperatorNick string          `json:"operator_nick"`
+	OperatorTime num             `json:"operator_time"`
+	MessageID    num             `json:"message_id"`
+	Content      json.RawMessage `json:"content"`
+}
+
+// getGroupEssenceMessages pages the whole list OneBot returns. Segments
+// come from content (NapCat, LLOneBot); go-cqhttp sends none, so they are
+// empty there.
+func getGroupEssenceMessages(ctx context.Context, env *Env, p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	page := p.Int32("page_index")
+	size := p.Int32("page_size")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	var r []essenceReply
+	if err := env.Upstream.Call(ctx, "get_essence_msg_list", obj{"group_id": gid}, &r); err != nil {
+		return nil, err
+	}
+	from := int64(page) * int64(size)
+	to := from + int64(size)
+	if from > int64(len(r)) {
+		from = int64(len(r))
+	}
+	if to > int64(len(r)) {
+		to = int64(len(r))
+	}
+	conv := segment.Incoming{Seqs: env.Seqs}
+	out := milky.GetGroupEssenceMessagesOutput{Messages: make([]milky.GroupEssenceMessage, 0, to-from), IsEnd: to >= int64(len(r))}
+	for _, e := range r[from:to] {
+		segs, err := conv.FromOneBotRaw(idmap.SceneGroup, gid, e.Content)
+		if err != nil {
+			return nil, &milky.APIError{Retcode: RetcodeUpstream, Message: "upstream essence message: " + clip(err.Error())}
+		}
+		if segs == nil {
+			segs = []milky.IncomingSegment{}
+		}
+		ref := env.Seqs.RefForUpstream(idmap.SceneGroup, gid, int32(e.MessageID), 0)
+		out.Messages = append(out.Messages, milky.GroupEssenceMessage{GroupID: gid, MessageSeq: ref.Seq,
+			MessageTime: nonNeg64(e.SenderTime), SenderID: int64(e.SenderID), SenderName: e.SenderNick,
+			OperatorID: int64(e.OperatorID), OperatorName: e.OperatorNick, OperationTime: nonNeg64(e.OperatorTime), Segments: segs})
+	}
+	return out, nil
 }

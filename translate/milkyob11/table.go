@@ -71,7 +71,7 @@ func (a *API) On(impl onebot11.Impl) (Class, string) {
 
 // APIs is the one table of the 64 Milky 1.2 APIs, assembled from the
 // per-category lists (system.go, message.go, friend.go, group.go, file.go).
-var APIs = buildTable(systemAPIs, messageAPIs, friendAPIs, groupAPIs, fileAPIs)
+var APIs = buildTable(systemAPIs, messageSendAPIs, messageGetAPIs, messageAPIs, friendAPIs, groupAPIs, fileAPIs)
 
 func buildTable(lists ...[]API) map[string]*API {
 	t := make(map[string]*API)
