@@ -2,6 +2,7 @@ package milkyob11
 
 import (
 	"context"
+	"strings"
 
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
@@ -14,10 +15,10 @@ const rootFolder = "/"
 var fileAPIs = []API{
 	{Name: milky.APIUploadPrivateFile, Category: "file", Class: Translated, OneBot: []string{"upload_private_file"},
 		Requires: []string{"upload_private_file"},
-		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat)", Handler: uploadPrivateFile},
+		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat); go-cqhttp takes file:// URIs only", Handler: uploadPrivateFile},
 	{Name: milky.APIUploadGroupFile, Category: "file", Class: Translated, OneBot: []string{"upload_group_file"},
 		Requires: []string{"upload_group_file"},
-		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat)", Handler: uploadGroupFile},
+		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat); go-cqhttp takes file:// URIs only", Handler: uploadGroupFile},
 	{Name: milky.APIGetPrivateFileDownloadURL, Category: "file", Class: Translated, OneBot: []string{"get_private_file_url"},
 		Requires: []string{"get_private_file_url"}, Reason: "file_hash is not needed by the upstream and not sent", Handler: getPrivateFileDownloadURL},
 	{Name: milky.APIGetGroupFileDownloadURL, Category: "file", Class: Translated, OneBot: []string{"get_group_file_url"},
@@ -46,11 +47,36 @@ type fileIDReply struct {
 	FileID text `json:"file_id"`
 }
 
+// uploadSource is the file parameter of the upload actions: the Milky URI
+// as is, except on go-cqhttp, which uploads local files only and takes a
+// path.
+func uploadSource(env *Env, uri string) (string, error) {
+	if env.impl() != onebot11.GoCQHTTP {
+		return uri, nil
+	}
+	path, ok := strings.CutPrefix(uri, "file://")
+	if !ok || path == "" {
+		return "", &errUnsupported{"go-cqhttp uploads local files only (a file:// URI), not " + clip(schemeOf(uri))}
+	}
+	return path, nil
+}
+
+func schemeOf(uri string) string {
+	if i := strings.Index(uri, "://"); i >= 0 && i < 16 {
+		return uri[:i+3] + " URIs"
+	}
+	return "this URI"
+}
+
 func uploadPrivateFile(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
 	uri := p.NonEmpty("file_uri")
 	name := p.NonEmpty("file_name")
 	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	uri, err := uploadSource(env, uri)
+	if err != nil {
 		return nil, err
 	}
 	var r fileIDReply
@@ -75,6 +101,10 @@ func uploadGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error
 	uri := p.NonEmpty("file_uri")
 	name := p.NonEmpty("file_name")
 	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	uri, err := uploadSource(env, uri)
+	if err != nil {
 		return nil, err
 	}
 	params := obj{"group_id": gid, "file": uri, "name": name}

@@ -74,8 +74,9 @@ func incoming(env *Env, scene string, peer, seq int64, m *messageReply, group *m
 	case idmap.SceneFriend:
 		out.Friend = &milky.Friend{UserID: out.SenderID, Nickname: s.Nickname, Sex: sex(s.Sex)}
 		if out.SenderID == env.selfID() {
-			out.Friend.UserID = peer // the bot's own message: the friend is the peer
-			out.Friend.Nickname = ""
+			// the bot's own message: the friend is the peer, whom the
+			// sender object does not describe
+			out.Friend = &milky.Friend{UserID: peer, Sex: "unknown"}
 		}
 	case idmap.SceneGroup:
 		out.Group = group
