@@ -19,7 +19,11 @@ func Do(ctx context.Context, env *Env, api string, body []byte) (any, error) {
 	if class, reason := a.On(env.impl()); class == Unsupported {
 		return nil, unsupported(env, api, reason)
 	}
-	data, err := a.Handler(ctx, env, milky.ParseParams(body))
+	p := milky.ParseParams(body)
+	if err := p.Err(); err != nil { // not a JSON object, even for APIs without input
+		return nil, apiError(env, api, err)
+	}
+	data, err := a.Handler(ctx, env, p)
 	if err != nil {
 		return nil, apiError(env, api, err)
 	}
