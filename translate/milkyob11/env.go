@@ -9,6 +9,7 @@ package milkyob11
 import (
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // Env is what every API function may use.
@@ -29,6 +30,9 @@ type Env struct {
 	Now func() int64
 	// Version is the gateway's version string (get_impl_info).
 	Version string
+	// Quotes finds the message a reply segment quotes (a cache the runtime
+	// fills from events; may be nil). History pages also look in themselves.
+	Quotes segment.QuoteLookup
 }
 
 func (e *Env) selfID() int64 {

@@ -61,8 +61,8 @@ func (m *messageReply) senderID() int64 {
 
 // incoming builds a Milky message; group is the conversation's group
 // (scene group only).
-func incoming(env *Env, scene string, peer, seq int64, m *messageReply, group *milky.Group) (milky.IncomingMessage, error) {
-	conv := segment.Incoming{Seqs: env.Seqs}
+func incoming(env *Env, scene string, peer, seq int64, m *messageReply, group *milky.Group, quotes segment.QuoteLookup) (milky.IncomingMessage, error) {
+	conv := segment.Incoming{Seqs: env.Seqs, Quotes: quotes}
 	segs, err := conv.FromOneBotRaw(scene, peer, m.Message)
 	if err != nil {
 		return milky.IncomingMessage{}, &milky.APIError{Retcode: RetcodeUpstream, Message: "upstream message: " + clip(err.Error())}
@@ -117,7 +117,7 @@ func getMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 			return nil, err
 		}
 	}
-	msg, err := incoming(env, scene, peer, seq, &m, group)
+	msg, err := incoming(env, scene, peer, seq, &m, group, env.Quotes)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +174,10 @@ func getHistoryMessages(ctx context.Context, env *Env, p *milky.Params) (any, er
 			return nil, err
 		}
 	}
+	quotes := &pageQuotes{env: env, next: env.Quotes, byID: make(map[int32]*messageReply, len(r.Messages))}
+	for i := range r.Messages {
+		quotes.byID[int32(r.Messages[i].MessageID)] = &r.Messages[i]
+	}
 	out := milky.GetHistoryMessagesOutput{Messages: make([]milky.IncomingMessage, 0, len(r.Messages))}
 	for i := range r.Messages {
 		m := &r.Messages[i]
@@ -184,7 +188,7 @@ func getHistoryMessages(ctx context.Context, env *Env, p *milky.Params) (any, er
 		if start != nil && ref.Seq > *start {
 			continue
 		}
-		msg, err := incoming(env, scene, peer, ref.Seq, m, group)
+		msg, err := incoming(env, scene, peer, ref.Seq, m, group, quotes)
 		if err != nil {
 			return nil, err
 		}
@@ -270,4 +274,28 @@ func getForwardedMessages(ctx context.Context, env *Env, p *milky.Params) (any, 
 			Time: nonNeg64(n.Time), Segments: segs})
 	}
 	return out, nil
+}
+
+// pageQuotes resolves reply segments that quote a message of the same
+// history page (the common case: a conversation quotes recent messages),
+// then asks next. A quoted message's own replies are not resolved further.
+type pageQuotes struct {
+	env  *Env
+	next segment.QuoteLookup
+	byID map[int32]*messageReply
+}
+
+func (q *pageQuotes) Quoted(scene string, peer int64, id int32) (segment.Quoted, bool) {
+	if m, ok := q.byID[id]; ok {
+		conv := segment.Incoming{Seqs: q.env.Seqs}
+		segs, err := conv.FromOneBotRaw(scene, peer, m.Message)
+		if err != nil {
+			return segment.Quoted{}, false
+		}
+		return segment.Quoted{SenderID: m.senderID(), Time: nonNeg64(m.Time), Segments: segs}, true
+	}
+	if q.next != nil {
+		return q.next.Quoted(scene, peer, id)
+	}
+	return segment.Quoted{}, false
 }
