@@ -101,3 +101,16 @@ func TestEmojiID(t *testing.T) {
 	assert.Equal(t, "128293", emojiID("🔥", "emoji"))
 	assert.Equal(t, "128293", emojiID("128293", "emoji"))
 }
+
+// Server is what the reverse direction's Milky server calls.
+var _ milky.APIHandler = Server{}
+
+func TestServerIsDo(t *testing.T) {
+	env := fuzzEnv(onebot11.NapCat)
+	data, err := Server{Env: env}.HandleAPI(t.Context(), milky.APIGetGroupInfo, []byte(`{"group_id":123456}`))
+	assert.NoError(t, err)
+	assert.Equal(t, int64(123456), data.(milky.GetGroupInfoOutput).Group.GroupID)
+	data, err = Server{Env: env}.HandleAPI(t.Context(), milky.APISetGroupName, []byte(`{"group_id":123456,"new_group_name":"x"}`))
+	assert.NoError(t, err)
+	assert.Equal(t, milky.Empty{}, data, "APIs without output answer {}")
+}
