@@ -19,6 +19,11 @@ func Do(ctx context.Context, env *Env, api string, body []byte) (any, error) {
 	if class, reason := a.On(env.impl()); class == Unsupported {
 		return nil, unsupported(env, api, reason)
 	}
+	if env.Upstream == nil || env.Seqs == nil || env.Flags == nil {
+		// A wiring mistake, not the bot's: fail loudly rather than panic in
+		// the handler that first needs the missing piece.
+		return nil, &milky.APIError{API: api, Retcode: RetcodeUpstream, Message: api + ": gateway misconfigured: Env needs Upstream, Seqs and Flags"}
+	}
 	p := milky.ParseParams(body)
 	if err := p.Err(); err != nil { // not a JSON object, even for APIs without input
 		return nil, apiError(env, api, err)

@@ -84,6 +84,15 @@ func TestServedCounts(t *testing.T) {
 	}
 }
 
+func TestMisconfiguredEnv(t *testing.T) {
+	_, err := Do(t.Context(), &Env{Impl: onebot11.NapCat}, milky.APIGetLoginInfo, []byte(`{}`))
+	var ae *milky.APIError
+	if assert.ErrorAs(t, err, &ae) {
+		assert.Equal(t, RetcodeUpstream, ae.Retcode)
+		assert.Contains(t, ae.Message, "misconfigured")
+	}
+}
+
 func TestUnsupportedNamesImplAndReason(t *testing.T) {
 	env := &Env{Impl: onebot11.GoCQHTTP}
 	_, err := Do(t.Context(), env, milky.APISetAvatar, []byte(`{"uri":"file:///a.png"}`))
