@@ -171,6 +171,7 @@ func render() []byte {
 	for _, s := range segment.Segments {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.OneBot, orDash(s.FromMilky), orDash(s.ToMilky), cell(s.Notes))
 	}
+	renderReverse(&b) // appended: the first direction's output above stays as it was
 	return b.Bytes()
 }
 

@@ -1,0 +1,104 @@
+package milkyob11
+
+import (
+	"context"
+	"errors"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/segment"
+)
+
+// Sending: the Milky segments become OneBot segments (package segment); a
+// forward segment becomes node segments, which only the forward actions
+// send, so a forward must be the whole message. The reply's message_id is
+// registered with the SeqMapper, whose seq is the message_seq bots get.
+
+var messageSendAPIs = []API{
+	{Name: milky.APISendPrivateMessage, Category: "message", Class: Translated, OneBot: []string{"send_private_msg", "send_private_forward_msg"},
+		Reason: "time is the gateway's clock when the upstream does not report it; a forward must be the whole message", Handler: sendPrivateMessage},
+	{Name: milky.APISendGroupMessage, Category: "message", Class: Translated, OneBot: []string{"send_group_msg", "send_group_forward_msg"},
+		Reason: "time is the gateway's clock when the upstream does not report it; a forward must be the whole message", Handler: sendGroupMessage},
+}
+
+// sendReply is the data of send_*_msg (Shamrock adds time; the forward
+// actions of NapCat add forward_id).
+type sendReply struct {
+	MessageID num `json:"message_id"`
+	Time      num `json:"time"`
+}
+
+func sendPrivateMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
+	return sendMessage(ctx, env, p, idmap.SceneFriend, "user_id", "send_private_msg", "send_private_forward_msg")
+}
+
+func sendGroupMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
+	return sendMessage(ctx, env, p, idmap.SceneGroup, "group_id", "send_group_msg", "send_group_forward_msg")
+}
+
+func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerField, action, forwardAction string) (any, error) {
+	peer := p.Uin(peerField)
+	raw, ok := p.Raw("message")
+	if !ok {
+		p.Fail("message", "required")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	segs, err := milky.DecodeOutgoingMessage("message", raw)
+	if err != nil {
+		return nil, badParam(err)
+	}
+	if len(segs) == 0 {
+		return nil, badParam(errors.New("message: must not be empty"))
+	}
+	conv := segment.Outgoing{Seqs: env.Seqs}
+	ob, err := conv.ToOneBot(scene, peer, segs)
+	if err != nil {
+		return nil, segmentError(err)
+	}
+	nodes := 0
+	for i := range ob {
+		if ob[i].Type == "node" {
+			nodes++
+		}
+	}
+	params := obj{peerField: peer, "message": ob}
+	switch {
+	case nodes == 0:
+	case nodes < len(ob):
+		return nil, &errUnsupported{"a forward segment must be the whole message: OneBot 11 sends merged forwards with their own action"}
+	case env.pick(forwardAction) == "":
+		return nil, &errUnsupported{string(env.impl()) + " has no " + forwardAction + " to send a merged forward"}
+	default:
+		action = forwardAction
+		params = obj{peerField: peer, "messages": ob}
+	}
+	var r sendReply
+	if err := env.Upstream.Call(ctx, action, params, &r); err != nil {
+		return nil, err
+	}
+	if r.MessageID == 0 {
+		return nil, &milky.APIError{Retcode: RetcodeUpstream, Message: "upstream " + string(env.impl()) + " sent the message but reported no message_id"}
+	}
+	ref := env.Seqs.RefForUpstream(scene, peer, int32(r.MessageID), 0)
+	t := int64(r.Time)
+	if t <= 0 {
+		t = env.now()
+	}
+	return milky.SendMessageOutput{MessageSeq: ref.Seq, Time: t}, nil
+}
+
+// badParam turns a decoding error naming a field into Milky's -400.
+func badParam(err error) error {
+	return &milky.APIError{Retcode: milky.RetcodeBadParam, Message: clip(err.Error())}
+}
+
+// segmentError: a reply to an unknown seq is -404, anything else -400.
+func segmentError(err error) error {
+	var se *segment.Error
+	if errors.As(err, &se) && se.NotFound {
+		return &milky.APIError{Retcode: RetcodeNotFound, Message: clip(err.Error())}
+	}
+	return badParam(err)
+}
