@@ -31,12 +31,6 @@ type SegmentError struct {
 
 func (e *SegmentError) Error() string { return e.Field + ": " + e.Reason }
 
-// Uin bounds (zUin in the schema).
-const (
-	MinUin = 10001
-	MaxUin = 4294967295
-)
-
 type outgoingWire struct {
 	Type *string         `json:"type"`
 	Data json.RawMessage `json:"data"`

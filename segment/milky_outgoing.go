@@ -79,7 +79,7 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 		}
 		return append(out, ob("reply", "id", strconv.FormatInt(int64(id), 10))), nil
 	case milky.OutgoingImage:
-		file, err := fileURI(d.URI, where+".data.uri")
+		file, err := resourceURI(d.URI, where+".data.uri")
 		if err != nil {
 			return nil, err
 		}
@@ -93,19 +93,19 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 		}
 		return append(out, seg), nil
 	case milky.OutgoingRecord:
-		file, err := fileURI(d.URI, where+".data.uri")
+		file, err := resourceURI(d.URI, where+".data.uri")
 		if err != nil {
 			return nil, err
 		}
 		return append(out, ob("record", "file", file)), nil
 	case milky.OutgoingVideo:
-		file, err := fileURI(d.URI, where+".data.uri")
+		file, err := resourceURI(d.URI, where+".data.uri")
 		if err != nil {
 			return nil, err
 		}
 		seg := ob("video", "file", file)
 		if d.ThumbURI != nil {
-			thumb, err := fileURI(*d.ThumbURI, where+".data.thumb_uri")
+			thumb, err := resourceURI(*d.ThumbURI, where+".data.thumb_uri")
 			if err != nil {
 				return nil, err
 			}
@@ -177,9 +177,9 @@ func ForwardOptions(segs []milky.OutgoingSegment) (ForwardMeta, bool) {
 	return ForwardMeta{}, false
 }
 
-// fileURI checks a Milky resource URI. OneBot 11 implementations take all
+// resourceURI checks a Milky resource URI. OneBot 11 implementations take all
 // three Milky schemes in their file field as they are.
-func fileURI(uri, field string) (string, error) {
+func resourceURI(uri, field string) (string, error) {
 	switch {
 	case uri == "":
 		return "", &Error{Field: field, Reason: "empty"}
