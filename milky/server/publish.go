@@ -1,7 +1,7 @@
 package server
 
 import (
-	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,7 +83,7 @@ type subscriber struct {
 	started           atomic.Bool // the writer (or the orphan timer) owns sub
 
 	connMu sync.Mutex
-	conn   io.Closer // set once the connection exists
+	conn   net.Conn // set once the connection exists
 }
 
 // claim is true exactly once: for the writer starting, or for the timer
@@ -98,11 +98,20 @@ func (sub *subscriber) cut() {
 	c := sub.conn
 	sub.connMu.Unlock()
 	if c != nil {
-		_ = c.Close()
+		closeConn(c)
 	}
 }
 
-func (sub *subscriber) setConn(c io.Closer) {
+// closeConn unblocks every reader and writer of c and closes it. The
+// deadline matters: fasthttp hands hijack handlers a connection whose
+// Close does nothing (fasthttp closes it when the handler returns), so a
+// reader goroutine would otherwise wait forever.
+func closeConn(c net.Conn) {
+	_ = c.SetDeadline(time.Unix(1, 0))
+	_ = c.Close()
+}
+
+func (sub *subscriber) setConn(c net.Conn) {
 	sub.connMu.Lock()
 	sub.conn = c
 	sub.connMu.Unlock()

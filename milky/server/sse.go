@@ -32,7 +32,7 @@ func (s *Server) runSSE(c net.Conn, sub *subscriber) {
 		defer close(readerDone)
 		_, _ = io.Copy(io.Discard, c)
 	}()
-	defer func() { _ = c.Close(); <-readerDone }()
+	defer func() { closeConn(c); <-readerDone }()
 
 	var buf []byte
 	write := func(b []byte) bool {
@@ -64,8 +64,11 @@ func (s *Server) runSSE(c net.Conn, sub *subscriber) {
 	for {
 		select {
 		case <-sub.q.Ready():
-			if !flush() {
-				return
+			// One token may stand for more than a batch: write until empty.
+			for sub.q.Len() > 0 {
+				if !flush() {
+					return
+				}
 			}
 		case <-keep.C:
 			if !write(appendChunk(buf[:0], nil)) {

@@ -81,7 +81,7 @@ func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
 	defer conn.Close()
 	readerDone := make(chan struct{})
 	go s.readWS(conn, readerDone)
-	defer func() { _ = conn.NetConn().Close(); <-readerDone }()
+	defer func() { closeConn(conn.NetConn()); <-readerDone }()
 
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
@@ -90,8 +90,11 @@ func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
 	for {
 		select {
 		case <-sub.q.Ready():
-			if !s.writeWSBatch(conn, sub, &batch) {
-				return
+			// One token may stand for more than a batch: write until empty.
+			for sub.q.Len() > 0 {
+				if !s.writeWSBatch(conn, sub, &batch) {
+					return
+				}
 			}
 		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.WriteTimeout)); err != nil {
