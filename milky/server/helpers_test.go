@@ -253,3 +253,7 @@ type (
 	fasthttpHandler = fasthttp.RequestHandler
 	fasthttpCtx     = fasthttp.RequestCtx
 )
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
