@@ -48,7 +48,7 @@ func (f *fakeAPI) HandleAPI(ctx context.Context, api string, body []byte) (any, 
 			return nil, &milky.APIError{Retcode: milky.RetcodeBadParam, Message: fmt.Sprintf("user_id (%d) is not a valid QQ number", p.UserID)}
 		}
 		return map[string]any{"nickname": "x"}, nil
-	case "nothing":
+	case "nothing", "set_bio":
 		return nil, nil
 	case "not_friend":
 		return nil, &milky.APIError{Retcode: milky.RetcodeNotFound, Message: "no such friend"}
