@@ -145,10 +145,11 @@ type Server struct {
 	draining chan struct{} // closed by Shutdown: flush, then leave
 	drainMu  sync.Once
 
-	mu     sync.Mutex
-	subs   map[*subscriber]struct{}
-	closed bool
-	fs     *fasthttp.Server
+	mu        sync.Mutex
+	subs      map[*subscriber]struct{}
+	httpConns map[net.Conn]struct{} // Serve's non-hijacked connections
+	closed    bool
+	fs        *fasthttp.Server
 	// fanout is the copy-on-write list Publish reads without a lock.
 	fanout atomic.Pointer[[]*transport.Queue]
 	hooks  []*webhook
@@ -163,15 +164,16 @@ func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	base, stop := context.WithCancel(context.Background())
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger.With("component", "milky-server"),
-		obs:      cfg.Observer,
-		token:    transport.NewToken(cfg.Token),
-		exact:    map[string]fasthttp.RequestHandler{},
-		base:     base,
-		stop:     stop,
-		draining: make(chan struct{}),
-		subs:     map[*subscriber]struct{}{},
+		cfg:       cfg,
+		log:       cfg.Logger.With("component", "milky-server"),
+		obs:       cfg.Observer,
+		token:     transport.NewToken(cfg.Token),
+		exact:     map[string]fasthttp.RequestHandler{},
+		base:      base,
+		stop:      stop,
+		draining:  make(chan struct{}),
+		subs:      map[*subscriber]struct{}{},
+		httpConns: map[net.Conn]struct{}{},
 	}
 	s.upgrader = websocket.FastHTTPUpgrader{
 		HandshakeTimeout: handshakeTimeout,
@@ -266,12 +268,20 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
-func (s *Server) connState(_ net.Conn, st fasthttp.ConnState) {
+// connState tracks /api connections, for the observer and so a hard stop
+// can cut keep-alive connections fasthttp would otherwise go on serving.
+func (s *Server) connState(c net.Conn, st fasthttp.ConnState) {
 	switch st {
 	case fasthttp.StateNew:
+		s.mu.Lock()
+		s.httpConns[c] = struct{}{}
+		s.mu.Unlock()
 		s.obs.ConnOpened(TransportHTTP)
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		// A hijacked connection leaves as "http" and comes back as ws/sse.
+		s.mu.Lock()
+		delete(s.httpConns, c)
+		s.mu.Unlock()
 		s.obs.ConnClosed(TransportHTTP)
 	}
 }
@@ -330,7 +340,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	var err error
 	if fs != nil {
-		err = fs.ShutdownWithContext(ctx)
+		if err = fs.ShutdownWithContext(ctx); err != nil {
+			s.hardStop() // in-flight calls outlived ctx: cut them
+		}
 	}
 	s.drainMu.Do(func() { close(s.draining) })
 	done := make(chan struct{})
@@ -370,5 +382,8 @@ func (s *Server) hardStop() {
 	defer s.mu.Unlock()
 	for sub := range s.subs {
 		sub.cut()
+	}
+	for c := range s.httpConns {
+		_ = c.Close()
 	}
 }
