@@ -2,6 +2,12 @@
 // (WebSocket or SSE) and WebHook delivery, on fasthttp. It is the
 // simulator's transport and the gateway's Milky downstream in the reverse
 // direction (OneBot 11 upstream, Milky bots downstream).
+//
+// Adopting it: New(Config{...}) then Serve(ln) (or mount Handler() on a
+// fasthttp.Server of your own, which then sets the read limits); Publish or
+// PublishRaw for every event; Shutdown(ctx) to stop. Handlers of another
+// protocol sharing the port go in Config.Routes; a net/http handler (the
+// simulator's /sim/ media) fits through fasthttpadaptor.NewFastHTTPHandler.
 package server
 
 import (
