@@ -1,0 +1,78 @@
+package server
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/milky"
+)
+
+// checkConformance runs conformance/check.mjs on log; it skips when node
+// or the schema package (cd conformance && npm ci) is missing.
+func checkConformance(t *testing.T, log string) (string, error) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	dir, err := filepath.Abs("../../conformance")
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@saltify", "milky-types")); err != nil {
+		t.Skip("run (cd conformance && npm ci) first")
+	}
+	out, err := exec.Command(node, filepath.Join(dir, "check.mjs"), log).CombinedOutput()
+	return string(out), err
+}
+
+// withConformanceLog points the server's conformance log at a temp file
+// for one test.
+func withConformanceLog(t *testing.T) string {
+	log := filepath.Join(t.TempDir(), "conformance.jsonl")
+	conformanceMu.Lock()
+	conformancePath = log
+	conformanceMu.Unlock()
+	t.Cleanup(DisableConformanceLog)
+	return log
+}
+
+func TestEmittedEnvelopesAndEventsPassTheOfficialSchema(t *testing.T) {
+	log := withConformanceLog(t)
+	e := newEnv(t, Config{})
+	code, _ := e.post("get_login_info", "", ctJSON, `{}`)
+	require.Equal(t, 200, code)
+	code, _ = e.post("set_bio", "", ctJSON, `{"new_bio":"hi"}`)
+	require.Equal(t, 200, code)
+	code, _ = e.post("get_user_profile", "", ctJSON, `{"user_id":-1}`)
+	require.Equal(t, 200, code)
+	e.s.Publish(testEvent(1))
+	e.s.Publish(&milky.Event{Time: 1700000000, SelfID: 10001, EventType: milky.EventFriendRequest,
+		Data: json.RawMessage(`{"initiator_id":20002,"initiator_uid":"u_x","comment":"hi","via":"search"}`)})
+	DisableConformanceLog()
+
+	out, err := checkConformance(t, log)
+	assert.NoError(t, err, out)
+	assert.Contains(t, out, "conformance: 5 passed, 0 failed")
+}
+
+func TestConformanceCheckRejectsBadOutput(t *testing.T) {
+	bad := strings.Join([]string{
+		`{"kind":"event","body":{"time":1,"self_id":10001,"event_type":"bot_offline","data":{"reason":"x","extra":1}}}`,
+		`{"kind":"event","body":{"time":1,"self_id":10001,"event_type":"no_such_event","data":{}}}`,
+		`{"kind":"response","api":"set_bio","body":{"status":"ok","retcode":0,"data":null}}`,
+		`{"kind":"response","api":"get_login_info","body":{"status":"ok","retcode":0,"data":{"uin":10001}}}`,
+		`{"kind":"response","api":"set_bio","body":{"status":"failed","retcode":0,"message":"x"}}`,
+		`{"kind":"response","api":"set_bio","body":{"status":"failed","retcode":-1,"message":"x","data":{}}}`,
+	}, "\n")
+	log := filepath.Join(t.TempDir(), "bad.jsonl")
+	require.NoError(t, os.WriteFile(log, []byte(bad), 0o644))
+	out, err := checkConformance(t, log)
+	assert.Error(t, err)
+	assert.Contains(t, out, "conformance: 0 passed, 6 failed", out)
+}

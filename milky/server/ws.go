@@ -1,0 +1,166 @@
+package server
+
+import (
+	"io"
+	"net"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+
+	"github.com/qqbridge/gateway/transport"
+)
+
+// serveEvent answers GET /event: WebSocket when the client asks to
+// upgrade, SSE otherwise (the spec's rule). The token may come as the
+// Authorization header or ?access_token=.
+func (s *Server) serveEvent(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() {
+		ctx.Response.Header.Set(fasthttp.HeaderAllow, fasthttp.MethodGet)
+		ctx.Error("method not allowed: use GET", fasthttp.StatusMethodNotAllowed)
+		return
+	}
+	if s.token.CheckRequest(ctx, true) != transport.AuthOK {
+		ctx.Error("unauthorized", fasthttp.StatusUnauthorized)
+		return
+	}
+	isWS := websocket.FastHTTPIsWebSocketUpgrade(ctx)
+	name := TransportSSE
+	if isWS {
+		name = TransportWS
+	}
+	sub := s.subscribe(name, ctx.RemoteAddr().String())
+	if sub == nil {
+		ctx.Error("server shutting down", fasthttp.StatusServiceUnavailable)
+		return
+	}
+	// fasthttp runs a hijack handler only once the response is written; if
+	// that fails it never runs, so a timer gives the subscription back.
+	orphan := time.AfterFunc(handshakeTimeout, func() {
+		if sub.claim() {
+			s.unsubscribe(sub)
+		}
+	})
+	if !isWS {
+		ctx.HijackSetNoResponse(true)
+		ctx.Hijack(func(c net.Conn) {
+			if !sub.claim() {
+				return
+			}
+			orphan.Stop()
+			defer s.unsubscribe(sub)
+			sub.setConn(c)
+			s.obs.ConnOpened(TransportSSE)
+			defer s.obs.ConnClosed(TransportSSE)
+			s.runSSE(c, sub)
+		})
+		return
+	}
+	err := s.upgrader.Upgrade(ctx, func(conn *websocket.Conn) {
+		if !sub.claim() {
+			return
+		}
+		orphan.Stop()
+		defer s.unsubscribe(sub)
+		sub.setConn(conn.NetConn())
+		s.obs.ConnOpened(TransportWS)
+		defer s.obs.ConnClosed(TransportWS)
+		s.runWS(conn, sub)
+	})
+	if err != nil { // the upgrader already answered 4xx
+		s.log.Debug("milky /event upgrade failed", "remote", sub.remote, "err", err)
+		if orphan.Stop() && sub.claim() {
+			s.unsubscribe(sub)
+		}
+	}
+}
+
+// runWS is the subscriber's writer: queued events, pings and the close
+// frame all go out from this one goroutine, with no lock held.
+func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
+	defer conn.Close()
+	readerDone := make(chan struct{})
+	go s.readWS(conn, readerDone)
+	defer func() { closeConn(conn.NetConn()); <-readerDone }()
+
+	ping := time.NewTicker(s.cfg.PingInterval)
+	defer ping.Stop()
+	batch := make([][]byte, 0, batchEvents)
+	draining := s.draining
+	for {
+		select {
+		case <-sub.q.Ready():
+			// One token may stand for more than a batch: write until empty.
+			for sub.q.Len() > 0 {
+				if !s.writeWSBatch(conn, sub, &batch) {
+					return
+				}
+			}
+		case <-ping.C:
+			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.WriteTimeout)); err != nil {
+				return
+			}
+		case <-readerDone:
+			return
+		case <-sub.kicked:
+			s.closeWS(conn, "stream dropped")
+			return
+		case <-draining:
+			// Shutdown: flush what is queued, then say goodbye.
+			for sub.q.Len() > 0 {
+				if !s.writeWSBatch(conn, sub, &batch) {
+					return
+				}
+			}
+			s.closeWS(conn, "server shutting down")
+			return
+		}
+	}
+}
+
+func (s *Server) closeWS(conn *websocket.Conn, reason string) {
+	_ = conn.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseGoingAway, reason), time.Now().Add(time.Second))
+}
+
+// writeWSBatch writes one peeked batch, committing exactly what was
+// written. false: the connection failed.
+func (s *Server) writeWSBatch(conn *websocket.Conn, sub *subscriber, batch *[][]byte) bool {
+	b, mark := sub.q.Peek((*batch)[:0], batchEvents, 0)
+	*batch = b
+	written := 0
+	defer func() {
+		sub.q.Commit(mark, written)
+		clear(b) // do not pin payloads until the next batch
+	}()
+	for _, payload := range b {
+		_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		if err := conn.WriteMessage(websocket.TextMessage, payload); err != nil {
+			s.log.Debug("milky /event write failed", "remote", sub.remote, "err", err)
+			return false
+		}
+		written++
+	}
+	return true
+}
+
+// readWS reads and ignores whatever the client sends (the event channel is
+// push-only, but a client frame is no reason to hang up) and notices the
+// peer leaving or going silent for 3 ping intervals.
+func (s *Server) readWS(conn *websocket.Conn, done chan<- struct{}) {
+	defer close(done)
+	idle := 3 * s.cfg.PingInterval
+	extend := func() error { return conn.SetReadDeadline(time.Now().Add(idle)) }
+	_ = extend()
+	conn.SetPongHandler(func(string) error { return extend() })
+	for {
+		_, r, err := conn.NextReader()
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return
+		}
+		_ = extend()
+	}
+}
