@@ -28,7 +28,7 @@ import (
 	"testing"
 	"time"
 
-	milkyclient "github.com/qqbridge/gateway/milky/client"
+	"github.com/qqbridge/gateway/internal/conformance"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
@@ -332,7 +332,7 @@ func runScript(t *testing.T, node string, gw *gateway, script string, env ...str
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, milkyclient.ConformanceLogEnv+"=") ||
+		if strings.HasPrefix(kv, conformance.Env+"=") ||
 			!strings.HasPrefix(kv, "GATEWAY_") && !strings.HasPrefix(kv, "COMPAT_") {
 			env = append(env, kv)
 		}

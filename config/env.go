@@ -8,7 +8,7 @@ import (
 // otherEnv are GATEWAY_* variables that are not settings but are expected
 // in a gateway's environment, so they draw no warning.
 var otherEnv = []string{
-	"GATEWAY_CONFORMANCE_LOG", // the test suite's Milky request log (milky.ConformanceLogEnv)
+	"GATEWAY_CONFORMANCE_LOG", // the test suite's Milky request log (internal/conformance.Env)
 	"GATEWAY_VERSION",         // deploy/docker-compose.yml's image tag
 }
 

@@ -4,13 +4,13 @@ import (
 	"os"
 	"testing"
 
-	milkyclient "github.com/qqbridge/gateway/milky/client"
+	"github.com/qqbridge/gateway/internal/conformance"
 )
 
 // TestMain keeps this package's tests out of the Milky conformance log: they
 // send deliberately invalid requests to exercise the transport, which are not
 // requests of the gateway.
 func TestMain(m *testing.M) {
-	milkyclient.DisableConformanceLog()
+	conformance.Disable()
 	os.Exit(m.Run())
 }

@@ -68,7 +68,7 @@ func main() {
 }
 
 func load() (map[string]*pkg, error) {
-	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", "./...").Output()
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", mod+"/...").Output()
 	if err != nil {
 		return nil, fmt.Errorf("go list: %w", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qqbridge/gateway/internal/conformance"
+
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/milky"
 )
@@ -167,7 +169,7 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 			body = b
 		}
 	}
-	LogConformance(api, body)
+	conformance.Log(conformance.Request, api, body)
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.apiBase+api, bytes.NewReader(body))

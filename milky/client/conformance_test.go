@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qqbridge/gateway/internal/conformance"
+
 	"github.com/qqbridge/gateway/milky"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,10 +17,8 @@ import (
 
 func TestClientConformanceLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "conf.jsonl")
-	conformanceMu.Lock()
-	conformancePath = path
-	conformanceMu.Unlock()
-	t.Cleanup(DisableConformanceLog)
+	conformance.SetPath(path)
+	t.Cleanup(conformance.Disable)
 
 	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) { return nil, nil })
 	s := milky.NewServer(milky.ServerConfig{Token: "tok", API: h, Logger: quietLog})

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/qqbridge/gateway/internal/conformance"
+
 	"github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
@@ -112,8 +114,8 @@ func (s *Server) writeOK(ctx *fasthttp.RequestCtx, api string, data any) (int, i
 	ctx.Response.AppendBody(okPrefix)
 	ctx.Response.AppendBody(raw)
 	ctx.Response.AppendBodyString("}")
-	if conformancePath != "" {
-		logConformance(recordResponse, api, ctx.Response.Body())
+	if conformance.Enabled() {
+		conformance.Log(conformance.Response, api, ctx.Response.Body())
 	}
 	return fasthttp.StatusOK, 0, api
 }
@@ -144,8 +146,8 @@ func (s *Server) writeFailed(ctx *fasthttp.RequestCtx, api string, retcode int, 
 	b, _ := json.Marshal(failedEnvelope{"failed", retcode, msg}) // fixed types: cannot fail
 	ctx.SetContentType("application/json; charset=utf-8")
 	ctx.SetBody(b)
-	if conformancePath != "" {
-		logConformance(recordResponse, api, b)
+	if conformance.Enabled() {
+		conformance.Log(conformance.Response, api, b)
 	}
 }
 

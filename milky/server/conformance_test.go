@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qqbridge/gateway/internal/conformance"
+
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,10 +37,8 @@ func checkConformance(t *testing.T, log string) (string, error) {
 // for one test.
 func withConformanceLog(t *testing.T) string {
 	log := filepath.Join(t.TempDir(), "conformance.jsonl")
-	conformanceMu.Lock()
-	conformancePath = log
-	conformanceMu.Unlock()
-	t.Cleanup(DisableConformanceLog)
+	conformance.SetPath(log)
+	t.Cleanup(conformance.Disable)
 	return log
 }
 
@@ -54,7 +54,7 @@ func TestEmittedEnvelopesAndEventsPassTheOfficialSchema(t *testing.T) {
 	e.s.Publish(testEvent(1))
 	e.s.Publish(&milky.Event{Time: 1700000000, SelfID: 10001, EventType: milky.EventFriendRequest,
 		Data: json.RawMessage(`{"initiator_id":20002,"initiator_uid":"u_x","comment":"hi","via":"search"}`)})
-	DisableConformanceLog()
+	conformance.Disable()
 
 	out, err := checkConformance(t, log)
 	assert.NoError(t, err, out)

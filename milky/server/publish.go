@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/qqbridge/gateway/internal/conformance"
+
 	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/milky"
@@ -30,8 +32,8 @@ func (s *Server) Publish(ev *milky.Event) {
 // forwarding upstream bytes). payload is shared by all queues and must not
 // be modified afterwards.
 func (s *Server) PublishRaw(payload []byte) {
-	if conformancePath != "" {
-		logConformance(recordEvent, "", payload)
+	if conformance.Enabled() {
+		conformance.Log(conformance.Event, "", payload)
 	}
 	for _, q := range *s.fanout.Load() {
 		q.Push(payload)

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/qqbridge/gateway/internal/conformance"
+
 	"github.com/qqbridge/gateway/idmap"
-	milkyclient "github.com/qqbridge/gateway/milky/client"
 
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/milky"
@@ -87,7 +88,7 @@ func (s *scriptedCaller) Call(_ context.Context, api string, req any, resp any) 
 	if err != nil {
 		return fmt.Errorf("fake caller: marshal %s request: %w", api, err)
 	}
-	milkyclient.LogConformance(api, body)
+	conformance.Log(conformance.Request, api, body)
 	s.mu.Lock()
 	i := len(s.calls)
 	s.calls = append(s.calls, recordedCall{API: api, Req: body})
