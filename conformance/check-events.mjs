@@ -8,9 +8,17 @@
 // turns an invalid segment into "[unknown]" text; a deep comparison of input
 // and output catches that).
 //
+// A line {"kind": "outgoing", "value": [segments], "valid": bool} instead
+// checks that the gateway's decoder of bots' outgoing segments
+// (milky.DecodeOutgoingMessage) agrees with the schema: "valid" is whether
+// the gateway accepted the message, and zod must say the same.
+//
 // Usage: node check-events.mjs <events.jsonl>
 import { readFileSync } from "node:fs";
-import { milkyVersion, Event } from "@saltify/milky-types";
+import { z } from "zod";
+import { milkyVersion, Event, OutgoingSegment } from "@saltify/milky-types";
+
+const OutgoingMessage = z.array(OutgoingSegment);
 
 const file = process.argv[2];
 if (!file) {
@@ -56,6 +64,16 @@ for (const [i, line] of lines.entries()) {
     failed++;
     console.error(`FAIL ${rec.value?.event_type}${where} (line ${i + 1}): ${msg}\n  event: ${JSON.stringify(rec.value)}`);
   };
+  if (rec.kind === "outgoing") {
+    perType.set("(outgoing)", (perType.get("(outgoing)") ?? 0) + 1);
+    const res = OutgoingMessage.safeParse(rec.value);
+    if (res.success !== rec.valid) {
+      const why = res.success ? "zod accepts it" : res.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ");
+      failed++;
+      console.error(`FAIL outgoing${where} (line ${i + 1}): gateway ${rec.valid ? "accepted" : "rejected"}, but ${why}\n  message: ${JSON.stringify(rec.value)}`);
+    } else passed++;
+    continue;
+  }
   if (rec.kind !== "event") {
     fail(`unknown kind ${JSON.stringify(rec.kind)}`);
     continue;

@@ -261,14 +261,31 @@ func isSticker(s *onebot11.Segment) bool {
 	return v != "" && v != "0"
 }
 
-// isLargeFace: the gateway's own first direction and LLOneBot write
-// large=true; NapCat marks super faces with sub_type 3 (face type of
-// animated "super" faces).
+// isLargeFace: the gateway's own first direction writes large=true; NapCat
+// passes the NT face element through as raw, whose faceType 3 is the
+// animated "super" face; sub_type 3 is accepted as the same marker.
 func isLargeFace(s *onebot11.Segment) bool {
 	if v := s.DataString("large"); v == "true" || v == "1" {
 		return true
 	}
+	if raw, ok := s.Data["raw"].(map[string]any); ok && valueIs(raw["faceType"], 3) {
+		return true
+	}
 	return s.DataString("sub_type") == "3"
+}
+
+// valueIs reports whether a decoded JSON value is the number n (as a
+// number or a numeric string).
+func valueIs(v any, n int64) bool {
+	switch t := v.(type) {
+	case float64:
+		return t == float64(n)
+	case string:
+		return t == strconv.FormatInt(n, 10)
+	case json.Number:
+		return t.String() == strconv.FormatInt(n, 10)
+	}
+	return false
 }
 
 func previewOf(s *onebot11.Segment) []string {
