@@ -4,6 +4,7 @@ package segment
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,7 @@ import (
 // cannot be found: the schema requires a uin (≥ 10001) and has no "unknown",
 // so the lowest valid uin stands for it. Bots that need the real sender call
 // get_message with the segment's message_seq.
-const UnknownSenderID = milky.MinUin
+const UnknownSenderID int64 = milky.MinUin
 
 // Quoted is what a reply segment shows of the quoted message.
 type Quoted struct {
@@ -54,7 +55,9 @@ type Incoming struct {
 }
 
 // FromOneBot converts segments received in conversation (scene, peer);
-// scene is a milky.Scene* value (reply ids resolve within it).
+// scene is a milky.Scene* value (reply ids resolve within it). An empty
+// scene (forwarded content, whose source conversation is unknown) gives
+// reply segments message_seq 0 and no quote lookup.
 func (c *Incoming) FromOneBot(scene string, peer int64, segs []onebot11.Segment) []milky.IncomingSegment {
 	out := make([]milky.IncomingSegment, 0, len(segs))
 	for i := range segs {
@@ -202,6 +205,9 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 func (c *Incoming) reply(scene string, peer int64, s *onebot11.Segment) milky.IncomingSegment {
 	d := milky.IncomingSegmentData{SenderID: UnknownSenderID}
 	id, idErr := strconv.ParseInt(s.DataString("id"), 10, 32)
+	if scene == "" {
+		idErr = errNoConversation
+	}
 	if idErr == nil && c.Seqs != nil {
 		// seq: go-cqhttp's custom reply carries the quoted message's seq.
 		d.MessageSeq = c.Seqs.RefForUpstream(scene, peer, int32(id), int64(dataUint(s, "seq"))).Seq
@@ -237,6 +243,8 @@ func (c *Incoming) reply(scene string, peer int64, s *onebot11.Segment) milky.In
 	}
 	return milky.IncomingSegment{Type: milky.SegReply, Data: d}
 }
+
+var errNoConversation = errors.New("no conversation")
 
 func (c *Incoming) untranslated(typ string) {
 	if c.OnUntranslated != nil {
