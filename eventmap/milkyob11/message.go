@@ -105,7 +105,7 @@ func messageTime(env *Env, ev *onebot11.UpstreamEvent) int64 {
 }
 
 func (env *Env) segments(scene string, peer int64, ev *onebot11.UpstreamEvent) []milky.IncomingSegment {
-	conv := segment.Incoming{Seqs: env.Seqs, Quotes: env.Quotes, OnUntranslated: func(typ string) { env.untranslated("segment", typ) }}
+	conv := segment.Incoming{Seqs: env.Seqs, Quotes: env.Quotes, OnUntranslated: env.untranslatedSegment}
 	segs, err := conv.FromOneBotRaw(scene, peer, ev.Message)
 	if err != nil || (len(segs) == 0 && ev.RawMessage != "") {
 		// message unusable or absent: raw_message is always the CQ form.
@@ -203,3 +203,5 @@ func normRole(s string) string {
 	}
 	return "member"
 }
+
+func (env *Env) untranslatedSegment(typ string) { env.untranslated("segment", typ) }
