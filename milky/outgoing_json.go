@@ -81,15 +81,16 @@ func decodeOutgoingData(typ string, data []byte) (any, error) {
 		return OutgoingText{Text: *v.Text}, nil
 	case SegMention:
 		var v struct {
-			UserID *int64 `json:"user_id"`
+			UserID json.RawMessage `json:"user_id"`
 		}
 		if err := decodeData(data, &v); err != nil {
 			return nil, err
 		}
-		if err := checkUin("data.user_id", v.UserID); err != nil {
+		uid, err := uinField("data.user_id", v.UserID)
+		if err != nil {
 			return nil, err
 		}
-		return OutgoingMention{UserID: *v.UserID}, nil
+		return OutgoingMention{UserID: uid}, nil
 	case SegMentionAll:
 		return OutgoingMentionAll{}, nil
 	case SegFace:
@@ -106,18 +107,19 @@ func decodeOutgoingData(typ string, data []byte) (any, error) {
 		return OutgoingFace{FaceID: *v.FaceID, IsLarge: v.IsLarge != nil && *v.IsLarge}, nil
 	case SegReply:
 		var v struct {
-			MessageSeq *int64 `json:"message_seq"`
+			MessageSeq json.RawMessage `json:"message_seq"`
 		}
 		if err := decodeData(data, &v); err != nil {
 			return nil, err
 		}
-		if v.MessageSeq == nil {
-			return nil, required("data.message_seq")
+		seq, err := intField("data.message_seq", v.MessageSeq)
+		if err != nil {
+			return nil, err
 		}
-		if *v.MessageSeq < 0 {
+		if seq < 0 {
 			return nil, &SegmentError{Field: "data.message_seq", Reason: "must not be negative"}
 		}
-		return OutgoingReply{MessageSeq: *v.MessageSeq}, nil
+		return OutgoingReply{MessageSeq: seq}, nil
 	case SegImage:
 		var v struct {
 			URI     *string `json:"uri"`
@@ -179,7 +181,7 @@ func decodeOutgoingData(typ string, data []byte) (any, error) {
 }
 
 type forwardedWire struct {
-	UserID     *int64          `json:"user_id"`
+	UserID     json.RawMessage `json:"user_id"`
 	SenderName *string         `json:"sender_name"`
 	Segments   json.RawMessage `json:"segments"`
 }
@@ -199,12 +201,8 @@ func decodeOutgoingForward(data []byte) (any, error) {
 	if err := decodeArray(v.Messages, &raws); err != nil {
 		return nil, &SegmentError{Field: "data.messages", Reason: err.Error()}
 	}
-	if len(v.Preview) > 4 {
-		return nil, &SegmentError{Field: "data.preview", Reason: "at most 4 items"}
-	}
-	if v.Preview != nil && len(v.Preview) == 0 {
-		return nil, &SegmentError{Field: "data.preview", Reason: "at least 1 item when given"}
-	}
+	// preview's "1 to 4 items" is in the schema's description only; zod
+	// accepts any count and so does the gateway (the schema is the judge).
 	out := OutgoingForward{Messages: make([]OutgoingForwardedMessage, 0, len(raws)), Title: v.Title, Preview: v.Preview, Summary: v.Summary, Prompt: v.Prompt}
 	for i, raw := range raws {
 		where := "data.messages[" + strconv.Itoa(i) + "]"
@@ -212,7 +210,8 @@ func decodeOutgoingForward(data []byte) (any, error) {
 		if err := json.Unmarshal(raw, &m); err != nil || !isObject(raw) {
 			return nil, &SegmentError{Field: where, Reason: "want an object {user_id, sender_name, segments}"}
 		}
-		if err := checkUin(where+".user_id", m.UserID); err != nil {
+		uid, err := uinField(where+".user_id", m.UserID)
+		if err != nil {
 			return nil, err
 		}
 		if m.SenderName == nil {
@@ -232,7 +231,7 @@ func decodeOutgoingForward(data []byte) (any, error) {
 				return nil, err
 			}
 		}
-		out.Messages = append(out.Messages, OutgoingForwardedMessage{UserID: *m.UserID, SenderName: *m.SenderName, Segments: segs})
+		out.Messages = append(out.Messages, OutgoingForwardedMessage{UserID: uid, SenderName: *m.SenderName, Segments: segs})
 	}
 	return out, nil
 }
@@ -267,14 +266,37 @@ func isObject(raw []byte) bool {
 
 func required(field string) error { return &SegmentError{Field: field, Reason: "required"} }
 
-func checkUin(field string, v *int64) error {
-	if v == nil {
-		return required(field)
+// intField reads a required JSON integer. JSON has one number type and
+// zod's int() accepts 20002.0, so an integral float is an integer too;
+// strings, fractions and out-of-range values are not.
+func intField(field string, raw json.RawMessage) (int64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return 0, required(field)
 	}
-	if *v < MinUin || *v > MaxUin {
-		return &SegmentError{Field: field, Reason: "not a QQ number (10001..4294967295): " + strconv.FormatInt(*v, 10)}
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		return 0, &SegmentError{Field: field, Reason: "want an integer"}
 	}
-	return nil
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || f != float64(int64(f)) || f > 1<<53 || f < -(1<<53) {
+		return 0, &SegmentError{Field: field, Reason: "want an integer, got " + quoteBounded(string(raw))}
+	}
+	return int64(f), nil
+}
+
+// uinField reads a required uin.
+func uinField(field string, raw json.RawMessage) (int64, error) {
+	v, err := intField(field, raw)
+	if err != nil {
+		return 0, err
+	}
+	if v < MinUin || v > MaxUin {
+		return 0, &SegmentError{Field: field, Reason: "not a QQ number (10001..4294967295): " + strconv.FormatInt(v, 10)}
+	}
+	return v, nil
 }
 
 // quoteBounded quotes s for an error message, cut to 48 bytes.

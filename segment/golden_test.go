@@ -24,24 +24,36 @@ const (
 	testPeer  = 30001
 )
 
+type (
+	convKey struct {
+		scene string
+		peer  int64
+	}
+	upKey struct {
+		scene string
+		peer  int64
+		id    int32
+	}
+)
+
 // fakeSeqs is a deterministic idmap.SeqMapper: per conversation, seqs start
 // at 100 in first-sighting order unless the upstream gives its own seq.
 type fakeSeqs struct {
-	refs map[[3]any]idmap.Ref // (scene, peer, id) -> ref
+	refs map[upKey]idmap.Ref // (scene, peer, id) -> ref
 	ids  map[idmap.Ref]int32
-	next map[[2]any]int64
+	next map[convKey]int64
 }
 
 func newFakeSeqs() *fakeSeqs {
-	return &fakeSeqs{refs: map[[3]any]idmap.Ref{}, ids: map[idmap.Ref]int32{}, next: map[[2]any]int64{}}
+	return &fakeSeqs{refs: map[upKey]idmap.Ref{}, ids: map[idmap.Ref]int32{}, next: map[convKey]int64{}}
 }
 
 func (f *fakeSeqs) RefForUpstream(scene string, peer int64, id int32, upstreamSeq int64) idmap.Ref {
-	k := [3]any{scene, peer, id}
+	k := upKey{scene, peer, id}
 	if r, ok := f.refs[k]; ok {
 		return r
 	}
-	ck := [2]any{scene, peer}
+	ck := convKey{scene, peer}
 	seq := upstreamSeq
 	if seq <= 0 {
 		seq = max(f.next[ck], 100)

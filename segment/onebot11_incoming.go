@@ -4,6 +4,7 @@ package segment
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,7 @@ import (
 // cannot be found: the schema requires a uin (≥ 10001) and has no "unknown",
 // so the lowest valid uin stands for it. Bots that need the real sender call
 // get_message with the segment's message_seq.
-const UnknownSenderID = milky.MinUin
+const UnknownSenderID int64 = milky.MinUin
 
 // Quoted is what a reply segment shows of the quoted message.
 type Quoted struct {
@@ -54,7 +55,9 @@ type Incoming struct {
 }
 
 // FromOneBot converts segments received in conversation (scene, peer);
-// scene is a milky.Scene* value (reply ids resolve within it).
+// scene is a milky.Scene* value (reply ids resolve within it). An empty
+// scene (forwarded content, whose source conversation is unknown) gives
+// reply segments message_seq 0 and no quote lookup.
 func (c *Incoming) FromOneBot(scene string, peer int64, segs []onebot11.Segment) []milky.IncomingSegment {
 	out := make([]milky.IncomingSegment, 0, len(segs))
 	for i := range segs {
@@ -89,6 +92,16 @@ func DecodeOneBotMessage(message json.RawMessage) ([]onebot11.Segment, error) {
 		segs, err := onebot11.ParseCQ(s)
 		if err != nil {
 			return []onebot11.Segment{{Type: "text", Data: map[string]any{"text": onebot11.Unescape(s)}}}, nil
+		}
+		return segs, nil
+	}
+	if message[0] == '[' {
+		// The hot path (every array-format event). Plain Unmarshal is several
+		// times faster than ParseMessage's UseNumber stream decoder; numbers
+		// become float64, exact for every id and size OneBot sends (< 2^53).
+		var segs []onebot11.Segment
+		if err := json.Unmarshal(message, &segs); err != nil {
+			return nil, &Error{Field: "message", Reason: "want a segment array or a CQ string"}
 		}
 		return segs, nil
 	}
@@ -192,6 +205,9 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 func (c *Incoming) reply(scene string, peer int64, s *onebot11.Segment) milky.IncomingSegment {
 	d := milky.IncomingSegmentData{SenderID: UnknownSenderID}
 	id, idErr := strconv.ParseInt(s.DataString("id"), 10, 32)
+	if scene == "" {
+		idErr = errNoConversation
+	}
 	if idErr == nil && c.Seqs != nil {
 		// seq: go-cqhttp's custom reply carries the quoted message's seq.
 		d.MessageSeq = c.Seqs.RefForUpstream(scene, peer, int32(id), int64(dataUint(s, "seq"))).Seq
@@ -228,6 +244,8 @@ func (c *Incoming) reply(scene string, peer int64, s *onebot11.Segment) milky.In
 	return milky.IncomingSegment{Type: milky.SegReply, Data: d}
 }
 
+var errNoConversation = errors.New("no conversation")
+
 func (c *Incoming) untranslated(typ string) {
 	if c.OnUntranslated != nil {
 		c.OnUntranslated(typ)
@@ -251,14 +269,31 @@ func isSticker(s *onebot11.Segment) bool {
 	return v != "" && v != "0"
 }
 
-// isLargeFace: the gateway's own first direction and LLOneBot write
-// large=true; NapCat marks super faces with sub_type 3 (face type of
-// animated "super" faces).
+// isLargeFace: the gateway's own first direction writes large=true; NapCat
+// passes the NT face element through as raw, whose faceType 3 is the
+// animated "super" face; sub_type 3 is accepted as the same marker.
 func isLargeFace(s *onebot11.Segment) bool {
 	if v := s.DataString("large"); v == "true" || v == "1" {
 		return true
 	}
+	if raw, ok := s.Data["raw"].(map[string]any); ok && valueIs(raw["faceType"], 3) {
+		return true
+	}
 	return s.DataString("sub_type") == "3"
+}
+
+// valueIs reports whether a decoded JSON value is the number n (as a
+// number or a numeric string).
+func valueIs(v any, n int64) bool {
+	switch t := v.(type) {
+	case float64:
+		return t == float64(n)
+	case string:
+		return t == strconv.FormatInt(n, 10)
+	case json.Number:
+		return t.String() == strconv.FormatInt(n, 10)
+	}
+	return false
 }
 
 func previewOf(s *onebot11.Segment) []string {

@@ -1,0 +1,32 @@
+package milkyob11
+
+import (
+	"testing"
+
+	"github.com/goccy/go-json"
+)
+
+// FuzzMapRaw: any bytes as an upstream event map without panicking, every
+// produced event encodes, and errors are bounded.
+func FuzzMapRaw(f *testing.F) {
+	for _, c := range loadGolden(f) {
+		f.Add(c.input)
+	}
+	f.Add([]byte(`{"post_type":"message","message_type":"group","group_id":30001,"user_id":20002,"message":"[CQ:reply,id=99999999999]","sender":[]}`))
+	f.Add([]byte(`{"post_type":"notice","notice_type":"notify","sub_type":"poke","user_id":20002,"target_id":10001,"raw_info":"<gtip/>"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		te := newTestEnv()
+		res, err := MapRaw(te.Env, in)
+		if err != nil {
+			if len(err.Error()) > 200 {
+				t.Fatalf("unbounded error: %d bytes", len(err.Error()))
+			}
+			return
+		}
+		for _, ev := range res.Events {
+			if _, err := json.Marshal(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

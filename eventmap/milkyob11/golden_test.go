@@ -1,0 +1,224 @@
+package milkyob11
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/segment"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected sections of eventmap/milkyob11/testdata golden files")
+
+const (
+	testSelf  = 10001
+	testGroup = 30001
+	testNow   = 1750000009
+)
+
+type (
+	convKey struct {
+		scene string
+		peer  int64
+	}
+	upKey struct {
+		scene string
+		peer  int64
+		id    int32
+	}
+)
+
+// fakeSeqs is a deterministic idmap.SeqMapper: per conversation, seqs start
+// at 100 in first-sighting order unless the upstream gives its own seq.
+type fakeSeqs struct {
+	refs map[upKey]idmap.Ref
+	ids  map[idmap.Ref]int32
+	next map[convKey]int64
+}
+
+func newFakeSeqs() *fakeSeqs {
+	return &fakeSeqs{refs: map[upKey]idmap.Ref{}, ids: map[idmap.Ref]int32{}, next: map[convKey]int64{}}
+}
+
+func (f *fakeSeqs) RefForUpstream(scene string, peer int64, id int32, upstreamSeq int64) idmap.Ref {
+	k := upKey{scene, peer, id}
+	if r, ok := f.refs[k]; ok {
+		return r
+	}
+	ck := convKey{scene, peer}
+	seq := upstreamSeq
+	if seq <= 0 {
+		seq = max(f.next[ck], 100)
+	}
+	f.next[ck] = max(f.next[ck], seq+1)
+	r := idmap.Ref{Scene: scene, Peer: peer, Seq: seq}
+	f.refs[k], f.ids[r] = r, id
+	return r
+}
+
+func (f *fakeSeqs) UpstreamID(ref idmap.Ref) (int32, bool) {
+	id, ok := f.ids[ref]
+	return id, ok
+}
+
+// fakeFlags hands out seqs from 1 per kind in first-sighting order.
+type fakeFlags struct {
+	seqs  map[[2]string]int64
+	flags map[string][]string
+}
+
+func newFakeFlags() *fakeFlags {
+	return &fakeFlags{seqs: map[[2]string]int64{}, flags: map[string][]string{}}
+}
+
+func (f *fakeFlags) SeqForFlag(kind, flag string) int64 {
+	if s, ok := f.seqs[[2]string{kind, flag}]; ok {
+		return s
+	}
+	f.flags[kind] = append(f.flags[kind], flag)
+	s := int64(len(f.flags[kind]))
+	f.seqs[[2]string{kind, flag}] = s
+	return s
+}
+
+func (f *fakeFlags) FlagForSeq(kind string, seq int64) (string, bool) {
+	l := f.flags[kind]
+	if seq < 1 || int(seq) > len(l) {
+		return "", false
+	}
+	return l[seq-1], true
+}
+
+// testDir knows group 30001 (owner 20001 Alice, admin 20002 Bob) and friend
+// 20002.
+func testDir() *Cache {
+	c := NewCache(0)
+	c.PutGroup(milky.Group{GroupID: testGroup, GroupName: "Test Group", MemberCount: 3, MaxMemberCount: 200, CreatedTime: 1600000000})
+	c.PutGroupMember(milky.GroupMember{UserID: 20001, Nickname: "Alice", Sex: "female", GroupID: testGroup, Role: "owner", Level: 10, JoinTime: 1600000000})
+	c.PutGroupMember(milky.GroupMember{UserID: 20002, Nickname: "Bob", Sex: "male", GroupID: testGroup, Card: "Bobby", Role: "admin", Level: 42, JoinTime: 1700000000})
+	c.PutFriend(milky.Friend{UserID: 20002, Nickname: "Bob", Sex: "male", Remark: "bob", Category: milky.FriendCategory{CategoryID: 1, CategoryName: "Friends"}})
+	return c
+}
+
+type quotes struct{}
+
+func (quotes) Quoted(scene string, peer int64, id int32) (segment.Quoted, bool) {
+	if id == 7 {
+		return segment.Quoted{SenderID: 20001, Time: 1749999999, Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "earlier"}}}}, true
+	}
+	return segment.Quoted{}, false
+}
+
+type testEnv struct {
+	*Env
+	untranslated []string
+}
+
+func newTestEnv() *testEnv {
+	te := &testEnv{}
+	te.Env = &Env{
+		SelfID: testSelf, Seqs: newFakeSeqs(), Flags: newFakeFlags(), Dir: testDir(), Quotes: quotes{},
+		Now:            func() int64 { return testNow },
+		OnUntranslated: func(kind, typ string) { te.untranslated = append(te.untranslated, kind+" "+typ) },
+	}
+	return te
+}
+
+const sep = "----------"
+
+type goldenCase struct {
+	name, file string
+	head       string // comments and input
+	input      []byte
+	want       string
+}
+
+func loadGolden(t testing.TB) []goldenCase {
+	files, err := filepath.Glob(filepath.Join("testdata", "*", "*.txt"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var out []goldenCase
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		require.NoError(t, err)
+		head, want, ok := strings.Cut(string(raw), "\n"+sep+"\n")
+		require.True(t, ok, "%s: no separator line %q", file, sep)
+		var input []string
+		for _, l := range strings.Split(head, "\n") {
+			if !strings.HasPrefix(l, "#") {
+				input = append(input, l)
+			}
+		}
+		rel, _ := filepath.Rel("testdata", file)
+		out = append(out, goldenCase{name: strings.TrimSuffix(rel, ".txt"), file: file, head: head, input: []byte(strings.Join(input, "\n")), want: want})
+	}
+	return out
+}
+
+type goldenResult struct {
+	Events       []milky.TypedEvent `json:"events,omitempty"`
+	Skipped      string             `json:"skipped,omitempty"`
+	Error        string             `json:"error,omitempty"`
+	Untranslated []string           `json:"untranslated,omitempty"`
+}
+
+func runCase(c goldenCase) goldenResult {
+	te := newTestEnv()
+	res, err := MapRaw(te.Env, c.input)
+	out := goldenResult{Events: res.Events, Skipped: res.Skipped, Untranslated: te.untranslated}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return out
+}
+
+// TestGolden: testdata/<milky event type or "skipped">/<case>.txt. Input:
+// one OneBot 11 event as an implementation pushes it; expected: the Milky
+// events, or the skip reason, plus what was reported untranslated.
+func TestGolden(t *testing.T) {
+	for _, c := range loadGolden(t) {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := json.MarshalIndent(runCase(c), "", "  ")
+			require.NoError(t, err)
+			if *update {
+				require.NoError(t, os.WriteFile(c.file, []byte(c.head+"\n"+sep+"\n"+string(got)+"\n"), 0o644))
+				return
+			}
+			require.JSONEq(t, c.want, string(got))
+			// The directory names the Milky event type produced.
+			dir := filepath.Base(filepath.Dir(c.file))
+			if dir != "skipped" {
+				r := runCase(c)
+				require.NotEmpty(t, r.Events)
+				require.Equal(t, dir, r.Events[0].Data.EventType())
+			}
+		})
+	}
+}
+
+// TestEveryMilkyEventType: the golden files produce all 20 Milky event types
+// except peer_pin_change, which no OneBot 11 implementation reports.
+func TestEveryMilkyEventType(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range loadGolden(t) {
+		for _, ev := range runCase(c).Events {
+			seen[ev.Data.EventType()] = true
+		}
+	}
+	for _, typ := range []string{
+		milky.EventBotOffline, milky.EventMessageReceive, milky.EventMessageRecall,
+		milky.EventFriendRequest, milky.EventGroupJoinRequest, milky.EventGroupInvitedJoinRequest, milky.EventGroupInvitation,
+		milky.EventFriendNudge, milky.EventFriendFileUpload, milky.EventGroupAdminChange, milky.EventGroupEssenceMessageChange,
+		milky.EventGroupMemberIncrease, milky.EventGroupMemberDecrease, milky.EventGroupNameChange, milky.EventGroupMessageReaction,
+		milky.EventGroupMute, milky.EventGroupWholeMute, milky.EventGroupNudge, milky.EventGroupFileUpload,
+	} {
+		require.True(t, seen[typ], "no golden case produces %s", typ)
+	}
+}

@@ -1,0 +1,253 @@
+// Package milkyob11 translates the events of a OneBot 11 implementation
+// upstream (NapCat, LLOneBot, Lagrange.OneBot, go-cqhttp, Shamrock) into
+// Milky 1.2 events for Milky bots. It is pure: one small function per OneBot
+// event kind, registered in the one table below, keyed by (post_type, detail
+// type, sub_type). The mapping decisions are in README.md; the golden files
+// under testdata/ show every case.
+package milkyob11
+
+import (
+	"strconv"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
+)
+
+// Env is what the mappings need from the runtime. Seqs and Flags are
+// required; the rest may be nil.
+type Env struct {
+	// SelfID is the bot's uin, used when an event carries no self_id.
+	SelfID int64
+	Seqs   idmap.SeqMapper
+	Flags  idmap.FlagMapper
+	// Dir supplies the group, member and friend objects Milky's
+	// message_receive requires and OneBot events do not carry.
+	Dir Directory
+	// Quotes resolves reply segments' quoted messages.
+	Quotes segment.QuoteLookup
+	// Now is the time of events that carry none (Unix seconds).
+	Now func() int64
+	// OnUntranslated is told of every event kind and segment type that has
+	// no Milky form: kind "event" (typ "post_type/detail/sub_type") or
+	// "segment" (the OneBot segment type).
+	OnUntranslated func(kind, typ string)
+}
+
+// Result is what one OneBot event becomes.
+type Result struct {
+	// Events are the Milky events to push, in order (usually one).
+	Events []milky.TypedEvent
+	// Skipped is a non-empty reason (a Skip* constant) when nothing is
+	// pushed on purpose.
+	Skipped string
+}
+
+// Reasons for Result.Skipped.
+const (
+	// SkipUnknownEvent: an event kind this table does not know (another
+	// extension); counted through OnUntranslated.
+	SkipUnknownEvent = "unknown_event"
+	// SkipNoMilkyForm: a known OneBot event Milky 1.2 has no event for
+	// (friend_add, group_card, honor, lucky_king, title, profile_like,
+	// group_dismiss, poke_recall, flash_file, input status …).
+	SkipNoMilkyForm = "no_milky_form"
+	// SkipMeta: heartbeats and lifecycle enable/connect; Milky has no
+	// keep-alive event.
+	SkipMeta = "meta_event"
+	// SkipInvalidIDs: the event lacks an id Milky requires as a uin
+	// (group_id, user_id 0 or absent).
+	SkipInvalidIDs = "invalid_ids"
+)
+
+// key is (post_type, detail type, sub_type). The detail type is
+// message_type, notice_type, request_type or meta_event_type; sub_type "*"
+// matches any sub_type not registered exactly.
+type key struct{ post, detail, sub string }
+
+type handler func(env *Env, ev *onebot11.UpstreamEvent) Result
+
+// table is the one list of OneBot event kinds this package translates.
+var table = map[key]handler{
+	// message.go: message_sent (NapCat/LLOneBot "report self message") is
+	// Milky's message_receive with sender_id = the bot.
+	{"message", "group", "*"}:        groupMessage,
+	{"message", "private", "*"}:      privateMessage,
+	{"message_sent", "group", "*"}:   groupMessage,
+	{"message_sent", "private", "*"}: privateMessage,
+
+	// notice_message.go
+	{"notice", "group_recall", "*"}:         groupRecall,
+	{"notice", "friend_recall", "*"}:        friendRecall,
+	{"notice", "essence", "add"}:            essence,
+	{"notice", "essence", "delete"}:         essence,
+	{"notice", "group_msg_emoji_like", "*"}: emojiLike, // NapCat/LLOneBot
+	{"notice", "reaction", "add"}:           lagrangeReaction,
+	{"notice", "reaction", "remove"}:        lagrangeReaction,
+
+	// request.go
+	{"request", "friend", "*"}:     friendRequest,
+	{"request", "group", "add"}:    groupAddRequest,
+	{"request", "group", "invite"}: groupInviteRequest,
+
+	// notice_group.go
+	{"notice", "group_admin", "set"}:       groupAdmin,
+	{"notice", "group_admin", "unset"}:     groupAdmin,
+	{"notice", "group_increase", "*"}:      groupIncrease,
+	{"notice", "group_decrease", "*"}:      groupDecrease,
+	{"notice", "group_ban", "ban"}:         groupBan,
+	{"notice", "group_ban", "lift_ban"}:    groupBan,
+	{"notice", "notify", "group_name"}:     groupName, // NapCat
+	{"notice", "group_upload", "*"}:        groupUpload,
+	{"notice", "notify", "poke"}:           poke,
+	{"notice", "offline_file", "*"}:        offlineFile, // go-cqhttp
+	{"notice", "group_dismiss", "*"}:       noMilkyForm,
+	{"notice", "friend_add", "*"}:          noMilkyForm,
+	{"notice", "group_card", "*"}:          noMilkyForm,
+	{"notice", "notify", "poke_recall"}:    noMilkyForm,
+	{"notice", "notify", "honor"}:          noMilkyForm,
+	{"notice", "notify", "lucky_king"}:     noMilkyForm,
+	{"notice", "notify", "title"}:          noMilkyForm,
+	{"notice", "notify", "profile_like"}:   noMilkyForm,
+	{"notice", "notify", "input_status"}:   noMilkyForm,
+	{"notice", "flash_file", "*"}:          noMilkyForm,
+	{"notice", "client_status", "*"}:       noMilkyForm,
+	{"notice", "bot_offline", "*"}:         botOffline,
+	{"meta_event", "lifecycle", "disable"}: lifecycleDisable,
+	{"meta_event", "lifecycle", "*"}:       skipMeta,
+	{"meta_event", "heartbeat", "*"}:       skipMeta,
+}
+
+// Kinds lists the registered (post_type, detail, sub_type) keys as
+// "post/detail/sub" (for coverage reports).
+func Kinds() []string {
+	out := make([]string, 0, len(table))
+	for k := range table {
+		out = append(out, k.post+"/"+k.detail+"/"+k.sub)
+	}
+	return out
+}
+
+// DataError is an event that cannot be decoded at all (not a JSON object).
+// Events that decode but miss fields are Skipped, not errors.
+type DataError struct {
+	Problem string // bounded
+}
+
+func (e *DataError) Error() string { return "milkyob11: " + e.Problem }
+
+// MapRaw decodes one upstream event (the JSON of a WebSocket frame or HTTP
+// POST body) and maps it.
+func MapRaw(env *Env, raw []byte) (Result, error) {
+	var ev onebot11.UpstreamEvent
+	if err := onebot11.DecodeUpstreamEvent(raw, &ev); err != nil {
+		return Result{}, &DataError{Problem: "event is not a JSON object: " + bounded(err.Error())}
+	}
+	return Map(env, &ev), nil
+}
+
+// Map maps one decoded upstream event. It never fails: an event that cannot
+// become a Milky event yields Skipped.
+func Map(env *Env, ev *onebot11.UpstreamEvent) Result {
+	if ev == nil {
+		return Result{Skipped: SkipUnknownEvent}
+	}
+	post := string(ev.PostType)
+	var detail string
+	switch post {
+	case "message", "message_sent":
+		detail = string(ev.MessageType)
+	case "notice":
+		detail = string(ev.NoticeType)
+	case "request":
+		detail = string(ev.RequestType)
+	case "meta_event":
+		detail = string(ev.MetaEventType)
+	}
+	sub := string(ev.SubType)
+	h, ok := table[key{post, detail, sub}]
+	if !ok {
+		h, ok = table[key{post, detail, "*"}]
+	}
+	if !ok {
+		env.untranslated("event", bounded(post+"/"+detail+"/"+sub))
+		return Result{Skipped: SkipUnknownEvent}
+	}
+	return h(env, ev)
+}
+
+func noMilkyForm(env *Env, ev *onebot11.UpstreamEvent) Result {
+	return Result{Skipped: SkipNoMilkyForm}
+}
+
+func skipMeta(env *Env, ev *onebot11.UpstreamEvent) Result { return Result{Skipped: SkipMeta} }
+
+// ---- helpers shared by the handler files ----
+
+func (env *Env) untranslated(kind, typ string) {
+	if env.OnUntranslated != nil {
+		env.OnUntranslated(kind, typ)
+	}
+}
+
+// one wraps one payload in the envelope: the event's time (Now when absent)
+// and self_id (env.SelfID when absent).
+func (env *Env) one(ev *onebot11.UpstreamEvent, data milky.EventPayload) Result {
+	return Result{Events: []milky.TypedEvent{env.event(ev, data)}}
+}
+
+func (env *Env) event(ev *onebot11.UpstreamEvent, data milky.EventPayload) milky.TypedEvent {
+	t := int64(ev.Time)
+	if t <= 0 && env.Now != nil {
+		t = env.Now()
+	}
+	return milky.TypedEvent{Time: max(t, 0), SelfID: env.selfID(ev), Data: data}
+}
+
+func (env *Env) selfID(ev *onebot11.UpstreamEvent) int64 {
+	if isUin(int64(ev.SelfID)) {
+		return int64(ev.SelfID)
+	}
+	return env.SelfID
+}
+
+// seq is the Milky message_seq of upstream message id in a conversation.
+func (env *Env) seq(scene string, peer int64, id int64, upstreamSeq int64) int64 {
+	if env.Seqs == nil {
+		return 0
+	}
+	return env.Seqs.RefForUpstream(scene, peer, int32(id), upstreamSeq).Seq
+}
+
+func isUin(v int64) bool { return v >= milky.MinUin && v <= milky.MaxUin }
+
+// uinOr is v when it is a uin, else fallback (which is a uin or 0).
+func uinOr(v int64, fallback int64) int64 {
+	if isUin(v) {
+		return v
+	}
+	return fallback
+}
+
+// optionalID is the nullish non-negative id of the schema's optional
+// operator/invitor fields: absent when 0 or negative.
+func optionalID(v int64) *int64 {
+	if v <= 0 {
+		return nil
+	}
+	return &v
+}
+
+func skipIDs() Result { return Result{Skipped: SkipInvalidIDs} }
+
+// bounded cuts s to 100 bytes for logs and errors.
+func bounded(s string) string {
+	const max = 100
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

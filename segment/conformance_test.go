@@ -1,0 +1,89 @@
+package segment
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/milky"
+)
+
+// TestSchemaConformance checks the golden cases against the official schema
+// (@saltify/milky-types 1.2.2) with conformance/check-events.mjs:
+//   - every incoming case's Milky segments, wrapped in a group
+//     message_receive event, must validate strictly;
+//   - every outgoing case's Milky message must be accepted by the schema
+//     exactly when milky.DecodeOutgoingMessage accepts it.
+//
+// It needs node and conformance/node_modules (cd conformance && npm ci) and
+// skips, saying so, without them.
+func TestSchemaConformance(t *testing.T) {
+	conf, err := filepath.Abs(filepath.Join("..", "conformance"))
+	require.NoError(t, err)
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not found; schema check skipped")
+	}
+	if _, err := os.Stat(filepath.Join(conf, "node_modules", "@saltify", "milky-types")); err != nil {
+		t.Skip("conformance/node_modules missing (cd conformance && npm ci); schema check skipped")
+	}
+	var buf bytes.Buffer
+	write := func(v any) {
+		line, err := json.Marshal(v)
+		require.NoError(t, err)
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	for _, c := range goldenInputs(t, "incoming") {
+		segs, err := (&Incoming{Seqs: newFakeSeqs(), Quotes: fakeQuotes{}}).FromOneBotRaw(testScene, testPeer, c.input)
+		if err != nil {
+			continue
+		}
+		msg := &milky.IncomingMessage{MessageScene: milky.SceneGroup, PeerID: testPeer, MessageSeq: 1, SenderID: 20002, Time: 1700000000, Segments: segs,
+			Group: &milky.Group{GroupID: testPeer}, GroupMember: &milky.GroupMember{UserID: 20002, GroupID: testPeer, Sex: "unknown", Role: "member"}}
+		write(map[string]any{"kind": "event", "source": "incoming/" + c.name, "value": milky.TypedEvent{Time: 1700000000, SelfID: 10001, Data: msg}})
+	}
+	for _, c := range goldenInputs(t, "outgoing") {
+		var value any
+		require.NoError(t, json.Unmarshal(c.input, &value), c.name)
+		_, err := milky.DecodeOutgoingMessage("message", c.input)
+		write(map[string]any{"kind": "outgoing", "source": "outgoing/" + c.name, "value": value, "valid": err == nil})
+	}
+	file := filepath.Join(t.TempDir(), "segments.jsonl")
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+	cmd := exec.Command(node, filepath.Join(conf, "check-events.mjs"), file)
+	cmd.Dir = conf
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	require.NoError(t, err, "schema check failed")
+}
+
+type inputCase struct {
+	name  string
+	input []byte
+}
+
+func goldenInputs(t *testing.T, dir string) []inputCase {
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.txt"))
+	require.NoError(t, err)
+	var out []inputCase
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		require.NoError(t, err)
+		head, _, _ := strings.Cut(string(raw), "\n"+sep+"\n")
+		var in []string
+		for _, l := range strings.Split(head, "\n") {
+			if !strings.HasPrefix(l, "#") {
+				in = append(in, l)
+			}
+		}
+		out = append(out, inputCase{strings.TrimSuffix(filepath.Base(file), ".txt"), []byte(strings.Join(in, "\n"))})
+	}
+	return out
+}
