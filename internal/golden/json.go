@@ -139,12 +139,12 @@ func closer(k byte) byte {
 	return ']'
 }
 
-// pretty writes n at column col: on one line if it fits in Width, else one
+// pretty writes n at column col: on one line if it fits in width, else one
 // member per line.
-func (n *node) pretty(b *bytes.Buffer, indent string, col int, sorted bool) {
+func (n *node) pretty(b *bytes.Buffer, indent string, col, width int, sorted bool) {
 	var one bytes.Buffer
 	n.compact(&one, sorted)
-	if (n.kind != '{' && n.kind != '[') || len(n.vals) == 0 || col+one.Len() <= Width {
+	if (n.kind != '{' && n.kind != '[') || len(n.vals) == 0 || col+one.Len() <= width {
 		b.Write(one.Bytes())
 		return
 	}
@@ -160,15 +160,22 @@ func (n *node) pretty(b *bytes.Buffer, indent string, col int, sorted bool) {
 			quote(b, n.keys[i])
 			b.WriteString(": ")
 		}
-		n.vals[i].pretty(b, inner, len(inner)+b.Len()-start, sorted)
+		n.vals[i].pretty(b, inner, len(inner)+b.Len()-start, width, sorted)
 	}
 	b.WriteString("\n" + indent)
 	b.WriteByte(closer(n.kind))
 }
 
+// render lays n out for writing (key order kept, Width columns) or, when
+// sorted, for comparing: keys sorted and every non-empty object and array
+// spread one member per line, so a changed value is one changed diff line.
 func (n *node) render(sorted bool) string {
 	var b bytes.Buffer
-	n.pretty(&b, "", 0, sorted)
+	width := Width
+	if sorted {
+		width = 0
+	}
+	n.pretty(&b, "", 0, width, sorted)
 	return b.String()
 }
 
