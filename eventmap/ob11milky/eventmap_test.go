@@ -92,8 +92,9 @@ func (te *testEnv) run(t *testing.T, input *golden.Section) *golden.Section {
 // in order against one Env so ids carry from one pair to the next.
 func TestGolden(t *testing.T) {
 	golden.Run(t, "testdata", func(t *testing.T, c *golden.Case) []*golden.Section {
-		require.True(t, len(c.Sections) >= 2 && len(c.Sections)%2 == 0,
-			"want pairs of sections (Milky event, expected OneBot events), got %d sections", len(c.Sections))
+		if !*golden.Update { // -update may start from inputs alone
+			require.True(t, len(c.Sections)%2 == 0, "want pairs of sections (Milky event, expected OneBot events), got %d", len(c.Sections))
+		}
 		format, ok := c.Sections[0].Get("format")
 		if !ok {
 			format = "array"
