@@ -48,9 +48,13 @@ func lineDiff(a, b string) string {
 	for i := len(x) - tail; i < len(x) && i < len(x)-tail+ctx; i++ {
 		out = append(out, "  "+x[i])
 	}
-	if head > ctx {
-		out = append([]string{fmt.Sprintf("@@ line %d @@", head-ctx+1)}, out...)
+	sec := 1 // name the section the first difference is in
+	for _, l := range x[:head] {
+		if l == Separator {
+			sec++
+		}
 	}
+	out = append([]string{fmt.Sprintf("@@ section %d @@", sec)}, out...)
 	for i, l := range out {
 		out[i] = clip(l, MaxLineWidth)
 	}
