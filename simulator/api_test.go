@@ -3,8 +3,6 @@ package simulator
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
 
@@ -76,15 +75,12 @@ func TestAllAPIsImplementedAndCovered(t *testing.T) {
 	assert.Equal(t, want, got)
 
 	// Every API has at least one golden case calling it.
-	files, err := filepath.Glob("testdata/api/*/*.txt")
+	cases, err := golden.LoadAll("testdata/api")
 	require.NoError(t, err)
 	called := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		input, _, _ := strings.Cut(string(b), "\n"+separator+"\n")
-		for _, c := range parseCalls(t, input) {
-			called[c.api] = true
+	for _, c := range cases {
+		for _, call := range parseCalls(c) {
+			called[call.api] = true
 		}
 	}
 	for _, api := range milkyAPIs {

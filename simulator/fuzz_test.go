@@ -3,14 +3,12 @@ package simulator
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/goccy/go-json"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
 
@@ -20,15 +18,13 @@ func FuzzHandleAPI(f *testing.F) {
 	s := New(Options{Now: func() time.Time { return testNow }})
 	vars := goldenVars(s)
 	s.Close()
-	files, _ := filepath.Glob("testdata/api/*/*.txt")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		input, _, _ := strings.Cut(string(b), "\n"+separator+"\n")
-		for _, c := range parseCalls(&testing.T{}, input) {
-			f.Add(c.api, []byte(expandLenient(c.body, vars)))
+	cases, err := golden.LoadAll("testdata/api")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		for _, call := range parseCalls(c) {
+			f.Add(call.api, []byte(expandLenient(call.body, vars)))
 		}
 	}
 	f.Add("send_group_message", []byte(`{"group_id":1e400,"message":[{"type":"forward","data":{"messages":[{}]}}]}`))

@@ -1,45 +1,28 @@
 package simulator
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/goccy/go-json"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
 
-// Golden API cases: testdata/api/<category>/<case>.txt. Each file is
-//
-//	# comments
-//	api_name {"json": "body"}      (the body may continue on following lines)
-//	another_api                    (no body = {})
-//	----------
-//	[ one result per call: {"api", "retcode", "data"} or {"api", "retcode", "message"} ]
-//	----------
-//	[ the events emitted, in order: {"event_type", "data"} ]
-//
-// run against a fresh simulator (seed 0, clock fixed at testNow, no echo).
-// Ids of the seeded world are written as $NAMES (see goldenVars) in both
-// input and expectations. `go test ./simulator -run Golden -update`
-// rewrites the expectations.
-
-var update = flag.Bool("update", false, "rewrite golden expectations")
-
-const separator = "----------"
+// Golden API cases: testdata/api/<category>/<case>.txt (format:
+// testdata/api/README.md): one `# call: <api>` section per call, then the
+// results and the events, run against a fresh simulator (seed 0, clock
+// fixed at testNow, no echo). Ids of the seeded world are written as
+// $NAMES (see goldenVars) in both input and expectations.
 
 var testNow = time.Unix(1775476800, 0) // 2026-04-06 12:00:00 UTC
 
@@ -193,32 +176,18 @@ type goldenCall struct {
 	body string
 }
 
-var callRe = regexp.MustCompile(`^([a-z_]+)(?:\s+(.*))?$`)
-
-func parseCalls(t *testing.T, input string) []goldenCall {
+// parseCalls reads the leading `# call: <api>` sections of a case; an
+// empty body stands for {}.
+func parseCalls(c *golden.Case) []goldenCall {
 	var calls []goldenCall
-	for _, line := range strings.Split(input, "\n") {
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
+	for _, sec := range c.Sections {
+		api, ok := sec.Get("call")
+		if !ok {
+			break
 		}
-		if m := callRe.FindStringSubmatch(line); m != nil && m[1] != "true" && m[1] != "false" && m[1] != "null" {
-			calls = append(calls, goldenCall{api: m[1], body: m[2]})
-			continue
-		}
-		require.NotEmpty(t, calls, "body line before any call: %q", line)
-		calls[len(calls)-1].body += "\n" + line
+		calls = append(calls, goldenCall{api: api, body: sec.Body})
 	}
 	return calls
-}
-
-func pretty(t *testing.T, v any) string {
-	b, err := json.MarshalNoEscape(v) // keep & < > readable in URLs
-	require.NoError(t, err)
-	var out bytes.Buffer
-	require.NoError(t, json.Indent(&out, b, "", "  "))
-	// Embedded raw JSON (event data) was HTML-escaped by the encoder;
-	// the escapes mean the same and read worse.
-	return strings.NewReplacer(`\u0026`, "&", `\u003c`, "<", `\u003e`, ">").Replace(out.String())
 }
 
 func runCalls(t *testing.T, s *Sim, calls []goldenCall, vars [][2]string) []any {
@@ -274,32 +243,17 @@ func eventsOf(s *Sim) []goldenEvent {
 }
 
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/api/*/*.txt")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	sort.Strings(files)
-	for _, file := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(file, "testdata/api/"), ".txt")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			sections := strings.Split(string(raw), "\n"+separator+"\n")
-			s := newTestSim(t)
-			vars := goldenVars(s)
-			calls := parseCalls(t, sections[0])
-			require.NotEmpty(t, calls)
-			got := []string{pretty(t, runCalls(t, s, calls, vars)), pretty(t, eventsOf(s))}
-			for i := range got {
-				got[i] = abstract(got[i], vars)
-			}
-			if *update {
-				out := strings.TrimRight(sections[0], "\n") + "\n" + separator + "\n" + got[0] + "\n" + separator + "\n" + got[1] + "\n"
-				require.NoError(t, os.WriteFile(file, []byte(out), 0o644))
-				return
-			}
-			require.Len(t, sections, 3, "want input, results and events sections (run with -update)")
-			assert.JSONEq(t, expand(t, sections[1], vars), expand(t, got[0], vars), "results")
-			assert.JSONEq(t, expand(t, sections[2], vars), expand(t, got[1], vars), "events")
-		})
-	}
+	golden.Run(t, "testdata/api", func(t *testing.T, c *golden.Case) []*golden.Section {
+		s := newTestSim(t)
+		vars := goldenVars(s)
+		c.Normalize = func(body string) string { return expand(t, body, vars) }
+		calls := parseCalls(c)
+		require.NotEmpty(t, calls, "a case starts with `# call: <api>` sections")
+		if !*golden.Update { // -update may start from a file that has only the calls
+			require.Len(t, c.Sections, len(calls)+2, "want the call sections, then results and events")
+		}
+		results := abstract(golden.JSON(runCalls(t, s, calls, vars)), vars)
+		events := abstract(golden.JSON(eventsOf(s)), vars)
+		return append(c.Sections[:len(calls):len(calls)], golden.NewSection(results), golden.NewSection(events))
+	})
 }

@@ -1,13 +1,8 @@
 package ob11milky
 
 import (
-	"bytes"
 	"errors"
-	"flag"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
@@ -15,11 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected sections of eventmap/testdata golden files")
 
 // envSelfID is what the test Env reports as the bot's uin; events carry
 // their own self_id, which wins (see selfID).
@@ -66,154 +60,52 @@ func newTestEnv(format string) *testEnv {
 	return te
 }
 
-const sep = "----------"
-
-// section is one part of a golden file: directive lines ("# key: value"),
-// other comment lines, and the JSON body.
-type section struct {
-	directives map[string][]string
-	comments   []string // comment lines that are not directives, kept on update
-	body       string
-}
-
-var directiveKeys = map[string]bool{"format": true, "skipped": true, "error": true, "untranslated": true}
-
-func parseSection(s string) section {
-	sec := section{directives: map[string][]string{}}
-	var body []string
-	for _, line := range strings.Split(s, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "#"))
-			if k, v, ok := strings.Cut(text, ":"); ok && directiveKeys[strings.TrimSpace(k)] {
-				sec.directives[strings.TrimSpace(k)] = append(sec.directives[strings.TrimSpace(k)], strings.TrimSpace(v))
-				continue
-			}
-			sec.comments = append(sec.comments, line)
-			continue
-		}
-		body = append(body, line)
-	}
-	sec.body = strings.TrimSpace(strings.Join(body, "\n"))
-	return sec
-}
-
-func splitSections(content string) []string {
-	var out []string
-	var cur []string
-	for _, line := range strings.Split(strings.ReplaceAll(content, "\r\n", "\n"), "\n") {
-		if strings.TrimSpace(line) == sep {
-			out = append(out, strings.Join(cur, "\n"))
-			cur = nil
-			continue
-		}
-		cur = append(cur, line)
-	}
-	return append(out, strings.Join(cur, "\n"))
-}
-
-// outcome is what Map did with one input, rendered as an expected section.
-type outcome struct {
-	events       []byte
-	skipped      string
-	err          string
-	untranslated []string
-}
-
-func (o outcome) render(comments []string) string {
-	var b strings.Builder
-	for _, c := range comments {
-		b.WriteString(c + "\n")
-	}
-	if o.err != "" {
-		b.WriteString("# error: " + o.err + "\n")
-	}
-	if o.skipped != "" {
-		b.WriteString("# skipped: " + o.skipped + "\n")
-	}
-	for _, u := range o.untranslated {
-		b.WriteString("# untranslated: " + u + "\n")
-	}
-	b.Write(o.events)
-	b.WriteString("\n")
-	return b.String()
-}
-
-func run(t *testing.T, te *testEnv, input string) outcome {
+// run maps one Milky event and renders what Map did as an expected
+// section: `# error:`, `# skipped:`, one `# untranslated:` per
+// OnUntranslated call, and the OneBot events as a JSON array.
+func (te *testEnv) run(t *testing.T, input *golden.Section) *golden.Section {
 	t.Helper()
 	var ev milky.Event
-	require.NoError(t, json.Unmarshal([]byte(input), &ev), "input is not a Milky event envelope")
+	require.NoError(t, input.Decode(&ev), "input is not a Milky event envelope")
 	te.untranslated = nil
 	res, err := Map(te.env, &ev)
-	o := outcome{skipped: res.Skipped, untranslated: te.untranslated}
-	if err != nil {
-		o.err = err.Error()
-		assert.Empty(t, res.Events, "events returned with an error")
-	}
 	events := res.Events
 	if events == nil {
 		events = []any{}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	require.NoError(t, enc.Encode(events))
-	o.events = bytes.TrimSpace(buf.Bytes())
-	return o
+	out := golden.NewSection(golden.JSON(events))
+	if err != nil {
+		out.Add("error", err.Error())
+		assert.Empty(t, res.Events, "events returned with an error")
+	}
+	if res.Skipped != "" {
+		out.Add("skipped", res.Skipped)
+	}
+	for _, u := range te.untranslated {
+		out.Add("untranslated", u)
+	}
+	return out
 }
 
+// TestGolden runs testdata/<milky_event_type>/<case>.txt (format:
+// testdata/README.md): pairs of (Milky event, expected OneBot events), run
+// in order against one Env so ids carry from one pair to the next.
 func TestGolden(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*", "*.txt"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.ToSlash(strings.TrimPrefix(file, "testdata"+string(filepath.Separator))), ".txt")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			parts := splitSections(string(raw))
-			require.True(t, len(parts) >= 2 && len(parts)%2 == 0,
-				"%s: want pairs of sections (Milky event, %s, expected OneBot events), got %d sections", file, sep, len(parts))
-			format := "array"
-			in := parseSection(parts[0])
-			if f := in.directives["format"]; len(f) > 0 {
-				format = f[0]
-			}
-			te := newTestEnv(format)
-			var rewritten []string
-			for i := 0; i < len(parts); i += 2 {
-				in := parseSection(parts[i])
-				want := parseSection(parts[i+1])
-				got := run(t, te, in.body)
-				if *update {
-					rewritten = append(rewritten, strings.TrimRight(parts[i], "\n")+"\n", got.render(want.comments))
-					continue
-				}
-				step := fmt.Sprintf("pair %d", i/2+1)
-				assert.Equal(t, first(want.directives["error"]), got.err, "%s: error", step)
-				assert.Equal(t, first(want.directives["skipped"]), got.skipped, "%s: skipped", step)
-				assert.Equal(t, want.directives["untranslated"], nilIfEmpty(got.untranslated), "%s: untranslated", step)
-				assert.JSONEq(t, want.body, string(got.events), "%s: events", step)
-			}
-			if *update {
-				require.NoError(t, os.WriteFile(file, []byte(strings.Join(rewritten, sep+"\n")), 0o644))
-			}
-		})
-	}
-}
-
-func first(s []string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	return s[0]
-}
-
-func nilIfEmpty(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
+	golden.Run(t, "testdata", func(t *testing.T, c *golden.Case) []*golden.Section {
+		if !*golden.Update { // -update may start from inputs alone
+			require.True(t, len(c.Sections)%2 == 0, "want pairs of sections (Milky event, expected OneBot events), got %d", len(c.Sections))
+		}
+		format, ok := c.Sections[0].Get("format")
+		if !ok {
+			format = "array"
+		}
+		te := newTestEnv(format)
+		var got []*golden.Section
+		for i := 0; i < len(c.Sections); i += 2 {
+			got = append(got, c.Sections[i], te.run(t, c.Sections[i]))
+		}
+		return got
+	})
 }
 
 // Every Milky 1.2 event type has a handler and at least one golden file.

@@ -1,29 +1,26 @@
 package ob11milky
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
 
 // FuzzMap feeds arbitrary bytes as a Milky event: Map must never panic, and
 // whatever it returns must encode. Seeds are the golden inputs.
 func FuzzMap(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.txt"))
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		parts := splitSections(string(raw))
-		for i := 0; i < len(parts); i += 2 {
-			f.Add([]byte(parseSection(parts[i]).body))
+	cases, err := golden.LoadAll("testdata")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		for i := 0; i < len(c.Sections); i += 2 {
+			f.Add([]byte(c.Sections[i].Body))
 		}
 	}
 	f.Add([]byte(`{"event_type":"message_receive","data":{"message_scene":"group","peer_id":1,"sender_id":1,"segments":[{"type":"reply","data":{"segments":[{"type":"reply"}]}}]}}`))

@@ -1,309 +1,145 @@
 package ob11milky
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/qqbridge/gateway/segment"
-
 	"github.com/goccy/go-json"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
-	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
-var update = flag.Bool("update", false, "rewrite the expectations of golden files")
-
-const sectionSep = "----------"
-
-// goldenCase is one file of testdata/actions (format: testdata/README.md).
-type goldenCase struct {
-	header   []string // comment and directive lines, kept verbatim
-	ids      map[string][3]any
-	env      goldenEnv
-	request  string
-	calls    []goldenCall
-	response string
-}
-
-type goldenEnv struct {
-	MessageFormat string `json:"message_format"`
-	SelfID        *int64 `json:"self_id"`
-	Online        *bool  `json:"online"`
-	Good          *bool  `json:"good"`
-}
-
-type goldenCall struct {
-	api   string
-	req   string
-	reply string // text after "=> "
-}
-
-var callStart = regexp.MustCompile(`^([a-z_]+) (\{.*)$`)
-
-func parseGolden(text string) (*goldenCase, error) {
-	c := &goldenCase{}
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	var sections [][]string
-	cur := []string{}
-	for _, l := range lines {
-		if l == sectionSep {
-			sections = append(sections, cur)
-			cur = []string{}
-			continue
+// TestGoldenActions runs testdata/actions/<action>/<case>.txt (format:
+// testdata/README.md): the bot's request, then per upstream call the
+// expected request and the scripted reply, then the expected response.
+func TestGoldenActions(t *testing.T) {
+	golden.Run(t, "testdata/actions", func(t *testing.T, c *golden.Case) []*golden.Section {
+		var req struct {
+			Action string          `json:"action"`
+			Params json.RawMessage `json:"params"`
 		}
-		cur = append(cur, l)
-	}
-	sections = append(sections, cur)
-	if len(sections) != 3 {
-		return nil, fmt.Errorf("want 3 sections separated by %q, got %d", sectionSep, len(sections))
-	}
-	// Section 1: #-lines, then the request.
-	var req []string
-	for _, l := range sections[0] {
-		switch {
-		case len(req) == 0 && strings.HasPrefix(l, "#ids "):
-			c.header = append(c.header, l)
-			if err := json.Unmarshal([]byte(l[len("#ids "):]), &c.ids); err != nil {
-				return nil, fmt.Errorf("#ids: %w", err)
+		require.NoError(t, c.Sections[0].Decode(&req), "request")
+		require.Equal(t, strings.SplitN(c.Name, "/", 2)[0], strings.TrimPrefix(req.Action, "."), "a case lives in the directory of its action")
+
+		caller, n, i := &scriptedCaller{}, len(c.Sections), 1
+		for ; i+1 < n && c.Sections[i].Has("call"); i += 2 {
+			r, err := scriptReply(c.Sections[i], c.Sections[i+1])
+			require.NoError(t, err, "sections %d and %d", i+1, i+2)
+			caller.script = append(caller.script, r)
+		}
+		if !*golden.Update { // -update may start from the request and the replies alone
+			require.Equal(t, n-1, i, "want the request, (call, reply) pairs, then the response")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		resp := Do(ctx, goldenEnvFor(t, c.Sections[0], caller), req.Action, req.Params)
+
+		got := []*golden.Section{c.Sections[0]}
+		for i, call := range caller.calls {
+			// Replies are scripted by position; a call beyond the script
+			// gets a placeholder reply for the reviewer to edit.
+			reply := golden.NewSection("", "reply", "error -500 (no canned reply: edit this line)")
+			if i < len(caller.script) && caller.script[i].API == call.API {
+				reply = c.Sections[2*i+2]
 			}
-		case len(req) == 0 && strings.HasPrefix(l, "#env "):
-			c.header = append(c.header, l)
-			if err := json.Unmarshal([]byte(l[len("#env "):]), &c.env); err != nil {
-				return nil, fmt.Errorf("#env: %w", err)
-			}
-		case len(req) == 0 && strings.HasPrefix(l, "#"):
-			c.header = append(c.header, l)
-		default:
-			req = append(req, l)
+			got = append(got, golden.NewSection(golden.JSON(call.Req), "call", call.API), reply)
 		}
-	}
-	c.request = strings.TrimSpace(strings.Join(req, "\n"))
-	// Section 2: calls.
-	var call *goldenCall
-	inReply := false
-	for _, l := range sections[1] {
-		if m := callStart.FindStringSubmatch(l); m != nil && (call == nil || inReply) {
-			c.calls = append(c.calls, goldenCall{api: m[1], req: m[2]})
-			call = &c.calls[len(c.calls)-1]
-			inReply = false
-			continue
-		}
-		switch {
-		case strings.TrimSpace(l) == "" && (call == nil || inReply):
-		case call == nil:
-			return nil, fmt.Errorf("calls section: %q is not `<api> {request}`", l)
-		case strings.HasPrefix(l, "=>"):
-			if inReply {
-				return nil, fmt.Errorf("calls section: second reply for %s", call.api)
-			}
-			call.reply = strings.TrimSpace(strings.TrimPrefix(l, "=>"))
-			inReply = true
-		case inReply:
-			call.reply += "\n" + l
-		default:
-			call.req += "\n" + l
-		}
-	}
-	for _, cl := range c.calls {
-		if cl.reply == "" {
-			return nil, fmt.Errorf("calls section: %s has no `=> reply` line", cl.api)
-		}
-	}
-	c.response = strings.TrimSpace(strings.Join(sections[2], "\n"))
-	return c, nil
+		return append(got, golden.NewSection(golden.JSON(resp)))
+	})
 }
 
-// scriptReply turns a `=> ...` text into the fake's answer.
-func scriptReply(api, text string) (scriptedReply, error) {
+// scriptReply turns a call section and its `# reply:` section into the
+// fake upstream's answer: ok (data = body), error <retcode> <message>,
+// http <status> <message>, unavailable, timeout.
+func scriptReply(call, reply *golden.Section) (scriptedReply, error) {
+	api, ok := call.Get("call")
+	if !ok || len(call.Directives) != 1 {
+		return scriptedReply{}, errors.New("want a section with one `# call: <api>` directive")
+	}
 	r := scriptedReply{API: api}
-	switch {
-	case text == "!unavailable":
+	text, ok := reply.Get("reply")
+	if !ok {
+		return r, fmt.Errorf("the section after call %s needs a `# reply:` directive", api)
+	}
+	kind, rest, _ := strings.Cut(text, " ")
+	switch kind {
+	case "ok":
+		if !json.Valid([]byte(reply.Body)) {
+			return r, fmt.Errorf("reply of %s is not JSON", api)
+		}
+		r.Data = json.RawMessage(reply.Body)
+	case "unavailable":
 		r.Err = &milky.UnavailableError{API: api, Err: errors.New("dial tcp 127.0.0.1:3000: connection refused")}
-	case text == "!timeout":
+	case "timeout":
 		r.Err = &milky.UnavailableError{API: api, Err: context.DeadlineExceeded}
-	case strings.HasPrefix(text, "!error "), strings.HasPrefix(text, "!http "):
-		kind, rest, _ := strings.Cut(text, " ")
+	case "error", "http":
 		codeText, msg, _ := strings.Cut(rest, " ")
 		code, err := strconv.Atoi(codeText)
 		if err != nil {
-			return r, fmt.Errorf("%s: bad code %q", kind, codeText)
+			return r, fmt.Errorf("reply %s: bad code %q", kind, codeText)
 		}
 		e := &milky.APIError{API: api, Message: msg}
-		if kind == "!error" {
+		if kind == "error" {
 			e.Retcode = code
 		} else {
 			e.HTTPStatus = code
 		}
 		r.Err = e
-	case strings.HasPrefix(text, "!"):
-		return r, fmt.Errorf("unknown reply directive %q", text)
 	default:
-		if !json.Valid([]byte(text)) {
-			return r, fmt.Errorf("reply of %s is not JSON: %s", api, text)
-		}
-		r.Data = json.RawMessage(text)
+		return r, fmt.Errorf("unknown reply %q", kind)
 	}
 	return r, nil
 }
 
-func TestGoldenActions(t *testing.T) {
-	files, err := filepath.Glob("testdata/actions/*/*.txt")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(file), "testdata/actions/"), ".txt")
-		t.Run(name, func(t *testing.T) { runGolden(t, file) })
+// goldenEnvFor builds the Env from the request section's `# ids:` and
+// `# env:` directives.
+func goldenEnvFor(t *testing.T, req *golden.Section, caller *scriptedCaller) *Env {
+	var known map[string][3]any
+	var opts struct {
+		MessageFormat string `json:"message_format"`
+		SelfID        *int64 `json:"self_id"`
+		Online        *bool  `json:"online"`
+		Good          *bool  `json:"good"`
 	}
-}
-
-func runGolden(t *testing.T, file string) {
-	text, err := os.ReadFile(file)
-	require.NoError(t, err)
-	c, err := parseGolden(string(text))
-	require.NoError(t, err, file)
-
-	var req struct {
-		Action string          `json:"action"`
-		Params json.RawMessage `json:"params"`
+	if v, ok := req.Get("ids"); ok {
+		require.NoError(t, json.Unmarshal([]byte(v), &known), "# ids")
 	}
-	require.NoError(t, json.Unmarshal([]byte(c.request), &req), "request line")
-	dir := filepath.Base(filepath.Dir(file))
-	require.Equal(t, dir, strings.TrimPrefix(req.Action, "."), "a case lives in the directory of its action")
-
-	caller := &scriptedCaller{}
-	for _, cl := range c.calls {
-		r, err := scriptReply(cl.api, strings.TrimSpace(cl.reply))
-		require.NoError(t, err)
-		caller.script = append(caller.script, r)
+	if v, ok := req.Get("env"); ok {
+		require.NoError(t, json.Unmarshal([]byte(v), &opts), "# env")
 	}
-	env := goldenEnvFor(t, c, caller)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp := Do(ctx, env, req.Action, req.Params)
-	got, err := json.Marshal(resp)
-	require.NoError(t, err)
-
-	if *update {
-		writeGolden(t, file, c, caller.calls, resp)
-		return
-	}
-	// Calls: same APIs in the same order, same requests.
-	for i := 0; i < len(c.calls) || i < len(caller.calls); i++ {
-		switch {
-		case i >= len(caller.calls):
-			t.Errorf("call %d: expected %s %s, but it was not made", i+1, c.calls[i].api, c.calls[i].req)
-		case i >= len(c.calls):
-			t.Errorf("call %d: unexpected %s %s", i+1, caller.calls[i].API, caller.calls[i].Req)
-		case c.calls[i].api != caller.calls[i].API:
-			t.Errorf("call %d: expected %s, got %s %s", i+1, c.calls[i].api, caller.calls[i].API, caller.calls[i].Req)
-		default:
-			assert.JSONEq(t, c.calls[i].req, string(caller.calls[i].Req), "call %d (%s) request", i+1, c.calls[i].api)
-		}
-	}
-	assert.JSONEq(t, c.response, string(got), "response")
-}
-
-func goldenEnvFor(t *testing.T, c *goldenCase, caller *scriptedCaller) *Env {
 	ids := newFakeIDs()
-	for k, v := range c.ids {
+	for k, v := range known {
 		id, err := strconv.ParseInt(k, 10, 32)
-		require.NoError(t, err, "#ids key %q", k)
+		require.NoError(t, err, "# ids key %q", k)
 		scene, _ := v[0].(string)
 		peer, _ := v[1].(float64)
 		seq, _ := v[2].(float64)
 		ids.preload(int32(id), idmap.Ref{Scene: scene, Peer: int64(peer), Seq: int64(seq)})
 	}
-	self := int64(10001)
-	if c.env.SelfID != nil {
-		self = *c.env.SelfID
+	self, format := int64(10001), "array"
+	if opts.SelfID != nil {
+		self = *opts.SelfID
 	}
-	format := "array"
-	if c.env.MessageFormat != "" {
-		format = c.env.MessageFormat
+	if opts.MessageFormat != "" {
+		format = opts.MessageFormat
 	}
 	env := &Env{
 		ForOneBot: segment.ForOneBot{Upstream: caller, IDs: ids, SelfID: func() int64 { return self }, MessageFormat: format},
 		Now:       func() int64 { return 1700000000 },
 		Version:   "test",
 	}
-	if c.env.Online != nil || c.env.Good != nil {
-		online, good := c.env.Online == nil || *c.env.Online, c.env.Good == nil || *c.env.Good
+	if opts.Online != nil || opts.Good != nil {
+		online, good := opts.Online == nil || *opts.Online, opts.Good == nil || *opts.Good
 		env.UpstreamStatus = func() (bool, bool) { return online, good }
 	}
 	return env
-}
-
-// writeGolden rewrites the expectations (requests of calls and the
-// response); the request, the directives and the canned replies stay.
-func writeGolden(t *testing.T, file string, c *goldenCase, made []recordedCall, resp *onebot11.Response) {
-	var b bytes.Buffer
-	for _, h := range c.header {
-		b.WriteString(h + "\n")
-	}
-	b.WriteString(c.request + "\n" + sectionSep + "\n")
-	// Canned replies are matched by position; calls beyond the script have
-	// none, so they are written with an error reply to be edited by hand.
-	for i, call := range made {
-		reply := "!error -500 (no canned reply: edit this line)"
-		if i < len(c.calls) && c.calls[i].api == call.API {
-			reply = strings.TrimSpace(c.calls[i].reply)
-		}
-		b.WriteString(call.API + " " + string(unescapeHTML(call.Req)) + "\n=> " + reply + "\n")
-	}
-	b.WriteString(sectionSep + "\n")
-	// The envelope in its field order; short ones on one line.
-	pretty, err := json.MarshalIndent(resp, "", "  ")
-	require.NoError(t, err)
-	if len(pretty) <= 120 {
-		pretty, _ = json.Marshal(resp)
-	}
-	b.Write(unescapeHTML(pretty))
-	b.WriteString("\n")
-	require.NoError(t, os.WriteFile(file, b.Bytes(), 0o644))
-}
-
-// unescapeHTML undoes the encoder's \u0026, \u003c, \u003e escapes so that
-// golden files show & < > as they are (same JSON value, easier to read).
-func unescapeHTML(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' || i+1 >= len(b) {
-			out = append(out, b[i])
-			continue
-		}
-		if i+6 <= len(b) {
-			switch string(b[i : i+6]) {
-			case `\u0026`:
-				out = append(out, '&')
-				i += 5
-				continue
-			case `\u003c`:
-				out = append(out, '<')
-				i += 5
-				continue
-			case `\u003e`:
-				out = append(out, '>')
-				i += 5
-				continue
-			}
-		}
-		out = append(out, b[i], b[i+1]) // any other escape, kept whole
-		i++
-	}
-	return out
 }

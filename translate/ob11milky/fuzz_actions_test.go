@@ -2,11 +2,10 @@ package ob11milky
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/segment"
 
 	"github.com/goccy/go-json"
@@ -41,21 +40,13 @@ func FuzzActionsMessageFileRequest(f *testing.F) {
 	for _, list := range catalogActions {
 		names = append(names, list...)
 	}
-	files, _ := filepath.Glob("testdata/actions/*/*.txt")
-	for _, file := range files {
-		text, err := os.ReadFile(file)
-		if err != nil {
-			continue
-		}
-		c, err := parseGolden(string(text))
-		if err != nil {
-			continue
-		}
+	cases, _ := golden.LoadAll("testdata/actions")
+	for _, c := range cases {
 		var req struct {
 			Action string          `json:"action"`
 			Params json.RawMessage `json:"params"`
 		}
-		if json.Unmarshal([]byte(c.request), &req) == nil && Actions[req.Action] != nil && isCatalogAction(req.Action) {
+		if c.Sections[0].Decode(&req) == nil && Actions[req.Action] != nil && isCatalogAction(req.Action) {
 			f.Add(req.Action, []byte(req.Params))
 		}
 	}
