@@ -2,11 +2,10 @@ package ob11milky
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/segment"
 
 	"github.com/goccy/go-json"
@@ -75,24 +74,28 @@ func TestDoErrorEchoesAreBounded(t *testing.T) {
 // failure that Do reports before its first upstream call. It makes no
 // upstream call and records no message id.
 func TestValidateAgreesWithDo(t *testing.T) {
-	files, err := filepath.Glob("testdata/actions/*/*.txt")
+	cases, err := golden.LoadAll("testdata/actions")
 	require.NoError(t, err)
 	refused := 0
-	for _, file := range files {
-		text, err := os.ReadFile(file)
-		require.NoError(t, err)
-		c, err := parseGolden(string(text))
-		require.NoError(t, err, file)
+	for _, c := range cases {
+		file := c.Name
 		var req struct {
 			Action string          `json:"action"`
 			Params json.RawMessage `json:"params"`
 		}
-		require.NoError(t, json.Unmarshal([]byte(c.request), &req), file)
+		require.NoError(t, c.Sections[0].Decode(&req), file)
 		var resp onebot11.Response
-		require.NoError(t, json.Unmarshal([]byte(c.response), &resp), file)
+		last := c.Sections[len(c.Sections)-1]
+		require.NoError(t, last.Decode(&resp), file)
+		calls := 0
+		for _, sec := range c.Sections {
+			if sec.Has("call") {
+				calls++
+			}
+		}
 
 		caller := &scriptedCaller{}
-		env := goldenEnvFor(t, c, caller)
+		env := goldenEnvFor(t, c.Sections[0], caller)
 		ids := env.IDs.(*fakeIDs)
 		before := len(ids.byID)
 		v := Validate(context.Background(), env, req.Action, req.Params)
@@ -100,11 +103,11 @@ func TestValidateAgreesWithDo(t *testing.T) {
 		assert.Equal(t, before, len(ids.byID), "%s: Validate recorded a message id", file)
 		if v != nil {
 			refused++
-			assert.Equal(t, resp.Retcode, v.Retcode, "%s: Validate refused what Do answers %s", file, c.response)
+			assert.Equal(t, resp.Retcode, v.Retcode, "%s: Validate refused what Do answers %s", file, last.Body)
 			assert.Equal(t, resp.Message, v.Message, file)
 			continue
 		}
-		if len(c.calls) == 0 && resp.Retcode == onebot11.RetcodeBadRequest {
+		if calls == 0 && resp.Retcode == onebot11.RetcodeBadRequest {
 			t.Errorf("%s: Do refuses before any upstream call (%s), Validate accepted", file, resp.Message)
 		}
 	}
