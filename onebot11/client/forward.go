@@ -120,8 +120,13 @@ func (c *Client) runLink(l *link, label string) {
 		c.goInfo(l)
 	}
 	err := l.readLoop()
-	if c.base.Err() != nil || errors.Is(err, net.ErrClosed) && l.ctx.Err() != nil {
-		err = nil // our own close
+	l.pmu.Lock()
+	if l.dead != nil {
+		err = l.dead // we ended it (replaced, failed write): say why
+	}
+	l.pmu.Unlock()
+	if c.base.Err() != nil {
+		err = nil // our own shutdown
 	}
 	l.kill(connLost(err))
 	c.uninstall(l)

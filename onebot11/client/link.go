@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qqbridge/gateway/onebot11"
@@ -64,7 +65,8 @@ type link struct {
 	pending map[uint64]chan reply
 	dead    error // set once: pending calls and new registrations fail with it
 
-	buf []byte // readLoop's frame buffer, reused
+	buf      []byte       // readLoop's frame buffer, reused
+	retireBy atomic.Int64 // unix ns; non-zero once retired: readLoop's last deadline
 }
 
 type reply struct {
@@ -84,6 +86,25 @@ var replyPool = sync.Pool{New: func() any { return make(chan reply, 1) }}
 // kill fails every pending call with err, refuses new ones and closes the
 // socket, which ends readLoop. Safe to call more than once.
 func (l *link) kill(err error) {
+	l.stop(err)
+	_ = l.sock.Close()
+}
+
+// retire ends a link that a new connection replaced, without losing what
+// the implementation already sent on it: pending calls fail (their callers
+// may retry on the new link), a close frame is sent, and readLoop goes on
+// delivering the frames still in flight until the peer answers the close
+// (or retireGrace passes), then returns.
+func (l *link) retire(err error) {
+	l.retireBy.Store(time.Now().Add(retireGrace).UnixNano())
+	l.stop(err)
+	_ = l.sock.SetReadDeadline(time.Now().Add(retireGrace))
+}
+
+// retireGrace bounds how long a replaced link drains.
+const retireGrace = time.Second
+
+func (l *link) stop(err error) {
 	l.pmu.Lock()
 	if l.dead != nil {
 		l.pmu.Unlock()
@@ -98,7 +119,6 @@ func (l *link) kill(err error) {
 		ch <- reply{err: err} // buffered 1 and removed from the map: never blocks
 	}
 	_ = l.sock.WriteControl(closeMessage, []byte{0x03, 0xe8}, time.Now().Add(time.Second)) // 1000 normal closure
-	_ = l.sock.Close()
 }
 
 // call sends one request frame and waits for its reply.
@@ -187,6 +207,9 @@ var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b
 func (l *link) readLoop() error {
 	defer close(l.done)
 	l.sock.SetPongHandler(func(string) error {
+		if l.retireBy.Load() != 0 {
+			return nil
+		}
 		return l.sock.SetReadDeadline(time.Now().Add(idleTimeout))
 	})
 	go l.pinger()
@@ -195,7 +218,11 @@ func (l *link) readLoop() error {
 	for {
 		// Armed before each wait, not after the handler: time spent
 		// handling is not the implementation's silence.
-		_ = l.sock.SetReadDeadline(time.Now().Add(idleTimeout))
+		if by := l.retireBy.Load(); by != 0 {
+			_ = l.sock.SetReadDeadline(time.Unix(0, by))
+		} else {
+			_ = l.sock.SetReadDeadline(time.Now().Add(idleTimeout))
+		}
 		mt, r, err := l.sock.NextReader()
 		if err != nil {
 			return err

@@ -142,7 +142,7 @@ func (c *Client) install(l *link) bool {
 	c.mu.Unlock()
 	for _, o := range old {
 		c.log.Info("onebot11 reverse websocket replaced by a new connection", "role", roleName(o.api, o.events))
-		o.kill(fmt.Errorf("replaced by a new connection"))
+		o.retire(fmt.Errorf("replaced by a new connection"))
 		<-o.done
 	}
 	return true

@@ -293,7 +293,9 @@ func (f *Fake) ListenWS(addr string) (string, error) {
 		if err != nil {
 			return
 		}
-		f.run(ws, "ws", r.Header.Get("Authorization"), true, true)
+		if c, ok := f.register(ws, "ws", r.Header.Get("Authorization"), true); ok {
+			f.serveConn(c, true)
+		}
 	}))
 	if err != nil {
 		return "", err
@@ -322,7 +324,11 @@ func (f *Fake) DialReverse(ctx context.Context, url, role string) error {
 	}
 	api := !strings.EqualFold(role, "Event")
 	events := !strings.EqualFold(role, "API")
-	go f.run(ws, "ws-reverse", h.Get("Authorization"), api, events)
+	c, ok := f.register(ws, "ws-reverse", h.Get("Authorization"), events)
+	if !ok {
+		return errors.New("ob11fake: closed")
+	}
+	go f.serveConn(c, api) // registered first: an Emit right after DialReverse reaches it
 	return nil
 }
 
@@ -355,20 +361,33 @@ func (f *Fake) notifyConns() {
 	f.connCh = make(chan struct{})
 }
 
-// run serves one WebSocket until it closes: calls are answered each on
-// its own goroutine (so scripted delays reorder replies, as real
-// implementations do).
-func (f *Fake) run(ws *websocket.Conn, transport, auth string, api, events bool) {
+// register adds a live WebSocket and sends it the lifecycle connect event.
+func (f *Fake) register(ws *websocket.Conn, transport, auth string, events bool) (*conn, bool) {
 	c := &conn{ws: ws, transport: transport, auth: auth, events: events}
+	// Under emitMu: the lifecycle frame is first, and no Emit in flight
+	// interleaves with it.
+	f.emitMu.Lock()
+	defer f.emitMu.Unlock()
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
 		_ = ws.Close()
-		return
+		return nil, false
 	}
 	f.conns[c] = struct{}{}
 	f.notifyConns()
 	f.mu.Unlock()
+	if events && !f.opts.NoLifecycle {
+		_ = c.write(mustJSON(Lifecycle(f.opts.SelfID, "connect")))
+	}
+	return c, true
+}
+
+// serveConn serves one WebSocket until it closes: calls are answered each
+// on its own goroutine (so scripted delays reorder replies, as real
+// implementations do).
+func (f *Fake) serveConn(c *conn, api bool) {
+	ws, transport, auth := c.ws, c.transport, c.auth
 	defer func() {
 		f.mu.Lock()
 		delete(f.conns, c)
@@ -376,12 +395,6 @@ func (f *Fake) run(ws *websocket.Conn, transport, auth string, api, events bool)
 		f.mu.Unlock()
 		_ = ws.Close()
 	}()
-	if events && !f.opts.NoLifecycle {
-		// Sent under emitMu so it cannot interleave with an Emit in flight.
-		f.emitMu.Lock()
-		_ = c.write(mustJSON(Lifecycle(f.opts.SelfID, "connect")))
-		f.emitMu.Unlock()
-	}
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
