@@ -97,11 +97,11 @@ const (
 
 // Reasons passed to Observer.EventDropped.
 const (
-	DropMalformed  = "malformed"   // not JSON, or neither event nor response
-	DropUnmatched  = "unmatched"   // a response whose echo matches no pending call
-	DropTooLarge   = "too_large"   // over MaxFrameBytes
+	DropMalformed  = "malformed" // not JSON, or neither event nor response
+	DropUnmatched  = "unmatched" // a response whose echo matches no pending call
+	DropTooLarge   = "too_large" // over MaxFrameBytes
 	DropBadSig     = "bad_signature"
-	DropQueueFull  = "queue_full"  // HTTP POST events arrived faster than handled
+	DropQueueFull  = "queue_full" // HTTP POST events arrived faster than handled
 	DropHandlerErr = "handler_panic"
 )
 

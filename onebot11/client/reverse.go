@@ -187,4 +187,3 @@ func (c *Client) checkToken(ctx *fasthttp.RequestCtx) int {
 	}
 	return fasthttp.StatusForbidden
 }
-

@@ -23,6 +23,6 @@ func Heartbeat(selfID int64, intervalMs int64, online bool) map[string]any {
 func PrivateMessage(selfID int64, n int, text string) map[string]any {
 	return map[string]any{"time": time.Now().Unix(), "self_id": selfID, "post_type": "message",
 		"message_type": "private", "sub_type": "friend", "message_id": n, "user_id": 20002,
-		"message": []any{map[string]any{"type": "text", "data": map[string]any{"text": text}}},
+		"message":     []any{map[string]any{"type": "text", "data": map[string]any{"text": text}}},
 		"raw_message": text, "font": 0, "sender": map[string]any{"user_id": 20002, "nickname": "friend"}}
 }
