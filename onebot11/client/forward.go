@@ -130,6 +130,7 @@ func (c *Client) runLink(l *link, label string) {
 	}
 	l.kill(connLost(err))
 	c.uninstall(l)
+	l.release()
 	c.log.Info("onebot11 upstream disconnected", "transport", l.transport, "peer", label, "err", err)
 	if c.obs != nil {
 		c.obs.StreamDisconnected(l.transport, err)

@@ -61,6 +61,14 @@ type link struct {
 
 	wmu sync.Mutex // one writer at a time (the packages forbid concurrent writes)
 
+	// smu guards the socket's lifetime: every use from outside readLoop
+	// holds it for reading and checks released. A reverse connection's
+	// socket and its write buffer go back to fasthttp's pools when the
+	// hijack handler returns, so release (write lock) waits out any write in
+	// progress and bars later ones before the handler returns.
+	smu      sync.RWMutex
+	released bool
+
 	pmu     sync.Mutex
 	pending map[uint64]chan reply
 	dead    error // set once: pending calls and new registrations fail with it
@@ -87,7 +95,28 @@ var replyPool = sync.Pool{New: func() any { return make(chan reply, 1) }}
 // socket, which ends readLoop. Safe to call more than once.
 func (l *link) kill(err error) {
 	l.stop(err)
-	_ = l.sock.Close()
+	l.smu.RLock()
+	if !l.released {
+		_ = l.sock.Close()
+	}
+	l.smu.RUnlock()
+}
+
+// release bars every later use of the socket; called once readLoop has
+// returned and the link was killed.
+func (l *link) release() {
+	l.smu.Lock()
+	l.released = true
+	l.smu.Unlock()
+}
+
+// control sends a control frame unless the socket was released.
+func (l *link) control(mt int, data []byte) {
+	l.smu.RLock()
+	if !l.released {
+		_ = l.sock.WriteControl(mt, data, time.Now().Add(writeTimeout))
+	}
+	l.smu.RUnlock()
 }
 
 // retire ends a link that a new connection replaced, without losing what
@@ -98,7 +127,11 @@ func (l *link) kill(err error) {
 func (l *link) retire(err error) {
 	l.retireBy.Store(time.Now().Add(retireGrace).UnixNano())
 	l.stop(err)
-	_ = l.sock.SetReadDeadline(time.Now().Add(retireGrace))
+	l.smu.RLock()
+	if !l.released {
+		_ = l.sock.SetReadDeadline(time.Now().Add(retireGrace))
+	}
+	l.smu.RUnlock()
 }
 
 // retireGrace bounds how long a replaced link drains.
@@ -118,7 +151,7 @@ func (l *link) stop(err error) {
 	for _, ch := range pend {
 		ch <- reply{err: err} // buffered 1 and removed from the map: never blocks
 	}
-	_ = l.sock.WriteControl(closeMessage, []byte{0x03, 0xe8}, time.Now().Add(time.Second)) // 1000 normal closure
+	l.control(closeMessage, []byte{0x03, 0xe8}) // 1000 normal closure
 }
 
 // call sends one request frame and waits for its reply.
@@ -143,10 +176,15 @@ func (l *link) call(ctx context.Context, action string, params []byte, resp any)
 	b = append(b, `,"echo":"`...)
 	b = strconv.AppendUint(b, id, 10)
 	b = append(b, `"}`...)
-	l.wmu.Lock()
-	_ = l.sock.SetWriteDeadline(time.Now().Add(writeTimeout))
-	werr := l.sock.WriteMessage(textMessage, b)
-	l.wmu.Unlock()
+	werr := errReleased
+	l.smu.RLock()
+	if !l.released {
+		l.wmu.Lock()
+		_ = l.sock.SetWriteDeadline(time.Now().Add(writeTimeout))
+		werr = l.sock.WriteMessage(textMessage, b)
+		l.wmu.Unlock()
+	}
+	l.smu.RUnlock()
 	*bp = b
 	framePool.Put(bp)
 	if werr != nil {
@@ -198,6 +236,8 @@ func timeoutErr(ctx context.Context, limit time.Duration) error {
 	}
 	return fmt.Errorf("no reply within %v: %w", limit, ctx.Err())
 }
+
+var errReleased = errors.New("connection closed")
 
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
@@ -307,7 +347,7 @@ func (l *link) pinger() {
 			return
 		case <-t.C:
 			// A failed ping shows up as a read error.
-			_ = l.sock.WriteControl(pingMessage, nil, time.Now().Add(writeTimeout))
+			l.control(pingMessage, nil)
 		}
 	}
 }
