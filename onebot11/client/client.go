@@ -160,7 +160,12 @@ var errClosed = errors.New("client closed")
 
 // Call implements onebot11.Caller: it runs action with params (nil = {})
 // and decodes the reply's data into resp (nil discards it), within
-// Config.Timeout or ctx, whichever ends first.
+// Config.Timeout or ctx, whichever ends first. Errors are
+// *onebot11.ActionError (the implementation answered no) or
+// *onebot11.UnavailableError (not connected, connection lost, no reply in
+// time, garbled reply); a bad action name or unencodable params is a plain
+// error. Over HTTP, ctx's deadline is honoured but a cancel without a
+// deadline only takes effect at Config.Timeout (fasthttp has no context).
 func (c *Client) Call(ctx context.Context, action string, params any, resp any) error {
 	start := time.Now()
 	var err error
@@ -421,4 +426,16 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// Transport names the configured transport: TransportWS (forward
+// WebSocket), TransportWSReverse or TransportHTTP.
+func (c *Client) Transport() string {
+	switch c.mode {
+	case modeForward:
+		return TransportWS
+	case modeReverse:
+		return TransportWSReverse
+	}
+	return TransportHTTP
 }

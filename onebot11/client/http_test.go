@@ -177,7 +177,7 @@ func TestHTTPReadinessProbes(t *testing.T) {
 	waitReady(t, c)
 	// No events at all: get_status probes keep an idle upstream ready.
 	require.Eventually(t, func() bool { return len(f.CallsOf("get_status")) >= 2 }, 5*time.Second, 5*time.Millisecond)
-	require.True(t, c.Ready())
+	waitReady(t, c)
 	f.StopListening()
 	require.Eventually(t, func() bool { return !c.Ready() }, 5*time.Second, 5*time.Millisecond)
 	_, err = f.ListenHTTP(addr)
