@@ -104,7 +104,10 @@ func (d *OneBotOnMilky) Open(rt *Runtime) error {
 func (d *OneBotOnMilky) Serve(ln net.Listener) error { return d.http.Serve(ln) }
 
 // Start implements Direction.
-func (d *OneBotOnMilky) Start(ctx context.Context) { d.ob.Start(ctx) }
+func (d *OneBotOnMilky) Start(ctx context.Context) error {
+	d.ob.Start(ctx)
+	return nil
+}
 
 // RunEvents implements Direction.
 func (d *OneBotOnMilky) RunEvents(ctx context.Context) {

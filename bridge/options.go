@@ -11,7 +11,9 @@ type Options struct {
 
 	// Upstream.
 	UpstreamURL     string // the implementation (cmd/gateway starts the simulator when none is configured)
+	UpstreamListen  string // OneBot 11 upstream: accept its reverse WS here instead of dialing
 	UpstreamToken   string
+	UpstreamSecret  string // OneBot 11 upstream over HTTP: X-Signature key of its event POSTs
 	UpstreamEvents  string // ws | sse
 	UpstreamTimeout time.Duration
 

@@ -33,8 +33,9 @@ type Direction interface {
 	// Serve serves bots on ln until Shutdown.
 	Serve(ln net.Listener) error
 	// Start starts the downstream's own background loops (reverse WebSocket
-	// dialers, webhook senders, heartbeats).
-	Start(ctx context.Context)
+	// dialers, webhook senders, heartbeats) and connects the upstream
+	// client (binding its listener, for an upstream that dials in).
+	Start(ctx context.Context) error
 	// RunEvents pumps upstream events to the downstream until ctx ends,
 	// reconnecting as needed. It is the direction's only event goroutine.
 	RunEvents(ctx context.Context)
@@ -123,7 +124,9 @@ func (rt *Runtime) Start(ctx context.Context) (err error) {
 		rt.goServe("metrics", func() error { return rt.metricsServer.Serve(rt.metricsLn) })
 	}
 
-	rt.dir.Start(ctx)
+	if err := rt.dir.Start(ctx); err != nil {
+		return err
+	}
 	streamCtx, cancel := context.WithCancel(context.Background())
 	rt.streamCancel = cancel
 	rt.wg.Add(2)

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // caller is what milky.Caller and onebot11.Caller have in common.
@@ -82,6 +83,51 @@ func classifyMilkyError(err error) string {
 		return "timeout"
 	}
 	var un *milky.UnavailableError
+	if errors.As(err, &un) {
+		if errors.Is(un.Err, context.DeadlineExceeded) {
+			return "timeout"
+		}
+		return "unavailable"
+	}
+	return "error"
+}
+
+// oneBotReachable: only transport failures, timeouts and a rejected token
+// (HTTP 401/403) mean a OneBot 11 upstream's API is down.
+func oneBotReachable(err error) bool {
+	if err == nil {
+		return true
+	}
+	var un *onebot11.UnavailableError
+	if errors.As(err, &un) {
+		return false
+	}
+	var ae *onebot11.ActionError
+	if errors.As(err, &ae) && (ae.HTTPStatus == 401 || ae.HTTPStatus == 403) {
+		return false
+	}
+	return !errors.Is(err, context.DeadlineExceeded)
+}
+
+// classifyOneBotError names the kind of a OneBot 11 upstream failure for
+// gateway_upstream_errors_total (the same kinds as a Milky upstream's).
+func classifyOneBotError(err error) string {
+	var ae *onebot11.ActionError
+	if errors.As(err, &ae) {
+		switch ae.HTTPStatus {
+		case 401, 403:
+			return "http_401"
+		case 404:
+			return "http_404"
+		case 0, 200:
+			return "retcode"
+		}
+		return "http_other"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	var un *onebot11.UnavailableError
 	if errors.As(err, &un) {
 		if errors.Is(un.Err, context.DeadlineExceeded) {
 			return "timeout"

@@ -112,6 +112,13 @@ func baseDefaults() *Config {
 // derive fills the defaults that depend on other settings, unless a source
 // set them.
 func (c *Config) derive() {
+	// --downstream milky alone means a OneBot 11 upstream: the protocols
+	// derive from each other in both directions.
+	if _, set := c.origin["upstream-protocol"]; !set {
+		if _, down := c.origin["downstream"]; down && c.Downstream == Milky {
+			c.UpstreamProtocol = OneBot11
+		}
+	}
 	if _, set := c.origin["downstream"]; !set && c.Downstream == "" {
 		switch c.UpstreamProtocol {
 		case Milky:

@@ -22,9 +22,6 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if err != nil {
 		return nil, err
 	}
-	if err := available(cfg); err != nil {
-		return nil, err
-	}
 	return cfg, nil
 }
 
@@ -34,14 +31,6 @@ func warnUnknownEnv(stderr io.Writer) {
 	for _, w := range config.UnknownEnv(environ()) {
 		fmt.Fprintln(stderr, "gateway: warning:", w)
 	}
-}
-
-// available refuses the directions this version cannot run yet.
-func available(cfg *config.Config) error {
-	if cfg.UpstreamProtocol != config.Milky || cfg.Downstream != config.OneBot11 {
-		return fmt.Errorf("--upstream-protocol %s with --downstream %s is not available in this version: only a Milky upstream serving OneBot 11 bots is", cfg.UpstreamProtocol, cfg.Downstream)
-	}
-	return nil
 }
 
 // configFailed reports a configuration the run and check-config refuse.

@@ -1,0 +1,243 @@
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/goccy/go-json"
+
+	eventmap "github.com/qqbridge/gateway/eventmap/milkyob11"
+	"github.com/qqbridge/gateway/metrics"
+	milkyserver "github.com/qqbridge/gateway/milky/server"
+	"github.com/qqbridge/gateway/onebot11"
+	ob11client "github.com/qqbridge/gateway/onebot11/client"
+	translate "github.com/qqbridge/gateway/translate/milkyob11"
+)
+
+// MilkyOnOneBot is the reverse direction: a OneBot 11 implementation
+// upstream, Milky 1.2 bots downstream. Events: onebot11 client →
+// eventmap/milkyob11 → Milky server. Actions: Milky server →
+// translate/milkyob11 → onebot11 client. It reads the same way as
+// OneBotOnMilky (ob11milky.go), section by section.
+type MilkyOnOneBot struct {
+	rt     *Runtime
+	client *ob11client.Client
+	caller *trackingCaller
+	impl   atomic.Pointer[onebot11.Impl]
+	env    translate.Env // template; each call gets a copy with the current Impl
+	events *eventmap.Env
+	dir    *directory
+	quotes *quoteCache
+	srv    *milkyserver.Server
+}
+
+var _ Direction = (*MilkyOnOneBot)(nil)
+
+// NewMilkyOnOneBot returns the runtime for the reverse direction (nil m: a
+// fresh metrics registry).
+func NewMilkyOnOneBot(opts Options, m *metrics.Metrics) *Runtime {
+	return New(opts, &MilkyOnOneBot{}, m)
+}
+
+// Protocols implements Direction.
+func (d *MilkyOnOneBot) Protocols() (string, string) { return "onebot11", "milky" }
+
+// Open implements Direction.
+func (d *MilkyOnOneBot) Open(rt *Runtime) error {
+	d.rt = rt
+	opts := &rt.Opts
+	rt.Metrics.ClassifyUpstreamError = classifyOneBotError
+	names := make([]string, 0, len(translate.APIs))
+	for name := range translate.APIs {
+		names = append(names, name)
+	}
+	rt.Metrics.SetKnownActions("milky", names)
+	unknown := onebot11.Unknown
+	d.impl.Store(&unknown)
+
+	client, err := ob11client.New(ob11client.Config{
+		URL:           opts.UpstreamURL,
+		Listen:        opts.UpstreamListen,
+		Token:         opts.UpstreamToken,
+		Secret:        opts.UpstreamSecret,
+		Timeout:       opts.UpstreamTimeout,
+		MaxFrameBytes: int(opts.MaxBodyBytes),
+		Handler:       ob11client.HandlerFunc(d.onEvent),
+		Observer:      ob11ClientObserver{rt.Metrics},
+		Logger:        rt.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
+	d.client = client
+	d.caller = &trackingCaller{next: client, reachable: oneBotReachable}
+
+	ids, ok := rt.IDs.(reverseIDs)
+	if !ok {
+		return errors.New("id store: the reverse direction needs message-seq and flag mappings")
+	}
+	d.quotes = newQuoteCache(quoteCacheSize, ids)
+	d.env = translate.Env{
+		Upstream: d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
+		Now: func() int64 { return time.Now().Unix() }, Version: opts.Version, Quotes: d.quotes,
+	}
+	d.dir = newDirectory(d.callMilky, rt.Log)
+	d.events = &eventmap.Env{
+		Seqs: ids, Flags: ids, Dir: d.dir, Quotes: d.quotes,
+		Now: func() int64 { return time.Now().Unix() }, OnUntranslated: rt.Metrics.Untranslated,
+	}
+	d.srv = milkyserver.New(milkyserver.Config{
+		Token:        opts.AccessToken,
+		API:          apiHandler{d},
+		Logger:       rt.Log,
+		Observer:     milkyServerObserver{rt.Metrics},
+		Routes:       map[string]fasthttpHandler{oneBotPostPath: client.PostHandler()},
+		MaxBodyBytes: int(opts.MaxBodyBytes),
+		QueueEvents:  opts.EventBuffer,
+		Webhooks:     opts.Webhooks,
+	})
+	return nil
+}
+
+// oneBotPostPath is where a OneBot 11 upstream in HTTP mode POSTs its
+// events, on the downstream port (cli-contract.md).
+const oneBotPostPath = "/onebot/v11/post"
+
+// Serve implements Direction.
+func (d *MilkyOnOneBot) Serve(ln net.Listener) error { return d.srv.Serve(ln) }
+
+// Start implements Direction: the client dials (forward WS), binds
+// --upstream-listen (reverse WS) or starts probing (HTTP).
+func (d *MilkyOnOneBot) Start(context.Context) error {
+	if err := d.client.Start(); err != nil {
+		return fmt.Errorf("upstream: %w", err)
+	}
+	return nil
+}
+
+// RunEvents implements Direction. The client delivers events from its own
+// reading goroutine (onEvent); this loop keeps the directory and the
+// implementation detection in step with reconnects.
+func (d *MilkyOnOneBot) RunEvents(ctx context.Context) {
+	<-ctx.Done()
+}
+
+// onEvent is the per-event hot path: translate, encode once, fan out. The
+// client calls it from one goroutine, in order.
+func (d *MilkyOnOneBot) onEvent(raw []byte) {
+	m := d.rt.Metrics
+	d.events.SelfID = d.rt.SelfID()
+	res, err := eventmap.MapRaw(d.events, raw)
+	if err != nil {
+		m.Dropped("untranslatable")
+		d.rt.Log.Warn("event not translated", "err", err)
+		return
+	}
+	if res.Skipped != "" {
+		m.Event("upstream_in", "skipped."+res.Skipped)
+		d.rt.Log.Debug("event skipped", "reason", res.Skipped)
+		return
+	}
+	for i := range res.Events {
+		ev := &res.Events[i]
+		typ := ev.Data.EventType()
+		m.Event("upstream_in", typ)
+		d.rt.SetSelfID(ev.SelfID)
+		d.quotes.remember(ev)
+		d.dir.observe(ev)
+		b, err := json.Marshal(ev)
+		if err != nil {
+			m.Dropped("encode_failed")
+			d.rt.Log.Error("event encode failed", "event_type", typ, "err", err)
+			continue
+		}
+		m.Event("downstream_out", typ)
+		d.srv.PublishRaw(b)
+	}
+}
+
+// Probe implements Direction: the account and implementation the client
+// learnt at its last (re)connect (get_login_info, get_version_info).
+func (d *MilkyOnOneBot) Probe(ctx context.Context) (Account, error) {
+	info, ok := d.client.Info()
+	if !ok || info.SelfID == 0 {
+		// Ask again through the caller, so /readyz follows the API.
+		var li struct {
+			UserID   int64  `json:"user_id"`
+			Nickname string `json:"nickname"`
+		}
+		if err := d.caller.Call(ctx, "get_login_info", nil, &li); err != nil {
+			return Account{}, err
+		}
+		if li.UserID == 0 {
+			return Account{}, errors.New("upstream is not logged in (get_login_info has no user_id)")
+		}
+		return Account{SelfID: li.UserID, Nickname: li.Nickname}, nil
+	}
+	impl := onebot11.DetectImpl(info.AppName, info.AppVersion)
+	if old := d.impl.Swap(&impl); *old != impl {
+		d.rt.Log.Info("upstream implementation", "impl", string(impl), "app_name", info.AppName, "app_version", info.AppVersion)
+		d.dir.refresh(ctx)
+	}
+	// A cheap call keeps the API verdict fresh between events.
+	if err := d.caller.Call(ctx, "get_status", nil, nil); err != nil {
+		return Account{}, err
+	}
+	return Account{SelfID: info.SelfID, Nickname: info.Nickname}, nil
+}
+
+// Status implements Direction.
+func (d *MilkyOnOneBot) Status() (bool, bool) {
+	if d.caller == nil {
+		return false, false
+	}
+	return d.caller.ok.Load(), d.client.Ready()
+}
+
+// Connections implements Direction.
+func (d *MilkyOnOneBot) Connections() map[string]int {
+	if d.srv == nil {
+		return nil
+	}
+	return map[string]int{"event": d.srv.Subscribers()}
+}
+
+// Shutdown implements Direction: the Milky server refuses new calls,
+// finishes in-flight ones, flushes queued events to subscribers and
+// webhooks and closes WebSockets with 1001; then the upstream client stops.
+func (d *MilkyOnOneBot) Shutdown(ctx context.Context) error {
+	if d.srv == nil {
+		return nil
+	}
+	err := d.srv.Shutdown(ctx)
+	if cerr := d.client.Shutdown(ctx); err == nil && cerr != nil {
+		err = fmt.Errorf("upstream: %w", cerr)
+	}
+	return err
+}
+
+// Close implements Direction.
+func (d *MilkyOnOneBot) Close() {
+	if d.client != nil {
+		_ = d.client.Close()
+	}
+}
+
+// callMilky runs one Milky API of this direction for the gateway itself
+// (the directory fills its cache through the same mapping bots use).
+func (d *MilkyOnOneBot) callMilky(ctx context.Context, api string, body []byte) (any, error) {
+	env := d.env
+	env.Impl = *d.impl.Load()
+	return translate.Do(ctx, &env, api, body)
+}
+
+// apiHandler serves the bots' /api calls with the current implementation.
+type apiHandler struct{ d *MilkyOnOneBot }
+
+func (h apiHandler) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
+	return h.d.callMilky(ctx, api, body)
+}

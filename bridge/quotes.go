@@ -1,0 +1,77 @@
+package bridge
+
+import (
+	"sync"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/segment"
+)
+
+// quoteCache remembers the last messages the reverse direction delivered,
+// so that a reply segment can carry the quoted message's sender, time and
+// content (Milky's reply segment has them; OneBot's has only an id) without
+// an upstream call on the event path. Bounded: the oldest are forgotten.
+type quoteCache struct {
+	mu    sync.Mutex
+	max   int
+	byKey map[quoteKey]segment.Quoted
+	ring  []quoteKey
+	next  int
+	ids   idmap.SeqMapper
+}
+
+type quoteKey struct {
+	scene string
+	peer  int64
+	id    int32
+}
+
+const quoteCacheSize = 4096
+
+func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
+	return &quoteCache{max: max, byKey: make(map[quoteKey]segment.Quoted, max), ring: make([]quoteKey, 0, max), ids: ids}
+}
+
+// Quoted implements segment.QuoteLookup.
+func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment.Quoted, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	v, ok := q.byKey[quoteKey{scene, peer, upstreamID}]
+	return v, ok
+}
+
+// remember records a delivered message_receive.
+func (q *quoteCache) remember(ev *milky.TypedEvent) {
+	msg, ok := ev.Data.(milky.IncomingMessage)
+	if !ok {
+		return
+	}
+	id, ok := q.ids.UpstreamID(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
+	if !ok {
+		return
+	}
+	name := ""
+	switch {
+	case msg.GroupMember != nil:
+		name = msg.GroupMember.Card
+		if name == "" {
+			name = msg.GroupMember.Nickname
+		}
+	case msg.Friend != nil:
+		name = msg.Friend.Nickname
+	}
+	k := quoteKey{msg.MessageScene, msg.PeerID, id}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, seen := q.byKey[k]; !seen {
+		if len(q.ring) < q.max {
+			q.ring = append(q.ring, k)
+		} else {
+			delete(q.byKey, q.ring[q.next])
+			q.ring[q.next] = k
+			q.next = (q.next + 1) % q.max
+		}
+	}
+	q.byKey[k] = segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: msg.Segments}
+}
