@@ -8,7 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/require"
+)
+
+var (
+	derive = idmap.DeriveID
+	nextID = idmap.NextID
 )
 
 // fakeClock is a settable clock for retention tests.
@@ -51,7 +57,7 @@ type impl struct {
 
 func impls() []impl {
 	return []impl{
-		{name: "bbolt", durable: true, open: func(t testing.TB, dir string, o Options) store { return openStore(t, dir, o) }},
+		{name: "log", durable: true, open: func(t testing.TB, dir string, o Options) store { return openStore(t, dir, o) }},
 		{name: "memory", open: func(t testing.TB, _ string, o Options) store { return NewMemory(quiet(o)) }},
 	}
 }

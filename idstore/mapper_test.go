@@ -271,7 +271,7 @@ func TestPropertyRandomRefs(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := Options{CacheSize: 500, MaxPending: 64, hash: func(r Ref) int32 { return derive(r)%20_000 + 1 }}
+			o := Options{hash: func(r Ref) int32 { return derive(r)%20_000 + 1 }}
 			s := im.open(t, dir, o)
 			rnd := rand.New(rand.NewPCG(7, 7))
 			model := map[Ref]int32{}
@@ -319,7 +319,7 @@ func TestConcurrentIDForRefFor(t *testing.T) {
 		t.Run(im.name, func(t *testing.T) {
 			dir := t.TempDir()
 			o := Options{
-				CacheSize: 64, MaxPending: 16, FlushInterval: 2 * time.Millisecond,
+				FlushInterval: 2 * time.Millisecond,
 				hash: func(r Ref) int32 { return derive(r)%4096 + 1 }, // plenty of collisions
 			}
 			s := im.open(t, dir, o)

@@ -1,0 +1,231 @@
+package idmap
+
+// The message mappings of both directions live in one ring of fixed-size
+// slots in insertion order (the retention order), indexed by two
+// open-addressing tables of ring indexes: no pointer and no allocation per
+// entry. Per live entry that is a 32-byte slot plus two 4-byte table cells
+// at load <= 1/2, i.e. 48 bytes at a full ring and up to twice that right
+// after the ring doubled (see idstore/README.md for measurements).
+
+const (
+	kindDead uint8 = 0
+	kindID   uint8 = 1 // Mapper: (scene, peer, seq) <-> OneBot message_id
+	kindUp   uint8 = 2 // SeqMapper: (scene, peer, seq) <-> upstream message_id
+
+	minRing = 1024
+)
+
+// slot is one message mapping (32 bytes).
+type slot struct {
+	peer  int64
+	seq   int64
+	at    int64 // insertion or refresh time, unix nanos
+	id    int32
+	scene uint8
+	kind  uint8
+}
+
+// ring holds slots at absolute positions [tail, head); position p lives at
+// s[p&mask]. Positions survive growth; indexes (what the tables hold) do
+// not, so the tables are rebuilt when the ring grows.
+type ring struct {
+	s          []slot
+	head, tail uint64
+}
+
+func (r *ring) mask() uint64          { return uint64(len(r.s) - 1) }
+func (r *ring) at(p uint64) *slot     { return &r.s[p&r.mask()] }
+func (r *ring) index(p uint64) uint32 { return uint32(p & r.mask()) }
+func (r *ring) full() bool            { return r.head-r.tail == uint64(len(r.s)) }
+
+func (r *ring) grow() {
+	n := 2 * len(r.s)
+	if n < minRing {
+		n = minRing
+	}
+	s := make([]slot, n)
+	for p := r.tail; p < r.head; p++ {
+		s[p&uint64(n-1)] = *r.at(p)
+	}
+	r.s = s
+}
+
+// table is an open-addressing (linear probing) set of ring indexes + 1;
+// 0 is an empty cell. Its size is twice the ring's, so load <= 1/2.
+type table []uint32
+
+func refHash(kind, scene uint8, peer, seq int64) uint64 {
+	return mix64(mix64(uint64(peer)^(uint64(kind)<<8|uint64(scene))*0x9e3779b97f4a7c15) ^ uint64(seq))
+}
+
+// idHash keys Mapper slots by id alone (ids are global) and SeqMapper
+// slots by conversation and upstream id (upstream ids are only unique
+// within the upstream's own id space, which we scope per conversation).
+func idHash(kind, scene uint8, peer int64, id int32) uint64 {
+	if kind == kindID {
+		return mix64(uint64(uint32(id)) | 1<<40)
+	}
+	return mix64(mix64(uint64(peer)^uint64(scene)*0x9e3779b97f4a7c15) ^ uint64(uint32(id)))
+}
+
+func (m *Memory) slotRefHash(x uint32) uint64 {
+	s := &m.ring.s[x]
+	return refHash(s.kind, s.scene, s.peer, s.seq)
+}
+
+func (m *Memory) slotIDHash(x uint32) uint64 {
+	s := &m.ring.s[x]
+	return idHash(s.kind, s.scene, s.peer, s.id)
+}
+
+// findRef returns the ring index of the live slot for (kind, scene, peer, seq).
+func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
+	t := m.byRef
+	if len(t) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t) - 1)
+	for i := refHash(kind, scene, peer, seq) & mask; ; i = (i + 1) & mask {
+		v := t[i]
+		if v == 0 {
+			return 0, false
+		}
+		s := &m.ring.s[v-1]
+		if s.seq == seq && s.peer == peer && s.kind == kind && s.scene == scene {
+			return v - 1, true
+		}
+	}
+}
+
+// findID returns the ring index of the live slot holding id: for kindID any
+// scene and peer, for kindUp within (scene, peer).
+func (m *Memory) findID(kind, scene uint8, peer int64, id int32) (uint32, bool) {
+	t := m.byID
+	if len(t) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t) - 1)
+	for i := idHash(kind, scene, peer, id) & mask; ; i = (i + 1) & mask {
+		v := t[i]
+		if v == 0 {
+			return 0, false
+		}
+		s := &m.ring.s[v-1]
+		if s.id == id && s.kind == kind && (kind == kindID || (s.peer == peer && s.scene == scene)) {
+			return v - 1, true
+		}
+	}
+}
+
+func (t table) insert(h uint64, x uint32) {
+	mask := uint64(len(t) - 1)
+	i := h & mask
+	for t[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t[i] = x + 1
+}
+
+// remove deletes ring index x (found from its hash h) with backward-shift
+// deletion, so the table never holds tombstones.
+func (t table) remove(h uint64, x uint32, hashOf func(uint32) uint64) {
+	mask := uint64(len(t) - 1)
+	i := h & mask
+	for t[i] != x+1 {
+		if t[i] == 0 {
+			return // not indexed (cannot happen for a live slot)
+		}
+		i = (i + 1) & mask
+	}
+	for j := (i + 1) & mask; t[j] != 0; j = (j + 1) & mask {
+		home := hashOf(t[j]-1) & mask
+		// Move t[j] into the hole at i unless its home lies cyclically in (i, j].
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			t[i] = t[j]
+			i = j
+		}
+	}
+	t[i] = 0
+}
+
+// rebuild re-indexes every live slot; called after the ring grew.
+func (m *Memory) rebuild() {
+	n := 2 * len(m.ring.s)
+	m.byRef = make(table, n)
+	m.byID = make(table, n)
+	for p := m.ring.tail; p < m.ring.head; p++ {
+		s := m.ring.at(p)
+		if s.kind == kindDead {
+			continue
+		}
+		x := m.ring.index(p)
+		m.byRef.insert(refHash(s.kind, s.scene, s.peer, s.seq), x)
+		m.byID.insert(idHash(s.kind, s.scene, s.peer, s.id), x)
+	}
+}
+
+// addLocked appends s as the newest slot, first killing whatever holds
+// either of its keys (a refreshed or taken-over entry; in a replay, what
+// the log says was replaced), then applies the count limit.
+func (m *Memory) addLocked(s slot) {
+	if x, ok := m.findRef(s.kind, s.scene, s.peer, s.seq); ok {
+		m.killLocked(x)
+	}
+	if x, ok := m.findID(s.kind, s.scene, s.peer, s.id); ok {
+		m.killLocked(x)
+	}
+	m.dropDeadTail()
+	if m.ring.full() {
+		m.ring.grow()
+		m.rebuild()
+	}
+	x := m.ring.index(m.ring.head)
+	m.ring.s[x] = s
+	m.ring.head++
+	m.byRef.insert(refHash(s.kind, s.scene, s.peer, s.seq), x)
+	m.byID.insert(idHash(s.kind, s.scene, s.peer, s.id), x)
+	m.live++
+	if s.kind == kindUp {
+		ck := convKey{s.scene, s.peer}
+		if s.seq > m.conv[ck] {
+			m.conv[ck] = s.seq
+		}
+	}
+	for m.live > m.o.MaxEntries {
+		m.popLocked()
+	}
+}
+
+func (m *Memory) killLocked(x uint32) {
+	s := &m.ring.s[x]
+	m.byRef.remove(refHash(s.kind, s.scene, s.peer, s.seq), x, m.slotRefHash)
+	m.byID.remove(idHash(s.kind, s.scene, s.peer, s.id), x, m.slotIDHash)
+	s.kind = kindDead
+	m.live--
+}
+
+// popLocked drops the oldest slot.
+func (m *Memory) popLocked() {
+	if m.ring.at(m.ring.tail).kind != kindDead {
+		m.killLocked(m.ring.index(m.ring.tail))
+	}
+	m.ring.tail++
+}
+
+func (m *Memory) dropDeadTail() {
+	for m.ring.tail < m.ring.head && m.ring.at(m.ring.tail).kind == kindDead {
+		m.ring.tail++
+	}
+}
+
+// expireLocked drops expired slots from the old end; slots out of time
+// order (a clock step back) are caught by the checks at lookup.
+func (m *Memory) expireLocked(cutoff int64) {
+	for m.ring.tail < m.ring.head {
+		s := m.ring.at(m.ring.tail)
+		if s.kind != kindDead && s.at >= cutoff {
+			return
+		}
+		m.popLocked()
+	}
+}
