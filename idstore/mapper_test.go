@@ -320,7 +320,7 @@ func TestConcurrentIDForRefFor(t *testing.T) {
 			dir := t.TempDir()
 			o := Options{
 				FlushInterval: 2 * time.Millisecond,
-				hash: func(r Ref) int32 { return derive(r)%4096 + 1 }, // plenty of collisions
+				hash:          func(r Ref) int32 { return derive(r)%4096 + 1 }, // plenty of collisions
 			}
 			s := im.open(t, dir, o)
 			refs := refsN(3000)
