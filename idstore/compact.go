@@ -123,7 +123,7 @@ func (s *Store) compact() error {
 func (s *Store) switchTo(nf *os.File, nfPath string, mark, snapSize int64) error {
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
-	tail := make([]byte, s.w.size-mark)
+	tail := make([]byte, s.w.size-mark) // read back through the page cache the mapping writes to
 	if _, err := s.w.f.ReadAt(tail, mark); err != nil {
 		return fmt.Errorf("read log tail: %w", err)
 	}
@@ -133,9 +133,13 @@ func (s *Store) switchTo(nf *os.File, nfPath string, mark, snapSize int64) error
 	if err := os.Rename(nfPath, s.path); err != nil {
 		return err
 	}
+	if err := s.w.unmapLocked(); err != nil {
+		return err
+	}
 	old := s.w.f
 	s.w.f = nf
 	s.w.size = snapSize + int64(len(tail))
+	s.w.alloc = s.w.size
 	if len(tail) > 0 {
 		s.w.unsynced++
 	}

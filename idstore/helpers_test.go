@@ -58,6 +58,10 @@ type impl struct {
 func impls() []impl {
 	return []impl{
 		{name: "log", durable: true, open: func(t testing.TB, dir string, o Options) store { return openStore(t, dir, o) }},
+		{name: "log-pwrite", durable: true, open: func(t testing.TB, dir string, o Options) store {
+			o.noMmap = true
+			return openStore(t, dir, o)
+		}},
 		{name: "memory", open: func(t testing.TB, _ string, o Options) store { return NewMemory(quiet(o)) }},
 	}
 }

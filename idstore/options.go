@@ -43,6 +43,8 @@ type Options struct {
 	hash func(Ref) int32
 	// compactMin overrides compactMinSize in tests.
 	compactMin int64
+	// noMmap makes the writer use one pwrite per record (tests).
+	noMmap bool
 }
 
 // DefaultOptions returns the recommended retention (1M entries, 30 days).

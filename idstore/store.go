@@ -76,6 +76,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		done: make(chan struct{}),
 	}
 	s.w.errors = &atomic.Uint64{}
+	s.w.noMmap = o.noMmap
 	s.w.log = s.log
 	lockPath := filepath.Join(dir, lockName)
 	lock, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
@@ -145,7 +146,7 @@ func (s *Store) replay() (int, error) {
 		if _, err := f.WriteAt(hdr, 0); err != nil {
 			return 0, err
 		}
-		s.w.size = int64(len(hdr))
+		s.w.size, s.w.alloc = int64(len(hdr)), int64(len(hdr))
 		return 0, nil
 	}
 	if err != nil && len(h) < headerSize {
@@ -176,10 +177,11 @@ func (s *Store) replay() (int, error) {
 			err = s.mem.Load(&rec)
 		}
 		if err != nil {
-			s.log.Error("id log: dropping a torn or corrupt tail; ids it held are lost",
-				"offset", off, "dropped_bytes", size-off, "err", err)
-			if err := f.Truncate(off); err != nil {
-				return count, err
+			// The rest is either the zeroed space the writer had reserved
+			// (a crash, not a clean Close) or damage.
+			if zero, _ := allZero(r); !zero {
+				s.log.Error("id log: dropping a torn or corrupt tail; ids it held are lost",
+					"offset", off, "dropped_bytes", size-off, "err", err)
 			}
 			break
 		}
@@ -187,8 +189,31 @@ func (s *Store) replay() (int, error) {
 		off += int64(n)
 		count++
 	}
-	s.w.size = off
+	if off != size {
+		if err := f.Truncate(off); err != nil {
+			return count, err
+		}
+	}
+	s.w.size, s.w.alloc = off, off
 	return count, nil
+}
+
+// allZero reports whether r holds only zero bytes until its end.
+func allZero(r *bufio.Reader) (bool, error) {
+	for {
+		b, err := r.Peek(r.Buffered())
+		for _, c := range b {
+			if c != 0 {
+				return false, nil
+			}
+		}
+		_, _ = r.Discard(len(b))
+		if _, err = r.Peek(1); err == io.EOF {
+			return true, nil
+		} else if err != nil {
+			return false, err
+		}
+	}
 }
 
 func isPrefix(b, of []byte) bool {
@@ -255,8 +280,7 @@ func (s *Store) Close() error {
 		defer s.fileMu.Unlock()
 		err := s.sync()
 		s.w.mu.Lock()
-		err = errors.Join(err, s.w.f.Close())
-		s.w.f = nil
+		err = errors.Join(err, s.w.closeLocked())
 		s.w.mu.Unlock()
 		s.closeErr = errors.Join(err, s.lock.Close())
 	})
@@ -282,53 +306,6 @@ func (s *Store) sync() error {
 	}
 	s.lastSync.Store(time.Now().UnixNano())
 	return nil
-}
-
-// logWriter is the journal of the Store's Memory: it appends each record
-// to the log with one pwrite(2).
-type logWriter struct {
-	mu       sync.Mutex
-	f        *os.File // nil once closed
-	size     int64    // end of the last complete record
-	unsynced int      // records written since the last fsync
-	buf      []byte
-	errors   *atomic.Uint64
-	log      *slog.Logger
-	lastLog  time.Time
-}
-
-// Append implements idmap.Journal. It writes at the end of the last
-// complete record, so a failed (possibly partial) write is overwritten by
-// the next one instead of leaving garbage in the middle of the log.
-func (w *logWriter) Append(r *idmap.Record) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.f == nil {
-		return // closed: memory only, as documented on Close
-	}
-	w.buf = appendRecord(w.buf[:0], r)
-	if _, err := w.f.WriteAt(w.buf, w.size); err != nil {
-		w.failedLocked("write", err)
-		return
-	}
-	w.size += int64(len(w.buf))
-	w.unsynced++
-}
-
-func (w *logWriter) failed(op string, err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.failedLocked(op, err)
-}
-
-// failedLocked counts an error and logs it at most every 30 s.
-func (w *logWriter) failedLocked(op string, err error) {
-	w.errors.Add(1)
-	if now := time.Now(); now.Sub(w.lastLog) >= 30*time.Second {
-		w.lastLog = now
-		w.log.Error("id store "+op+" failed; ids keep working in memory but may not survive a restart",
-			"err", err, "failures", w.errors.Load())
-	}
 }
 
 var _ io.Closer = (*Store)(nil)

@@ -2,6 +2,7 @@ package idstore
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -33,11 +34,11 @@ func TestRestart10k(t *testing.T) {
 		require.True(t, ok, "ref %d", i)
 		require.Equal(t, r, got)
 	}
-	size := fileSize(t, s2.Path())
+	size := logSize(s2)
 	for i, r := range refs {
 		require.Equal(t, ids[i], s2.IDFor(r), "ref %d", i)
 	}
-	assert.Equal(t, size, fileSize(t, s2.Path()), "known refs must not be re-recorded")
+	assert.Equal(t, size, logSize(s2), "known refs must not be re-recorded")
 	st = s2.Stats()
 	assert.Equal(t, 10_000, st.Entries)
 	assert.Zero(t, st.Pending)
@@ -51,20 +52,59 @@ func fileSize(t *testing.T, path string) int64 {
 	return info.Size()
 }
 
-// Each new mapping is in the file when IDFor returns: one record, no
-// Flush needed; fsync follows in the background.
+// Each new mapping is in the file when IDFor returns (a reader of the file
+// sees it: it is in the page cache), no Flush needed; fsync follows in the
+// background. Both writers: mmap and pwrite.
 func TestEveryNewMappingWrittenBeforeReturn(t *testing.T) {
-	s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour})
-	base := fileSize(t, s.Path())
-	refs := refsN(5)
-	for i, r := range refs {
-		s.IDFor(r)
-		require.Equal(t, base+int64(i+1)*RecordSize, fileSize(t, s.Path()))
+	for _, noMmap := range []bool{false, true} {
+		t.Run(fmt.Sprint("noMmap=", noMmap), func(t *testing.T) {
+			s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour, noMmap: noMmap})
+			refs := refsN(5)
+			for i, r := range refs {
+				id := s.IDFor(r)
+				recs := fileRecords(t, s.Path())
+				require.Len(t, recs, i+1)
+				assert.Equal(t, idmap.Record{Kind: idmap.RecordID, Scene: r.Scene, Peer: r.Peer, Seq: r.Seq, ID: id, At: recs[i].At}, recs[i])
+			}
+			up := s.RefForUpstream(SceneGroup, 1, 2, 0)
+			seq := s.SeqForFlag(idmap.FlagGroupRequest, "fl")
+			recs := fileRecords(t, s.Path())
+			require.Len(t, recs, 7)
+			assert.Equal(t, up.Seq, recs[5].Seq)
+			assert.Equal(t, seq, recs[6].Seq)
+			assert.Equal(t, "fl", recs[6].Flag)
+			st := s.Stats()
+			assert.Equal(t, 7, st.Pending, "written, not yet fsynced")
+			require.NoError(t, s.Flush())
+			assert.Zero(t, s.Stats().Pending)
+		})
 	}
-	st := s.Stats()
-	assert.Equal(t, 5, st.Pending, "written, not yet fsynced")
-	require.NoError(t, s.Flush())
-	assert.Zero(t, s.Stats().Pending)
+}
+
+// fileRecords decodes the log file as another process would read it now.
+func fileRecords(t *testing.T, path string) []idmap.Record {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, checkHeader(b[:headerSize]))
+	var out []idmap.Record
+	for b = b[headerSize:]; ; {
+		var r idmap.Record
+		n, err := decodeRecord(b, &r)
+		if err != nil {
+			return out
+		}
+		out = append(out, r)
+		b = b[n:]
+	}
+}
+
+// logSize is the end of the last record (the file itself may extend
+// further: the writer reserves space ahead).
+func logSize(s *Store) int64 {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	return s.w.size
 }
 
 func TestIntervalSync(t *testing.T) {
@@ -107,9 +147,10 @@ func TestCompaction(t *testing.T) {
 	}
 	up := s.RefForUpstream(SceneGroup, 2, -77, 0)
 	seqFlag := s.SeqForFlag(idmap.FlagInvitation, "inv-1")
-	grown := fileSize(t, s.Path())
+	grown := logSize(s)
 	require.NoError(t, s.Compact())
-	small := fileSize(t, s.Path())
+	small := logSize(s)
+	assert.Equal(t, small, fileSize(t, s.Path()))
 	assert.Less(t, small, grown/3)
 	// 1000 live messages (both directions), the conversation's and the
 	// flag kind's high-water marks, one flag of 5 bytes.
@@ -118,7 +159,8 @@ func TestCompaction(t *testing.T) {
 	// Appends after the switch go to the new file.
 	late := Ref{Scene: SceneFriend, Peer: 3, Seq: 3}
 	lateID := s.IDFor(late)
-	assert.Equal(t, small+RecordSize, fileSize(t, s.Path()))
+	assert.Equal(t, small+RecordSize, logSize(s))
+	assert.Len(t, fileRecords(t, s.Path()), 1004)
 	require.NoError(t, s.Close())
 
 	s2 := openStore(t, dir, o)
@@ -166,7 +208,7 @@ func TestBackgroundCompactionUnderLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	require.Eventually(t, func() bool { return fileSize(t, s.Path()) <= 2*(headerSize+5000*RecordSize) }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return logSize(s) <= 2*(headerSize+5000*RecordSize) }, 10*time.Second, time.Millisecond)
 	want := map[int32]Ref{}
 	for w := range 4 {
 		for i := 2900; i < 3000; i++ {
@@ -226,22 +268,29 @@ func TestClosedStore(t *testing.T) {
 // IDFor never fails: with the file broken it still answers (from memory)
 // and the failures are counted.
 func TestWriteErrorsAreCountedNotFatal(t *testing.T) {
-	s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour})
-	a := Ref{Seq: 1}
-	idA := s.IDFor(a)
-	require.NoError(t, s.w.f.Close()) // simulate a broken file
+	for _, noMmap := range []bool{false, true} {
+		t.Run(fmt.Sprint("noMmap=", noMmap), func(t *testing.T) {
+			s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour, noMmap: noMmap})
+			a := Ref{Seq: 1}
+			idA := s.IDFor(a)
+			s.w.mu.Lock()
+			require.NoError(t, s.w.unmapLocked())
+			require.NoError(t, s.w.f.Close()) // simulate a broken file
+			s.w.mu.Unlock()
 
-	b := Ref{Seq: 2}
-	idB := s.IDFor(b)
-	assert.Equal(t, derive(b), idB)
-	assert.Equal(t, idB, s.IDFor(b), "stable within the process")
-	assert.Equal(t, idA, s.IDFor(a))
-	got, ok := s.RefFor(idB)
-	require.True(t, ok)
-	assert.Equal(t, b, got)
-	assert.Equal(t, uint64(1), s.Stats().FlushErrors)
-	assert.Error(t, s.Flush())
-	assert.Equal(t, uint64(2), s.Stats().FlushErrors)
+			b := Ref{Seq: 2}
+			idB := s.IDFor(b)
+			assert.Equal(t, derive(b), idB)
+			assert.Equal(t, idB, s.IDFor(b), "stable within the process")
+			assert.Equal(t, idA, s.IDFor(a))
+			got, ok := s.RefFor(idB)
+			require.True(t, ok)
+			assert.Equal(t, b, got)
+			assert.Equal(t, uint64(1), s.Stats().FlushErrors)
+			assert.Error(t, s.Flush())
+			assert.Equal(t, uint64(2), s.Stats().FlushErrors)
+		})
+	}
 }
 
 func TestOpenUnwritableDir(t *testing.T) {
