@@ -166,13 +166,16 @@ func (m *Memory) rebuild() {
 
 // addLocked appends s as the newest slot, first killing whatever holds
 // either of its keys (a refreshed or taken-over entry; in a replay, what
-// the log says was replaced), then applies the count limit.
-func (m *Memory) addLocked(s slot) {
-	if x, ok := m.findRef(s.kind, s.scene, s.peer, s.seq); ok {
-		m.killLocked(x)
-	}
-	if x, ok := m.findID(s.kind, s.scene, s.peer, s.id); ok {
-		m.killLocked(x)
+// the log says was replaced), then applies the count limit. fresh: the
+// caller has just seen that neither key is held, so the look is skipped.
+func (m *Memory) addLocked(s slot, fresh bool) {
+	if !fresh {
+		if x, ok := m.findRef(s.kind, s.scene, s.peer, s.seq); ok {
+			m.killLocked(x)
+		}
+		if x, ok := m.findID(s.kind, s.scene, s.peer, s.id); ok {
+			m.killLocked(x)
+		}
 	}
 	m.dropDeadTail()
 	if m.ring.full() {

@@ -83,7 +83,7 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		// Expired but still holding its id: refresh it, the message keeps its id.
 		ns := *s
 		ns.at = m.now()
-		m.addLocked(ns)
+		m.addLocked(ns, false)
 		m.journalSlot(&ns)
 		return ns.id
 	}
@@ -104,7 +104,7 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		collided = true
 	}
 	s := slot{peer: ref.Peer, seq: ref.Seq, at: m.now(), id: id, scene: sc, kind: kindID}
-	m.addLocked(s)
+	m.addLocked(s, true)
 	m.journalSlot(&s)
 	return id
 }
@@ -151,7 +151,7 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		}
 		ns := *s
 		ns.at = m.now()
-		m.addLocked(ns)
+		m.addLocked(ns, false)
 		m.journalSlot(&ns)
 		return Ref{Scene: name, Peer: peer, Seq: ns.seq}
 	}
@@ -166,7 +166,7 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		seq = m.conv[convKey{sc, peer}] + 1
 	}
 	s := slot{peer: peer, seq: seq, at: m.now(), id: id, scene: sc, kind: kindUp}
-	m.addLocked(s)
+	m.addLocked(s, false) // an expired holder of the given seq may remain
 	m.journalSlot(&s)
 	return Ref{Scene: name, Peer: peer, Seq: seq}
 }
@@ -248,9 +248,9 @@ func (m *Memory) Load(r *Record) error {
 			if r.ID < 1 {
 				return fmt.Errorf("%w: message_id %d", ErrBadRecord, r.ID)
 			}
-			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindID})
+			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindID}, false)
 		case RecordUpstream:
-			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindUp})
+			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindUp}, false)
 		default:
 			if ck := (convKey{sc, r.Peer}); r.Seq > m.conv[ck] {
 				m.conv[ck] = r.Seq

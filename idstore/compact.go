@@ -22,6 +22,7 @@ func (s *Store) run() {
 			return
 		case <-t.C:
 		}
+		s.tick()
 		_ = s.mem.Flush()
 		s.fileMu.Lock()
 		_ = s.sync()

@@ -34,7 +34,8 @@ type Options struct {
 	// FlushInterval is how often written records are fsynced, bounding what
 	// a power loss can take (a crash of the process loses nothing).
 	FlushInterval time.Duration
-	// Now is the clock for insertion times and expiry; nil = time.Now.
+	// Now is the clock for insertion times and expiry; nil = the system
+	// clock read every FlushInterval (lookups then never read the clock).
 	Now func() time.Time
 	// Logger receives store errors; nil = slog.Default().
 	Logger *slog.Logger

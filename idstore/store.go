@@ -40,8 +40,13 @@ type Store struct {
 
 	// fileMu serialises fsync, compaction and Close: the three that use or
 	// replace the file outside w.mu.
-	fileMu    sync.Mutex
-	lastSync  atomic.Int64 // unix nanos of the last successful fsync
+	fileMu   sync.Mutex
+	lastSync atomic.Int64 // unix nanos of the last successful fsync
+	// clock is the coarse clock the Memory reads when Options.Now is nil:
+	// set every FlushInterval, so lookups do not read the system clock
+	// (expiry of 30-day-old entries needs no finer resolution).
+	clock     atomic.Int64
+	coarse    bool
 	closed    atomic.Bool
 	stop      chan struct{}
 	done      chan struct{}
@@ -67,6 +72,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	o := opts.withDefaults()
 	path := filepath.Join(dir, FileName)
+	coarse := opts.Now == nil
 	s := &Store{
 		o:    o,
 		dir:  dir,
@@ -74,6 +80,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		log:  o.Logger.With("component", "idstore", "path", path),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
+	}
+	if coarse {
+		s.coarse = true
+		s.tick()
+		s.o.Now = s.now
+		o.Now = s.now
 	}
 	s.w.errors = &atomic.Uint64{}
 	s.w.noMmap = o.noMmap
@@ -198,6 +210,15 @@ func (s *Store) replay() (int, error) {
 	return count, nil
 }
 
+func (s *Store) now() time.Time { return time.Unix(0, s.clock.Load()) }
+
+// tick advances the coarse clock.
+func (s *Store) tick() {
+	if s.coarse {
+		s.clock.Store(time.Now().UnixNano())
+	}
+}
+
 // allZero reports whether r holds only zero bytes until its end.
 func allZero(r *bufio.Reader) (bool, error) {
 	for {
@@ -263,6 +284,7 @@ func (s *Store) Flush() error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	s.tick()
 	_ = s.mem.Flush()
 	s.fileMu.Lock()
 	defer s.fileMu.Unlock()
