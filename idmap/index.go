@@ -1,5 +1,7 @@
 package idmap
 
+import "math/bits"
+
 // The message mappings of both directions live in one ring of fixed-size
 // slots in insertion order (the retention order), indexed by two
 // open-addressing tables of ring indexes: no pointer and no allocation per
@@ -50,9 +52,18 @@ func (r *ring) grow() {
 	r.s = s
 }
 
-// table is an open-addressing (linear probing) set of ring indexes + 1;
-// 0 is an empty cell. Its size is twice the ring's, so load <= 1/2.
+// table is an open-addressing (linear probing) set of cells; 0 is an
+// empty cell. Its size is twice the ring's, so load <= 1/2. A cell holds
+// ring index + 1 in its low rbits bits and, above them, as many bits of
+// the key's hash as fit (11 at a 1M-slot ring): a probe passing another
+// key's cell then rarely has to read that key's slot (a cache miss).
 type table []uint32
+
+// cell is the table cell of ring index x whose key hashes to h.
+func (m *Memory) cell(h uint64, x uint32) uint32 { return uint32(h>>32)<<m.rbits | (x + 1) }
+
+// low masks a cell to its ring index + 1 (all 32 bits at a 2^31-slot ring).
+func (m *Memory) low() uint32 { return uint32(1)<<m.rbits - 1 }
 
 func refHash(kind, scene uint8, peer, seq int64) uint64 {
 	return mix64(mix64(uint64(peer)^(uint64(kind)<<8|uint64(scene))*0x9e3779b97f4a7c15) ^ uint64(seq))
@@ -85,14 +96,21 @@ func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
 		return 0, false
 	}
 	mask := uint64(len(t) - 1)
-	for i := refHash(kind, scene, peer, seq) & mask; ; i = (i + 1) & mask {
+	h := refHash(kind, scene, peer, seq)
+	low := m.low()
+	tag := m.cell(h, 0) &^ low
+	for i := h & mask; ; i = (i + 1) & mask {
 		v := t[i]
 		if v == 0 {
 			return 0, false
 		}
-		s := &m.ring.s[v-1]
+		if v&^low != tag {
+			continue
+		}
+		x := v&low - 1
+		s := &m.ring.s[x]
 		if s.seq == seq && s.peer == peer && s.kind == kind && s.scene == scene {
-			return v - 1, true
+			return x, true
 		}
 	}
 }
@@ -105,40 +123,48 @@ func (m *Memory) findID(kind, scene uint8, peer int64, id int32) (uint32, bool) 
 		return 0, false
 	}
 	mask := uint64(len(t) - 1)
-	for i := idHash(kind, scene, peer, id) & mask; ; i = (i + 1) & mask {
+	h := idHash(kind, scene, peer, id)
+	low := m.low()
+	tag := m.cell(h, 0) &^ low
+	for i := h & mask; ; i = (i + 1) & mask {
 		v := t[i]
 		if v == 0 {
 			return 0, false
 		}
-		s := &m.ring.s[v-1]
+		if v&^low != tag {
+			continue
+		}
+		x := v&low - 1
+		s := &m.ring.s[x]
 		if s.id == id && s.kind == kind && (kind == kindID || (s.peer == peer && s.scene == scene)) {
-			return v - 1, true
+			return x, true
 		}
 	}
 }
 
-func (t table) insert(h uint64, x uint32) {
+// insert puts cell c of a key hashing to h.
+func (t table) insert(h uint64, c uint32) {
 	mask := uint64(len(t) - 1)
 	i := h & mask
 	for t[i] != 0 {
 		i = (i + 1) & mask
 	}
-	t[i] = x + 1
+	t[i] = c
 }
 
 // remove deletes ring index x (found from its hash h) with backward-shift
-// deletion, so the table never holds tombstones.
-func (t table) remove(h uint64, x uint32, hashOf func(uint32) uint64) {
+// deletion, so the table never holds tombstones; low is Memory.low.
+func (t table) remove(h uint64, x, low uint32, hashOf func(uint32) uint64) {
 	mask := uint64(len(t) - 1)
 	i := h & mask
-	for t[i] != x+1 {
+	for t[i]&low != x+1 {
 		if t[i] == 0 {
 			return // not indexed (cannot happen for a live slot)
 		}
 		i = (i + 1) & mask
 	}
 	for j := (i + 1) & mask; t[j] != 0; j = (j + 1) & mask {
-		home := hashOf(t[j]-1) & mask
+		home := hashOf(t[j]&low-1) & mask
 		// Move t[j] into the hole at i unless its home lies cyclically in (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
 			t[i] = t[j]
@@ -153,14 +179,13 @@ func (m *Memory) rebuild() {
 	n := 2 * len(m.ring.s)
 	m.byRef = make(table, n)
 	m.byID = make(table, n)
+	m.rbits = uint(bits.Len(uint(len(m.ring.s))))
 	for p := m.ring.tail; p < m.ring.head; p++ {
 		s := m.ring.at(p)
 		if s.kind == kindDead {
 			continue
 		}
-		x := m.ring.index(p)
-		m.byRef.insert(refHash(s.kind, s.scene, s.peer, s.seq), x)
-		m.byID.insert(idHash(s.kind, s.scene, s.peer, s.id), x)
+		m.indexLocked(s, m.ring.index(p))
 	}
 }
 
@@ -185,8 +210,7 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 	x := m.ring.index(m.ring.head)
 	m.ring.s[x] = s
 	m.ring.head++
-	m.byRef.insert(refHash(s.kind, s.scene, s.peer, s.seq), x)
-	m.byID.insert(idHash(s.kind, s.scene, s.peer, s.id), x)
+	m.indexLocked(&m.ring.s[x], x)
 	m.live++
 	if s.kind == kindUp {
 		ck := convKey{s.scene, s.peer}
@@ -199,10 +223,18 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 	}
 }
 
+func (m *Memory) indexLocked(s *slot, x uint32) {
+	h := refHash(s.kind, s.scene, s.peer, s.seq)
+	m.byRef.insert(h, m.cell(h, x))
+	h = idHash(s.kind, s.scene, s.peer, s.id)
+	m.byID.insert(h, m.cell(h, x))
+}
+
 func (m *Memory) killLocked(x uint32) {
 	s := &m.ring.s[x]
-	m.byRef.remove(refHash(s.kind, s.scene, s.peer, s.seq), x, m.slotRefHash)
-	m.byID.remove(idHash(s.kind, s.scene, s.peer, s.id), x, m.slotIDHash)
+	low := m.low()
+	m.byRef.remove(refHash(s.kind, s.scene, s.peer, s.seq), x, low, m.slotRefHash)
+	m.byID.remove(idHash(s.kind, s.scene, s.peer, s.id), x, low, m.slotIDHash)
 	s.kind = kindDead
 	m.live--
 }

@@ -20,6 +20,7 @@ type Memory struct {
 	ring  ring
 	byRef table
 	byID  table
+	rbits uint // bits of a table cell holding ring index + 1
 	live  int
 	conv  map[convKey]int64 // highest seq issued per conversation (SeqMapper)
 	fl    flagSet

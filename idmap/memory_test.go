@@ -278,7 +278,7 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 	for _, v := range m.byRef {
 		if v != 0 {
 			n++
-			require.NotEqual(t, kindDead, m.ring.s[v-1].kind)
+			require.NotEqual(t, kindDead, m.ring.s[v&m.low()-1].kind)
 		}
 	}
 	require.Equal(t, m.live, n)
