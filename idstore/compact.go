@@ -64,6 +64,12 @@ func (s *Store) Compact() error {
 // since the snapshot began, renames the work file over the log and
 // switches to it. Called under fileMu (or before run starts).
 func (s *Store) compact() error {
+	s.w.mu.Lock()
+	closed := s.w.f == nil
+	s.w.mu.Unlock()
+	if closed {
+		return ErrClosed // Close won the race with Compact
+	}
 	tmpPath := filepath.Join(s.dir, compactName)
 	nf, err := os.OpenFile(tmpPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
