@@ -4,113 +4,140 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
+	"hash/crc32"
+
+	"github.com/qqbridge/gateway/idmap"
 )
 
-// On-disk layout (schema 1), all integers big-endian:
+// File layout (all integers big-endian):
 //
-//	by_id  : id(4)               -> seq(8) at(8) peer(8) msgseq(8) scene
-//	by_ref : peer(8) msgseq(8) scene -> id(4)
-//	by_age : seq(8)              -> id(4) at(8)    (retention order)
-//	meta   : "schema" -> "1", "count" -> live entries(8)
-var (
-	bucketByID  = []byte("by_id")
-	bucketByRef = []byte("by_ref")
-	bucketByAge = []byte("by_age")
-	bucketMeta  = []byte("meta")
-
-	metaSchema = []byte("schema")
-	metaCount  = []byte("count")
+//	header : magic "qbidlog\x00"(8) version(4) crc32c(4) of the first 12 bytes
+//	record : kind(1) code(1) payload_len(2) id(4) peer(8) seq(8) at(8)
+//	         payload(payload_len) crc32c(4) of everything before it
+//
+// kind is an idmap.RecordKind; code is the scene code (idmap.SceneCode) of
+// message records or the flag kind code (idmap.FlagKindCode) of flag
+// records; the payload is the flag of a RecordFlag and empty otherwise. A
+// message mapping is therefore one fixed 36-byte record.
+const (
+	headerSize    = 16
+	fileVersion   = 1
+	recHeaderSize = 32
+	crcSize       = 4
+	// RecordSize is the size of one message mapping on disk.
+	RecordSize   = recHeaderSize + crcSize
+	maxRecordLen = recHeaderSize + idmap.MaxFlagLen + crcSize
 )
 
-const schemaVersion = "1"
+var (
+	fileMagic  = [8]byte{'q', 'b', 'i', 'd', 'l', 'o', 'g', 0}
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-var errCorrupt = errors.New("idstore: corrupt record")
+	// errShort: the bytes end inside a record (a torn write).
+	errShort = errors.New("idstore: record cut short")
+	// errCorrupt: the bytes are not a record this package wrote.
+	errCorrupt = errors.New("idstore: corrupt record")
+)
 
-func idKey(id int32) []byte {
-	return binary.BigEndian.AppendUint32(make([]byte, 0, 4), uint32(id))
+func appendHeader(b []byte) []byte {
+	b = append(b, fileMagic[:]...)
+	b = binary.BigEndian.AppendUint32(b, fileVersion)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(b)-12:], castagnoli))
 }
 
-func seqKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
+// checkHeader validates a file header; h must hold headerSize bytes.
+func checkHeader(h []byte) error {
+	if [8]byte(h[:8]) != fileMagic {
+		return errors.New("not an id log (bad magic)")
+	}
+	if crc32.Checksum(h[:12], castagnoli) != binary.BigEndian.Uint32(h[12:16]) {
+		return errors.New("id log header checksum mismatch")
+	}
+	if v := binary.BigEndian.Uint32(h[8:12]); v != fileVersion {
+		return fmt.Errorf("unsupported id log version %d (this build reads %d)", v, fileVersion)
+	}
+	return nil
 }
 
-func refKey(r Ref) []byte {
-	b := make([]byte, 0, 16+len(r.Scene))
+// appendRecord encodes r. The caller has checked r (it comes from an
+// idmap.Memory, which journals only what it can Load back).
+func appendRecord(b []byte, r *idmap.Record) []byte {
+	start := len(b)
+	var code uint8
+	var payload string
+	switch r.Kind {
+	case idmap.RecordFlag, idmap.RecordFlagSeq:
+		code, _ = idmap.FlagKindCode(r.FlagKind)
+		payload = r.Flag
+	default:
+		code, _ = idmap.SceneCode(r.Scene)
+	}
+	b = append(b, byte(r.Kind), code)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(payload)))
+	b = binary.BigEndian.AppendUint32(b, uint32(r.ID))
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Peer))
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Seq))
-	return append(b, r.Scene...)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.At))
+	b = append(b, payload...)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
-func encodeRecord(e *entry) []byte {
-	b := make([]byte, 0, 32+len(e.ref.Scene))
-	b = binary.BigEndian.AppendUint64(b, e.seq)
-	b = binary.BigEndian.AppendUint64(b, uint64(e.at))
-	b = binary.BigEndian.AppendUint64(b, uint64(e.ref.Peer))
-	b = binary.BigEndian.AppendUint64(b, uint64(e.ref.Seq))
-	return append(b, e.ref.Scene...)
-}
-
-// decodeRecord copies everything it needs out of v (bbolt memory is only
-// valid inside the transaction).
-func decodeRecord(id int32, v []byte) (*entry, error) {
-	if len(v) < 32 {
-		return nil, fmt.Errorf("%w: by_id %d has %d bytes", errCorrupt, id, len(v))
+// recordLen returns the full length of the record starting with the
+// recHeaderSize bytes h, or errCorrupt for a header no writer produces.
+func recordLen(h []byte) (int, error) {
+	n := int(binary.BigEndian.Uint16(h[2:4]))
+	switch idmap.RecordKind(h[0]) {
+	case idmap.RecordID, idmap.RecordUpstream, idmap.RecordConvSeq, idmap.RecordFlagSeq:
+		if n != 0 {
+			return 0, errCorrupt
+		}
+	case idmap.RecordFlag:
+		if n > idmap.MaxFlagLen {
+			return 0, errCorrupt
+		}
+	default:
+		return 0, errCorrupt
 	}
-	return &entry{
-		id:  id,
-		seq: binary.BigEndian.Uint64(v[0:8]),
-		at:  int64(binary.BigEndian.Uint64(v[8:16])),
-		ref: Ref{
-			Peer:  int64(binary.BigEndian.Uint64(v[16:24])),
-			Seq:   int64(binary.BigEndian.Uint64(v[24:32])),
-			Scene: internScene(v[32:]),
-		},
-	}, nil
+	return recHeaderSize + n + crcSize, nil
 }
 
-// recordRefKey is the by_ref key of a by_id record (its tail), copied.
-func recordRefKey(v []byte) []byte {
-	return append([]byte(nil), v[16:]...)
-}
-
-func recordSeq(v []byte) uint64 { return binary.BigEndian.Uint64(v[0:8]) }
-
-func encodeAge(e *entry) []byte {
-	b := make([]byte, 0, 12)
-	b = binary.BigEndian.AppendUint32(b, uint32(e.id))
-	return binary.BigEndian.AppendUint64(b, uint64(e.at))
-}
-
-// internScene avoids one string allocation per decoded record for the
-// scenes that actually occur.
-func internScene(b []byte) string {
-	switch string(b) {
-	case SceneGroup:
-		return SceneGroup
-	case SceneFriend:
-		return SceneFriend
-	case SceneTemp:
-		return SceneTemp
+// decodeRecord decodes the record at the start of b into r and returns its
+// length: errShort when b ends inside it, errCorrupt when it fails its
+// checksum or names an unknown kind, scene or flag kind. Flags are copied
+// out of b.
+func decodeRecord(b []byte, r *idmap.Record) (int, error) {
+	if len(b) < recHeaderSize {
+		return 0, errShort
 	}
-	return string(b)
-}
-
-// ownScene returns a scene string that shares no memory with its caller's
-// buffers. Callers decode events without copying strings, so a Ref's Scene
-// may point into a whole event payload; kept in the maps for as long as the
-// id lives, it would pin that payload (about 1.5 KB per message).
-func ownScene(s string) string {
-	switch s {
-	case SceneGroup:
-		return SceneGroup
-	case SceneFriend:
-		return SceneFriend
-	case SceneTemp:
-		return SceneTemp
+	n, err := recordLen(b)
+	if err != nil {
+		return 0, err
 	}
-	return strings.Clone(s)
+	if len(b) < n {
+		return 0, errShort
+	}
+	if crc32.Checksum(b[:n-crcSize], castagnoli) != binary.BigEndian.Uint32(b[n-crcSize:n]) {
+		return 0, errCorrupt
+	}
+	*r = idmap.Record{
+		Kind: idmap.RecordKind(b[0]),
+		ID:   int32(binary.BigEndian.Uint32(b[4:8])),
+		Peer: int64(binary.BigEndian.Uint64(b[8:16])),
+		Seq:  int64(binary.BigEndian.Uint64(b[16:24])),
+		At:   int64(binary.BigEndian.Uint64(b[24:32])),
+	}
+	var ok bool
+	switch r.Kind {
+	case idmap.RecordFlag, idmap.RecordFlagSeq:
+		r.FlagKind, ok = idmap.FlagKindName(b[1])
+		r.Flag = string(b[recHeaderSize : n-crcSize])
+	default:
+		r.Scene, ok = idmap.SceneName(b[1])
+	}
+	if !ok {
+		return 0, errCorrupt
+	}
+	return n, nil
 }
 
-func decodeUint32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
-func decodeUint64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+func crc32c(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }

@@ -8,7 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/require"
+)
+
+var (
+	derive = idmap.DeriveID
+	nextID = idmap.NextID
 )
 
 // fakeClock is a settable clock for retention tests.
@@ -35,7 +41,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // store is what both implementations offer.
 type store interface {
-	Mapper
+	idmap.Mapper
 	Stats() Stats
 	Flush() error
 	Close() error
@@ -51,7 +57,11 @@ type impl struct {
 
 func impls() []impl {
 	return []impl{
-		{name: "bbolt", durable: true, open: func(t testing.TB, dir string, o Options) store { return openStore(t, dir, o) }},
+		{name: "log", durable: true, open: func(t testing.TB, dir string, o Options) store { return openStore(t, dir, o) }},
+		{name: "log-pwrite", durable: true, open: func(t testing.TB, dir string, o Options) store {
+			o.noMmap = true
+			return openStore(t, dir, o)
+		}},
 		{name: "memory", open: func(t testing.TB, _ string, o Options) store { return NewMemory(quiet(o)) }},
 	}
 }
@@ -71,18 +81,18 @@ func openStore(t testing.TB, dir string, o Options) *Store {
 	return s
 }
 
-func randomRef(r *rand.Rand) Ref {
-	scenes := [...]string{SceneFriend, SceneGroup, SceneTemp}
-	return Ref{Scene: scenes[r.IntN(3)], Peer: r.Int64(), Seq: r.Int64N(1 << 40)}
+func randomRef(r *rand.Rand) idmap.Ref {
+	scenes := [...]string{idmap.SceneFriend, idmap.SceneGroup, idmap.SceneTemp}
+	return idmap.Ref{Scene: scenes[r.IntN(3)], Peer: r.Int64(), Seq: r.Int64N(1 << 40)}
 }
 
-func refsN(n int) []Ref {
-	out := make([]Ref, n)
+func refsN(n int) []idmap.Ref {
+	out := make([]idmap.Ref, n)
 	for i := range out {
-		out[i] = Ref{Scene: SceneGroup, Peer: 100 + int64(i%7), Seq: int64(i)}
+		out[i] = idmap.Ref{Scene: idmap.SceneGroup, Peer: 100 + int64(i%7), Seq: int64(i)}
 	}
 	return out
 }
 
 // constHash sends every ref to the same id, so each new ref collides.
-func constHash(id int32) func(Ref) int32 { return func(Ref) int32 { return id } }
+func constHash(id int32) func(idmap.Ref) int32 { return func(idmap.Ref) int32 { return id } }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +42,7 @@ func TestIDForStableAndRefForRoundTrip(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
 			s := im.open(t, t.TempDir(), Options{})
-			r := Ref{Scene: SceneFriend, Peer: 10001, Seq: 42}
+			r := idmap.Ref{Scene: idmap.SceneFriend, Peer: 10001, Seq: 42}
 			id := s.IDFor(r)
 			assert.Equal(t, id, s.IDFor(r))
 			got, ok := s.RefFor(id)
@@ -113,9 +114,9 @@ func TestHashHookOutOfRangeIsNormalised(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
 			s := im.open(t, t.TempDir(), Options{hash: constHash(0)})
-			assert.Equal(t, int32(1), s.IDFor(Ref{Seq: 1}))
+			assert.Equal(t, int32(1), s.IDFor(idmap.Ref{Seq: 1}))
 			s2 := im.open(t, t.TempDir(), Options{hash: constHash(-7)})
-			id := s2.IDFor(Ref{Seq: 1})
+			id := s2.IDFor(idmap.Ref{Seq: 1})
 			assert.True(t, id >= 1, "%d", id)
 		})
 	}
@@ -164,8 +165,8 @@ func TestRetentionByAge(t *testing.T) {
 		t.Run(im.name, func(t *testing.T) {
 			clk := newFakeClock()
 			s := im.open(t, t.TempDir(), Options{MaxAge: time.Hour, Now: clk.Now})
-			a := Ref{Scene: SceneGroup, Peer: 1, Seq: 1}
-			b := Ref{Scene: SceneGroup, Peer: 1, Seq: 2}
+			a := idmap.Ref{Scene: idmap.SceneGroup, Peer: 1, Seq: 1}
+			b := idmap.Ref{Scene: idmap.SceneGroup, Peer: 1, Seq: 2}
 			idA := s.IDFor(a)
 			clk.Advance(30 * time.Minute)
 			idB := s.IDFor(b)
@@ -201,7 +202,7 @@ func TestExpiredRefRefreshedInPlace(t *testing.T) {
 			dir := t.TempDir()
 			o := Options{MaxAge: time.Hour, Now: clk.Now, hash: constHash(50)}
 			s := im.open(t, dir, o)
-			a, b := Ref{Seq: 1}, Ref{Seq: 2}
+			a, b := idmap.Ref{Seq: 1}, idmap.Ref{Seq: 2}
 			require.Equal(t, int32(50), s.IDFor(a))
 			require.Equal(t, int32(51), s.IDFor(b))
 			require.NoError(t, s.Flush())
@@ -233,7 +234,7 @@ func TestExpiredSlotTakenOver(t *testing.T) {
 			dir := t.TempDir()
 			o := Options{MaxAge: time.Hour, Now: clk.Now, hash: constHash(7)}
 			s := im.open(t, dir, o)
-			a, b := Ref{Seq: 1}, Ref{Seq: 2}
+			a, b := idmap.Ref{Seq: 1}, idmap.Ref{Seq: 2}
 			require.Equal(t, int32(7), s.IDFor(a))
 			require.NoError(t, s.Flush())
 			clk.Advance(2 * time.Hour)
@@ -244,7 +245,7 @@ func TestExpiredSlotTakenOver(t *testing.T) {
 			assert.Equal(t, int32(8), s.IDFor(a), "a is new again; 7 is b's")
 			check := func(s store) {
 				t.Helper()
-				for id, want := range map[int32]Ref{7: b, 8: a} {
+				for id, want := range map[int32]idmap.Ref{7: b, 8: a} {
 					got, ok := s.RefFor(id)
 					require.True(t, ok, "id %d", id)
 					assert.Equal(t, want, got)
@@ -271,14 +272,14 @@ func TestPropertyRandomRefs(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
 			dir := t.TempDir()
-			o := Options{CacheSize: 500, MaxPending: 64, hash: func(r Ref) int32 { return derive(r)%20_000 + 1 }}
+			o := Options{hash: func(r idmap.Ref) int32 { return derive(r)%20_000 + 1 }}
 			s := im.open(t, dir, o)
 			rnd := rand.New(rand.NewPCG(7, 7))
-			model := map[Ref]int32{}
-			owner := map[int32]Ref{}
-			var order []Ref
+			model := map[idmap.Ref]int32{}
+			owner := map[int32]idmap.Ref{}
+			var order []idmap.Ref
 			for range 20_000 {
-				var r Ref
+				var r idmap.Ref
 				if len(order) > 0 && rnd.IntN(4) == 0 {
 					r = order[rnd.IntN(len(order))]
 				} else {
@@ -319,16 +320,16 @@ func TestConcurrentIDForRefFor(t *testing.T) {
 		t.Run(im.name, func(t *testing.T) {
 			dir := t.TempDir()
 			o := Options{
-				CacheSize: 64, MaxPending: 16, FlushInterval: 2 * time.Millisecond,
-				hash: func(r Ref) int32 { return derive(r)%4096 + 1 }, // plenty of collisions
+				FlushInterval: 2 * time.Millisecond,
+				hash:          func(r idmap.Ref) int32 { return derive(r)%4096 + 1 }, // plenty of collisions
 			}
 			s := im.open(t, dir, o)
 			refs := refsN(3000)
 			const workers = 16
-			seen := make([]map[Ref]int32, workers)
+			seen := make([]map[idmap.Ref]int32, workers)
 			var wg sync.WaitGroup
 			for w := range workers {
-				seen[w] = map[Ref]int32{}
+				seen[w] = map[idmap.Ref]int32{}
 				wg.Go(func() {
 					rnd := rand.New(rand.NewPCG(uint64(w), 1))
 					for range 1500 {
@@ -346,8 +347,8 @@ func TestConcurrentIDForRefFor(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			all := map[Ref]int32{}
-			owner := map[int32]Ref{}
+			all := map[idmap.Ref]int32{}
+			owner := map[int32]idmap.Ref{}
 			for _, m := range seen {
 				for r, id := range m {
 					if prev, ok := all[r]; ok {
@@ -382,9 +383,9 @@ func TestConcurrentIDForRefFor(t *testing.T) {
 func TestStatsCountCollisions(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			s := im.open(t, t.TempDir(), Options{hash: func(r Ref) int32 { return int32(r.Seq / 2 * 10) }})
+			s := im.open(t, t.TempDir(), Options{hash: func(r idmap.Ref) int32 { return int32(r.Seq / 2 * 10) }})
 			for i := range 6 {
-				s.IDFor(Ref{Seq: int64(i)}) // pairs share a derived id
+				s.IDFor(idmap.Ref{Seq: int64(i)}) // pairs share a derived id
 			}
 			assert.Equal(t, uint64(3), s.Stats().Collisions, fmt.Sprint(s.Stats()))
 		})

@@ -1,8 +1,10 @@
 package idstore
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,60 +12,57 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/qqbridge/gateway/idmap"
 )
 
-// FileName is the database file Open creates inside the data dir.
-const FileName = "message_ids.db"
+// File names inside the data dir.
+const (
+	// FileName is the log Open creates.
+	FileName = "ids.log"
+	// lockName is locked for the Store's lifetime (the log itself is
+	// replaced by compaction, so it cannot carry the lock).
+	lockName = "ids.lock"
+	// compactName is the compaction's work file, renamed over FileName.
+	compactName = "ids.log.compact"
+	// legacyName is the bbolt database of earlier versions; not read.
+	legacyName = "message_ids.db"
+)
 
-// Store is the durable id map: a bbolt file behind a bounded in-memory front.
-//
-// Locking: mu guards the in-memory maps and is never held across disk I/O.
-// Lookups (hits, and misses that read bbolt) take only mu. Assigning an id
-// to a NEW ref takes allocMu, which serialises assignment so two refs can
-// never be given the same free id; it is held across bbolt read
-// transactions (page-cache reads, no fsync), never across a commit.
-// Commits happen in the background flusher, in batches.
+// Store is the durable id map; see the package doc.
 type Store struct {
+	mem  *idmap.Memory
+	w    logWriter
 	o    Options
+	dir  string
 	path string
-	db   *bolt.DB
 	log  *slog.Logger
+	lock *os.File
 
-	mu         sync.Mutex
-	byRef      map[Ref]*entry
-	byID       map[int32]*entry
-	lru        list     // committed entries, least recently used first
-	pending    []*entry // not yet committed, in assignment order (not evictable)
-	pendingNew int
-	inflight   int    // entries taken by the commit in progress
-	gen        uint64 // bumped when a sweep deletes entries; guards cache fills
-	diskCount  int
-	lastFlush  time.Time
-
-	allocMu sync.Mutex
-	nextSeq uint64 // under allocMu
-	closed  atomic.Bool
-
-	flushMu     sync.Mutex // serialises commits
-	errStreak   int        // under flushMu: consecutive failed commits
-	lastErrLog  time.Time  // under flushMu
-	lastSweepAt time.Time  // under flushMu (wall clock)
-	dbClosed    bool       // under flushMu
-
-	kick      chan struct{}
+	// fileMu serialises fsync, compaction and Close: the three that use or
+	// replace the file outside w.mu.
+	fileMu   sync.Mutex
+	lastSync atomic.Int64 // unix nanos of the last successful fsync
+	// clock is the coarse clock the Memory reads when Options.Now is nil:
+	// set every FlushInterval, so lookups do not read the system clock
+	// (expiry of 30-day-old entries needs no finer resolution).
+	clock     atomic.Int64
+	coarse    bool
+	closed    atomic.Bool
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
-
-	hits, misses, collisions, storeErrors, diskReads atomic.Uint64
 }
 
-var _ Mapper = (*Store)(nil)
+var (
+	_ idmap.Mapper     = (*Store)(nil)
+	_ idmap.SeqMapper  = (*Store)(nil)
+	_ idmap.FlagMapper = (*Store)(nil)
+)
 
-// Open opens (creating if needed) the id store in dir. It fails clearly
-// when dir is unwritable or another process holds the database.
+// Open opens (creating if needed) the id store in dir and replays its log.
+// It fails clearly when dir is unwritable, another process holds the
+// store, or the file is not an id log of this version.
 func Open(dir string, opts Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("idstore: empty data dir")
@@ -71,435 +70,264 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("idstore: data dir %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("idstore: %s is locked by another process (gave up after 1s)", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("idstore: open %s: %w", path, err)
-	}
 	o := opts.withDefaults()
+	path := filepath.Join(dir, FileName)
+	coarse := opts.Now == nil
 	s := &Store{
-		o:     o,
-		path:  path,
-		db:    db,
-		log:   o.Logger.With("component", "idstore", "path", path),
-		byRef: make(map[Ref]*entry),
-		byID:  make(map[int32]*entry),
-		kick:  make(chan struct{}, 1),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		o:    o,
+		dir:  dir,
+		path: path,
+		log:  o.Logger.With("component", "idstore", "path", path),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
-	s.lru.init()
-	if err := s.initSchema(); err != nil {
-		_ = db.Close()
+	if coarse {
+		s.coarse = true
+		s.tick()
+		s.o.Now = s.now
+		o.Now = s.now
+	}
+	s.w.errors = &atomic.Uint64{}
+	s.w.noMmap = o.noMmap
+	s.w.log = s.log
+	lockPath := filepath.Join(dir, lockName)
+	lock, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("idstore: open %s: %w", lockPath, err)
+	}
+	if err := lockFile(lock); err != nil {
+		_ = lock.Close()
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("idstore: %s is locked by another process", path)
+		}
+		return nil, fmt.Errorf("idstore: lock %s: %w", lockPath, err)
+	}
+	s.lock = lock
+	fail := func(err error) (*Store, error) {
+		if s.w.f != nil {
+			_ = s.w.f.Close()
+		}
+		_ = lock.Close()
 		return nil, fmt.Errorf("idstore: %s: %w", path, err)
 	}
-	// Apply retention now, so a lowered MaxEntries/MaxAge takes effect at start.
-	if err := s.flush(true); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("idstore: %s: initial sweep: %w", path, err)
+	_ = os.Remove(filepath.Join(dir, compactName)) // left by a crash mid-compaction
+	if _, err := os.Stat(filepath.Join(dir, legacyName)); err == nil {
+		s.log.Warn("ignoring the id database of an earlier version; ids issued by it no longer resolve", "file", legacyName)
 	}
-	s.log.Info("id store opened", "entries", s.diskCount, "max_entries", o.MaxEntries, "max_age", o.MaxAge)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fail(err)
+	}
+	s.w.f = f
+	s.mem = idmap.NewMemory(idmap.Options{MaxEntries: o.MaxEntries, MaxAge: o.MaxAge, Now: o.Now, Hash: o.hash, Journal: &s.w})
+	n, err := s.replay()
+	if err != nil {
+		return fail(err)
+	}
+	_ = s.mem.Flush() // drop what expired while the gateway was down
+	if s.needsCompaction() {
+		if err := s.compact(); err != nil {
+			return fail(fmt.Errorf("compact: %w", err))
+		}
+	}
+	s.lastSync.Store(time.Now().UnixNano())
+	st := s.mem.Stats()
+	s.log.Info("id store opened", "records", n, "entries", st.Entries, "flags", st.Flags,
+		"bytes", s.w.size, "max_entries", o.MaxEntries, "max_age", o.MaxAge)
 	go s.run()
 	return s, nil
 }
 
-func (s *Store) initSchema() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketByID, bucketByRef, bucketByAge, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+// replay loads every record of the log into s.mem, truncating the file at
+// the first torn or corrupt record, and returns the number of records.
+func (s *Store) replay() (int, error) {
+	f := s.w.f
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := info.Size()
+	r := bufio.NewReaderSize(f, 1<<20)
+	h, err := r.Peek(headerSize)
+	if size == 0 || (len(h) < headerSize && isPrefix(h, appendHeader(nil))) {
+		// New file, or a crash while it was being created.
+		hdr := appendHeader(nil)
+		if err := f.Truncate(0); err != nil {
+			return 0, err
 		}
-		meta := tx.Bucket(bucketMeta)
-		switch v := meta.Get(metaSchema); {
-		case v == nil:
-			if err := meta.Put(metaSchema, []byte(schemaVersion)); err != nil {
-				return err
-			}
-		case string(v) != schemaVersion:
-			return fmt.Errorf("unsupported schema version %q (this build reads %q)", v, schemaVersion)
+		if _, err := f.WriteAt(hdr, 0); err != nil {
+			return 0, err
 		}
-		if c := meta.Get(metaCount); len(c) == 8 {
-			s.diskCount = int(decodeUint64(c))
+		s.w.size, s.w.alloc = int64(len(hdr)), int64(len(hdr))
+		return 0, nil
+	}
+	if err != nil && len(h) < headerSize {
+		return 0, fmt.Errorf("not an id log (%d bytes)", size)
+	}
+	if err := checkHeader(h); err != nil {
+		return 0, err
+	}
+	_, _ = r.Discard(headerSize)
+	off := int64(headerSize)
+	count := 0
+	var rec idmap.Record
+	for {
+		b, _ := r.Peek(recHeaderSize)
+		if len(b) == 0 {
+			break
+		}
+		n := 0
+		if len(b) == recHeaderSize {
+			if n, err = recordLen(b); err == nil {
+				b, _ = r.Peek(n)
+				n, err = decodeRecord(b, &rec)
+			}
 		} else {
-			s.diskCount = tx.Bucket(bucketByID).Stats().KeyN
-			if err := meta.Put(metaCount, seqKey(uint64(s.diskCount))); err != nil {
-				return err
-			}
+			err = errShort
 		}
-		s.nextSeq = 1
-		if k, _ := tx.Bucket(bucketByAge).Cursor().Last(); len(k) == 8 {
-			s.nextSeq = decodeUint64(k) + 1
+		if err == nil {
+			err = s.mem.Load(&rec)
 		}
-		return nil
-	})
-}
-
-// IDFor returns ref's id, assigning (and durably recording) one if ref is
-// new or expired. It never fails: on a store error it returns the best id
-// it has and counts the error.
-func (s *Store) IDFor(ref Ref) int32 {
-	ref.Scene = ownScene(ref.Scene)
-	cutoff := s.o.cutoff()
-	s.mu.Lock()
-	if e := s.byRef[ref]; e != nil && e.at >= cutoff {
-		s.touchLocked(e)
-		id := e.id
-		s.mu.Unlock()
-		return id
-	}
-	gen := s.gen
-	s.mu.Unlock()
-	if s.closed.Load() {
-		return s.derive(ref)
-	}
-	s.diskReads.Add(1)
-	rec, err := s.readRef(ref)
-	if err != nil {
-		s.readError(err)
-		return s.derive(ref)
-	}
-	if rec != nil && rec.at >= cutoff {
-		s.fill(rec, gen)
-		return rec.id
-	}
-	return s.assign(ref)
-}
-
-// RefFor returns the ref an id was issued for; false if never issued,
-// expired, or (after Close) not in memory.
-func (s *Store) RefFor(id int32) (Ref, bool) {
-	if id <= 0 {
-		s.misses.Add(1)
-		return Ref{}, false
-	}
-	cutoff := s.o.cutoff()
-	s.mu.Lock()
-	if e := s.byID[id]; e != nil {
-		ok := e.at >= cutoff
-		if ok {
-			s.touchLocked(e)
-		}
-		ref := e.ref
-		s.mu.Unlock()
-		return s.answer(ref, ok)
-	}
-	gen := s.gen
-	s.mu.Unlock()
-	if s.closed.Load() {
-		return s.answer(Ref{}, false)
-	}
-	s.diskReads.Add(1)
-	rec, err := s.readID(id)
-	if err != nil {
-		s.readError(err)
-		return s.answer(Ref{}, false)
-	}
-	if rec == nil || rec.at < cutoff {
-		return s.answer(Ref{}, false)
-	}
-	s.fill(rec, gen)
-	return s.answer(rec.ref, true)
-}
-
-func (s *Store) answer(ref Ref, ok bool) (Ref, bool) {
-	if ok {
-		s.hits.Add(1)
-		return ref, true
-	}
-	s.misses.Add(1)
-	return Ref{}, false
-}
-
-// assign is the slow path for a ref with no live mapping in memory or on
-// disk at the time of the caller's look. Under allocMu it looks again (the
-// ref may have been assigned meanwhile), then refreshes the ref's expired
-// record or probes for a free id.
-//
-// Ordering rule for every key: memory first, then a fresh read
-// transaction. Entries leave memory only after they are committed, and new
-// pending entries are only created under allocMu, so this order never
-// misses an owner.
-func (s *Store) assign(ref Ref) int32 {
-	s.allocMu.Lock()
-	defer s.allocMu.Unlock()
-	if s.closed.Load() {
-		return s.derive(ref)
-	}
-	cutoff := s.o.cutoff()
-	h := s.derive(ref)
-
-	s.mu.Lock()
-	e := s.byRef[ref]
-	if e != nil && e.at >= cutoff {
-		s.touchLocked(e)
-		s.mu.Unlock()
-		return e.id
-	}
-	hOwner := s.byID[h]
-	s.mu.Unlock()
-	if e != nil {
-		// Expired but still holding its id: refresh it, the message keeps its id.
-		return s.insert(ref, e.id, e)
-	}
-
-	// One read for both keys of the common case: is the ref recorded, and
-	// who holds its derived id?
-	s.diskReads.Add(1)
-	refID, hRec, err := s.readForAssign(ref, h, hOwner == nil)
-	if err != nil {
-		s.readError(err)
-		return h
-	}
-	if refID != 0 {
-		owner, fromDisk, gen, err := s.ownerOf(refID)
 		if err != nil {
-			s.readError(err)
-			return refID
-		}
-		if owner != nil && owner.ref == ref {
-			if owner.at < cutoff {
-				return s.insert(ref, owner.id, owner) // refresh
+			// The rest is either the zeroed space the writer had reserved
+			// (a crash, not a clean Close) or damage.
+			if zero, _ := allZero(r); !zero {
+				s.log.Error("id log: dropping a torn or corrupt tail; ids it held are lost",
+					"offset", off, "dropped_bytes", size-off, "err", err)
 			}
-			if fromDisk {
-				s.fill(owner, gen)
+			break
+		}
+		_, _ = r.Discard(n)
+		off += int64(n)
+		count++
+	}
+	if off != size {
+		if err := f.Truncate(off); err != nil {
+			return count, err
+		}
+	}
+	s.w.size, s.w.alloc = off, off
+	return count, nil
+}
+
+func (s *Store) now() time.Time { return time.Unix(0, s.clock.Load()) }
+
+// tick advances the coarse clock.
+func (s *Store) tick() {
+	if s.coarse {
+		s.clock.Store(time.Now().UnixNano())
+	}
+}
+
+// allZero reports whether r holds only zero bytes until its end.
+func allZero(r *bufio.Reader) (bool, error) {
+	for {
+		b, err := r.Peek(r.Buffered())
+		for _, c := range b {
+			if c != 0 {
+				return false, nil
 			}
-			return owner.id
 		}
-		// Stale by_ref record (the id was taken over): the ref is new.
-	}
-
-	owner := hOwner
-	if owner == nil {
-		owner = hRec
-	}
-	id := h
-	for collided := false; ; {
-		if owner == nil || owner.at < cutoff {
-			if collided {
-				s.collisions.Add(1)
-			}
-			return s.insert(ref, id, owner)
-		}
-		collided = true
-		id = nextID(id)
-		if owner, _, _, err = s.ownerOf(id); err != nil {
-			s.readError(err)
-			return id
+		_, _ = r.Discard(len(b))
+		if _, err = r.Peek(1); err == io.EOF {
+			return true, nil
+		} else if err != nil {
+			return false, err
 		}
 	}
 }
 
-// ownerOf returns the entry holding id (live or expired), from memory or
-// else decoded from disk (fromDisk; not in memory), and the fill
-// generation seen before the disk read. Called under allocMu. Only the
-// immutable fields of a memory entry may be read without mu.
-func (s *Store) ownerOf(id int32) (e *entry, fromDisk bool, gen uint64, err error) {
-	s.mu.Lock()
-	e = s.byID[id]
-	gen = s.gen
-	s.mu.Unlock()
-	if e != nil {
-		return e, false, gen, nil
-	}
-	s.diskReads.Add(1)
-	e, err = s.readID(id)
-	return e, e != nil, gen, err
+func isPrefix(b, of []byte) bool {
+	return len(b) <= len(of) && string(b) == string(of[:len(b)])
 }
 
-// insert records ref -> id as pending, replacing old (the ref's expired
-// record, or an expired owner of id), and wakes the flusher when the batch
-// is full. Called under allocMu.
-func (s *Store) insert(ref Ref, id int32, old *entry) int32 {
-	at := s.o.Now().UnixNano()
-	seq := s.nextSeq
-	s.nextSeq++
-	s.mu.Lock()
-	// isNew: the commit will add a record (it overwrites nothing on disk).
-	isNew := old == nil || (old.state == statePending && old.isNew)
-	e := &entry{ref: ref, id: id, state: statePending, isNew: isNew, seq: seq, at: at}
-	if old != nil && old.state != stateNone {
-		s.unlinkLocked(old)
-	}
-	if prev := s.byRef[ref]; prev != nil && prev != old {
-		s.unlinkLocked(prev)
-	}
-	if prev := s.byID[id]; prev != nil && prev != old {
-		s.unlinkLocked(prev)
-	}
-	s.byRef[ref] = e
-	s.byID[id] = e
-	s.pending = append(s.pending, e)
-	if e.isNew {
-		s.pendingNew++
-	}
-	n := len(s.pending)
-	s.mu.Unlock()
-	if n >= s.o.MaxPending {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-	}
-	return id
+// IDFor implements idmap.Mapper; the mapping is in the file before it returns.
+func (s *Store) IDFor(ref idmap.Ref) int32 { return s.mem.IDFor(ref) }
+
+// RefFor implements idmap.Mapper.
+func (s *Store) RefFor(id int32) (idmap.Ref, bool) { return s.mem.RefFor(id) }
+
+// RefForUpstream implements idmap.SeqMapper; the mapping is in the file
+// before it returns.
+func (s *Store) RefForUpstream(scene string, peer int64, id int32, upstreamSeq int64) idmap.Ref {
+	return s.mem.RefForUpstream(scene, peer, id, upstreamSeq)
 }
 
-// fill caches a committed record read from disk, unless a sweep ran since
-// gen (it may have deleted the record) or memory already knows the ref or id.
-func (s *Store) fill(rec *entry, gen uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.gen != gen || s.byRef[rec.ref] != nil || s.byID[rec.id] != nil {
-		return
-	}
-	rec.state = stateCached
-	s.byRef[rec.ref] = rec
-	s.byID[rec.id] = rec
-	s.lru.pushBack(rec)
-	s.evictLocked()
+// UpstreamID implements idmap.SeqMapper.
+func (s *Store) UpstreamID(ref idmap.Ref) (int32, bool) { return s.mem.UpstreamID(ref) }
+
+// SeqForFlag implements idmap.FlagMapper; the mapping is in the file
+// before it returns.
+func (s *Store) SeqForFlag(kind, flag string) int64 { return s.mem.SeqForFlag(kind, flag) }
+
+// FlagForSeq implements idmap.FlagMapper.
+func (s *Store) FlagForSeq(kind string, seq int64) (string, bool) {
+	return s.mem.FlagForSeq(kind, seq)
 }
 
-func (s *Store) touchLocked(e *entry) {
-	if e.state == stateCached {
-		s.lru.moveToBack(e)
-	}
-}
-
-// unlinkLocked removes e from memory. A pending entry removed this way has
-// been superseded; the flusher skips it after its commit.
-func (s *Store) unlinkLocked(e *entry) {
-	if e.state == stateCached {
-		s.lru.remove(e)
-	}
-	if s.byRef[e.ref] == e {
-		delete(s.byRef, e.ref)
-	}
-	if s.byID[e.id] == e {
-		delete(s.byID, e.id)
-	}
-	if e.state == statePending && e.isNew {
-		s.pendingNew--
-	}
-	e.state = stateDead
-}
-
-func (s *Store) evictLocked() {
-	for s.lru.n > s.o.CacheSize {
-		s.unlinkLocked(s.lru.front())
-	}
-}
-
-func (s *Store) derive(ref Ref) int32 { return normalize(s.o.hash(ref)) }
-
-// readRef returns ref's record from disk, or nil.
-func (s *Store) readRef(ref Ref) (*entry, error) {
-	var rec *entry
-	err := s.db.View(func(tx *bolt.Tx) error {
-		idb := tx.Bucket(bucketByRef).Get(refKey(ref))
-		if len(idb) != 4 {
-			return nil
-		}
-		id := int32(decodeUint32(idb))
-		v := tx.Bucket(bucketByID).Get(idb)
-		if v == nil {
-			return nil
-		}
-		r, err := decodeRecord(id, v)
-		if err == nil && r.ref == ref {
-			rec = r
-		}
-		return err
-	})
-	return rec, err
-}
-
-// readForAssign returns the id by_ref records for ref (0 if none) and,
-// if withOwner, the record holding id h (nil if none).
-func (s *Store) readForAssign(ref Ref, h int32, withOwner bool) (int32, *entry, error) {
-	var (
-		id  int32
-		rec *entry
-	)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketByRef).Get(refKey(ref)); len(v) == 4 {
-			id = int32(decodeUint32(v))
-		}
-		if !withOwner {
-			return nil
-		}
-		v := tx.Bucket(bucketByID).Get(idKey(h))
-		if v == nil {
-			return nil
-		}
-		var err error
-		rec, err = decodeRecord(h, v)
-		return err
-	})
-	return id, rec, err
-}
-
-// readID returns the record holding id on disk, or nil.
-func (s *Store) readID(id int32) (*entry, error) {
-	var rec *entry
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketByID).Get(idKey(id))
-		if v == nil {
-			return nil
-		}
-		var err error
-		rec, err = decodeRecord(id, v)
-		return err
-	})
-	return rec, err
-}
-
-func (s *Store) readError(err error) {
-	if s.closed.Load() && errors.Is(err, bolt.ErrDatabaseNotOpen) {
-		return // lost a race with Close; the caller's answer stands
-	}
-	s.storeErrors.Add(1)
-	s.log.Error("id store read failed; answering with the derived id", "err", err)
-}
-
-// Stats reports the mapping size and counters.
+// Stats reports the mapping sizes, counters and durability state.
 func (s *Store) Stats() Stats {
-	s.mu.Lock()
-	st := Stats{
-		Entries:   s.diskCount + s.pendingNew,
-		LastFlush: s.lastFlush,
-		Pending:   len(s.pending) + s.inflight,
-		Cached:    s.lru.n,
-	}
-	s.mu.Unlock()
-	st.Hits = s.hits.Load()
-	st.Misses = s.misses.Load()
-	st.Collisions = s.collisions.Load()
-	st.FlushErrors = s.storeErrors.Load()
-	st.DiskReads = s.diskReads.Load()
+	st := s.mem.Stats()
+	st.FlushErrors = s.w.errors.Load()
+	st.LastFlush = time.Unix(0, s.lastSync.Load())
+	s.w.mu.Lock()
+	st.Pending = s.w.unsynced
+	s.w.mu.Unlock()
 	return st
 }
 
-// Path is the database file.
+// Path is the log file.
 func (s *Store) Path() string { return s.path }
 
-// Close commits pending entries and closes the database. Afterwards IDFor
-// still answers (recorded ids from memory, otherwise the derived id,
-// unrecorded) and RefFor answers from memory only.
+// Flush applies retention and fsyncs the log now.
+func (s *Store) Flush() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	s.tick()
+	_ = s.mem.Flush()
+	s.fileMu.Lock()
+	defer s.fileMu.Unlock()
+	return s.sync()
+}
+
+// Close fsyncs and closes the log. Afterwards the store still answers from
+// memory, and new mappings live in memory only.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.allocMu.Lock()
 		s.closed.Store(true)
-		s.allocMu.Unlock()
 		close(s.stop)
 		<-s.done
-		s.flushMu.Lock()
-		defer s.flushMu.Unlock()
-		err := s.flushLocked(false)
-		s.dbClosed = true
-		s.closeErr = errors.Join(err, s.db.Close())
+		s.fileMu.Lock()
+		defer s.fileMu.Unlock()
+		err := s.sync()
+		s.w.mu.Lock()
+		err = errors.Join(err, s.w.closeLocked())
+		s.w.mu.Unlock()
+		s.closeErr = errors.Join(err, s.lock.Close())
 	})
 	return s.closeErr
 }
+
+// sync fsyncs what was written since the last sync. Called under fileMu,
+// which keeps the file from being replaced or closed meanwhile.
+func (s *Store) sync() error {
+	s.w.mu.Lock()
+	f, n := s.w.f, s.w.unsynced
+	s.w.unsynced = 0
+	s.w.mu.Unlock()
+	if f == nil || n == 0 {
+		return nil
+	}
+	if err := f.Sync(); err != nil {
+		s.w.mu.Lock()
+		s.w.unsynced += n
+		s.w.mu.Unlock()
+		s.w.failed("fsync", err)
+		return err
+	}
+	s.lastSync.Store(time.Now().UnixNano())
+	return nil
+}
+
+var _ io.Closer = (*Store)(nil)

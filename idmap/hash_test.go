@@ -1,4 +1,4 @@
-package idstore
+package idmap
 
 import (
 	"math"
@@ -24,7 +24,7 @@ func TestDeriveGolden(t *testing.T) {
 		{Ref{"friend", math.MaxInt64, math.MaxInt64}, 1588031105},
 	}
 	for _, c := range cases {
-		assert.Equal(t, c.want, derive(c.ref), "%+v", c.ref)
+		assert.Equal(t, c.want, DeriveID(c.ref), "%+v", c.ref)
 	}
 }
 
@@ -32,8 +32,8 @@ func TestDeriveRangeProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200_000 {
 		ref := randomRef(r)
-		id := derive(ref)
-		if id < 1 || id != derive(ref) {
+		id := DeriveID(ref)
+		if id < 1 || id != DeriveID(ref) {
 			t.Fatalf("ref %+v -> %d", ref, id)
 		}
 	}
@@ -45,7 +45,7 @@ func TestDeriveSpread(t *testing.T) {
 	seen := make(map[int32]struct{}, 100_000)
 	dup := 0
 	for i := range 100_000 {
-		id := derive(Ref{Scene: SceneGroup, Peer: 987654321, Seq: int64(i)})
+		id := DeriveID(Ref{Scene: SceneGroup, Peer: 987654321, Seq: int64(i)})
 		if _, ok := seen[id]; ok {
 			dup++
 		}
@@ -56,10 +56,10 @@ func TestDeriveSpread(t *testing.T) {
 }
 
 func TestNextIDWraps(t *testing.T) {
-	assert.Equal(t, int32(2), nextID(1))
-	assert.Equal(t, int32(1), nextID(math.MaxInt32))
-	assert.Equal(t, int32(1), nextID(0))
-	assert.Equal(t, int32(1), normalize(0))
-	assert.Equal(t, int32(1), normalize(math.MinInt32))
-	assert.Equal(t, int32(5), normalize(-math.MaxInt32+4))
+	assert.Equal(t, int32(2), NextID(1))
+	assert.Equal(t, int32(1), NextID(math.MaxInt32))
+	assert.Equal(t, int32(1), NextID(0))
+	assert.Equal(t, int32(1), NormalizeID(0))
+	assert.Equal(t, int32(1), NormalizeID(math.MinInt32))
+	assert.Equal(t, int32(5), NormalizeID(-math.MaxInt32+4))
 }

@@ -1,0 +1,352 @@
+package idmap
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Memory implements Mapper, SeqMapper and FlagMapper in memory, with
+// retention by count and age. On its own it is the store of tests and of a
+// gateway without a data directory (ids of refs that did not collide still
+// come out the same after a restart, because they are derived from the
+// ref); with a Journal it is the in-memory half of idstore.Store.
+//
+// Every method takes one mutex; lookups of known entries do not allocate.
+type Memory struct {
+	o Options
+
+	mu    sync.Mutex
+	ring  ring
+	byRef table
+	byID  table
+	rbits uint // bits of a table cell holding ring index + 1
+	live  int
+	conv  map[convKey]int64 // highest seq issued per conversation (SeqMapper)
+	fl    flagSet
+	rec   Record // journal scratch, under mu
+
+	hits, misses, collisions uint64
+}
+
+// convKey is a conversation: scene code and peer.
+type convKey struct {
+	scene uint8
+	peer  int64
+}
+
+var (
+	_ Mapper     = (*Memory)(nil)
+	_ SeqMapper  = (*Memory)(nil)
+	_ FlagMapper = (*Memory)(nil)
+)
+
+// NewMemory returns an empty in-memory map.
+func NewMemory(opts Options) *Memory {
+	m := &Memory{o: opts.withDefaults(), conv: make(map[convKey]int64)}
+	m.ring.grow()
+	m.rebuild()
+	m.fl.init()
+	return m
+}
+
+const noCutoff = -1 << 63
+
+// cutoff is the oldest insertion time (unix nanos) still alive; without an
+// age limit it is noCutoff and the clock is not read.
+func (m *Memory) cutoff() int64 {
+	if m.o.MaxAge <= 0 {
+		return noCutoff
+	}
+	return m.o.Now().Add(-m.o.MaxAge).UnixNano()
+}
+
+func (m *Memory) now() int64 { return m.o.Now().UnixNano() }
+
+func (m *Memory) derive(ref Ref) int32 { return NormalizeID(m.o.Hash(ref)) }
+
+// IDFor returns ref's OneBot message_id, assigning one if ref is new or
+// expired: its derived id, or on a collision the next free one. A ref of
+// a scene SceneCode does not know gets its derived id, unrecorded.
+func (m *Memory) IDFor(ref Ref) int32 {
+	sc, ok := SceneCode(ref.Scene)
+	if !ok {
+		return m.derive(ref)
+	}
+	cutoff := m.cutoff()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if x, ok := m.findRef(kindID, sc, ref.Peer, ref.Seq); ok {
+		s := &m.ring.s[x]
+		if s.at >= cutoff {
+			return s.id
+		}
+		// Expired but still holding its id: refresh it, the message keeps its id.
+		ns := *s
+		ns.at = m.now()
+		m.addLocked(ns, false)
+		m.journalSlot(&ns)
+		return ns.id
+	}
+	m.expireLocked(cutoff)
+	id := m.derive(ref)
+	for collided := false; ; id = NextID(id) {
+		x, ok := m.findID(kindID, 0, 0, id)
+		if ok && m.ring.s[x].at < cutoff {
+			m.killLocked(x) // an expired holder gives its id up
+			ok = false
+		}
+		if !ok {
+			if collided {
+				m.collisions++
+			}
+			break
+		}
+		collided = true
+	}
+	s := slot{peer: ref.Peer, seq: ref.Seq, at: m.now(), id: id, scene: sc, kind: kindID}
+	m.addLocked(s, true)
+	m.journalSlot(&s)
+	return id
+}
+
+// RefFor returns the ref id was issued for; false if unknown or expired.
+func (m *Memory) RefFor(id int32) (Ref, bool) {
+	cutoff := m.cutoff()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id > 0 {
+		if x, ok := m.findID(kindID, 0, 0, id); ok && m.ring.s[x].at >= cutoff {
+			m.hits++
+			return m.refOf(x), true
+		}
+	}
+	m.misses++
+	return Ref{}, false
+}
+
+func (m *Memory) refOf(x uint32) Ref {
+	s := &m.ring.s[x]
+	scene, _ := SceneName(s.scene)
+	return Ref{Scene: scene, Peer: s.peer, Seq: s.seq}
+}
+
+// RefForUpstream implements SeqMapper. When upstreamSeq > 0 but that seq
+// already belongs to another live upstream message of the conversation,
+// the conversation's next seq is used instead, so two messages never share
+// a Ref. A scene SceneCode does not know is answered unrecorded with
+// upstreamSeq as the seq.
+func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq int64) Ref {
+	sc, ok := SceneCode(scene)
+	if !ok {
+		return Ref{Scene: scene, Peer: peer, Seq: upstreamSeq}
+	}
+	name, _ := SceneName(sc)
+	cutoff := m.cutoff()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if x, ok := m.findID(kindUp, sc, peer, id); ok {
+		s := &m.ring.s[x]
+		if s.at >= cutoff {
+			return Ref{Scene: name, Peer: peer, Seq: s.seq}
+		}
+		ns := *s
+		ns.at = m.now()
+		m.addLocked(ns, false)
+		m.journalSlot(&ns)
+		return Ref{Scene: name, Peer: peer, Seq: ns.seq}
+	}
+	m.expireLocked(cutoff)
+	seq := upstreamSeq
+	if seq > 0 {
+		if x, ok := m.findRef(kindUp, sc, peer, seq); ok && m.ring.s[x].at >= cutoff {
+			seq = 0
+		}
+	}
+	if seq <= 0 {
+		seq = m.conv[convKey{sc, peer}] + 1
+	}
+	s := slot{peer: peer, seq: seq, at: m.now(), id: id, scene: sc, kind: kindUp}
+	m.addLocked(s, false) // an expired holder of the given seq may remain
+	m.journalSlot(&s)
+	return Ref{Scene: name, Peer: peer, Seq: seq}
+}
+
+// UpstreamID implements SeqMapper.
+func (m *Memory) UpstreamID(ref Ref) (int32, bool) {
+	sc, ok := SceneCode(ref.Scene)
+	cutoff := m.cutoff()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ok {
+		if x, ok := m.findRef(kindUp, sc, ref.Peer, ref.Seq); ok && m.ring.s[x].at >= cutoff {
+			m.hits++
+			return m.ring.s[x].id, true
+		}
+	}
+	m.misses++
+	return 0, false
+}
+
+func (m *Memory) journalSlot(s *slot) {
+	if m.o.Journal == nil {
+		return
+	}
+	r := &m.rec
+	*r = Record{Kind: RecordID, Peer: s.peer, Seq: s.seq, ID: s.id, At: s.at}
+	if s.kind == kindUp {
+		r.Kind = RecordUpstream
+	}
+	r.Scene, _ = SceneName(s.scene)
+	m.o.Journal.Append(r)
+}
+
+// Flush applies retention now (expired entries are otherwise dropped as
+// new ones arrive). It never fails; the error matches idstore.Store.
+func (m *Memory) Flush() error {
+	cutoff := m.cutoff()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireLocked(cutoff)
+	m.fl.expire(cutoff)
+	return nil
+}
+
+// Close is a no-op; the map stays usable.
+func (m *Memory) Close() error { return nil }
+
+// Stats reports sizes and counters.
+func (m *Memory) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return Stats{
+		Entries:    m.live,
+		Flags:      m.fl.live,
+		Hits:       m.hits,
+		Misses:     m.misses,
+		Collisions: m.collisions,
+		Cached:     m.live + m.fl.live,
+	}
+}
+
+// ErrBadRecord is returned by Load for a record no Memory could have written.
+var ErrBadRecord = errors.New("idmap: bad record")
+
+// Load applies a journaled record without journaling it again: replaying
+// a journal's records in order rebuilds the Memory that wrote them
+// (retention included; call Flush afterwards to drop what expired since).
+func (m *Memory) Load(r *Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch r.Kind {
+	case RecordID, RecordUpstream, RecordConvSeq:
+		sc, ok := SceneCode(r.Scene)
+		if !ok {
+			return fmt.Errorf("%w: scene %q", ErrBadRecord, r.Scene)
+		}
+		switch r.Kind {
+		case RecordID:
+			if r.ID < 1 {
+				return fmt.Errorf("%w: message_id %d", ErrBadRecord, r.ID)
+			}
+			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindID}, false)
+		case RecordUpstream:
+			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindUp}, false)
+		default:
+			if ck := (convKey{sc, r.Peer}); r.Seq > m.conv[ck] {
+				m.conv[ck] = r.Seq
+			}
+		}
+	case RecordFlag, RecordFlagSeq:
+		kc, ok := FlagKindCode(r.FlagKind)
+		if !ok {
+			return fmt.Errorf("%w: flag kind %q", ErrBadRecord, r.FlagKind)
+		}
+		if r.Kind == RecordFlagSeq {
+			m.fl.raise(kc, r.Seq)
+			return nil
+		}
+		if len(r.Flag) > MaxFlagLen || r.Seq < 1 {
+			return fmt.Errorf("%w: flag of %d bytes, seq %d", ErrBadRecord, len(r.Flag), r.Seq)
+		}
+		m.fl.add(kc, r.Flag, r.Seq, r.At, m.o.MaxEntries)
+	default:
+		return fmt.Errorf("%w: kind %d", ErrBadRecord, r.Kind)
+	}
+	return nil
+}
+
+// snapshotChunk bounds the records copied under the lock at a time.
+const snapshotChunk = 4096
+
+// Snapshot writes out the live state as records for a compacted journal.
+// begin runs under the lock before anything is copied (the journal marks
+// its position there); emit then receives batches, each copied under the
+// lock and emitted without it, so lookups continue meanwhile. Loading the
+// batches in order, then every record journaled after begin, rebuilds the
+// Memory. emit must not keep the slice.
+func (m *Memory) Snapshot(begin func(), emit func([]Record) error) error {
+	buf := make([]Record, 0, snapshotChunk)
+	cutoff := m.cutoff()
+	m.mu.Lock()
+	if begin != nil {
+		begin()
+	}
+	pos, end := m.ring.tail, m.ring.head
+	fpos, fend := m.fl.base, m.fl.base+uint64(len(m.fl.q))
+	// High-water marks first; later changes raise them through the journal.
+	hw := make([]Record, 0, len(m.conv)+numFlagKinds)
+	for ck, seq := range m.conv {
+		scene, _ := SceneName(ck.scene)
+		hw = append(hw, Record{Kind: RecordConvSeq, Scene: scene, Peer: ck.peer, Seq: seq})
+	}
+	for k := uint8(1); k <= numFlagKinds; k++ {
+		if seq := m.fl.high[k]; seq > 0 {
+			name, _ := FlagKindName(k)
+			hw = append(hw, Record{Kind: RecordFlagSeq, FlagKind: name, Seq: seq})
+		}
+	}
+	m.mu.Unlock()
+	if err := emit(hw); err != nil {
+		return err
+	}
+	for pos < end {
+		buf = buf[:0]
+		m.mu.Lock()
+		pos = max(pos, m.ring.tail)
+		for ; pos < end && len(buf) < snapshotChunk; pos++ {
+			s := m.ring.at(pos)
+			if s.kind == kindDead || s.at < cutoff {
+				continue
+			}
+			r := Record{Kind: RecordID, Peer: s.peer, Seq: s.seq, ID: s.id, At: s.at}
+			if s.kind == kindUp {
+				r.Kind = RecordUpstream
+			}
+			r.Scene, _ = SceneName(s.scene)
+			buf = append(buf, r)
+		}
+		m.mu.Unlock()
+		if err := emit(buf); err != nil {
+			return err
+		}
+	}
+	for fpos < fend {
+		buf = buf[:0]
+		m.mu.Lock()
+		fpos = max(fpos, m.fl.base)
+		for ; fpos < fend && len(buf) < snapshotChunk; fpos++ {
+			e := &m.fl.q[fpos-m.fl.base]
+			if !e.live || e.at < cutoff {
+				continue
+			}
+			name, _ := FlagKindName(e.kind)
+			buf = append(buf, Record{Kind: RecordFlag, FlagKind: name, Flag: e.flag, Seq: e.seq, At: e.at})
+		}
+		m.mu.Unlock()
+		if err := emit(buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
