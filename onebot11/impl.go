@@ -14,12 +14,16 @@ const (
 	GoCQHTTP Impl = "go-cqhttp"
 	Lagrange Impl = "Lagrange.OneBot"
 	Shamrock Impl = "Shamrock" // also OpenShamrock
+	// QQBridge is this gateway's own first direction (OneBot 11 served on a
+	// Milky implementation), when it is the upstream of the reverse one:
+	// the fidelity chain and the no-upstream demo.
+	QQBridge Impl = "qqbridge-gateway"
 	Unknown  Impl = "unknown"
 )
 
 // Impls lists every known implementation, Unknown last (tables and docs
 // iterate it in this order).
-var Impls = []Impl{NapCat, LLOneBot, GoCQHTTP, Lagrange, Shamrock, Unknown}
+var Impls = []Impl{NapCat, LLOneBot, GoCQHTTP, Lagrange, Shamrock, QQBridge, Unknown}
 
 // DetectImpl names the implementation from get_version_info's app_name
 // (appVersion is accepted for future version gates and ignored today). Real
@@ -42,6 +46,8 @@ func DetectImpl(appName, appVersion string) Impl {
 		return Lagrange
 	case strings.Contains(n, "shamrock"):
 		return Shamrock
+	case n == string(QQBridge):
+		return QQBridge
 	}
 	return Unknown
 }
@@ -139,14 +145,40 @@ var extensions = map[Impl]map[string]bool{
 		"get_group_root_files", "get_group_files_by_folder", "get_group_file_url", "download_file",
 		"get_group_system_msg", "get_friend_system_msg", "delete_friend", "set_qq_profile",
 	),
+	// The first direction's translated and emulated actions beyond the
+	// standard ones; internal/coverage checks this list against
+	// translate/ob11milky's table, which wire packages cannot import.
+	QQBridge: set(
+		".handle_quick_operation", "_delete_group_notice", "_get_group_notice", "_send_group_notice",
+		"batch_delete_group_member", "create_group_file_folder", "delete_essence_msg", "delete_friend",
+		"delete_group_file", "delete_group_folder", "fetch_custom_face", "forward_friend_single_msg",
+		"forward_group_single_msg", "friend_poke", "get_doubt_friends_add_request", "get_essence_msg_list",
+		"get_file", "get_friend_msg_history", "get_friends_with_category", "get_group_essence_msg",
+		"get_group_file_system_info", "get_group_file_url", "get_group_files_by_folder",
+		"get_group_ignore_add_request", "get_group_info_ex", "get_group_msg_history", "get_group_root_files",
+		"get_group_shut_list", "get_group_system_msg", "get_history_msg", "get_private_file_url",
+		"get_prohibited_member_list", "get_qq_avatar", "group_file_folder_makedir", "group_poke", "group_touch",
+		"mark_msg_as_read", "move_group_file", "post_group_file", "rename_group_file", "rename_group_file_folder",
+		"send_group_forward_msg", "send_private_forward_msg", "set_doubt_friends_add_request", "set_essence_msg",
+		"set_group_avatar", "set_group_comment_face", "set_group_kick_members", "set_group_portrait",
+		"set_msg_emoji_like", "set_qq_avatar", "set_qq_profile", "unset_msg_emoji_like", "upload_group_file",
+		"upload_private_file",
+	),
 	Unknown: {},
 }
 
-// Offers reports whether the implementation serves action: every standard
-// action, and the extensions its table lists.
+// lacks lists the standard actions an implementation is known not to
+// serve: this gateway's first direction cannot express five of them on
+// Milky 1.2 (COVERAGE.md says why).
+var lacks = map[Impl]map[string]bool{
+	QQBridge: set("clean_cache", "get_group_honor_info", "set_group_anonymous", "set_group_anonymous_ban", "set_restart"),
+}
+
+// Offers reports whether the implementation serves action: the standard
+// actions it does not lack, and the extensions its table lists.
 func (i Impl) Offers(action string) bool {
 	if StandardActions[action] {
-		return true
+		return !lacks[i][action]
 	}
 	return extensions[i][action]
 }

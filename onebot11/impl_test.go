@@ -60,7 +60,7 @@ func TestOffers(t *testing.T) {
 }
 
 func TestImplsTable(t *testing.T) {
-	assert.Len(t, Impls, 6)
+	assert.Len(t, Impls, 7)
 	for _, i := range Impls {
 		_, ok := extensions[i]
 		assert.True(t, ok, "%s has a row in the extension table", i)
