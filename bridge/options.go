@@ -32,6 +32,8 @@ type Options struct {
 	// MediaLocalFiles is --media-local-files: "allow" (or ""), "deny", or
 	// an absolute directory bots' local media files must lie under.
 	MediaLocalFiles string
+	// Pprof serves Go's /debug/pprof/ handlers on the metrics listener.
+	Pprof bool
 
 	// Operations.
 	MetricsListen string // "" disables the metrics/health listener

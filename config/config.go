@@ -40,6 +40,7 @@ type Config struct {
 	GracePeriod       time.Duration // --grace-period: shutdown drain time
 	MaxBodyBytes      int64         // --max-body-bytes: HTTP body / WS message / upstream event limit
 	MediaLocalFiles   string        // --media-local-files: allow|deny|DIR (absolute): which local files bots may send
+	Pprof             string        // --pprof: on|off: Go's /debug/pprof/ on the metrics listener
 
 	// origin records where each explicitly set value came from, to name it
 	// in validation errors; nil for a Config built in code.
@@ -106,6 +107,7 @@ func baseDefaults() *Config {
 		GracePeriod:       10 * time.Second,
 		MaxBodyBytes:      16 << 20,
 		MediaLocalFiles:   MediaLocalAllow,
+		Pprof:             "off",
 	}
 }
 

@@ -264,6 +264,7 @@ func TestValidateCodeBuilt(t *testing.T) {
 		`--id-retention: "0s" must be positive`,
 		`--id-max-entries: 0 must be between 1 and 2147483647 (message ids are positive int32)`,
 		`--max-body-bytes: 0 must be positive`,
+		`--pprof: "" is not one of off, on`,
 		`--media-local-files: "" is not allow, deny or an absolute directory`,
 	}, "\n"), err.Error())
 

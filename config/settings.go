@@ -49,6 +49,7 @@ func (c *Config) settings() []*setting {
 		{flag: "id-max-entries", arg: "N", usage: "message-id map capacity", ptr: &c.IDMaxEntries},
 		{flag: "grace-period", arg: "DURATION", usage: "shutdown drain time", ptr: &c.GracePeriod},
 		{flag: "max-body-bytes", arg: "SIZE", usage: "limit per HTTP body, WS message and upstream event (e.g. 16MiB)", ptr: &c.MaxBodyBytes},
+		{flag: "pprof", arg: "on|off", usage: "serve Go's /debug/pprof/ on the metrics listener, to profile a live gateway (keep that port private)", enum: []string{"off", "on"}, ptr: &c.Pprof},
 		{flag: "media-local-files", arg: "allow|deny|DIR", usage: "local files (file://, absolute paths) bots may send as media: any, none, or only under the absolute directory DIR", ptr: &c.MediaLocalFiles},
 	})
 }

@@ -36,6 +36,7 @@ func options(cfg *config.Config, log *slog.Logger) bridge.Options {
 		EventBuffer:       cfg.EventBuffer,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
 		MediaLocalFiles:   cfg.MediaLocalFiles,
+		Pprof:             cfg.Pprof == "on",
 		MetricsListen:     cfg.MetricsListen,
 		DataDir:           cfg.Data,
 		IDRetention:       cfg.IDRetention,
