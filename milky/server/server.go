@@ -315,22 +315,33 @@ func (l fasthttpLogger) Printf(format string, args ...any) {
 	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
 
-// Subscribers is the number of connected /event streams.
+// Subscribers is the number of connected /event streams, not counting
+// dropped ones whose connections are still closing.
 func (s *Server) Subscribers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.subs)
+	n := 0
+	for sub := range s.subs {
+		if !sub.dropped {
+			n++
+		}
+	}
+	return n
 }
 
 // DropStreams closes every current /event connection (WebSocket with close
 // code 1001), as an implementation restarting would; queued events of
-// those streams are lost. Clients may reconnect at once. Webhooks go on.
+// those streams are lost, and so is every event published after it
+// returns, until the clients reconnect. They may do so at once. Webhooks
+// go on.
 func (s *Server) DropStreams() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sub := range s.subs {
+		sub.dropped = true
 		sub.kick()
 	}
+	s.publishListLocked()
 }
 
 // Shutdown stops accepting connections and new /event subscribers, lets
