@@ -18,6 +18,7 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -93,12 +94,9 @@ func fastStream(transport string) StreamConfig {
 func TestStreamEndToEnd(t *testing.T) {
 	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		t.Run(transport, func(t *testing.T) {
-			s := milky.NewServer(milky.ServerConfig{Token: "tok", Logger: quietLog})
-			srv := httptest.NewServer(s.Handler())
-			defer srv.Close()
-			defer s.Close()
+			s, base := servePeer(t, server.Config{Token: "tok"})
 			obs := &fakeObserver{}
-			c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "tok"; cfg.Observer = obs; cfg.Logger = quietLog })
+			c := newTestClient(t, base, func(cfg *ClientConfig) { cfg.Token = "tok"; cfg.Observer = obs; cfg.Logger = quietLog })
 			col := &collector{}
 			stop := runStream(t, c, fastStream(transport), col)
 
@@ -145,11 +143,9 @@ func TestStreamReconnectNoGoroutineLeak(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			func() {
-				s := milky.NewServer(milky.ServerConfig{Logger: quietLog})
-				srv := httptest.NewServer(s.Handler())
-				defer srv.Close()
-				defer s.Close()
-				c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
+				s, base := servePeer(t, server.Config{})
+				defer s.Close() // inside: the goroutine count is taken before the test ends
+				c := newTestClient(t, base, func(cfg *ClientConfig) { cfg.Logger = quietLog })
 				defer c.hc.CloseIdleConnections()
 				col := &collector{}
 				stop := runStream(t, c, fastStream(transport), col)
@@ -459,11 +455,8 @@ func TestRunEventsReturnsOnCancelWhileWaiting(t *testing.T) {
 func BenchmarkStream(b *testing.B) {
 	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		b.Run(transport, func(b *testing.B) {
-			s := milky.NewServer(milky.ServerConfig{Logger: quietLog, SubscriberQueue: 1 << 16})
-			srv := httptest.NewServer(s.Handler())
-			defer srv.Close()
-			defer s.Close()
-			c, err := NewClient(ClientConfig{BaseURL: srv.URL, Logger: quietLog})
+			s, base := servePeer(b, server.Config{QueueEvents: 1 << 16})
+			c, err := NewClient(ClientConfig{BaseURL: base, Logger: quietLog})
 			require.NoError(b, err)
 			var got atomic.Int64
 			ctx, cancel := context.WithCancel(context.Background())
@@ -503,12 +496,9 @@ func BenchmarkStream(b *testing.B) {
 func TestStreamSlowHandlerIsNotIdle(t *testing.T) {
 	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
 		t.Run(transport, func(t *testing.T) {
-			s := milky.NewServer(milky.ServerConfig{Logger: quietLog})
-			srv := httptest.NewServer(s.Handler())
-			defer srv.Close()
-			defer s.Close()
+			s, base := servePeer(t, server.Config{})
 			obs := &fakeObserver{}
-			c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
+			c := newTestClient(t, base, func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
 			sc := fastStream(transport)
 			sc.IdleTimeout = 100 * time.Millisecond
 			var (
