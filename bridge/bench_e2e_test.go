@@ -26,7 +26,7 @@ import (
 
 // What the gateway costs per event and per call, against a raw WebSocket
 // relay that moves the same frames untranslated (the floor). Everything runs
-// in this process on loopback: a bare milky.Server upstream, the gateway or
+// in this process on loopback: a bare milky/server upstream, the gateway or
 // the relay, and a minimal bot that reads frames into a reused buffer (the
 // same bot code for every variant, so only the middle differs).
 //

@@ -36,7 +36,7 @@ type ClientConfig struct {
 	// HTTPClient replaces the built-in keep-alive client (optional).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	Observer   milky.ClientObserver // may be nil
+	Observer   Observer // may be nil
 }
 
 const (

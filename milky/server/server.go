@@ -6,8 +6,9 @@
 // Adopting it: New(Config{...}) then Serve(ln) (or mount Handler() on a
 // fasthttp.Server of your own, which then sets the read limits); Publish or
 // PublishRaw for every event; Shutdown(ctx) to stop. Handlers of another
-// protocol sharing the port go in Config.Routes; a net/http handler (the
-// simulator's /sim/ media) fits through fasthttpadaptor.NewFastHTTPHandler.
+// protocol sharing the port go in Config.Routes (the simulator serves its
+// /sim/ media there); a net/http handler fits through
+// fasthttpadaptor.NewFastHTTPHandler.
 package server
 
 import (
