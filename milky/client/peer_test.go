@@ -29,12 +29,18 @@ var _ milky.APIHandler = apiFunc(nil)
 // test ends; it returns the server and its base URL.
 func servePeer(tb testing.TB, cfg server.Config) (*server.Server, string) {
 	tb.Helper()
+	return servePeerOn(tb, "127.0.0.1:0", cfg)
+}
+
+// servePeerOn is servePeer on a given address (an upstream coming back).
+func servePeerOn(tb testing.TB, addr string, cfg server.Config) (*server.Server, string) {
+	tb.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = quietLog
 	}
-	s := server.New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	require.NoError(tb, err)
+	s := server.New(cfg)
 	go func() { _ = s.Serve(ln) }()
 	tb.Cleanup(func() { _ = s.Close() })
 	return s, "http://" + ln.Addr().String()
