@@ -84,12 +84,11 @@ func (s *Sim) serveResource(ctx *fasthttp.RequestCtx, id string) {
 func (s *Sim) serveFile(ctx *fasthttp.RequestCtx, rest string) {
 	scope, _, _ := strings.Cut(rest, "/")
 	q := ctx.QueryArgs()
-	id := string(q.Peek("id"))
 	var data []byte
 	name := string(q.Peek("fname"))
 	s.mu.Lock()
 	if scope == "private" {
-		if f := s.w.privFiles[id]; f != nil {
+		if f := s.w.privFiles[string(q.Peek("id"))]; f != nil {
 			data, name = f.data, f.name
 		}
 	}
