@@ -158,9 +158,6 @@ func (s *Sim) Listen(addr string) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Handler is the same surface for a fasthttp.Server of the caller's own.
-func (s *Sim) Handler() fasthttp.RequestHandler { return s.srv.Handler() }
-
 // SelfID is the bot's QQ number.
 func (s *Sim) SelfID() int64 { return s.opts.SelfID }
 
