@@ -27,7 +27,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.httpInFlight.Add(1)
 	defer s.httpInFlight.Add(-1)
 
-	if st := s.auth.check(r); st != 0 {
+	if st := s.authStatus(r); st != 0 {
 		s.writeEnvelope(w, st, authFailure(st), nil)
 		return
 	}

@@ -2,15 +2,20 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/qqbridge/gateway/spool"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // ServerConfig configures the OneBot 11 server (the gateway's downstream
@@ -23,10 +28,9 @@ type ServerConfig struct {
 	// Heartbeat is the interval of heartbeat meta events on every WebSocket
 	// that carries events. 0 disables them (the caller applies its 5s default).
 	Heartbeat time.Duration
-	// ReconnectInterval is the first reverse-WS retry delay (default 3s); it
-	// doubles per failed dial, ±20% jitter, capped at 60s, and resets after a
-	// successful connection. Webhook targets that stay down after their
-	// retries back off the same way.
+	// ReconnectInterval is the ceiling of the first reverse-WS retry delay
+	// (default 3s); it doubles per failed dial up to 60s, with full jitter
+	// (transport.Backoff), and resets after a successful connection.
 	ReconnectInterval time.Duration
 	// ReverseAuthScheme is "Bearer" (default, the spec) or "Token" (what
 	// go-cqhttp sends) for the reverse WS Authorization header.
@@ -34,15 +38,28 @@ type ServerConfig struct {
 	// UserAgent is sent on reverse WS dials and webhook posts
 	// (default "qqbridge-gateway").
 	UserAgent string
-	// QueueSize bounds the events waiting per reverse-WS/webhook target and
-	// per forward-WS connection (default 2000); beyond it the oldest event
-	// is dropped and counted as EventDropped(..., "buffer_full").
-	QueueSize int
-	// WebhookTimeout bounds one POST (default 5s). A failed POST is retried
-	// WebhookRetries times (default 3) every WebhookRetryInterval (default
-	// 1.5s); after that the event stays queued and the target backs off.
+	// QueueSize and QueueBytes bound the events held in memory per
+	// reverse-WS/webhook target and per forward-WS connection (defaults
+	// 100000 events, 64 MiB). Beyond either, a target with a spool spools;
+	// otherwise the oldest event is dropped and counted as
+	// EventDropped(..., "buffer_full" or "buffer_bytes").
+	QueueSize  int
+	QueueBytes int
+	// SpoolDir, when set, gives every webhook and reverse-WS target an
+	// on-disk spool (SpoolDir/<transport>-<hash of URL>) for what memory
+	// cannot hold, kept across restarts; SpoolMaxBytes bounds each
+	// (default 1 GiB). Beyond it events are dropped as "spool_full".
+	SpoolDir      string
+	SpoolMaxBytes int64
+	// EventMaxAge, when > 0, drops (as "expired") events whose "time" is
+	// older than this by the time they could be delivered.
+	EventMaxAge time.Duration
+	// WebhookTimeout bounds one POST (default 5s). A failed POST (network
+	// error, timeout, 5xx, 3xx, 408, 429) is retried, without limit, after
+	// a delay with capped exponential backoff and full jitter from
+	// WebhookRetryInterval (default 100ms) up to 60s, reset by a success;
+	// the event stays at the head of its queue meanwhile.
 	WebhookTimeout       time.Duration
-	WebhookRetries       int
 	WebhookRetryInterval time.Duration
 	// ActionTimeout is the longest one action may take before its reply says
 	// it timed out (default 30s, under ZeroBot's 60s client timeout).
@@ -66,10 +83,9 @@ type ServerConfig struct {
 const (
 	defaultReconnect     = 3 * time.Second
 	maxReconnect         = 60 * time.Second
-	defaultQueueSize     = 2000
+	defaultQueueSize     = 100000
 	defaultWebhookTO     = 5 * time.Second
-	defaultWebhookTries  = 3
-	defaultWebhookRetry  = 1500 * time.Millisecond
+	defaultWebhookRetry  = 100 * time.Millisecond
 	defaultActionTimeout = 30 * time.Second
 	defaultMaxBody       = 16 << 20
 	defaultBodyTimeout   = 10 * time.Second
@@ -102,7 +118,7 @@ type Server struct {
 	backend Backend
 	log     *slog.Logger
 	obs     Observer
-	auth    tokenChecker
+	auth    transport.Token
 
 	// closing is set by Shutdown; gate guards it so that counting an action
 	// in inflight and Shutdown's Wait never race (WaitGroup rule).
@@ -140,8 +156,8 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = defaultWebhookTO
 	}
-	if cfg.WebhookRetries <= 0 {
-		cfg.WebhookRetries = defaultWebhookTries
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = transport.DefaultQueueBytes
 	}
 	if cfg.WebhookRetryInterval <= 0 {
 		cfg.WebhookRetryInterval = defaultWebhookRetry
@@ -172,7 +188,7 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 		backend: backend,
 		log:     cfg.Logger,
 		obs:     cfg.Observer,
-		auth:    newTokenChecker(cfg.AccessToken),
+		auth:    transport.NewToken(cfg.AccessToken),
 		forward: make(map[*wsConn]struct{}),
 	}
 	if s.log == nil {
@@ -287,6 +303,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stop()
 	if err := waitCtx(ctx, s.loops.Wait); err != nil {
 		errs = append(errs, err)
+	} else {
+		// The senders are gone: spools can close; what they hold waits
+		// for the next run.
+		for _, t := range s.reverse {
+			t.queue.close()
+		}
+		for _, t := range s.webhooks {
+			t.queue.close()
+		}
 	}
 	if ctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, ctx.Err())
@@ -360,6 +385,26 @@ func (s *Server) removeForward(c *wsConn) {
 	s.connMu.Unlock()
 }
 
+// openSpool opens the on-disk spool of one target when SpoolDir is set
+// (nil otherwise, or when it cannot be opened: the target then keeps to
+// its memory buffer, and the failure is logged).
+func (s *Server) openSpool(tr, rawURL, label string) *spool.Spool {
+	if s.cfg.SpoolDir == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(rawURL))
+	dir := filepath.Join(s.cfg.SpoolDir, tr+"-"+hex.EncodeToString(sum[:8]))
+	sp, err := spool.Open(dir, spool.Options{MaxBytes: s.cfg.SpoolMaxBytes})
+	if err != nil {
+		s.log.Error("event spool unavailable; events beyond the memory buffer will be dropped", "target", label, "dir", dir, "err", err)
+		return nil
+	}
+	if n := sp.Len(); n > 0 {
+		s.log.Info("event spool holds events from an earlier run; they go first", "target", label, "events", n)
+	}
+	return sp
+}
+
 // waitCtx runs wait (a blocking Wait) and returns early with ctx.Err().
 func waitCtx(ctx context.Context, wait func()) error {
 	done := make(chan struct{})
@@ -370,21 +415,6 @@ func waitCtx(ctx context.Context, wait func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// redactURL drops credentials, query and fragment so a target can be logged
-// and used as a metric label without leaking a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "invalid-url"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.ForceQuery = false
-	u.Fragment = ""
-	u.RawFragment = ""
-	return u.String()
 }
 
 var errShuttingDown = errors.New("onebot11: server shutting down")

@@ -26,7 +26,8 @@ type wsConn struct {
 	// events is the queue this socket drains: its own for a forward
 	// connection, the target's (surviving reconnects) for a reverse one,
 	// nil for /api. A socket with events also gets lifecycle and heartbeats.
-	events *eventQueue
+	events  *outbox
+	peekBuf [][]byte // the writer's scratch for events.peek
 
 	respMu      sync.Mutex
 	resp        [][]byte
@@ -41,7 +42,7 @@ type wsConn struct {
 	closeOnce  sync.Once
 }
 
-func newWSConn(s *Server, conn *websocket.Conn, transport, remote string, events *eventQueue) *wsConn {
+func newWSConn(s *Server, conn *websocket.Conn, transport, remote string, events *outbox) *wsConn {
 	return &wsConn{
 		s:          s,
 		conn:       conn,
@@ -52,6 +53,7 @@ func newWSConn(s *Server, conn *websocket.Conn, transport, remote string, events
 		sem:        make(chan struct{}, wsMaxConcurrency),
 		stopping:   make(chan struct{}),
 		writerDone: make(chan struct{}),
+		peekBuf:    make([][]byte, 0, 1),
 	}
 }
 
@@ -236,11 +238,11 @@ func (c *wsConn) writeNext() error {
 		return err
 	}
 	if c.events != nil {
-		if ev, seq, ok := c.events.peek(); ok {
+		if ev := c.events.peek(c.peekBuf); ev != nil {
 			if err := c.write(websocket.TextMessage, ev); err != nil {
 				return err
 			}
-			c.events.commit(seq)
+			c.events.commit()
 			return nil
 		}
 	}

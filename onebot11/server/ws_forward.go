@@ -29,7 +29,7 @@ var forwardUpgrader = websocket.Upgrader{
 
 func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	// Refuse before the upgrade, with the HTTP status, so clients see 401/403.
-	if st := s.auth.check(r); st != 0 {
+	if st := s.authStatus(r); st != 0 {
 		s.writeEnvelope(w, st, authFailure(st), nil)
 		return
 	}
@@ -56,10 +56,9 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader already answered with an HTTP error
 	}
-	var events *eventQueue
+	var events *outbox
 	if !isAPIPath(r.URL.Path) {
-		events = newEventQueue(TransportWSForward, r.RemoteAddr, s.cfg.QueueSize, s.obs)
-		events.reportDepth = false
+		events = newOutbox(s, TransportWSForward, r.RemoteAddr, false, nil)
 	}
 	c := newWSConn(s, conn, TransportWSForward, r.RemoteAddr, events)
 	s.obs.ConnOpened(TransportWSForward, r.RemoteAddr)
@@ -68,11 +67,7 @@ func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
 	err = c.run(s.base, func() bool { return s.addForward(c) })
 	s.removeForward(c)
 	if events != nil {
-		if n := events.discard(); n > 0 {
-			for range n {
-				s.obs.EventDropped(TransportWSForward, "conn_closed")
-			}
-		}
+		events.discard(DropConnClosed)
 	}
 	if isNormalClose(err) {
 		err = nil
