@@ -4,7 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
-	"net/http"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/qqbridge/gateway/transport"
 )
@@ -14,17 +15,14 @@ import (
 // is wrong. Bots present it as "Authorization: Bearer T" (the spec),
 // "Authorization: Token T" (go-cqhttp) or "?access_token=T"; either
 // matching is enough (transport.Token compares in constant time).
-func (s *Server) authStatus(r *http.Request) int {
-	if !s.auth.Required() {
-		return 0
-	}
-	switch s.auth.Check(r.Header.Get("Authorization"), r.URL.Query().Get("access_token")) {
+func (s *Server) authStatus(ctx *fasthttp.RequestCtx) int {
+	switch s.auth.CheckRequest(ctx, true) {
 	case transport.AuthOK:
 		return 0
 	case transport.AuthMissing:
-		return http.StatusUnauthorized
+		return fasthttp.StatusUnauthorized
 	}
-	return http.StatusForbidden
+	return fasthttp.StatusForbidden
 }
 
 // signature is the X-Signature value of an HTTP POST body:

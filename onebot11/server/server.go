@@ -5,14 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net/http"
+	"net"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
 
 	"github.com/qqbridge/gateway/spool"
 	"github.com/qqbridge/gateway/transport"
@@ -67,15 +69,15 @@ type ServerConfig struct {
 	// MaxBodyBytes bounds HTTP bodies and WS messages (default 16 MiB):
 	// HTTP 413 / WS close 1009 beyond.
 	MaxBodyBytes int64
-	// BodyTimeout bounds reading one whole HTTP request body (default 10s):
-	// beyond it the client is told 408 and the connection closed. Unlike
-	// the idle limit it also ends a body that trickles a byte at a time.
+	// BodyTimeout bounds reading one whole HTTP request, headers and body,
+	// from its first byte (default 10s): beyond it the client is told 408
+	// and the connection closed, however the bytes trickle in.
 	BodyTimeout time.Duration
 	Logger      *slog.Logger
 	Observer    Observer // may be nil
 
-	// ioIdleTimeout bounds how long an HTTP request body or reply may make
-	// no progress (default httpIdleTimeout); tests shorten it.
+	// ioIdleTimeout bounds writing one HTTP reply (default
+	// httpIdleTimeout); tests shorten it.
 	ioIdleTimeout time.Duration
 }
 
@@ -96,9 +98,10 @@ const (
 	wsPingInterval   = 30 * time.Second
 	wsReadTimeout    = 90 * time.Second // three missed pongs
 	wsMaxConcurrency = 128              // in-flight calls per WS connection
-	// httpIdleTimeout: an HTTP body read or reply write that makes no
-	// progress for this long is abandoned (slowloris, bots that never read).
+	// httpIdleTimeout bounds writing one HTTP reply (bots that never read).
 	httpIdleTimeout = time.Minute
+	// httpKeepAlive closes a keep-alive connection idle this long.
+	httpKeepAlive = 5 * time.Minute
 )
 
 // Transport names used with Observer and Connections.
@@ -142,6 +145,12 @@ type Server struct {
 	httpInFlight atomic.Int64
 
 	workers *workers // runs per-action goroutines on warm stacks
+
+	upgrader  websocket.FastHTTPUpgrader
+	fsMu      sync.Mutex
+	fs        *fasthttp.Server // set by Serve
+	fsClosed  bool             // Shutdown stopped (or will stop) fs
+	httpConns map[net.Conn]struct{}
 }
 
 // NewServer builds a server; call Start to begin the outbound transports and
@@ -190,7 +199,10 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 		obs:     cfg.Observer,
 		auth:    transport.NewToken(cfg.AccessToken),
 		forward: make(map[*wsConn]struct{}),
+
+		httpConns: make(map[net.Conn]struct{}),
 	}
+	s.upgrader = s.newUpgrader()
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -209,18 +221,83 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	return s
 }
 
-// Handler serves the HTTP API and the forward WebSocket (/, /api, /event and
-// their /ws, /onebot/v11/ws spellings); mount it on the --listen port.
-func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serve)
+// Serve serves the HTTP API and the forward WebSocket (/, /api, /event and
+// their /ws, /onebot/v11/ws spellings) on ln, one fasthttp port for both,
+// until Shutdown. It returns nil after Shutdown, else the listener's error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.fsMu.Lock()
+	if s.fsClosed {
+		s.fsMu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	if s.fs != nil {
+		s.fsMu.Unlock()
+		return errors.New("onebot11 server: Serve called twice")
+	}
+	fs := &fasthttp.Server{
+		Handler: s.route,
+		Name:    "qqbridge-gateway",
+		// ReadTimeout bounds a whole request, headers and body, from its
+		// first byte: a body trickling in a byte at a time is cut (408)
+		// like a stalled one. IdleTimeout is the keep-alive wait between
+		// requests. WriteTimeout bounds sending one reply, so a bot that
+		// does not read cannot pin the connection.
+		ReadTimeout:        s.cfg.BodyTimeout,
+		IdleTimeout:        httpKeepAlive,
+		WriteTimeout:       s.cfg.ioIdleTimeout,
+		MaxRequestBodySize: int(s.cfg.MaxBodyBytes),
+		CloseOnShutdown:    true,
+		// A forward socket must be closable from another goroutine (a
+		// writer stuck on a bot that does not read, Shutdown): with this,
+		// Close on a hijacked connection closes it, and wsConn always does.
+		KeepHijackedConns:    true,
+		NoDefaultContentType: true,
+		NoDefaultDate:        true,
+		// Form bodies are parsed by readHTTPRequest; multipart is refused.
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.requestError,
+		ConnState:                    s.connState,
+		Logger:                       fasthttpLogger{s.log},
+	}
+	s.fs = fs
+	s.fsMu.Unlock()
+	err := fs.Serve(ln)
+	if s.isClosing() {
+		return nil
+	}
+	return err
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if websocket.IsWebSocketUpgrade(r) {
-		s.serveForwardWS(w, r)
+// route sends upgrade requests to the forward WebSocket, the rest to the
+// HTTP API.
+func (s *Server) route(ctx *fasthttp.RequestCtx) {
+	if websocket.FastHTTPIsWebSocketUpgrade(ctx) {
+		s.serveForwardWS(ctx)
 		return
 	}
-	s.serveHTTP(w, r)
+	s.serveHTTP(ctx)
+}
+
+// connState tracks the HTTP connections, so a Shutdown whose deadline
+// passed can cut the ones fasthttp would go on waiting for.
+func (s *Server) connState(c net.Conn, st fasthttp.ConnState) {
+	switch st {
+	case fasthttp.StateNew:
+		s.fsMu.Lock()
+		s.httpConns[c] = struct{}{}
+		s.fsMu.Unlock()
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		s.fsMu.Lock()
+		delete(s.httpConns, c)
+		s.fsMu.Unlock()
+	}
+}
+
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
 
 // Start launches the reverse WS clients and webhook senders. They stop when
@@ -313,6 +390,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			t.queue.close()
 		}
 	}
+	if err := s.stopHTTP(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if ctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, ctx.Err())
 	}
@@ -320,6 +400,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return errs[0]
 	}
 	return nil
+}
+
+// stopHTTP closes the listener and the idle keep-alive connections and
+// waits for requests still being answered (by now only refusals, since
+// actions finished first); past ctx it cuts them.
+func (s *Server) stopHTTP(ctx context.Context) error {
+	s.fsMu.Lock()
+	s.fsClosed = true
+	fs := s.fs
+	s.fsMu.Unlock()
+	if fs == nil {
+		return nil
+	}
+	err := fs.ShutdownWithContext(ctx)
+	if ctx.Err() != nil {
+		s.fsMu.Lock()
+		for c := range s.httpConns {
+			_ = c.Close()
+		}
+		s.fsMu.Unlock()
+		return ctx.Err()
+	}
+	return err
 }
 
 // Connections reports current connections by transport: "ws_forward" open

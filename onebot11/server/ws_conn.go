@@ -12,6 +12,21 @@ import (
 	"github.com/qqbridge/gateway/onebot11"
 )
 
+// socket is what wsConn uses of a WebSocket: forward sockets are
+// fasthttp/websocket's (served on the fasthttp port), reverse ones
+// gorilla/websocket's (we dial); the two share this API and the frame type
+// and close code values.
+type socket interface {
+	SetReadLimit(int64)
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+	SetPongHandler(func(string) error)
+	ReadMessage() (int, []byte, error)
+	WriteMessage(int, []byte) error
+	WriteControl(int, []byte, time.Time) error
+	Close() error
+}
+
 // wsConn is one OneBot WebSocket, forward or reverse, once established: it
 // sends the lifecycle frame, reads requests (handled concurrently), and has
 // exactly one writer goroutine that sends replies first, then queued events,
@@ -20,7 +35,7 @@ import (
 // without reading stalls its own reader instead of growing our memory.
 type wsConn struct {
 	s         *Server
-	conn      *websocket.Conn
+	conn      socket
 	transport string
 	remote    string
 	// events is the queue this socket drains: its own for a forward
@@ -42,7 +57,7 @@ type wsConn struct {
 	closeOnce  sync.Once
 }
 
-func newWSConn(s *Server, conn *websocket.Conn, transport, remote string, events *outbox) *wsConn {
+func newWSConn(s *Server, conn socket, transport, remote string, events *outbox) *wsConn {
 	return &wsConn{
 		s:          s,
 		conn:       conn,
