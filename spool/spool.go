@@ -41,6 +41,9 @@ const (
 	MaxRecord          = 64 << 20
 	defaultSegmentSize = 4 << 20
 	segSuffix          = ".seg"
+	// firstSegment numbers a new spool's first segment, leaving room
+	// below for Prepend.
+	firstSegment = 1 << 32
 	cursorName         = "cursor"
 )
 
@@ -131,6 +134,8 @@ func Open(dir string, opt Options) (*Spool, error) {
 		s.rOff = 0
 		if len(s.segs) > 0 {
 			s.rSeg = s.segs[0]
+		} else {
+			s.rSeg = firstSegment
 		}
 	}
 	for _, seg := range s.segs {
@@ -397,6 +402,99 @@ func (s *Spool) Commit(n int) error {
 			s.rOff = 0
 		}
 	}
+	return s.saveCursorLocked()
+}
+
+// Prepend stores recs, in their order, before every pending record: the
+// events a sender still held in memory when the process stopped, which are
+// older than those it had spooled. Records beyond the byte bound are
+// refused from the front (the oldest); Prepend reports how many it
+// stored. The consumed part of the head segment is compacted away first
+// (at most one segment is copied).
+func (s *Spool) Prepend(recs [][]byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, os.ErrClosed
+	}
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	if s.rOff > 0 {
+		if err := s.compactHeadLocked(); err != nil {
+			return 0, err
+		}
+	}
+	head := s.segs[0]
+	if head == 0 {
+		return 0, errors.New("spool: no segment number left for Prepend")
+	}
+	// Keep the newest records that fit.
+	room := s.max - s.total
+	from := len(recs)
+	for from > 0 {
+		need := int64(headerLen + len(recs[from-1]))
+		if need > room || len(recs[from-1]) > MaxRecord {
+			break
+		}
+		room -= need
+		from--
+	}
+	keep := recs[from:]
+	if len(keep) == 0 {
+		return 0, ErrFull
+	}
+	seg := head - 1
+	var b []byte
+	for _, r := range keep {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(r)))
+		b = binary.BigEndian.AppendUint32(b, crc32.Checksum(r, castagnoli))
+		b = append(b, r...)
+	}
+	if err := os.WriteFile(s.segPath(seg), b, 0o600); err != nil {
+		return 0, err
+	}
+	s.segs = append([]uint64{seg}, s.segs...)
+	s.sizes[seg] = int64(len(b))
+	s.total += int64(len(b))
+	s.n += len(keep)
+	s.rSeg, s.rOff = seg, 0
+	s.ahead, s.aheadEnd = nil, nil
+	return len(keep), s.saveCursorLocked()
+}
+
+// compactHeadLocked rewrites the head segment without its consumed
+// prefix, so the cursor can move to a segment before it.
+func (s *Spool) compactHeadLocked() error {
+	seg := s.segs[0]
+	b, err := os.ReadFile(s.segPath(seg))
+	if err != nil {
+		return err
+	}
+	rest := b[min(int64(len(b)), s.rOff):]
+	tmp := s.segPath(seg) + ".tmp"
+	if err := os.WriteFile(tmp, rest, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, s.segPath(seg)); err != nil {
+		return err
+	}
+	if len(s.segs) == 1 { // it is also the append target: reopen it
+		_ = s.w.Close()
+		f, err := os.OpenFile(s.segPath(seg), os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		s.w = f
+	}
+	s.total -= s.sizes[seg] - int64(len(rest))
+	s.sizes[seg] = int64(len(rest))
+	s.rOff = 0
+	s.ahead, s.aheadEnd = nil, nil
+	return s.saveCursorLocked()
+}
+
+func (s *Spool) saveCursorLocked() error {
 	var cur [16]byte
 	binary.BigEndian.PutUint64(cur[:8], s.rSeg)
 	binary.BigEndian.PutUint64(cur[8:], uint64(s.rOff))

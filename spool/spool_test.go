@@ -177,3 +177,37 @@ func FuzzOpenGarbage(f *testing.F) {
 		}
 	})
 }
+
+func TestPrependGoesFirstAndSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{SegmentBytes: 64})
+	require.NoError(t, err)
+	for i := 10; i < 20; i++ {
+		require.NoError(t, s.Append(rec(i)))
+	}
+	b, _ := s.Peek(nil, 2) // 10, 11 delivered: the head segment is partly consumed
+	require.NoError(t, s.Commit(len(b)))
+	n, err := s.Prepend([][]byte{rec(0), rec(1), rec(2)})
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, 11, s.Len())
+	require.NoError(t, s.Close())
+
+	s, err = Open(dir, Options{SegmentBytes: 64})
+	require.NoError(t, err)
+	require.NoError(t, s.Append(rec(20)))
+	got := drain(t, s)
+	assert.Equal(t, append(want(0, 3), want(12, 21)...), got)
+	require.NoError(t, s.Close())
+}
+
+func TestPrependKeepsTheNewestThatFit(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{MaxBytes: 3 * 19})
+	require.NoError(t, err)
+	defer s.Close()
+	require.NoError(t, s.Append(rec(9)))
+	n, err := s.Prepend([][]byte{rec(0), rec(1), rec(2)})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "room for two: the oldest is refused")
+	assert.Equal(t, []string{string(rec(1)), string(rec(2)), string(rec(9))}, drain(t, s))
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,9 +22,9 @@ import (
 
 // outage kinds a flakyBot can have.
 const (
-	outageStatus500 = iota // HTTP 500 (webhook) or a refused handshake (reverse WS)
-	outagePortClosed       // listener and every connection closed
-	outageHangUp           // webhook: connections accepted and closed unanswered
+	outageStatus500  = iota // HTTP 500 (webhook) or a refused handshake (reverse WS)
+	outagePortClosed        // listener and every connection closed
+	outageHangUp            // webhook: connections accepted and closed unanswered
 	outageKinds
 )
 
@@ -292,4 +293,76 @@ func TestWebhookLongOutageFitsTheBuffer(t *testing.T) {
 	}
 	assert.Zero(t, dups)
 	assert.Empty(t, env.obs.drops)
+}
+
+// With a spool, a memory buffer far too small for the outage loses
+// nothing, and events still waiting when the gateway stops are delivered
+// by the next run, before the events that run publishes.
+func TestWebhookSpoolOverflowAndRestart(t *testing.T) {
+	bot := newFlakyBot(t)
+	bot.mode.Store(outageStatus500) // down from the start
+	dir := t.TempDir()
+	cfg := ServerConfig{
+		Webhooks: []string{"http://" + bot.addr + "/post"}, SpoolDir: dir,
+		QueueBytes:           4 << 10, // a dozen events; the rest spool
+		WebhookRetryInterval: 5 * time.Millisecond,
+	}
+	env := newEnv(t, cfg)
+	env.s.Start(testCtx(t))
+	for i := 1; i <= 300; i++ {
+		env.s.Publish(testEvent(i))
+	}
+	assert.Greater(t, env.s.webhooks[0].queue.spooled(), 250, "beyond memory, events spool")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = env.s.Shutdown(ctx) // the bot is down: nothing can be flushed
+
+	env2 := newEnv(t, cfg)
+	assert.Equal(t, 300, env2.s.webhooks[0].queue.len(), "the next run finds all of them")
+	for i := 301; i <= 400; i++ {
+		env2.s.Publish(testEvent(i))
+	}
+	bot.mode.Store(-1)
+	env2.s.Start(testCtx(t))
+	eventually(t, func() bool { s, _ := bot.received(); return len(s) == 400 }, "all delivered")
+	seen, dups := bot.received()
+	for i, id := range seen {
+		require.Equal(t, i+1, id, "spooled and remembered events first, in order")
+	}
+	assert.Zero(t, dups)
+	assert.Empty(t, env.obs.drops)
+	assert.Empty(t, env2.obs.drops)
+	eventually(t, func() bool { return env2.s.webhooks[0].queue.len() == 0 }, "spool emptied")
+}
+
+// Events older than EventMaxAge by the time they could go out are dropped
+// and counted; fresh ones are delivered.
+func TestEventMaxAgeDropsStaleEvents(t *testing.T) {
+	bot := newFlakyBot(t)
+	env := newEnv(t, ServerConfig{Webhooks: []string{"http://" + bot.addr + "/post"}, EventMaxAge: time.Hour})
+	fresh := fmt.Appendf(nil, `{"time":%d,"self_id":%d,"post_type":"message","message_id":2}`, time.Now().Unix(), testSelfID)
+	env.s.Publish(testEvent(1)) // time 1700000000: long expired
+	env.s.Publish(fresh)
+	env.s.Start(testCtx(t))
+	eventually(t, func() bool { s, _ := bot.received(); return len(s) == 1 }, "the fresh event arrived")
+	seen, _ := bot.received()
+	assert.Equal(t, []int{2}, seen)
+	assert.Equal(t, 1, env.obs.get(&env.obs.drops, "webhook/expired"))
+}
+
+func TestEventTime(t *testing.T) {
+	for in, want := range map[string]int64{
+		`{"time":1700000000,"x":1}`: 1700000000,
+		`{"self_id":1, "time": 42}`: 42,
+		`{"x":1}`:                   -1,
+		`{"time":"soon"}`:           -1,
+	} {
+		got, ok := eventTime([]byte(in))
+		if want < 0 {
+			assert.False(t, ok, in)
+			continue
+		}
+		assert.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
 }

@@ -191,10 +191,26 @@ func (o *outbox) discard(reason string) {
 	}
 }
 
+// close runs once the sender stopped. With a spool, what the memory queue
+// still holds (older than anything spooled) goes to the spool's front, so
+// a restart delivers it first; then the spool is closed.
 func (o *outbox) close() {
-	if o.sp != nil {
-		_ = o.sp.Close()
+	if o.sp == nil {
+		return
 	}
+	left, _ := o.q.Peek(nil, 0, 0)
+	if len(left) > 0 {
+		kept, err := o.sp.Prepend(left)
+		for range len(left) - kept {
+			reason := DropSpoolFull
+			if err != nil && !errors.Is(err, spool.ErrFull) {
+				reason = DropSpoolError
+			}
+			o.obs.EventDropped(o.transport, reason)
+		}
+		o.q.Discard()
+	}
+	_ = o.sp.Close()
 }
 
 // expired reports whether ev's "time" (OneBot events carry the Unix time
