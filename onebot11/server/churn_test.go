@@ -286,7 +286,8 @@ func TestWebhookLongOutageFitsTheBuffer(t *testing.T) {
 		env.s.Publish(testEvent(i))
 	}
 	tick.Stop()
-	eventually(t, func() bool { s, _ := bot.received(); return len(s) == n }, "all %d delivered", n)
+	// The last retry before the bot came back may wait up to the 5s cap.
+	require.Eventually(t, func() bool { s, _ := bot.received(); return len(s) == n }, 20*time.Second, 10*time.Millisecond, "all delivered")
 	seen, dups := bot.received()
 	for i, id := range seen {
 		require.Equal(t, i+1, id)

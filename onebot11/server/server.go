@@ -59,7 +59,7 @@ type ServerConfig struct {
 	// WebhookTimeout bounds one POST (default 5s). A failed POST (network
 	// error, timeout, 5xx, 3xx, 408, 429) is retried, without limit, after
 	// a delay with capped exponential backoff and full jitter from
-	// WebhookRetryInterval (default 100ms) up to 60s, reset by a success;
+	// WebhookRetryInterval (default 100ms) up to 5s, reset by a success;
 	// the event stays at the head of its queue meanwhile.
 	WebhookTimeout       time.Duration
 	WebhookRetryInterval time.Duration

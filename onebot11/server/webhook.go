@@ -22,7 +22,7 @@ import (
 // order, one at a time per URL. A failed POST (network error, timeout, 5xx,
 // 3xx, 408, 429) leaves the event at the head of the target's outbox and
 // is tried again after a delay (transport.Backoff from WebhookRetryInterval
-// doubling to 60s, full jitter) that a success resets: there is no retry
+// doubling to webhookMaxDelay, full jitter) that a success resets: there is no retry
 // count, so a short outage costs a short pause and a long one loses
 // nothing while the memory buffer and the spool have room. Any other 4xx
 // means the receiver refused that event: it is dropped after being logged
@@ -39,6 +39,10 @@ type webhookTarget struct {
 	healthy atomic.Bool
 	stopped chan struct{} // closed when loop returns
 }
+
+// webhookMaxDelay caps the retry delay: one POST every few seconds costs a
+// down bot nothing, and a bot that is back gets its backlog soon after.
+const webhookMaxDelay = 5 * time.Second
 
 type deliveryOutcome int
 
@@ -71,7 +75,7 @@ func newWebhookTarget(s *Server, rawURL string) *webhookTarget {
 func (t *webhookTarget) loop(ctx context.Context) {
 	defer close(t.stopped)
 	defer t.client.CloseIdleConnections()
-	backoff := transport.Backoff{Min: t.s.cfg.WebhookRetryInterval, Max: maxReconnect}
+	backoff := transport.Backoff{Min: t.s.cfg.WebhookRetryInterval, Max: webhookMaxDelay}
 	buf := make([][]byte, 0, 1)
 	for {
 		ev := t.queue.peek(buf)
