@@ -44,7 +44,7 @@ const (
 	// firstSegment numbers a new spool's first segment, leaving room
 	// below for Prepend.
 	firstSegment = 1 << 32
-	cursorName         = "cursor"
+	cursorName   = "cursor"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
