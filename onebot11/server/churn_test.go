@@ -238,7 +238,11 @@ func churn(t *testing.T, env *testEnv, bot *flakyBot, n, rate, outages int, d ti
 	for i, id := range seen {
 		require.Equal(t, i+1, id, "in order")
 	}
-	assert.Zero(t, dups, "none twice")
+	// Delivery is at least once: a POST the bot took but whose answer the
+	// outage cut (its port closed mid-reply) is sent again. That can
+	// happen once per outage at most.
+	assert.LessOrEqual(t, dups, outages, "repeats only where an outage cut an answer")
+	t.Logf("%d events, %d outages: %d delivered twice", n, outages, dups)
 	env.obs.mu.Lock()
 	defer env.obs.mu.Unlock()
 	assert.Empty(t, env.obs.drops, "nothing dropped")
