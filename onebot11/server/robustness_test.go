@@ -287,3 +287,24 @@ func TestQuickOperationPanicIsContained(t *testing.T) {
 		}
 	}
 }
+
+// panicRouteBackend panics in SelfID, which the forward WebSocket handler
+// calls on the fasthttp goroutine itself (outside any worker's recover).
+type panicRouteBackend struct{ fakeBackend }
+
+func (b *panicRouteBackend) SelfID() int64 { panic("self id bug") }
+
+// fasthttp does not recover handler panics; the server does, so one bad
+// request costs a 500, not the process.
+func TestHandlerPanicIsA500(t *testing.T) {
+	s := NewServer(ServerConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, &panicRouteBackend{fakeBackend: *newFakeBackend()})
+	base := serve(t, s)
+	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/", nil)
+	require.Error(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	r, err := http.Get(base + "/echo_params")
+	require.NoError(t, err, "still serving")
+	r.Body.Close()
+	assert.Equal(t, http.StatusOK, r.StatusCode)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/spool"
 	"github.com/qqbridge/gateway/transport"
 )
@@ -272,6 +273,15 @@ func (s *Server) Serve(ln net.Listener) error {
 // route sends upgrade requests to the forward WebSocket, the rest to the
 // HTTP API.
 func (s *Server) route(ctx *fasthttp.RequestCtx) {
+	// fasthttp, unlike net/http, does not recover a handler's panic: one
+	// bad request would end the process.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("request handler panicked", "path", onebot11.Clip(string(ctx.Path())), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+			ctx.ResetBody()
+			s.writeEnvelope(ctx, fasthttp.StatusInternalServerError, onebot11.Failed(onebot11.RetcodeUpstream, "internal error"), nil)
+		}
+	}()
 	if websocket.FastHTTPIsWebSocketUpgrade(ctx) {
 		s.serveForwardWS(ctx)
 		return

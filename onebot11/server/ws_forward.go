@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/fasthttp/websocket"
@@ -62,6 +63,13 @@ func (s *Server) serveForwardWS(ctx *fasthttp.RequestCtx) {
 	// The hijack handler runs once the 101 is written, on fasthttp's
 	// goroutine for the connection, which this socket then keeps.
 	err := s.upgrader.Upgrade(ctx, func(conn *websocket.Conn) {
+		// Nothing recovers on fasthttp's hijack goroutine (net/http did).
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("forward websocket panicked", "remote", remote, "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+				_ = conn.Close()
+			}
+		}()
 		s.runForward(conn, remote, path, api)
 	})
 	if err != nil {
