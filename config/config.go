@@ -34,7 +34,11 @@ type Config struct {
 	UpstreamTimeout   time.Duration // --upstream-timeout: per upstream API call
 	ReconnectInterval time.Duration // --reconnect-interval: first reverse WS retry
 	ReverseAuthScheme string        // --reverse-auth-scheme: Bearer|Token
-	EventBuffer       int           // --event-buffer: events queued per downstream target
+	EventBuffer       int           // --event-buffer: events held in memory per downstream target
+	EventBufferBytes  int64         // --event-buffer-bytes: bytes held in memory per downstream target
+	SpoolDir          string        // --spool-dir: on-disk overflow for webhook/reverse-WS targets; "" = none
+	SpoolMaxBytes     int64         // --spool-max-bytes: bound of each target's spool
+	EventMaxAge       time.Duration // --event-max-age: drop events older than this; 0 = no limit
 	IDRetention       time.Duration // --id-retention: how long message ids stay resolvable
 	IDMaxEntries      int           // --id-max-entries: message id map capacity
 	GracePeriod       time.Duration // --grace-period: shutdown drain time
@@ -101,7 +105,9 @@ func baseDefaults() *Config {
 		UpstreamTimeout:   30 * time.Second,
 		ReconnectInterval: 3 * time.Second,
 		ReverseAuthScheme: "Bearer",
-		EventBuffer:       2000,
+		EventBuffer:       100_000,
+		EventBufferBytes:  64 << 20,
+		SpoolMaxBytes:     1 << 30,
 		IDRetention:       720 * time.Hour,
 		IDMaxEntries:      1_000_000,
 		GracePeriod:       10 * time.Second,
