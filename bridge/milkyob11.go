@@ -163,6 +163,7 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 // Probe implements Direction: the account and implementation the client
 // learnt at its last (re)connect (get_login_info, get_version_info).
 func (d *MilkyOnOneBot) Probe(ctx context.Context) (Account, error) {
+	d.awaitClient(ctx)
 	info, ok := d.client.Info()
 	if !ok || info.SelfID == 0 {
 		// Ask again through the caller, so /readyz follows the API.
@@ -188,6 +189,37 @@ func (d *MilkyOnOneBot) Probe(ctx context.Context) (Account, error) {
 		return Account{}, err
 	}
 	return Account{SelfID: info.SelfID, Nickname: info.Nickname}, nil
+}
+
+// probeWait bounds how long Probe waits for the client to come up. The
+// runtime re-probes a failed upstream only every 2s; waiting here instead
+// lets /readyz turn 200 within a poll tick of the client connecting (the
+// runtime probes once at Start, before a WebSocket can be up, and a
+// reconnected upstream was otherwise seen up to 2s late).
+const (
+	probeWait = 2 * time.Second
+	probeTick = 20 * time.Millisecond
+)
+
+// awaitClient returns when the client is Ready, ctx ends or probeWait
+// passes. It runs on the runtime's watcher goroutine only.
+func (d *MilkyOnOneBot) awaitClient(ctx context.Context) {
+	if d.client.Ready() {
+		return
+	}
+	deadline := time.NewTimer(probeWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(probeTick)
+	defer tick.Stop()
+	for !d.client.Ready() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Status implements Direction.
