@@ -14,7 +14,7 @@ import (
 // simulator served as a OneBot 11 implementation by the first direction.
 
 const (
-	obToken    = "ob-t0ken"   // the OneBot 11 implementation's access token
+	obToken    = "ob-t0ken"    // the OneBot 11 implementation's access token
 	milkyToken = "milky-t0ken" // the reverse gateway's, for Milky bots
 )
 

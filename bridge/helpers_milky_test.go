@@ -183,7 +183,9 @@ type milkySeg struct {
 	Data map[string]any `json:"data"`
 }
 
-func milkyText(s string) []milkySeg { return []milkySeg{{Type: "text", Data: map[string]any{"text": s}}} }
+func milkyText(s string) []milkySeg {
+	return []milkySeg{{Type: "text", Data: map[string]any{"text": s}}}
+}
 
 // milkyMsg is a Milky incoming message as a bot decodes it.
 type milkyMsg struct {
