@@ -1,0 +1,109 @@
+package bridge_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/bridge"
+)
+
+// Ids that never lie: message_seq grows per conversation, every API that
+// takes a seq finds the message it named, and after a restart on the same
+// --data dir the seqs, notification_seq, invitation_seq and initiator_uid
+// issued before still resolve to the same upstream things.
+
+func TestMilkyIDsSurviveRestart(t *testing.T) {
+	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
+	opts := bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken, AccessToken: milkyToken, DataDir: t.TempDir()}
+	m := startMilkyGateway(t, opts, true)
+	ev := m.events()
+	group, member := up.groupA()
+	friend := up.sim.Friends()[0].UserID
+
+	// Per conversation, seqs increase in the order messages were sent.
+	seq1 := m.sendGroup(group, "ids one")
+	seq2 := m.sendGroup(group, "ids two")
+	require.Greater(t, seq2, seq1)
+	simIn := up.sim.ReceiveGroupMessage(group, member, text("ids incoming"))
+	in := nextMilkyMessage(t, ev, "ids incoming")
+	require.Greater(t, in.MessageSeq, seq2)
+	require.Equal(t, member, in.SenderID)
+
+	var priv struct {
+		MessageSeq int64 `json:"message_seq"`
+	}
+	m.call("send_private_message", map[string]any{"user_id": friend, "message": milkyText("ids private")}, &priv)
+	require.Positive(t, priv.MessageSeq)
+	require.Equal(t, "ids private", m.getMessage("friend", friend, priv.MessageSeq).text())
+
+	// History by seq, oldest first.
+	var hist struct {
+		Messages []milkyMsg `json:"messages"`
+	}
+	m.call("get_history_messages", map[string]any{"message_scene": "group", "peer_id": group, "start_message_seq": in.MessageSeq, "limit": 10}, &hist)
+	bySeq := map[int64]string{}
+	for i, msg := range hist.Messages {
+		bySeq[msg.MessageSeq] = msg.text()
+		if i > 0 {
+			require.Greater(t, msg.MessageSeq, hist.Messages[i-1].MessageSeq, "history is in seq order")
+		}
+	}
+	require.Equal(t, "ids one", bySeq[seq1], "history %+v", hist.Messages)
+	require.Equal(t, "ids two", bySeq[seq2])
+	require.Equal(t, "ids incoming", bySeq[in.MessageSeq])
+
+	// A reply names the quoted message by seq, and reads back so.
+	var sent struct {
+		MessageSeq int64 `json:"message_seq"`
+	}
+	m.call("send_group_message", map[string]any{"group_id": group, "message": []milkySeg{
+		{Type: "reply", Data: map[string]any{"message_seq": in.MessageSeq}},
+		{Type: "text", Data: map[string]any{"text": "ids replying"}},
+	}}, &sent)
+	reply := m.getMessage("group", group, sent.MessageSeq)
+	require.NotEmpty(t, reply.Segments)
+	require.Equal(t, "reply", reply.Segments[0].Type, "segments %+v", reply.Segments)
+	require.EqualValues(t, in.MessageSeq, reply.Segments[0].Data["message_seq"])
+
+	// Reaction and essence reach the upstream as the simulator's own seq.
+	m.call("send_group_message_reaction", map[string]any{"group_id": group, "message_seq": in.MessageSeq, "reaction": "76", "is_add": true}, nil)
+	require.Contains(t, string(lastCall(t, up.sim, "send_group_message_reaction")), `"message_seq":`+num(simIn.MessageSeq))
+	m.call("set_group_essence_message", map[string]any{"group_id": group, "message_seq": in.MessageSeq, "is_set": true}, nil)
+	require.Contains(t, string(lastCall(t, up.sim, "set_group_essence_message")), `"message_seq":`+num(simIn.MessageSeq))
+
+	// Requests: the ids a bot is given to answer them.
+	const stranger, newGroup = 20260001, 20269999
+	simUID := up.sim.FriendRequest(stranger, "add me")
+	fr := nextMilkyEvent(t, ev, "friend_request")
+	uid, _ := fr["initiator_uid"].(string)
+	require.NotEmpty(t, uid, "%v", fr)
+	require.EqualValues(t, stranger, fr["initiator_id"])
+	simNotif := up.sim.GroupJoinRequest(group, stranger, "let me in", false)
+	jr := nextMilkyEvent(t, ev, "group_join_request")
+	require.EqualValues(t, group, jr["group_id"])
+	notifSeq := int64(jr["notification_seq"].(float64))
+	simInv := up.sim.GroupInvitation(newGroup, member)
+	gi := nextMilkyEvent(t, ev, "group_invitation")
+	require.EqualValues(t, newGroup, gi["group_id"])
+	invSeq := int64(gi["invitation_seq"].(float64))
+
+	// Restart on the same data dir.
+	m.shutdown()
+	m = startMilkyGateway(t, opts, true)
+
+	require.Equal(t, "ids one", m.getMessage("group", group, seq1).text())
+	require.Equal(t, "ids incoming", m.getMessage("group", group, in.MessageSeq).text())
+	require.Equal(t, "ids private", m.getMessage("friend", friend, priv.MessageSeq).text())
+	seq3 := m.sendGroup(group, "ids after restart")
+	require.Greater(t, seq3, sent.MessageSeq, "seqs keep increasing across a restart")
+	require.Equal(t, "ids after restart", m.getMessage("group", group, seq3).text())
+
+	m.call("recall_group_message", map[string]any{"group_id": group, "message_seq": seq2}, nil)
+	m.call("accept_friend_request", map[string]any{"initiator_uid": uid}, nil)
+	require.Contains(t, string(lastCall(t, up.sim, "accept_friend_request")), simUID)
+	m.call("accept_group_request", map[string]any{"notification_seq": notifSeq, "notification_type": "join_request", "group_id": group}, nil)
+	require.Contains(t, string(lastCall(t, up.sim, "accept_group_request")), `"notification_seq":`+num(simNotif))
+	m.call("accept_group_invitation", map[string]any{"group_id": newGroup, "invitation_seq": invSeq}, nil)
+	require.Contains(t, string(lastCall(t, up.sim, "accept_group_invitation")), `"invitation_seq":`+num(simInv))
+}
