@@ -67,7 +67,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 		Timeout:       opts.UpstreamTimeout,
 		MaxFrameBytes: int(opts.MaxBodyBytes),
 		Handler:       ob11client.HandlerFunc(d.onEvent),
-		Observer:      ob11ClientObserver{rt.Metrics},
+		Observer:      reverseClientObserver{ob11ClientObserver{rt.Metrics}, d},
 		Logger:        rt.Log,
 	})
 	if err != nil {
@@ -272,4 +272,26 @@ type apiHandler struct{ d *MilkyOnOneBot }
 
 func (h apiHandler) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
 	return h.d.callMilky(ctx, api, body)
+}
+
+// reverseClientObserver lets every answer the client gets count for the
+// API verdict, including the get_login_info it sends itself on each
+// (re)connect. Calls through d.caller already set it; without this, a
+// failed call during an outage left the API marked down after the upstream
+// came back, until the runtime's next probe (up to 10s later). Only
+// answers are recorded here: failures are trackingCaller's to judge, so a
+// timeout is not counted twice.
+type reverseClientObserver struct {
+	ob11ClientObserver
+	d *MilkyOnOneBot
+}
+
+func (o reverseClientObserver) APICall(action string, seconds float64, err error) {
+	o.ob11ClientObserver.APICall(action, seconds, err)
+	if err == nil || oneBotReachable(err) {
+		if c := o.d.caller; c != nil {
+			c.timeouts.Store(0)
+			c.ok.Store(true)
+		}
+	}
 }
