@@ -36,6 +36,11 @@ func milkyRoundTrip(t *testing.T, m *mgw, up *obUpstream, label string) {
 	text := "round trip over " + label
 	seq := m.sendGroup(group, text)
 
+	// The bot's own message comes back as an event under the seq it got.
+	own := nextMilkyMessage(t, ev, text)
+	require.Equal(t, seq, own.MessageSeq)
+	require.Equal(t, up.sim.SelfID(), own.SenderID)
+
 	echo := nextMilkyMessage(t, ev, "echo: "+text)
 	require.Equal(t, "group", echo.MessageScene)
 	require.Equal(t, group, echo.PeerID)
@@ -50,6 +55,9 @@ func milkyRoundTrip(t *testing.T, m *mgw, up *obUpstream, label string) {
 
 	m.call("recall_group_message", map[string]any{"group_id": group, "message_seq": seq}, nil)
 	require.Contains(t, string(lastCall(t, up.sim, "recall_group_message")), `"group_id":`+num(group))
+	recall := nextMilkyEvent(t, ev, "message_recall")
+	require.EqualValues(t, seq, recall["message_seq"], "the recall names the seq the bot recalled: %v", recall)
+	require.EqualValues(t, group, recall["peer_id"])
 }
 
 func TestMilkyForwardWS(t *testing.T) {

@@ -257,6 +257,9 @@ func (d *MilkyOnOneBot) Close() {
 	if d.client != nil {
 		_ = d.client.Close()
 	}
+	if d.dir != nil {
+		d.dir.stop()
+	}
 }
 
 // callMilky runs one Milky API of this direction for the gateway itself
