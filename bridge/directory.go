@@ -154,7 +154,12 @@ func (d *directory) refresh(ctx context.Context) {
 
 // observe keeps the cache honest about membership changes it sees.
 func (d *directory) observe(ev *milky.TypedEvent) {
-	if dec, ok := ev.Data.(milky.GroupMemberDecreaseData); ok {
+	// Pointer or value: eventmap/milkyob11 emits pointers (a value-only
+	// check never matched, so members who left stayed cached).
+	switch dec := ev.Data.(type) {
+	case *milky.GroupMemberDecreaseData:
+		d.ForgetGroupMember(dec.GroupID, dec.UserID)
+	case milky.GroupMemberDecreaseData:
 		d.ForgetGroupMember(dec.GroupID, dec.UserID)
 	}
 }

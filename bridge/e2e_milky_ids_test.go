@@ -1,6 +1,9 @@
 package bridge_test
 
 import (
+	"fmt"
+
+	"github.com/qqbridge/gateway/milky"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -106,4 +109,35 @@ func TestMilkyIDsSurviveRestart(t *testing.T) {
 	require.Contains(t, string(lastCall(t, up.sim, "accept_group_request")), `"notification_seq":`+num(simNotif))
 	m.call("accept_group_invitation", map[string]any{"group_id": newGroup, "invitation_seq": invSeq}, nil)
 	require.Contains(t, string(lastCall(t, up.sim, "accept_group_invitation")), `"invitation_seq":`+num(simInv))
+}
+
+// A peer's reply to the bot's message names it by the seq the bot got, and
+// carries the quoted sender, time and content from the quote cache.
+func TestMilkyIncomingReplyNamesSeq(t *testing.T) {
+	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
+	m := startMilkyGateway(t, bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken}, true)
+	ev := m.events()
+	group, member := up.groupA()
+	seq := m.sendGroup(group, "quote me")
+	nextMilkyMessage(t, ev, "quote me")
+	hist := up.sim.History("group", group)
+	var simSeq int64
+	for _, msg := range hist {
+		if msg.SenderID == up.sim.SelfID() && len(msg.Segments) == 1 && msg.Segments[0].Data.Text == "quote me" {
+			simSeq = msg.MessageSeq
+		}
+	}
+	require.NotZero(t, simSeq, "the simulator has the bot's message")
+
+	up.sim.ReceiveGroupMessage(group, member, []milky.IncomingSegment{
+		{Type: milky.SegReply, Data: milky.IncomingSegmentData{MessageSeq: simSeq}},
+		{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "quoting you"}},
+	})
+	got := nextMilkyMessage(t, ev, "quoting you")
+	require.Equal(t, "reply", got.Segments[0].Type, "%+v", got.Segments)
+	d := got.Segments[0].Data
+	require.EqualValues(t, seq, d["message_seq"])
+	require.EqualValues(t, up.sim.SelfID(), d["sender_id"], "%v", d)
+	require.NotZero(t, d["time"], "%v", d)
+	require.Contains(t, fmt.Sprint(d["segments"]), "quote me", "%v", d)
 }

@@ -43,8 +43,17 @@ func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment
 
 // remember records a delivered message_receive.
 func (q *quoteCache) remember(ev *milky.TypedEvent) {
-	msg, ok := ev.Data.(milky.IncomingMessage)
-	if !ok {
+	// eventmap/milkyob11 emits pointers; accept values too, so a change of
+	// representation there cannot silently empty the cache again (it did:
+	// every reply segment fell back to placeholders).
+	var msg *milky.IncomingMessage
+	switch v := ev.Data.(type) {
+	case *milky.IncomingMessage:
+		msg = v
+	case milky.IncomingMessage:
+		msg = &v
+	}
+	if msg == nil {
 		return
 	}
 	id, ok := q.ids.UpstreamID(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
