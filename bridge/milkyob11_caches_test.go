@@ -54,4 +54,3 @@ func TestDirectoryForgetsMembersWhoLeft(t *testing.T) {
 	_, ok = d.Cache.GroupMember(300400, 123456)
 	require.False(t, ok, "a member who left is forgotten")
 }
-
