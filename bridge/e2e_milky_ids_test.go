@@ -141,3 +141,52 @@ func TestMilkyIncomingReplyNamesSeq(t *testing.T) {
 	require.NotZero(t, d["time"], "%v", d)
 	require.Contains(t, fmt.Sprint(d["segments"]), "quote me", "%v", d)
 }
+
+// Paging get_history_messages from the latest towards older messages visits
+// every message of the conversation once, each page at or below its start.
+//
+// Skipped: it fails today. The reverse direction issues a seq the first
+// time it sees a message, so messages the upstream had before the gateway
+// looked (the simulator's seeded history) get seqs above newer ones, and
+// getHistoryMessages (translate/milkyob11) drops the upstream's entries
+// "above" start_message_seq and takes the lowest seq as the next page's
+// start: with 11 seeded and 3 new messages, two pages return 5 and the rest
+// are never reached. Over an upstream that reports real_seq (NapCat) the
+// seqs are the conversation's own and paging works; the gateway's own
+// first direction (what this suite and `--downstream milky` without an
+// upstream run on) could report real_seq the same way.
+func TestMilkyHistoryPagingVisitsEveryMessage(t *testing.T) {
+	t.Skip("known gap: seqs issued on first sight are not in time order; see the comment")
+	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
+	m := startMilkyGateway(t, bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken}, true)
+	group, member := up.groupA()
+	up.sim.ReceiveGroupMessage(group, member, text("history new 1"))
+	m.sendGroup(group, "history new 2")
+	want := len(up.sim.History("group", group))
+
+	seen := map[int64]bool{}
+	var start *int64
+	for page := 0; page < 2*want; page++ {
+		var hist struct {
+			Messages []milkyMsg `json:"messages"`
+			Next     *int64     `json:"next_message_seq"`
+		}
+		p := map[string]any{"message_scene": "group", "peer_id": group, "limit": 4}
+		if start != nil {
+			p["start_message_seq"] = *start
+		}
+		m.call("get_history_messages", p, &hist)
+		for _, msg := range hist.Messages {
+			require.False(t, seen[msg.MessageSeq], "seq %d on two pages", msg.MessageSeq)
+			seen[msg.MessageSeq] = true
+			if start != nil {
+				require.LessOrEqual(t, msg.MessageSeq, *start, "a page runs from its start towards older messages")
+			}
+		}
+		if hist.Next == nil {
+			break
+		}
+		start = hist.Next
+	}
+	require.Len(t, seen, want, "every message of the conversation is reachable by paging")
+}
