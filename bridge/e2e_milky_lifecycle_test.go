@@ -10,6 +10,7 @@ import (
 
 	"github.com/qqbridge/gateway/bridge"
 	"github.com/qqbridge/gateway/milky/milkytest"
+	translate "github.com/qqbridge/gateway/translate/milkyob11"
 )
 
 // Readiness follows the upstream, and a drain delivers what was published
@@ -25,12 +26,10 @@ func TestMilkyReadinessFollowsUpstream(t *testing.T) {
 		start := time.Now()
 		r := m.callResp("get_login_info", nil)
 		require.Less(t, time.Since(start), timeout, "%s: the call waited for the upstream timeout", when)
-		require.False(t, r.OK(), "%s: %s", when, r.Raw)
-		if r.HTTPStatus == http.StatusOK {
-			require.Equal(t, "failed", r.Status)
-			require.NotZero(t, r.Retcode)
-			require.NotEmpty(t, r.Message)
-		}
+		require.Equal(t, http.StatusOK, r.HTTPStatus, "%s: %s", when, r.Raw)
+		require.Equal(t, "failed", r.Status, "%s: %s", when, r.Raw)
+		require.Equal(t, translate.RetcodeUnreachable, r.Retcode, "%s: %s", when, r.Raw)
+		require.Contains(t, r.Message, "unreachable")
 	}
 
 	code, body := m.readyz()
