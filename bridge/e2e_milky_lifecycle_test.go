@@ -2,6 +2,7 @@ package bridge_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +63,12 @@ func TestMilkyDrainClosesWith1001(t *testing.T) {
 	m := startMilkyGateway(t, bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken, AccessToken: milkyToken}, true)
 	c := ctx(t)
 	ws := m.events()
+	// A subscriber that reads nothing until the drain is over: its events
+	// must still be there, before the close frame.
+	hdr := http.Header{"Authorization": {"Bearer " + milkyToken}}
+	idle, _, err := websocket.DefaultDialer.DialContext(c, "ws"+strings.TrimPrefix(m.base, "http")+"/event", hdr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = idle.Close() })
 	sse, err := milkytest.OpenSSE(c, m.base, milkyToken, milkytest.AuthQuery)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sse.Close() })
@@ -88,6 +95,16 @@ func TestMilkyDrainClosesWith1001(t *testing.T) {
 		}
 	}
 	require.Equal(t, websocket.CloseGoingAway, ws.CloseCode())
+	for i := 0; i < n; {
+		_, b, err := idle.ReadMessage()
+		require.NoError(t, err, "event %d of the idle subscriber", i)
+		if strings.Contains(string(b), "drain #") {
+			require.Contains(t, string(b), numbered("drain", i))
+			i++
+		}
+	}
+	_, _, err = idle.ReadMessage()
+	require.True(t, websocket.IsCloseError(err, websocket.CloseGoingAway), "then 1001: %v", err)
 	_, err = milkytest.DialWS(c, m.base, milkyToken, milkytest.AuthBearer)
 	require.Error(t, err, "no new subscribers after Shutdown")
 }
