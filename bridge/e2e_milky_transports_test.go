@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -71,6 +72,13 @@ func TestMilkyReverseWS(t *testing.T) {
 	m := startMilkyGateway(t, bridge.Options{UpstreamListen: addr, UpstreamToken: obToken, AccessToken: milkyToken}, false)
 	code, body := m.readyz()
 	require.Equal(t, http.StatusServiceUnavailable, code, "not ready before the implementation dials in: %v", body)
+	// An implementation without the upstream token is refused.
+	for _, h := range []http.Header{{}, {"Authorization": {"Bearer wrong"}}} {
+		_, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", h)
+		require.Error(t, err)
+		require.NotNil(t, resp, "%v", err)
+		require.Contains(t, []int{http.StatusUnauthorized, http.StatusForbidden}, resp.StatusCode)
+	}
 	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken, ReverseWS: []string{"ws://" + addr + "/"}})
 	m.waitReady()
 	milkyRoundTrip(t, m, up, "reverse ws")
