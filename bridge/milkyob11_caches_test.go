@@ -54,3 +54,24 @@ func TestDirectoryForgetsMembersWhoLeft(t *testing.T) {
 	_, ok = d.Cache.GroupMember(300400, 123456)
 	require.False(t, ok, "a member who left is forgotten")
 }
+
+// A reply chain does not nest: the quote of a reply keeps the inner reply's
+// seq but not the content it quoted.
+func TestQuoteCacheDoesNotNestReplyChains(t *testing.T) {
+	ids := idstore.NewMemory(idstore.Options{})
+	q := newQuoteCache(8, ids)
+	inner := []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "first"}}}
+	segs := []milky.IncomingSegment{
+		{Type: milky.SegReply, Data: milky.IncomingSegmentData{MessageSeq: 1, SenderID: 10002, Segments: inner}},
+		{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "second"}},
+	}
+	ref := ids.RefForUpstream("group", 100200, 77, 0)
+	q.remember(&milky.TypedEvent{Data: &milky.IncomingMessage{MessageScene: "group", PeerID: 100200, MessageSeq: ref.Seq, SenderID: 10003, Segments: segs}})
+	got, ok := q.Quoted("group", 100200, 77)
+	require.True(t, ok)
+	require.Len(t, got.Segments, 2)
+	require.Equal(t, int64(1), got.Segments[0].Data.MessageSeq)
+	require.Empty(t, got.Segments[0].Data.Segments, "the inner quote's content is dropped")
+	require.Equal(t, "second", got.Segments[1].Data.Text)
+	require.Len(t, segs[0].Data.Segments, 1, "the delivered event is not modified")
+}

@@ -82,5 +82,27 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 			q.next = (q.next + 1) % q.max
 		}
 	}
-	q.byKey[k] = segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: msg.Segments}
+	q.byKey[k] = segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: flatQuote(msg.Segments)}
+}
+
+// flatQuote is a quoted message's content without the content of what it
+// quotes in turn: a reply's segments are the quoted message's, so keeping
+// them whole would nest every earlier message of a reply chain into each
+// new event (a chain of n replies: events of size O(n), O(n²) in total).
+// The inner reply keeps its seq, sender and time; a bot wanting more asks
+// get_message. Copies only when a reply segment has content to drop.
+func flatQuote(segs []milky.IncomingSegment) []milky.IncomingSegment {
+	for i := range segs {
+		if segs[i].Type == milky.SegReply && len(segs[i].Data.Segments) > 0 {
+			out := make([]milky.IncomingSegment, len(segs))
+			copy(out, segs)
+			for j := range out {
+				if out[j].Type == milky.SegReply {
+					out[j].Data.Segments = nil
+				}
+			}
+			return out
+		}
+	}
+	return segs
 }
