@@ -33,6 +33,8 @@ type MilkyOnOneBot struct {
 	dir    *directory
 	quotes *quoteCache
 	srv    *milkyserver.Server
+	// stopped: the event stream has ended (RunEvents returned).
+	stopped atomic.Bool
 }
 
 var _ Direction = (*MilkyOnOneBot)(nil)
@@ -122,14 +124,24 @@ func (d *MilkyOnOneBot) Start(context.Context) error {
 // RunEvents implements Direction. The client delivers events from its own
 // reading goroutine (onEvent); this loop keeps the directory and the
 // implementation detection in step with reconnects.
+//
+// When ctx ends (the runtime's Shutdown, before the downstream drains) the
+// stream counts as stopped: the client keeps its socket for in-flight
+// calls until Shutdown, but events it still reads are dropped and counted
+// instead of being queued behind the drain, where they were lost unseen.
 func (d *MilkyOnOneBot) RunEvents(ctx context.Context) {
 	<-ctx.Done()
+	d.stopped.Store(true)
 }
 
 // onEvent is the per-event hot path: translate, encode once, fan out. The
 // client calls it from one goroutine, in order.
 func (d *MilkyOnOneBot) onEvent(raw []byte) {
 	m := d.rt.Metrics
+	if d.stopped.Load() {
+		m.Dropped("shutdown")
+		return
+	}
 	d.events.SelfID = d.rt.SelfID()
 	res, err := eventmap.MapRaw(d.events, raw)
 	if err != nil {
