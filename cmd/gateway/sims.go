@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -25,16 +26,24 @@ type milkySim struct {
 
 // startMilkySim serves the simulator's Milky API and event stream on listen
 // (127.0.0.1:0 for an internal one). Its peers echo what bots say.
+// Its temp_url and file download links point at the bound address (the
+// simulator's default, http://127.0.0.1, is port 80: links bots could not
+// open).
 func startMilkySim(listen, token string, log *slog.Logger) (*milkySim, error) {
-	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		sim.Close()
 		return nil, fmt.Errorf("simulator: listen %s: %w", listen, err)
 	}
+	url := "http://" + ln.Addr().String()
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		// Bound to every interface: links name loopback, which works from
+		// this host (the gateway in front, a local bot).
+		url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log, PublicURL: url})
 	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return &milkySim{sim: sim, srv: srv, url: "http://" + ln.Addr().String()}, nil
+	return &milkySim{sim: sim, srv: srv, url: url}, nil
 }
 
 // stop ends the simulator after every gateway in front of it has drained.
