@@ -122,10 +122,8 @@ func (d *MilkyOnOneBot) Start(context.Context) error {
 }
 
 // RunEvents implements Direction. The client delivers events from its own
-// reading goroutine (onEvent); this loop keeps the directory and the
-// implementation detection in step with reconnects.
-//
-// When ctx ends (the runtime's Shutdown, before the downstream drains) the
+// reading goroutine (onEvent) and reconnects by itself; Probe follows the
+// implementation and refreshes the directory. When ctx ends (the runtime's Shutdown, before the downstream drains) the
 // stream counts as stopped: the client keeps its socket for in-flight
 // calls until Shutdown, but events it still reads are dropped and counted
 // instead of being queued behind the drain, where they were lost unseen.
