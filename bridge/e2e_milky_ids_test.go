@@ -190,3 +190,48 @@ func TestMilkyHistoryPagingVisitsEveryMessage(t *testing.T) {
 	}
 	require.Len(t, seen, want, "every message of the conversation is reachable by paging")
 }
+
+// Concurrent sends to one group get distinct seqs, each naming its own
+// message, and the bot's own message events carry the same seqs.
+func TestMilkyConcurrentSendsGetDistinctSeqs(t *testing.T) {
+	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
+	m := startMilkyGateway(t, bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken}, true)
+	ev := m.events()
+	group, _ := up.groupA()
+	const n = 20
+	seqs := make([]int64, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			var out struct {
+				MessageSeq int64 `json:"message_seq"`
+			}
+			err := m.api.Must(ctx(t), "send_group_message", map[string]any{"group_id": group, "message": milkyText(numbered("burst", i))}, &out)
+			seqs[i] = out.MessageSeq
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		require.NoError(t, <-errs)
+	}
+	bySeq := map[int64]int{}
+	for i, s := range seqs {
+		require.Positive(t, s)
+		_, dup := bySeq[s]
+		require.False(t, dup, "seq %d given twice", s)
+		bySeq[s] = i
+	}
+	for s, i := range bySeq {
+		require.Equal(t, numbered("burst", i), m.getMessage("group", group, s).text())
+	}
+	for k := 0; k < n; k++ {
+		own := nextMilkyMessage(t, ev, "burst #")
+		if own.SenderID != up.sim.SelfID() {
+			k--
+			continue
+		}
+		i, ok := bySeq[own.MessageSeq]
+		require.True(t, ok, "event seq %d was never returned by send_group_message", own.MessageSeq)
+		require.Equal(t, numbered("burst", i), own.text())
+	}
+}
