@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -21,13 +24,22 @@ type milkySim struct {
 
 // startMilkySim serves the simulator's Milky API and event stream on listen
 // (127.0.0.1:0 for an internal one). Its peers echo what bots say.
+// Its temp_url and file download links point at the bound address (the
+// simulator's default, http://127.0.0.1, is port 80: links bots could not
+// open).
 func startMilkySim(listen, token string, log *slog.Logger) (*milkySim, error) {
-	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log})
-	url, err := sim.Listen(listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		sim.Close()
-		return nil, err
+		return nil, fmt.Errorf("simulator: listen %s: %w", listen, err)
 	}
+	url := "http://" + ln.Addr().String()
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		// Bound to every interface: links name loopback, which works from
+		// this host (the gateway in front, a local bot).
+		url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log, PublicURL: url})
+	go func() { _ = sim.Serve(ln) }()
 	return &milkySim{sim: sim, url: url}, nil
 }
 
