@@ -164,9 +164,6 @@ func (e *gw) groupA() (groupID, member int64) {
 	return g, e.sim.Members(g)[1].UserID
 }
 
-// friend is the simulator's first friend.
-func (e *gw) friend() int64 { return e.sim.Friends()[0].UserID }
-
 func text(s string) []milky.IncomingSegment {
 	return []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: s}}}
 }

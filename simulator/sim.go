@@ -273,10 +273,6 @@ func refused(format string, args ...any) error {
 	return &milky.APIError{Retcode: RetcodeRefused, Message: fmt.Sprintf(format, args...)}
 }
 
-func badParam(format string, args ...any) error {
-	return &milky.APIError{Retcode: milky.RetcodeBadParam, Message: fmt.Sprintf(format, args...)}
-}
-
 // IsRetcode reports whether err is a Milky APIError with that retcode.
 func IsRetcode(err error, retcode int) bool {
 	var e *milky.APIError
