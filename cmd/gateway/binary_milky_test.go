@@ -92,6 +92,17 @@ func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	assert.Contains(t, string(body), `"retcode":0`)
+	// A failed call is one log line naming the API (and never the token).
+	req, err = http.NewRequest(http.MethodPost, "http://"+addr+"/api/no_such_api", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	r, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	r.Body.Close()
+	assert.Equal(t, http.StatusNotFound, r.StatusCode)
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), `"api":"no_such_api"`) },
+		5*time.Second, 20*time.Millisecond, "no log line for the failed call; stderr: %s", stderr.String())
 
 	start := time.Now()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
