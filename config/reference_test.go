@@ -66,7 +66,8 @@ func TestExampleMilkyConfigLoads(t *testing.T) {
 	// Every setting this direction uses is shown; the others are named as
 	// unused.
 	unused := map[string]bool{"reverse_ws": true, "secret": true, "message_format": true, "heartbeat": true,
-		"reconnect_interval": true, "reverse_auth_scheme": true, "media_local_files": true, "upstream_events": true}
+		"reconnect_interval": true, "reverse_auth_scheme": true, "upstream_events": true,
+		"event_buffer_bytes": true, "spool_dir": true, "spool_max_bytes": true, "event_max_age": true}
 	for _, s := range Default().settings() {
 		if s.key == "" {
 			continue
