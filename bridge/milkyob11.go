@@ -12,6 +12,7 @@ import (
 
 	eventmap "github.com/qqbridge/gateway/eventmap/milkyob11"
 	"github.com/qqbridge/gateway/metrics"
+	"github.com/qqbridge/gateway/milky"
 	milkyserver "github.com/qqbridge/gateway/milky/server"
 	"github.com/qqbridge/gateway/onebot11"
 	ob11client "github.com/qqbridge/gateway/onebot11/client"
@@ -289,7 +290,23 @@ func (d *MilkyOnOneBot) callMilky(ctx context.Context, api string, body []byte) 
 type apiHandler struct{ d *MilkyOnOneBot }
 
 func (h apiHandler) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
-	return h.d.callMilky(ctx, api, body)
+	out, err := h.d.callMilky(ctx, api, body)
+	if err != nil {
+		h.logFailed(api, err)
+	}
+	return out, err
+}
+
+// logFailed writes the one line of a failed call, as the first direction's
+// backend does: bounded, the API name clipped, the request body never
+// logged (it may carry message content).
+func (h apiHandler) logFailed(api string, err error) {
+	retcode := 0
+	var ae *milky.APIError
+	if errors.As(err, &ae) {
+		retcode = ae.Retcode
+	}
+	h.d.rt.Log.Warn("api failed", "api", onebot11.Clip(api), "retcode", retcode, "message", clipLog(err.Error()))
 }
 
 // reverseClientObserver lets every answer the client gets count for the

@@ -189,16 +189,13 @@ func New(version string) *Metrics {
 // before the first event or error. Closed label sets get every value; open
 // ones (API and event type names) get their overflow value "other", a value
 // the label really takes, so no name is invented and the series count stays
-// small. Actions are initialised per protocol in SetKnownActions.
+// small. Actions and downstream transports are initialised per protocol in
+// SetKnownActions, so a gateway shows only the transports it serves.
 func (m *Metrics) initSeries() {
 	for _, r := range []string{"buffer_full", "send_failed", "untranslatable"} {
 		m.dropped.WithLabelValues(m.reasons.get(r))
 	}
-	for _, t := range []string{"http", "ws_forward", "ws_reverse", "webhook"} {
-		m.downConns.WithLabelValues(m.transports.get(t))
-		m.bufDepth.WithLabelValues(m.transports.get(t))
-	}
-	for _, t := range []string{"ws", "sse"} { // upstream event transports
+	for _, t := range []string{"ws", "sse"} { // upstream event transports (a OneBot 11 upstream reconnects on "ws")
 		m.upReconnects.WithLabelValues(m.transports.get(t))
 	}
 	api := m.apis.get("other")
@@ -244,4 +241,18 @@ func (m *Metrics) SetKnownActions(protocol string, names []string) {
 	for _, o := range []string{OutcomeOK, OutcomeFailed, OutcomeUnsupported, OutcomeBadRequest, OutcomeNotFound, OutcomeUpstreamError} {
 		m.actions.WithLabelValues(protocol, "unknown", o)
 	}
+	for _, t := range DownstreamTransports[protocol] {
+		m.downConns.WithLabelValues(m.transports.get(t))
+		m.bufDepth.WithLabelValues(m.transports.get(t))
+	}
+}
+
+// DownstreamTransports are the transport label values each downstream
+// protocol's server reports (gateway_downstream_connections,
+// gateway_event_buffer_depth), created at 0 by SetKnownActions: the
+// OneBot 11 server's four transports, and the Milky server's /api
+// connections, /event WebSocket and SSE subscribers and webhook targets.
+var DownstreamTransports = map[string][]string{
+	"onebot11": {"http", "ws_forward", "ws_reverse", "webhook"},
+	"milky":    {"http", "ws", "sse", "webhook"},
 }

@@ -44,6 +44,43 @@ func oneBotOutcome(retcode int) string {
 	return OutcomeFailed
 }
 
+// MilkyActionDone records a Milky API call a bot made, by the HTTP status
+// and retcode of the reply (milky/server's Observer.APICall).
+func (m *Metrics) MilkyActionDone(api string, httpStatus, retcode int, seconds float64) {
+	m.Action("milky", api, MilkyOutcome(httpStatus, retcode), seconds)
+}
+
+// MilkyOutcome maps a Milky reply to the outcome label, with the same
+// meaning as OneBot 11's retcodes get: not_found is an unknown API (HTTP
+// 404, as OneBot's 1404), bad_request a request or parameter the gateway
+// refused (HTTP 400/413/415, retcode -400), unsupported an API the upstream
+// cannot serve (-501), upstream_error the upstream failing, unreachable or
+// timing out (-500, -503, -504). Anything else (HTTP 401, -403, -404 for an
+// unknown message or request, an upstream's own positive retcode) is
+// failed. The negative codes are translate/milkyob11's (errors.go).
+func MilkyOutcome(httpStatus, retcode int) string {
+	switch httpStatus {
+	case 200:
+	case 404:
+		return OutcomeNotFound
+	case 400, 413, 415:
+		return OutcomeBadRequest
+	default:
+		return OutcomeFailed
+	}
+	switch retcode {
+	case 0:
+		return OutcomeOK
+	case -400:
+		return OutcomeBadRequest
+	case -501:
+		return OutcomeUnsupported
+	case -500, -503, -504:
+		return OutcomeUpstreamError
+	}
+	return OutcomeFailed
+}
+
 // Action records one downstream action of any protocol: outcome is one of
 // the Outcome constants (anything else counts as failed).
 func (m *Metrics) Action(protocol, action, outcome string, seconds float64) {

@@ -122,9 +122,19 @@ func printBanner(w io.Writer, cfg *config.Config, g *bridge.Runtime) {
 	if ma := g.MetricsAddr(); ma != "" {
 		fmt.Fprintf(w, "  metrics/health:  http://%s/metrics  /healthz  /readyz\n", ma)
 	}
+	// The try line works as printed, so with a token it names where the
+	// token goes (never the token itself).
 	if cfg.Downstream == config.Milky {
-		fmt.Fprintf(w, "  try:             curl -X POST -H 'Content-Type: application/json' -d '{}' http://%s/api/get_login_info\n", addr)
+		auth := ""
+		if cfg.AccessToken != "" {
+			auth = "-H 'Authorization: Bearer <access-token>' "
+		}
+		fmt.Fprintf(w, "  try:             curl -X POST -H 'Content-Type: application/json' %s-d '{}' http://%s/api/get_login_info\n", auth, addr)
 		return
 	}
-	fmt.Fprintf(w, "  try:             curl 'http://%s/get_login_info'\n", addr)
+	query := ""
+	if cfg.AccessToken != "" {
+		query = "?access_token=<access-token>"
+	}
+	fmt.Fprintf(w, "  try:             curl 'http://%s/get_login_info%s'\n", addr, query)
 }
