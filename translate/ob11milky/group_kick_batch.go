@@ -28,23 +28,20 @@ type kickBatch struct {
 
 // setGroupKickMembers: group_id, user_id (NcatBot: one id or a list; user_ids
 // accepted too), reject_add_request (default false).
-func setGroupKickMembers(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func setGroupKickMembers(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return kickMembers(ctx, env, p, "user_id", "user_ids")
 }
 
 // batchDeleteGroupMember: group_id, user_ids (NapCat; user_id accepted too),
 // reject_add_request (default false).
-func batchDeleteGroupMember(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func batchDeleteGroupMember(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return kickMembers(ctx, env, p, "user_ids", "user_id")
 }
 
-func kickMembers(ctx context.Context, env *Env, p onebot11.Params, names ...string) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	ids, err := p.Int64List(names...)
-	if err != nil {
+func kickMembers(ctx context.Context, env *Env, p *onebot11.Reader, names ...string) (any, error) {
+	groupID := uinParam(p, "group_id")
+	ids := p.Int64List(names...)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	_, name, _ := p.Raw(names...)
@@ -62,8 +59,8 @@ func kickMembers(ctx context.Context, env *Env, p onebot11.Params, names ...stri
 	if len(users) == 0 {
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: empty list", name)
 	}
-	reject, err := p.OptBool(false, "reject_add_request")
-	if err != nil {
+	reject := p.OptBool(false, "reject_add_request")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 

@@ -17,30 +17,28 @@ import (
 // accepted (they only change how QQ presents the notice); pinned=true is
 // refused, since Milky cannot pin and an unpinned notice is not what was
 // asked for.
-func sendGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	content, err := p.String("content")
-	if err != nil {
+func sendGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	content := p.String("content")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	for _, opt := range []string{"confirm_required", "is_show_edit_card"} {
-		if _, err := p.OptBool(false, opt); err != nil {
+		p.OptBool(false, opt)
+		if err := p.Err(); err != nil {
 			return nil, err
 		}
 	}
-	pinned, err := p.OptBool(false, "pinned")
-	if err != nil {
+	pinned := p.OptBool(false, "pinned")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if pinned {
 		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter pinned: Milky 1.2 cannot pin a group announcement")
 	}
 	in := milky.SendGroupAnnouncementInput{GroupID: groupID, Content: content}
-	image, err := p.OptString("", "image")
-	if err != nil {
+	image := p.OptString("", "image")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(image) != "" {
@@ -54,9 +52,9 @@ func sendGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, err
 }
 
 // getGroupNotice: group_id → get_group_announcements.
-func getGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func getGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupAnnouncementsOutput
@@ -94,13 +92,10 @@ func gdynamicID(u string) string {
 }
 
 // deleteGroupNotice: group_id, notice_id → delete_group_announcement.
-func deleteGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	noticeID, err := p.String("notice_id")
-	if err != nil {
+func deleteGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	noticeID := p.String("notice_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(noticeID) == "" {

@@ -23,7 +23,7 @@ const (
 // response data (any JSON-encodable value; nil becomes null). Errors are
 // *onebot11.Error, *milky.APIError, *milky.UnavailableError or anything else;
 // ErrorResponse maps them to an envelope.
-type Handler func(ctx context.Context, env *Env, p onebot11.Params) (any, error)
+type Handler func(ctx context.Context, env *Env, p *onebot11.Reader) (any, error)
 
 // Action is one row of the action table.
 type Action struct {
