@@ -26,9 +26,6 @@ func deleteGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, er
 // root) and the target (target_directory or target_parent_directory).
 func moveGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, fileID := groupFileParams(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	in := milky.MoveGroupFileInput{GroupID: groupID, FileID: fileID}
 	in.ParentFolderID = folderParam(p, "parent_directory", "current_parent_directory", "parent_folder_id")
 	in.TargetFolderID = requiredString(p, "target_directory", "target_parent_directory", "target_folder_id")
@@ -43,9 +40,6 @@ func moveGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 // file (current_parent_directory or parent_directory; default the root).
 func renameGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, fileID := groupFileParams(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	in := milky.RenameGroupFileInput{GroupID: groupID, FileID: fileID}
 	in.NewFileName = requiredString(p, "new_name", "new_file_name", "name")
 	in.ParentFolderID = folderParam(p, "current_parent_directory", "parent_directory", "parent_folder_id", "folder_id")
@@ -106,9 +100,6 @@ func deleteGroupFolder(ctx context.Context, env *Env, p *onebot11.Reader) (any, 
 // renameGroupFileFolder: group_id, folder_id, new_folder_name → rename_group_folder.
 func renameGroupFileFolder(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	in := milky.RenameGroupFolderInput{GroupID: groupID}
 	in.FolderID = requiredString(p, "folder_id", "folder")
 	in.NewFolderName = requiredString(p, "new_folder_name", "new_name", "name")

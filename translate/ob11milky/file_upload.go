@@ -16,9 +16,6 @@ import (
 // (LLOneBot) → upload_group_file into that folder (default the root).
 func uploadGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	in := milky.UploadGroupFileInput{GroupID: groupID}
 	var err error
 	if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
@@ -39,9 +36,6 @@ func uploadGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, er
 // sent to the friend).
 func uploadPrivateFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	userID := uinParam(p, "user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	in := milky.UploadPrivateFileInput{UserID: userID}
 	var err error
 	if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
@@ -118,7 +112,7 @@ func postGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 	case "file":
 		in := milky.UploadGroupFileInput{GroupID: groupID}
 		var err error
-	if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
+		if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
 			return nil, err
 		}
 		var out milky.UploadFileOutput

@@ -59,12 +59,8 @@ func groupFileURL(ctx context.Context, env *Env, p *onebot11.Reader, fileID stri
 
 func privateFileURL(ctx context.Context, env *Env, p *onebot11.Reader, fileID string) (string, error) {
 	userID := uinParam(p, "user_id")
-	if err := p.Err(); err != nil {
-		return "", err
-	}
 	if !p.Has("file_hash", "hash") {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest,
-			"missing parameter file_hash: Milky needs the private file's hash (the file segment's file_hash) to fetch it")
+		p.Failf("missing parameter file_hash: Milky needs the private file's hash (the file segment's file_hash) to fetch it")
 	}
 	hash := requiredString(p, "file_hash", "hash")
 	if err := p.Err(); err != nil {

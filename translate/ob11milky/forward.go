@@ -194,22 +194,15 @@ func forwardOptions(p *onebot11.Reader, fwd *milky.OutgoingForward) {
 // conversation). Content Milky cannot send (files, merged forwards, market
 // faces, XML) fails the call with an error naming the segment.
 func forwardFriendSingleMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	userID := uinParam(p, "user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return forwardSingle(ctx, env, p, milky.SceneFriend, userID)
+	return forwardSingle(ctx, env, p, milky.SceneFriend, uinParam(p, "user_id"))
 }
 
 // forwardGroupSingleMsg: message_id, group_id (see forwardFriendSingleMsg).
 func forwardGroupSingleMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	groupID := uinParam(p, "group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return forwardSingle(ctx, env, p, milky.SceneGroup, groupID)
+	return forwardSingle(ctx, env, p, milky.SceneGroup, uinParam(p, "group_id"))
 }
 
+// forwardSingle checks the reads of its caller too.
 func forwardSingle(ctx context.Context, env *Env, p *onebot11.Reader, scene string, peer int64) (any, error) {
 	id, ref := messageIDParam(env, p, "message_id", "id")
 	if err := p.Err(); err != nil {

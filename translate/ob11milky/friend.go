@@ -125,17 +125,13 @@ func getFriendsWithCategory(ctx context.Context, env *Env, p *onebot11.Reader) (
 // of silently doing less.
 func deleteFriend(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	userID := uinParam(p, "user_id", "friend_id")
+	for _, flag := range []string{"temp_block", "temp_both_del"} {
+		if p.OptBool(false, flag) {
+			p.Fail(onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter %s: Milky 1.2's delete_friend only deletes; it cannot also block or delete on both sides", flag))
+		}
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
-	}
-	for _, flag := range []string{"temp_block", "temp_both_del"} {
-		on := p.OptBool(false, flag)
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
-		if on {
-			return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter %s: Milky 1.2's delete_friend only deletes; it cannot also block or delete on both sides", flag)
-		}
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIDeleteFriend, &milky.DeleteFriendInput{UserID: userID}, nil)
 }
@@ -217,19 +213,18 @@ const (
 // getQQAvatar: user_id, or group_id for a group's avatar (user_id wins when
 // both are given) → the qlogo URL, built without a call.
 func getQQAvatar(_ context.Context, _ *Env, p *onebot11.Reader) (any, error) {
+	var url string
 	switch {
 	case p.Has("user_id"):
-		userID := uinParam(p, "user_id")
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
-		return &onebot11.AvatarURL{URL: fmt.Sprintf(userAvatarURL, userID)}, nil
+		url = fmt.Sprintf(userAvatarURL, uinParam(p, "user_id"))
 	case p.Has("group_id"):
 		groupID := uinParam(p, "group_id")
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
-		return &onebot11.AvatarURL{URL: fmt.Sprintf(groupAvatarURL, groupID, groupID)}, nil
+		url = fmt.Sprintf(groupAvatarURL, groupID, groupID)
+	default:
+		p.Failf("missing parameter user_id (or group_id)")
 	}
-	return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter user_id (or group_id)")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return &onebot11.AvatarURL{URL: url}, nil
 }

@@ -41,23 +41,21 @@ func batchDeleteGroupMember(ctx context.Context, env *Env, p *onebot11.Reader) (
 func kickMembers(ctx context.Context, env *Env, p *onebot11.Reader, names ...string) (any, error) {
 	groupID := uinParam(p, "group_id")
 	ids := p.Int64List(names...)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	_, name, _ := p.Raw(names...)
+	name := p.Name(names...)
 	users := make([]int64, 0, len(ids))
 	seen := make(map[int64]bool, len(ids))
 	for i, id := range ids {
 		if !milky.ValidUin(id) {
-			return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s[%d]: %d is not a QQ number (%d..%d)", name, i, id, milky.MinUin, milky.MaxUin)
+			p.Failf("parameter %s[%d]: %d is not a QQ number (%d..%d)", name, i, id, milky.MinUin, milky.MaxUin)
+			break
 		}
 		if !seen[id] { // a member can be kicked once
 			seen[id] = true
 			users = append(users, id)
 		}
 	}
-	if len(users) == 0 {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: empty list", name)
+	if p.OK() && len(users) == 0 {
+		p.Failf("parameter %s: empty list", name)
 	}
 	reject := p.OptBool(false, "reject_add_request")
 	if err := p.Err(); err != nil {

@@ -20,27 +20,17 @@ import (
 func sendGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	content := p.String("content")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	for _, opt := range []string{"confirm_required", "is_show_edit_card"} {
 		p.OptBool(false, opt)
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
 	}
-	pinned := p.OptBool(false, "pinned")
-	if err := p.Err(); err != nil {
-		return nil, err
+	if p.OptBool(false, "pinned") {
+		p.Fail(onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter pinned: Milky 1.2 cannot pin a group announcement"))
 	}
-	if pinned {
-		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter pinned: Milky 1.2 cannot pin a group announcement")
-	}
-	in := milky.SendGroupAnnouncementInput{GroupID: groupID, Content: content}
 	image := p.OptString("", "image")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
+	in := milky.SendGroupAnnouncementInput{GroupID: groupID, Content: content}
 	if strings.TrimSpace(image) != "" {
 		uri, err := env.MediaURI(ctx, "parameter image", image)
 		if err != nil {

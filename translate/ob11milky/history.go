@@ -74,6 +74,8 @@ func getHistoryMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 // so fewer than count may come back even when older history exists.
 func (e *Env) history(ctx context.Context, p *onebot11.Reader, scene string, peer int64) (any, error) {
 	count := int32Param(p, historyDefaultCount, "count")
+	reverse := p.OptBool(false, "reverseOrder", "reverse_order")
+	start := e.historyStart(p, scene, peer)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -81,11 +83,6 @@ func (e *Env) history(ctx context.Context, p *onebot11.Reader, scene string, pee
 		count = historyDefaultCount
 	}
 	count = min(count, historyMaxCount)
-	reverse := p.OptBool(false, "reverseOrder", "reverse_order")
-	start := e.historyStart(p, scene, peer)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 
 	var pages [][]milky.IncomingMessage // newest page first
 	seen := make(map[int64]bool)

@@ -82,20 +82,12 @@ var messageActions = []Action{
 // temp session's source group) is accepted and ignored: Milky 1.2 cannot
 // start temp sessions, so the message goes to the user directly.
 func sendPrivateMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	userID := uinParam(p, "user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return sendTo(ctx, env, p, milky.SceneFriend, userID)
+	return sendTo(ctx, env, p, milky.SceneFriend, uinParam(p, "user_id"))
 }
 
 // sendGroupMsg: group_id, message, auto_escape.
 func sendGroupMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	groupID := uinParam(p, "group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return sendTo(ctx, env, p, milky.SceneGroup, groupID)
+	return sendTo(ctx, env, p, milky.SceneGroup, uinParam(p, "group_id"))
 }
 
 // sendMsg: message_type picks the target; without it, a non-zero user_id
@@ -138,7 +130,8 @@ func hasID(p *onebot11.Reader, name string) bool {
 	return true
 }
 
-// sendTo parses message/auto_escape, converts and sends to (scene, peer).
+// sendTo parses message/auto_escape, converts and sends to (scene, peer);
+// it checks the reads of its caller too.
 func sendTo(ctx context.Context, env *Env, p *onebot11.Reader, scene string, peer int64) (any, error) {
 	autoEscape := p.OptBool(false, "auto_escape")
 	if err := p.Err(); err != nil {

@@ -43,25 +43,21 @@ func flagParam(p *onebot11.Reader) idmap.Flag {
 // is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
 func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	f := flagParam(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	if f.Kind != idmap.FlagFriend {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a group request flag; answer it with set_group_add_request")
+	if p.OK() && f.Kind != idmap.FlagFriend {
+		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
 	}
 	approve := p.OptBool(true, "approve")
 	p.OptString("", "remark")
+	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
+	if !approve {
+		in.Reason = optStringPtr(p, "reason")
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if approve {
 		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
 			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}, nil)
-	}
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
-	in.Reason = optStringPtr(p, "reason")
-	if err := p.Err(); err != nil {
-		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
 }
@@ -72,11 +68,8 @@ func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any
 // reject_group_invitation takes no reason, so reason is not sent there.
 func setGroupAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	f := flagParam(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	if f.Kind == idmap.FlagFriend {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a friend request flag; answer it with set_friend_add_request")
+	if p.OK() && f.Kind == idmap.FlagFriend {
+		p.Failf("parameter flag: a friend request flag; answer it with set_friend_add_request")
 	}
 	checkSubType(p, f)
 	approve := p.OptBool(true, "approve")

@@ -126,24 +126,20 @@ func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader
 // whatever the flag says: this action is for filtered requests.
 func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	f := flagParam(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	if f.Kind != idmap.FlagFriend {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a group request flag; answer it with set_group_add_request")
+	if p.OK() && f.Kind != idmap.FlagFriend {
+		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
 	}
 	approve := p.OptBool(true, "approve")
+	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
+	if !approve {
+		in.Reason = optStringPtr(p, "reason")
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if approve {
 		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
 			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}, nil)
-	}
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
-	in.Reason = optStringPtr(p, "reason")
-	if err := p.Err(); err != nil {
-		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
 }
