@@ -7,8 +7,6 @@
 package milkyob11
 
 import (
-	"strconv"
-
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
@@ -249,5 +247,3 @@ func bounded(s string) string {
 	}
 	return s
 }
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }
