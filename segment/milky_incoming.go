@@ -128,10 +128,10 @@ func putOpt(data map[string]any, key, v string) {
 // the segment array for "array" (the default), the CQ string for "string".
 // It returns the message value and the message_format name.
 func (e *ForOneBot) FormatMessage(segs []onebot11.Segment) (any, string) {
-	if e.MessageFormat == "string" {
-		return onebot11.FormatCQ(segs), "string"
+	if e.MessageFormat == onebot11.FormatString {
+		return onebot11.FormatCQ(segs), onebot11.FormatString
 	}
-	return segs, "array"
+	return segs, onebot11.FormatArray
 }
 
 // MessageEvent converts a received (or fetched) Milky message to a OneBot 11
@@ -162,10 +162,10 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 	if e.IDs != nil {
 		ev.MessageID = e.IDs.IDFor(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
 	}
-	if e.MessageFormat == "string" {
-		ev.Message, ev.MessageFormat = raw, "string"
+	if e.MessageFormat == onebot11.FormatString {
+		ev.Message, ev.MessageFormat = raw, onebot11.FormatString
 	} else {
-		ev.Message, ev.MessageFormat = segs, "array"
+		ev.Message, ev.MessageFormat = segs, onebot11.FormatArray
 	}
 
 	switch msg.MessageScene {

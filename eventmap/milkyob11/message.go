@@ -45,7 +45,7 @@ func privateMessage(env *Env, ev *onebot11.UpstreamEvent) Result {
 		return skipIDs()
 	}
 	scene := milky.SceneFriend
-	if string(ev.SubType) == "group" {
+	if string(ev.SubType) == onebot11.SubGroup {
 		scene = milky.SceneTemp
 	}
 	msg := &milky.IncomingMessage{

@@ -267,17 +267,17 @@ func applyMessageFormat(env *Env, ev *onebot11.MessageEvent) {
 	if isArray && ev.RawMessage == "" {
 		ev.RawMessage = onebot11.FormatCQ(segs)
 	}
-	if env.MessageFormat == "string" {
+	if env.MessageFormat == onebot11.FormatString {
 		if isArray {
 			ev.Message = onebot11.FormatCQ(segs)
 		}
-		ev.MessageFormat = "string"
+		ev.MessageFormat = onebot11.FormatString
 		return
 	}
 	if isArray && segs == nil {
 		ev.Message = []onebot11.Segment{}
 	}
-	ev.MessageFormat = "array"
+	ev.MessageFormat = onebot11.FormatArray
 }
 
 // canSend answers can_send_image / can_send_record: {"yes": true}.
