@@ -275,7 +275,7 @@ func sendGroupNudge(ctx context.Context, env *Env, p *milky.Params) (any, error)
 	switch action := env.pick("group_poke", "send_poke", "group_touch"); action {
 	case "":
 		// go-cqhttp: a group message holding only a poke segment
-		msg := []obj{{"type": "poke", "data": obj{"qq": strconv.FormatInt(uid, 10)}}}
+		msg := []obj{{"type": onebot11.SegPoke, "data": obj{"qq": strconv.FormatInt(uid, 10)}}}
 		return nil, env.Upstream.Call(ctx, "send_group_msg", obj{"group_id": gid, "message": msg}, nil)
 	default:
 		return nil, env.Upstream.Call(ctx, action, obj{"group_id": gid, "user_id": uid}, nil)

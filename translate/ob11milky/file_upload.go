@@ -97,7 +97,7 @@ func postGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 		return nil, err
 	}
 	var kind string
-	for _, k := range [...]string{"image", "record", "video", "file"} {
+	for _, k := range [...]string{onebot11.SegImage, onebot11.SegRecord, onebot11.SegVideo, onebot11.SegFile} {
 		if !p.Has(k) {
 			continue
 		}
@@ -109,7 +109,7 @@ func postGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 	switch kind {
 	case "":
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter image (or record, video, file)")
-	case "file":
+	case onebot11.SegFile:
 		in := milky.UploadGroupFileInput{GroupID: groupID}
 		var err error
 		if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {

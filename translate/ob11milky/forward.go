@@ -124,7 +124,7 @@ func sendForward(ctx context.Context, env *Env, p *onebot11.Reader, scene string
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: no nodes to send", name)
 	}
 	for i, s := range segs {
-		if s.Type != "node" {
+		if s.Type != onebot11.SegNode {
 			return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s[%d]: want a node segment, got %q", name, i, segment.Shorten(s.Type, 20))
 		}
 	}

@@ -45,9 +45,9 @@ func getHistoryMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 		return nil, err
 	}
 	switch typ {
-	case "group":
+	case onebot11.MessageGroup:
 		return getGroupMsgHistory(ctx, env, p)
-	case "private":
+	case onebot11.MessagePrivate:
 		return getFriendMsgHistory(ctx, env, p)
 	case "":
 		if p.Has("group_id") {

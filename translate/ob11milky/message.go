@@ -99,9 +99,9 @@ func sendMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 		return nil, err
 	}
 	switch {
-	case typ == "private":
+	case typ == onebot11.MessagePrivate:
 		return sendPrivateMsg(ctx, env, p)
-	case typ == "group":
+	case typ == onebot11.MessageGroup:
 		return sendGroupMsg(ctx, env, p)
 	case typ == "discuss":
 		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "message_type discuss: QQ has no discussion groups any more and Milky cannot send to them")
@@ -240,9 +240,9 @@ func (e *Env) messageObject(msg *milky.IncomingMessage, id int32, ref idmap.Ref)
 		ev.UserID = msg.SenderID
 	}
 	if ev.MessageType == "" {
-		ev.MessageType = "private"
+		ev.MessageType = onebot11.MessagePrivate
 		if ref.Scene == milky.SceneGroup {
-			ev.MessageType = "group"
+			ev.MessageType = onebot11.MessageGroup
 		}
 	}
 	if ref.Scene == milky.SceneGroup {

@@ -96,7 +96,7 @@ func quickMessage(ctx context.Context, env *Env, ev, o onebot11.Params) error {
 	if err != nil {
 		return segment.Wrapf(err, "context")
 	}
-	group := msgType == "group"
+	group := msgType == onebot11.MessageGroup
 	var flags [3]bool
 	for i, name := range [...]string{"delete", "kick", "ban"} {
 		if flags[i], err = o.OptBool(false, name); err != nil {
@@ -210,10 +210,10 @@ func quickRequest(ctx context.Context, env *Env, ev, o onebot11.Params) error {
 	}
 	params := map[string]any{"flag": raw(ev, "flag"), "approve": approve}
 	switch reqType {
-	case "friend":
+	case onebot11.RequestFriend:
 		params["remark"] = raw(o, "remark")
 		return segment.Wrapf(reuse(ctx, env, setFriendAddRequest, params), "approve")
-	case "group":
+	case onebot11.RequestGroup:
 		params["sub_type"] = raw(ev, "sub_type")
 		params["reason"] = raw(o, "reason")
 		return segment.Wrapf(reuse(ctx, env, setGroupAddRequest, params), "approve")

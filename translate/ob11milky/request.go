@@ -100,13 +100,13 @@ func checkSubType(p *onebot11.Reader, f idmap.Flag) {
 		return
 	}
 	name := p.Name("sub_type", "type")
-	want := "add"
+	want := onebot11.SubAdd
 	if f.Kind == idmap.FlagInvitation {
-		want = "invite"
+		want = onebot11.SubInvite
 	}
 	switch sub {
 	case want:
-	case "add", "invite":
+	case onebot11.SubAdd, onebot11.SubInvite:
 		p.Failf("parameter %s: %q does not match the flag, which is for %s (sub_type %q)", name, sub, describeFlag(f), want)
 	default:
 		p.Failf("parameter %s: want add or invite, got %q", name, segment.Shorten(sub, 20))
