@@ -91,7 +91,7 @@ func DecodeOneBotMessage(message json.RawMessage) ([]onebot11.Segment, error) {
 		}
 		segs, err := onebot11.ParseCQ(s)
 		if err != nil {
-			return []onebot11.Segment{{Type: "text", Data: map[string]any{"text": onebot11.Unescape(s)}}}, nil
+			return []onebot11.Segment{{Type: onebot11.SegText, Data: map[string]any{"text": onebot11.Unescape(s)}}}, nil
 		}
 		return segs, nil
 	}
@@ -142,10 +142,10 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 			ResourceID: resourceID(s),
 			TempURL:    s.DataString("url"),
 			Summary:    s.DataString("summary"),
-			SubType:    "normal",
+			SubType:    milky.ImageNormal,
 		}
 		if isSticker(s) {
-			d.SubType = "sticker"
+			d.SubType = milky.ImageSticker
 		}
 		d.Width, d.Height = dataU32(s, "width"), dataU32(s, "height")
 		return milky.IncomingSegment{Type: milky.SegImage, Data: d}

@@ -200,7 +200,7 @@ func (c *outConv) image(s onebot11.Segment, where loc) (milky.OutgoingSegment, b
 	if err != nil {
 		return milky.OutgoingSegment{}, false, err
 	}
-	img := milky.OutgoingImage{URI: uri, SubType: "normal"}
+	img := milky.OutgoingImage{URI: uri, SubType: milky.ImageNormal}
 	// NTQQ's subType 1 (and Milky's own "sticker") is a sticker; every other
 	// value is an ordinary picture.
 	sub := s.DataString("sub_type")
@@ -208,8 +208,8 @@ func (c *outConv) image(s onebot11.Segment, where loc) (milky.OutgoingSegment, b
 		sub = s.DataString("subType")
 	}
 	switch sub {
-	case "1", "sticker":
-		img.SubType = "sticker"
+	case "1", milky.ImageSticker:
+		img.SubType = milky.ImageSticker
 	}
 	if s.Has("summary") {
 		summary := s.DataString("summary")
@@ -378,9 +378,9 @@ func (c *outConv) resend(in []milky.IncomingSegment, where string) ([]milky.Outg
 			}
 			switch s.Type {
 			case milky.SegImage:
-				img := milky.OutgoingImage{URI: uri, SubType: "normal"}
-				if s.Data.SubType == "sticker" {
-					img.SubType = "sticker"
+				img := milky.OutgoingImage{URI: uri, SubType: milky.ImageNormal}
+				if s.Data.SubType == milky.ImageSticker {
+					img.SubType = milky.ImageSticker
 				}
 				if s.Data.Summary != "" {
 					summary := s.Data.Summary

@@ -96,9 +96,9 @@ func lagrangeReaction(env *Env, ev *onebot11.UpstreamEvent) Result {
 func reactionType(id string) string {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err == nil && n < 8192 {
-		return "face"
+		return milky.ReactionFace
 	}
-	return "emoji"
+	return milky.ReactionEmoji
 }
 
 // owner is the group owner from the directory, or 0.

@@ -97,11 +97,11 @@ func getGroupNotifications(ctx context.Context, env *Env, p *milky.Params) (any,
 			continue
 		}
 		if validUin(j.InvitorUin) {
-			items = append(items, item{seq, invitedJoinRequestNotification{Type: "invited_join_request", GroupID: int64(j.GroupID),
+			items = append(items, item{seq, invitedJoinRequestNotification{Type: milky.NotifyInvitedJoinRequest, GroupID: int64(j.GroupID),
 				NotificationSeq: seq, InitiatorID: int64(j.InvitorUin), TargetUserID: int64(j.RequesterUin), State: "pending"}})
 			continue
 		}
-		items = append(items, item{seq, joinRequestNotification{Type: "join_request", GroupID: int64(j.GroupID),
+		items = append(items, item{seq, joinRequestNotification{Type: milky.NotifyJoinRequest, GroupID: int64(j.GroupID),
 			NotificationSeq: seq, InitiatorID: int64(j.RequesterUin), State: "pending", Comment: string(j.Message)}})
 	}
 	sort.Slice(items, func(a, b int) bool { return items[a].seq > items[b].seq })
