@@ -27,7 +27,7 @@ func (m *Metrics) ConnClosed(transport, remote string, err error) {
 // ActionDone records a OneBot 11 action by its reply's retcode
 // (ob11server.Observer).
 func (m *Metrics) ActionDone(transport, action string, retcode int, seconds float64) {
-	m.Action("onebot11", action, oneBotOutcome(retcode), seconds)
+	m.Action(ProtocolOneBot11, action, oneBotOutcome(retcode), seconds)
 }
 
 // oneBotOutcome maps a OneBot 11 retcode to the outcome label.
