@@ -80,9 +80,14 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 	if !ok {
 		return errors.New("id store: the reverse direction needs message-seq and flag mappings")
 	}
+	localFile, err := localFilePolicy(opts.MediaLocalFiles)
+	if err != nil {
+		return err
+	}
 	d.quotes = newQuoteCache(quoteCacheSize, ids)
 	d.env = translate.Env{
-		Upstream: d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
+		LocalFile: localFile,
+		Upstream:  d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
 		Now: func() int64 { return time.Now().Unix() }, Version: opts.Version, Quotes: d.quotes,
 	}
 	d.dir = newDirectory(d.callMilky, rt.Log)

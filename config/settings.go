@@ -44,11 +44,16 @@ func (c *Config) settings() []*setting {
 		{flag: "upstream-timeout", arg: "DURATION", usage: "limit for one upstream API call", ptr: &c.UpstreamTimeout},
 		{flag: "reconnect-interval", arg: "DURATION", usage: "first reverse WS reconnect delay (then exponential backoff)", ptr: &c.ReconnectInterval},
 		{flag: "reverse-auth-scheme", arg: "SCHEME", usage: "Authorization scheme the reverse WS client sends", enum: []string{"Bearer", "Token"}, ptr: &c.ReverseAuthScheme},
-		{flag: "event-buffer", arg: "N", usage: "events queued per downstream target before the oldest are dropped", ptr: &c.EventBuffer},
+		{flag: "event-buffer", arg: "N", usage: "events held in memory per downstream target; beyond it (or --event-buffer-bytes) events spool (--spool-dir) or the oldest are dropped", ptr: &c.EventBuffer},
+		{flag: "event-buffer-bytes", arg: "SIZE", usage: "bytes of events held in memory per downstream target (e.g. 64MiB)", ptr: &c.EventBufferBytes},
+		{flag: "spool-dir", arg: "DIR", usage: "OneBot 11 webhook and reverse WS targets spool what memory cannot hold here, in order, kept across restarts; empty: no spool", ptr: &c.SpoolDir},
+		{flag: "spool-max-bytes", arg: "SIZE", usage: "on-disk spool bound per target; beyond it events are dropped", ptr: &c.SpoolMaxBytes},
+		{flag: "event-max-age", arg: "DURATION", usage: "drop events older than this instead of delivering them late; 0: no limit", ptr: &c.EventMaxAge},
 		{flag: "id-retention", arg: "DURATION", usage: "how long message ids stay resolvable", ptr: &c.IDRetention},
 		{flag: "id-max-entries", arg: "N", usage: "message-id map capacity", ptr: &c.IDMaxEntries},
 		{flag: "grace-period", arg: "DURATION", usage: "shutdown drain time", ptr: &c.GracePeriod},
 		{flag: "max-body-bytes", arg: "SIZE", usage: "limit per HTTP body, WS message and upstream event (e.g. 16MiB)", ptr: &c.MaxBodyBytes},
+		{flag: "pprof", arg: "on|off", usage: "serve Go's /debug/pprof/ on the metrics listener, to profile a live gateway (keep that port private)", enum: []string{"off", "on"}, ptr: &c.Pprof},
 		{flag: "media-local-files", arg: "allow|deny|DIR", usage: "local files (file://, absolute paths) bots may send as media: any, none, or only under the absolute directory DIR", ptr: &c.MediaLocalFiles},
 	})
 }

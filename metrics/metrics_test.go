@@ -22,13 +22,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/milky"
+	milkyclient "github.com/qqbridge/gateway/milky/client"
 )
 
 // The recording methods fit the transports' observer interfaces and the
 // translations' untranslated hook without this package importing them.
 var (
 	_ ob11server.Observer    = (*Metrics)(nil)
-	_ milky.ClientObserver   = (*Metrics)(nil)
+	_ milkyclient.Observer   = (*Metrics)(nil)
 	_ func(kind, typ string) = (*Metrics)(nil).Untranslated
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/qqbridge/gateway/onebot11"
 )
 
-// The methods below satisfy ob11server.Observer and milky.ClientObserver
+// The methods below satisfy ob11server.Observer and milkyclient.Observer
 // structurally (asserted in observer_test.go), so this package imports no
 // transport; it reads only onebot11's retcode constants (a pure wire
 // package, so the outcome labels follow the retcodes the server answers).
@@ -85,7 +85,7 @@ func (m *Metrics) QueueDepth(transport, target string, depth int) {
 	m.bufDepth.WithLabelValues(transport).Set(float64(sum))
 }
 
-// APICall records one upstream call (milky.ClientObserver).
+// APICall records one upstream call (milkyclient.Observer).
 func (m *Metrics) APICall(api string, seconds float64, err error) {
 	api = m.apis.get(api)
 	m.upDur.WithLabelValues(api).Observe(seconds)
@@ -114,7 +114,7 @@ func defaultClassify(err error) string {
 }
 
 // StreamConnected marks the upstream event stream up and records how long
-// it was down (milky.ClientObserver).
+// it was down (milkyclient.Observer).
 func (m *Metrics) StreamConnected(transport string) {
 	m.mu.Lock()
 	down := m.disconnected
@@ -127,7 +127,7 @@ func (m *Metrics) StreamConnected(transport string) {
 }
 
 // StreamDisconnected marks the upstream event stream down
-// (milky.ClientObserver).
+// (milkyclient.Observer).
 func (m *Metrics) StreamDisconnected(transport string, err error) {
 	m.mu.Lock()
 	if m.disconnected.IsZero() {
@@ -137,7 +137,7 @@ func (m *Metrics) StreamDisconnected(transport string, err error) {
 	m.upConnected.Set(0)
 }
 
-// StreamReconnect counts a scheduled reconnect (milky.ClientObserver).
+// StreamReconnect counts a scheduled reconnect (milkyclient.Observer).
 func (m *Metrics) StreamReconnect(transport string, attempt int, delaySeconds float64) {
 	m.upReconnects.WithLabelValues(m.transports.get(transport)).Inc()
 }

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -19,7 +16,6 @@ import (
 // milkySim is the simulator served as a Milky implementation.
 type milkySim struct {
 	sim *simulator.Sim
-	srv *http.Server
 	url string
 }
 
@@ -27,23 +23,17 @@ type milkySim struct {
 // (127.0.0.1:0 for an internal one). Its peers echo what bots say.
 func startMilkySim(listen, token string, log *slog.Logger) (*milkySim, error) {
 	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log})
-	ln, err := net.Listen("tcp", listen)
+	url, err := sim.Listen(listen)
 	if err != nil {
 		sim.Close()
-		return nil, fmt.Errorf("simulator: listen %s: %w", listen, err)
+		return nil, err
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return &milkySim{sim: sim, srv: srv, url: "http://" + ln.Addr().String()}, nil
+	return &milkySim{sim: sim, url: url}, nil
 }
 
-// stop ends the simulator after every gateway in front of it has drained.
-// Close, not Shutdown: Shutdown waits for connections the upstream client
-// dialled but never used (net/http counts new connections as active).
-func (s *milkySim) stop() {
-	s.sim.Close()
-	_ = s.srv.Close()
-}
+// stop ends the simulator after every gateway in front of it has drained,
+// so nothing is left to flush: it closes at once.
+func (s *milkySim) stop() { s.sim.Close() }
 
 // oneBotSim is the simulator seen through the gateway's own first direction:
 // a OneBot 11 implementation (HTTP API, universal WS at /) backed by the

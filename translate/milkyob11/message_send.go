@@ -53,7 +53,7 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 	if len(segs) == 0 {
 		return nil, badParam(errors.New("message: must not be empty"))
 	}
-	conv := segment.Outgoing{Seqs: env.Seqs}
+	conv := segment.Outgoing{Seqs: env.Seqs, LocalFile: env.LocalFile}
 	ob, err := conv.ToOneBot(scene, peer, segs)
 	if err != nil {
 		return nil, segmentError(err)
