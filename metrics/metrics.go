@@ -23,6 +23,14 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 // gapBuckets suit upstream outages: from a quick reconnect to many minutes.
 var gapBuckets = []float64{.1, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800}
 
+// Protocols (label "protocol" of gateway_actions_total; the wiring passes
+// its downstream protocol).
+const (
+	ProtocolOneBot11 = "onebot11"
+	ProtocolMilky    = "milky"
+	protocolOther    = "other"
+)
+
 // Outcomes of a downstream action (label "outcome").
 const (
 	OutcomeOK            = "ok"
@@ -153,11 +161,11 @@ func New(version string) *Metrics {
 		}, []string{"transport"}),
 		ids: newIDStoreCollector(),
 
-		protocols:    newLabelSet("other", 0, "onebot11", "milky"),
+		protocols:    newLabelSet(protocolOther, 0, ProtocolOneBot11, ProtocolMilky),
 		outcomes:     newLabelSet(OutcomeFailed, 0, OutcomeOK, OutcomeFailed, OutcomeUnsupported, OutcomeBadRequest, OutcomeNotFound, OutcomeUpstreamError),
 		directions:   newLabelSet("other", 0, "upstream_in", "downstream_out"),
 		kinds:        newLabelSet(KindError, 0, KindHTTP401, KindHTTP404, KindHTTP415, KindHTTPOther, KindRetcode, KindUnavailable, KindTimeout, KindCanceled, KindError),
-		actionNames:  map[string]*labelSet{"onebot11": newLabelSet("unknown", 300), "milky": newLabelSet("unknown", 300), "other": newLabelSet("unknown", 0, "unknown")},
+		actionNames:  map[string]*labelSet{ProtocolOneBot11: newLabelSet("unknown", 300), ProtocolMilky: newLabelSet("unknown", 300), protocolOther: newLabelSet("unknown", 0, "unknown")},
 		apis:         newLabelSet("other", 200),
 		eventTypes:   newLabelSet("other", 200),
 		reasons:      newLabelSet("other", 50),
@@ -225,8 +233,8 @@ func (m *Metrics) Handler() http.Handler {
 // Registry is the instance's registry, for tests and extra collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// SetKnownActions limits the action label of protocol ("onebot11" or
-// "milky") to names; other names are recorded as "unknown". Without it the
+// SetKnownActions limits the action label of protocol (ProtocolOneBot11 or
+// ProtocolMilky) to names; other names are recorded as "unknown". Without it the
 // label accepts the first 300 distinct name-like values per protocol.
 func (m *Metrics) SetKnownActions(protocol string, names []string) {
 	l, ok := m.actionNames[protocol]

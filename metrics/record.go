@@ -5,11 +5,14 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // The methods below satisfy ob11server.Observer and milkyclient.Observer
-// structurally (asserted in observer_test.go), so this package imports
-// neither protocol.
+// structurally (asserted in observer_test.go), so this package imports no
+// transport; it reads only onebot11's retcode constants (a pure wire
+// package, so the outcome labels follow the retcodes the server answers).
 
 // ConnOpened counts a bot connection (ob11server.Observer).
 func (m *Metrics) ConnOpened(transport, remote string) {
@@ -24,21 +27,21 @@ func (m *Metrics) ConnClosed(transport, remote string, err error) {
 // ActionDone records a OneBot 11 action by its reply's retcode
 // (ob11server.Observer).
 func (m *Metrics) ActionDone(transport, action string, retcode int, seconds float64) {
-	m.Action("onebot11", action, oneBotOutcome(retcode), seconds)
+	m.Action(ProtocolOneBot11, action, oneBotOutcome(retcode), seconds)
 }
 
 // oneBotOutcome maps a OneBot 11 retcode to the outcome label.
 func oneBotOutcome(retcode int) string {
 	switch retcode {
-	case 0, 1: // 1: accepted for asynchronous execution
+	case onebot11.RetcodeOK, onebot11.RetcodeAsync: // async: accepted, runs later
 		return OutcomeOK
-	case 1400:
+	case onebot11.RetcodeBadRequest:
 		return OutcomeBadRequest
-	case 1404:
+	case onebot11.RetcodeNotFound:
 		return OutcomeNotFound
-	case 1501:
+	case onebot11.RetcodeUnsupported:
 		return OutcomeUnsupported
-	case 1500, 1502:
+	case onebot11.RetcodeUpstream, onebot11.RetcodeUpstreamDown:
 		return OutcomeUpstreamError
 	}
 	return OutcomeFailed

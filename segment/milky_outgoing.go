@@ -87,7 +87,7 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 			return nil, err
 		}
 		seg := ob("image", "file", file)
-		if d.SubType == "sticker" {
+		if d.SubType == milky.ImageSticker {
 			// NapCat/LLOneBot: sub_type 1 sends the picture as an emoticon.
 			seg.Data["sub_type"] = "1"
 		}
@@ -128,7 +128,7 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, onebot11.Segment{Type: "node", Data: map[string]any{
+			out = append(out, onebot11.Segment{Type: onebot11.SegNode, Data: map[string]any{
 				"user_id":  strconv.FormatInt(m.UserID, 10),
 				"nickname": m.SenderName,
 				// go-cqhttp spells the sender uin/name; NapCat reads both.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
 )
 
@@ -59,7 +60,7 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 	}
 	nodes := 0
 	for i := range ob {
-		if ob[i].Type == "node" {
+		if ob[i].Type == onebot11.SegNode {
 			nodes++
 		}
 	}
