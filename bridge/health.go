@@ -5,7 +5,6 @@ import (
 	"net/http/pprof"
 
 	"github.com/goccy/go-json"
-	"github.com/qqbridge/gateway/onebot11"
 )
 
 // healthMux serves /metrics, /healthz (the process is alive and serving) and
@@ -43,23 +42,4 @@ func (rt *Runtime) healthMux() http.Handler {
 		_, _ = w.Write(append(body, '\n'))
 	})
 	return mux
-}
-
-// oneBotEventName is the bounded metrics label of an outgoing OneBot event.
-func oneBotEventName(ev any) string {
-	switch e := ev.(type) {
-	case *onebot11.MessageEvent:
-		return e.PostType + "." + e.MessageType
-	case onebot11.MessageEvent:
-		return e.PostType + "." + e.MessageType
-	case *onebot11.NoticeEvent:
-		return "notice." + e.NoticeType
-	case onebot11.NoticeEvent:
-		return "notice." + e.NoticeType
-	case *onebot11.RequestEvent:
-		return "request." + e.RequestType
-	case onebot11.RequestEvent:
-		return "request." + e.RequestType
-	}
-	return "other"
 }

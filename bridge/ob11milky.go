@@ -142,7 +142,7 @@ func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
 			d.rt.Log.Error("event encode failed", "event_type", ev.EventType, "err", err)
 			continue
 		}
-		m.Event("downstream_out", oneBotEventName(out))
+		m.Event("downstream_out", out.EventName())
 		d.ob.Publish(b)
 	}
 }
