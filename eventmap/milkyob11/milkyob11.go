@@ -99,6 +99,7 @@ var table = map[key]handler{
 	{"notice", "group_ban", "ban"}:         groupBan,
 	{"notice", "group_ban", "lift_ban"}:    groupBan,
 	{"notice", "notify", "group_name"}:     groupName, // NapCat
+	{"notice", "group_name", "*"}:          groupName, // this gateway's first direction
 	{"notice", "group_upload", "*"}:        groupUpload,
 	{"notice", "notify", "poke"}:           poke,
 	{"notice", "offline_file", "*"}:        offlineFile, // go-cqhttp

@@ -197,12 +197,16 @@ func pokeTexts(ev *onebot11.UpstreamEvent) (action, suffix, img string) {
 	return action, suffix, img
 }
 
-// botOffline: NapCat notice bot_offline {user_id, tag, message}.
+// botOffline: NapCat notice bot_offline {user_id, tag, message}; this
+// gateway's first direction sends {user_id, reason}.
 func botOffline(env *Env, ev *onebot11.UpstreamEvent) Result {
 	reason := ""
 	var msg string
 	if json.Unmarshal(ev.Message, &msg) == nil {
 		reason = msg
+	}
+	if reason == "" {
+		reason = ev.Reason
 	}
 	if reason == "" {
 		reason = string(ev.Tag)
