@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
+	ob11milky "github.com/qqbridge/gateway/eventmap/ob11milky"
 	"github.com/qqbridge/gateway/translate/milkyob11"
 )
 
@@ -97,6 +98,13 @@ func TestChain(t *testing.T) {
 	}
 	sort.Strings(missing)
 	require.Empty(t, missing, "the script must call every Milky API")
+	for _, typ := range ob11milky.EventTypes() {
+		if !r.types[typ] {
+			missing = append(missing, typ)
+		}
+	}
+	sort.Strings(missing)
+	require.Empty(t, missing, "the script must cause every Milky event type")
 	r.check(t)
 }
 
@@ -210,7 +218,7 @@ func (w *world) barrierText(ev map[string]any) (string, bool) {
 // report accumulates the comparison.
 type report struct {
 	calls, callsSame, events, eventsSame int
-	apis                                 map[string]bool
+	apis, types                          map[string]bool
 	diffs                                map[string]*seen // by subject, path, kind
 	order                                []string
 	step                                 string // the step being compared
@@ -222,7 +230,9 @@ type seen struct {
 	at    string // the step where it first happened
 }
 
-func newReport() *report { return &report{apis: map[string]bool{}, diffs: map[string]*seen{}} }
+func newReport() *report {
+	return &report{apis: map[string]bool{}, types: map[string]bool{}, diffs: map[string]*seen{}}
+}
 
 func (r *report) add(ds []Difference) {
 	for _, d := range ds {
@@ -268,6 +278,7 @@ func (r *report) eventPairs(direct, chain []map[string]any) {
 		typ, _ := a["event_type"].(string)
 		subject := "event:" + typ
 		r.events++
+		r.types[typ] = true
 		j := -1
 		for k, b := range chain {
 			if !used[k] && b["event_type"] == typ {
@@ -335,8 +346,14 @@ func (r *report) check(t *testing.T) {
 		}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "fidelity: %d API calls (%d APIs), %d identical; %d events, %d identical; %d distinct differences, %d declared, %d undeclared\n",
-		r.calls, len(r.apis), r.callsSame, r.events, r.eventsSame, len(r.order), len(declared), len(undeclared))
+	types := make([]string, 0, len(r.types))
+	for typ := range r.types {
+		types = append(types, typ)
+	}
+	sort.Strings(types)
+	fmt.Fprintf(&sb, "fidelity: %d API calls (%d APIs), %d identical; %d events (%d types), %d identical; %d distinct differences, %d declared, %d undeclared\n",
+		r.calls, len(r.apis), r.callsSame, r.events, len(types), r.eventsSame, len(r.order), len(declared), len(undeclared))
+	fmt.Fprintf(&sb, "  event types: %s\n", strings.Join(types, " "))
 	for _, l := range declared {
 		sb.WriteString("  declared   " + l + "\n")
 	}
