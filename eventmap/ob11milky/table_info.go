@@ -32,7 +32,7 @@ var Table = []EventInfo{
 		Notes: "the bot itself is invited"},
 	{Milky: milky.EventFriendNudge, OneBot: "notice notify/poke {user_id = poker, target_id = pokee, sender_id}",
 		Notes: "display_* texts are not forwarded"},
-	{Milky: milky.EventFriendFileUpload, OneBot: "notice offline_file {user_id, file{id, name, size, busid 0}}",
+	{Milky: milky.EventFriendFileUpload, OneBot: "notice offline_file {user_id, file{id, name, size, busid 0, hash}}",
 		Notes: ""},
 	{Milky: milky.EventGroupAdminChange, OneBot: "notice group_admin set/unset {group_id, user_id, operator_id?}",
 		Notes: ""},
