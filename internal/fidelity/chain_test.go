@@ -267,7 +267,7 @@ func outcome(rp reply) string {
 	if rp.Retcode == 0 {
 		return "ok"
 	}
-	return fmt.Sprintf("retcode %d (%.100s)", rp.Retcode, rp.Message)
+	return fmt.Sprintf("retcode %d (%.300s)", rp.Retcode, rp.Message)
 }
 
 // events pairs the two worlds' events of one step by type, in order, and

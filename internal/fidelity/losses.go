@@ -68,6 +68,4 @@ var Losses = []Loss{
 
 	// files
 	{"get_group_files", "folders.*.last_modified_time", Changed, "OneBot 11 reports no folder modification time: 0"},
-	{"event:friend_file_upload", "data.file_hash", Changed, "the first direction's offline_file carries no hash: \"\""},
-	{"get_private_file_download_url", "", Error, "needs file_hash on a Milky upstream, and the bot has none to give (friend_file_upload's is \"\"); OneBot's get_private_file_url takes no hash"},
 }
