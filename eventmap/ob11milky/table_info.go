@@ -19,7 +19,7 @@ var Table = []EventInfo{
 	{Milky: milky.EventMessageReceive, OneBot: "message / message_sent (private friend, private group = temp, group normal)",
 		Notes: "message_sent when the sender is the bot; a message that is exactly one file segment is skipped (the *_file_upload event reports it)"},
 	{Milky: milky.EventMessageRecall, OneBot: "notice group_recall (group) / friend_recall (friend, temp)",
-		Notes: "message_id is the id of the recalled message's triple"},
+		Notes: "message_id is the id of the recalled message's triple; friend_recall adds sender_id and operator_id (extension) when the bot sent or recalled the message"},
 	{Milky: milky.EventPeerPinChange, OneBot: "notice peer_pin_change (extension) pin/unpin",
 		Notes: "OneBot 11 has no such event"},
 	{Milky: milky.EventFriendRequest, OneBot: "request friend {user_id, comment, flag}",
