@@ -54,8 +54,6 @@ var Losses = []Loss{
 	{"send_private_message", "time", Changed, "OneBot's send_msg reports no time: the gateway's clock stands in"},
 	{"send_group_message", "time", Changed, "as send_private_message"},
 	{"event:message_receive", "data.segments:file", Missing, "a file message arrives as the upload notice only: the first direction reports group_upload / offline_file and drops the message_receive beside it"},
-	{"event:message_recall", "data.sender_id", Changed, "OneBot's friend_recall names only the friend: a private message the bot recalled is reported as the friend's, recalled by the friend"},
-	{"event:message_recall", "data.operator_id", Changed, "as sender_id"},
 
 	// friends
 	{"get_friend_requests", "", Error, "is_filtered=false: no OneBot 11 implementation lists ordinary friend requests (they arrive only as events): -501"},
