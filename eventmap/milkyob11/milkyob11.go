@@ -80,6 +80,7 @@ var table = map[key]handler{
 	// notice_message.go
 	{"notice", "group_recall", "*"}:         groupRecall,
 	{"notice", "friend_recall", "*"}:        friendRecall,
+	{"notice", "peer_pin_change", "*"}:      peerPinChange, // this gateway's first direction
 	{"notice", "essence", "add"}:            essence,
 	{"notice", "essence", "delete"}:         essence,
 	{"notice", "group_msg_emoji_like", "*"}: emojiLike, // NapCat/LLOneBot
