@@ -36,7 +36,7 @@ var Losses = []Loss{
 	{"*", "**.announcement", Changed, "as description"},
 	{"get_peer_pins", "", Error, "no OneBot 11 implementation lists pinned conversations: -501"},
 	{"set_peer_pin", "", Error, "no OneBot 11 implementation pins a conversation: -501"},
-	{"event:peer_pin_change", "", Missing, "the first direction's peer_pin_change notice is an extension the reverse direction does not read (nothing else sends it)"},
+	{"event:peer_pin_change", "", Missing, "set_peer_pin fails through the chain, so the pin it makes directly has no event (a pin made elsewhere does come through)"},
 
 	// messages
 	{"*", "**.group_member.join_time", Changed, "a message's group_member is built from the OneBot sender, which has no join or last-sent time: 0"},

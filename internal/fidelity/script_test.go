@@ -109,6 +109,9 @@ var script = []step{
 	trigger("whole mute", func(w *world) { w.sim.WholeMute(w.seed("G2"), w.seed("G2M1"), true) }),
 	trigger("whole unmute", func(w *world) { w.sim.WholeMute(w.seed("G2"), w.seed("G2M1"), false) }),
 	trigger("member mute", func(w *world) { w.sim.MuteMember(w.seed("G2"), w.seed("G2M3"), w.seed("G2M1"), 60) }),
+	trigger("pin on another client", func(w *world) {
+		w.sim.Emit(milky.EventPeerPinChange, milky.PeerPinChangeData{MessageScene: milky.SceneGroup, PeerID: w.seed("G2"), IsPinned: true})
+	}),
 	trigger("invited join request", func(w *world) { w.sim.GroupInvitedJoinRequest(w.seed("G1"), w.seed("G1M1"), stranger3) }),
 
 	// message
