@@ -253,7 +253,10 @@ func (r *report) api(name string, direct, chain reply) {
 	var ds []Difference
 	switch {
 	case direct.Retcode != chain.Retcode:
-		ds = []Difference{{Subject: name, Kind: Error, Direct: outcome(direct), Chain: outcome(chain)}}
+		// The path names both retcodes, so a loss can declare one
+		// mapping of outcomes without covering every failure.
+		ds = []Difference{{Subject: name, Path: fmt.Sprintf("retcode.%d.%d", direct.Retcode, chain.Retcode), Kind: Error,
+			Direct: outcome(direct), Chain: outcome(chain)}}
 	case direct.Retcode == 0:
 		ds = Compare(name, direct.Data, chain.Data)
 	}

@@ -198,6 +198,19 @@ var script = []step{
 		"PFID", "friend_file_upload:file_id", "PFHASH", "friend_file_upload:file_hash"),
 	call("get_private_file_download_url", `{"user_id":$F1,"file_id":$PFID,"file_hash":$PFHASH}`),
 
+	// refusals: the same outcome (retcode) either way
+	call("get_group_info", `{"group_id":123450000}`),
+	call("get_friend_info", `{"user_id":1234567}`),
+	call("get_group_member_info", `{"group_id":$G1,"user_id":1234567}`),
+	call("get_message", `{"message_scene":"group","peer_id":$G1,"message_seq":99999999}`),
+	call("send_private_message", `{"user_id":1234567,"message":[{"type":"text","data":{"text":"hi"}}]}`),
+	call("send_group_message", `{"group_id":$G1,"message":[]}`),
+	call("set_group_name", `{"group_id":$G2,"new_group_name":"x"}`),
+	call("kick_group_member", `{"group_id":$G2,"user_id":$G2M1}`),
+	call("recall_group_message", `{"group_id":$G1,"message_seq":$GM}`),
+	call("get_group_files", `{"group_id":$G1,"parent_folder_id":"/no-such-folder"}`),
+	call("get_user_profile", `{"user_id":"abc"}`),
+
 	call("quit_group", `{"group_id":$G2}`),
 	trigger("bot offline", func(w *world) { w.sim.BotOffline("被挤下线") }),
 }
