@@ -26,7 +26,7 @@ func TestChain(t *testing.T) {
 		seedVars(w)
 	}
 	var barrier int
-	sync := func() {
+	syncStreams := func() {
 		for i := 0; ; i++ {
 			require.Less(t, i, 50, "the event streams did not deliver a barrier")
 			barrier++
@@ -43,7 +43,7 @@ func TestChain(t *testing.T) {
 			}
 		}
 	}
-	sync()
+	syncStreams()
 
 	r := newReport()
 	called := map[string]bool{}
