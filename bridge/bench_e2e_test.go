@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -20,11 +21,12 @@ import (
 
 	"github.com/qqbridge/gateway/bridge"
 	"github.com/qqbridge/gateway/milky"
+	milkyserver "github.com/qqbridge/gateway/milky/server"
 )
 
 // What the gateway costs per event and per call, against a raw WebSocket
 // relay that moves the same frames untranslated (the floor). Everything runs
-// in this process on loopback: a bare milky.Server upstream, the gateway or
+// in this process on loopback: a bare milky/server upstream, the gateway or
 // the relay, and a minimal bot that reads frames into a reused buffer (the
 // same bot code for every variant, so only the middle differs).
 //
@@ -65,8 +67,8 @@ func BenchmarkActionPath(b *testing.B) {
 	frame := []byte(`{"action":"send_group_msg","params":{"group_id":30001,` +
 		`"message":"hello [CQ:at,qq=10002] see [CQ:face,id=14] and [CQ:image,file=https://example.com/a.png?x=1&amp;y=2]"},"echo":1}`)
 	b.Run("gateway", func(b *testing.B) {
-		_, ts, api := startBenchUpstream(b)
-		g := startBenchGateway(b, ts.URL)
+		_, upstream, api := startBenchUpstream(b)
+		g := startBenchGateway(b, upstream)
 		benchCalls(b, dialBot(b, "ws://"+g.Addr()+"/api"), frame)
 		// One upstream call per bot call, nothing else on the way.
 		if sent := api.seq.Load(); sent != int64(b.N) {
@@ -79,8 +81,8 @@ func BenchmarkActionPath(b *testing.B) {
 		benchCalls(b, dialBot(b, relay), frame)
 	})
 	b.Run("raw_relay_http", func(b *testing.B) {
-		_, ts, _ := startBenchUpstream(b)
-		relay := startCallRelayHTTP(b, ts.URL+"/api/"+milky.APISendGroupMessage)
+		_, upstream, _ := startBenchUpstream(b)
+		relay := startCallRelayHTTP(b, upstream+"/api/"+milky.APISendGroupMessage)
 		benchCalls(b, dialBot(b, relay), frame)
 	})
 }
@@ -95,8 +97,8 @@ type eventRig struct {
 }
 
 func gatewayEventRig(b *testing.B) eventRig {
-	srv, ts, _ := startBenchUpstream(b)
-	g := startBenchGateway(b, ts.URL)
+	srv, upstream, _ := startBenchUpstream(b)
+	g := startBenchGateway(b, upstream)
 	bot := dialBot(b, "ws://"+g.Addr()+"/")
 	// The lifecycle frame comes after the connection joined the fan-out.
 	_ = bot.SetReadDeadline(time.Now().Add(wait))
@@ -107,8 +109,8 @@ func gatewayEventRig(b *testing.B) eventRig {
 }
 
 func relayEventRig(b *testing.B) eventRig {
-	srv, ts, _ := startBenchUpstream(b)
-	relay := startEventRelay(b, "ws"+strings.TrimPrefix(ts.URL, "http")+"/event")
+	srv, upstream, _ := startBenchUpstream(b)
+	relay := startEventRelay(b, "ws"+strings.TrimPrefix(upstream, "http")+"/event")
 	bot := dialBot(b, relay)
 	waitFor(b, "relay subscribed upstream", func() bool { return srv.Subscribers() == 1 })
 	return eventRig{publish: publisher(srv), bot: bot}
@@ -116,7 +118,7 @@ func relayEventRig(b *testing.B) eventRig {
 
 // publisher publishes event i from one reused template: Publish encodes
 // synchronously, so the buffer may change once it returns.
-func publisher(srv *milky.Server) func(int) {
+func publisher(srv *milkyserver.Server) func(int) {
 	tpl := newEventTemplate()
 	ev := &milky.Event{Time: 1750000000, SelfID: benchSelfID, EventType: milky.EventMessageReceive}
 	return func(i int) {
@@ -383,16 +385,18 @@ func (a *benchAPI) HandleAPI(_ context.Context, api string, _ []byte) (any, erro
 	return nil, fmt.Errorf("%w: %s", milky.ErrUnknownAPI, api)
 }
 
-// startBenchUpstream serves a bare milky.Server on loopback.
-func startBenchUpstream(b *testing.B) (*milky.Server, *httptest.Server, *benchAPI) {
+// startBenchUpstream serves a bare Milky server on loopback; it returns
+// the server and its base URL.
+func startBenchUpstream(b *testing.B) (*milkyserver.Server, string, *benchAPI) {
 	api := &benchAPI{}
-	srv := milky.NewServer(milky.ServerConfig{API: api, Logger: testLogger(), SubscriberQueue: 4 * benchWindow})
-	ts := httptest.NewServer(srv.Handler())
-	b.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
-	return srv, ts, api
+	srv := milkyserver.New(milkyserver.Config{API: api, Logger: testLogger(), QueueEvents: 4 * benchWindow})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Close() })
+	return srv, "http://" + ln.Addr().String(), api
 }
 
 // startBenchGateway runs the gateway against upstream (no metrics

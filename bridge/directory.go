@@ -27,6 +27,8 @@ type directory struct {
 	mu      sync.Mutex
 	pending map[fetchKey]bool
 	queue   chan fetchKey
+	done    chan struct{} // closed by stop: the fetcher returns
+	stopped sync.Once
 }
 
 type fetchKey struct {
@@ -43,7 +45,7 @@ const (
 func newDirectory(call func(context.Context, string, []byte) (any, error), log *slog.Logger) *directory {
 	d := &directory{
 		Cache: eventmap.NewCache(directorySize), call: call, log: log,
-		pending: map[fetchKey]bool{}, queue: make(chan fetchKey, directoryQueue),
+		pending: map[fetchKey]bool{}, queue: make(chan fetchKey, directoryQueue), done: make(chan struct{}),
 	}
 	go d.fetcher()
 	return d
@@ -89,10 +91,18 @@ func (d *directory) schedule(k fetchKey) {
 	}
 }
 
-// fetcher is the directory's one background goroutine; it lives as long as
-// the process (the queue is never closed: the gateway runs one directory).
+// fetcher is the directory's one background goroutine; it runs until stop
+// (a runtime restarted in the same process, as tests and `simulate` do,
+// must not leave one behind calling a closed upstream). The queue itself is
+// never closed, so schedule needs no check.
 func (d *directory) fetcher() {
-	for k := range d.queue {
+	for {
+		var k fetchKey
+		select {
+		case <-d.done:
+			return
+		case k = <-d.queue:
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 		d.fetch(ctx, k)
 		cancel()
@@ -101,6 +111,9 @@ func (d *directory) fetcher() {
 		d.mu.Unlock()
 	}
 }
+
+// stop ends the fetcher (an in-flight fetch finishes or times out first).
+func (d *directory) stop() { d.stopped.Do(func() { close(d.done) }) }
 
 func (d *directory) fetch(ctx context.Context, k fetchKey) {
 	switch k.kind {
@@ -141,7 +154,12 @@ func (d *directory) refresh(ctx context.Context) {
 
 // observe keeps the cache honest about membership changes it sees.
 func (d *directory) observe(ev *milky.TypedEvent) {
-	if dec, ok := ev.Data.(milky.GroupMemberDecreaseData); ok {
+	// Pointer or value: eventmap/milkyob11 emits pointers (a value-only
+	// check never matched, so members who left stayed cached).
+	switch dec := ev.Data.(type) {
+	case *milky.GroupMemberDecreaseData:
+		d.ForgetGroupMember(dec.GroupID, dec.UserID)
+	case milky.GroupMemberDecreaseData:
 		d.ForgetGroupMember(dec.GroupID, dec.UserID)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -29,13 +31,13 @@ func TestStart_BusyPortReleasesEverything(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { busy.Close() })
 	dir := t.TempDir()
-	_, sim := startSim(t, simulator.Options{})
+	_, simURL := startSim(t, simulator.Options{})
 
 	for _, opts := range []bridge.Options{
 		{Listen: busy.Addr().String()},
 		{Listen: "127.0.0.1:0", MetricsListen: busy.Addr().String()},
 	} {
-		opts.DataDir, opts.Logger, opts.UpstreamURL = dir, testLogger(), sim.URL
+		opts.DataDir, opts.Logger, opts.UpstreamURL = dir, testLogger(), simURL
 		g := bridge.NewOneBotOnMilky(opts, nil)
 		err := g.Start(context.Background())
 		require.Error(t, err)
@@ -109,7 +111,10 @@ func TestShutdown_PromptAfterCallBurst(t *testing.T) {
 // the expiry, and the action finishing later (after the id store closed)
 // harms nothing.
 func TestShutdown_GraceExpiresWithActionStuckUpstream(t *testing.T) {
-	sim, _ := startSim(t, simulator.Options{})
+	sim, simURL := startSim(t, simulator.Options{})
+	target, err := url.Parse(simURL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target) // passes /event WebSockets and SSE through
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
 	stuck := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +122,7 @@ func TestShutdown_GraceExpiresWithActionStuckUpstream(t *testing.T) {
 			entered <- struct{}{}
 			<-release
 		}
-		sim.Handler().ServeHTTP(w, r)
+		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(stuck.Close)
 	var once sync.Once
@@ -140,7 +145,7 @@ func TestShutdown_GraceExpiresWithActionStuckUpstream(t *testing.T) {
 	sctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := e.g.Shutdown(sctx)
+	err = e.g.Shutdown(sctx)
 	assert.Error(t, err, "the grace period expired with an action in flight")
 	assert.Less(t, time.Since(start), 5*time.Second, "Shutdown honours its deadline")
 

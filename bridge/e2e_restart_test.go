@@ -16,9 +16,9 @@ import (
 // bot holds valid: the Milky world (an external simulator) outlives it.
 
 func TestRestart_IDsAndFlagsSurvive(t *testing.T) {
-	sim, srv := startSim(t, simulator.Options{})
+	sim, simURL := startSim(t, simulator.Options{})
 	dataDir := t.TempDir()
-	opts := bridge.Options{UpstreamURL: srv.URL, DataDir: dataDir}
+	opts := bridge.Options{UpstreamURL: simURL, DataDir: dataDir}
 	g, member := sim.Groups()[0].GroupID, sim.Members(sim.Groups()[0].GroupID)[1].UserID
 
 	// Gateway A: messages arrive, the bot notes their ids; requests arrive,
@@ -105,7 +105,7 @@ func TestRestart_IDsAndFlagsSurvive(t *testing.T) {
 	sctx2, cancel2 := context.WithTimeout(context.Background(), wait)
 	defer cancel2()
 	require.NoError(t, b.g.Shutdown(sctx2))
-	fresh := startGateway(t, bridge.Options{UpstreamURL: srv.URL, DataDir: t.TempDir()}, sim, true)
+	fresh := startGateway(t, bridge.Options{UpstreamURL: simURL, DataDir: t.TempDir()}, sim, true)
 	res, err := fresh.http("", ob11test.AuthNone).Get(ctx(t), "get_msg", map[string]string{"message_id": num(firstID)})
 	require.NoError(t, err)
 	require.NotNil(t, res.Response, "%s", res.Body)

@@ -24,8 +24,8 @@ import (
 func TestUpstream_StreamDropLosesNothingAfterReconnect(t *testing.T) {
 	for _, transport := range []string{"ws", "sse"} {
 		t.Run(transport, func(t *testing.T) {
-			sim, srv := startSim(t, simulator.Options{})
-			e := startGateway(t, bridge.Options{UpstreamURL: srv.URL, UpstreamEvents: transport}, sim, true)
+			sim, simURL := startSim(t, simulator.Options{})
+			e := startGateway(t, bridge.Options{UpstreamURL: simURL, UpstreamEvents: transport}, sim, true)
 			c := e.dial("/", "")
 			g, member := e.groupA()
 
@@ -35,10 +35,7 @@ func TestUpstream_StreamDropLosesNothingAfterReconnect(t *testing.T) {
 
 			for round := range 2 {
 				require.Equal(t, 1, sim.Subscribers())
-				sim.DropStreams()
-				if transport == "sse" {
-					srv.CloseClientConnections() // and the TCP connections under them
-				}
+				sim.DropStreams() // closes the connections under the streams too
 				// Back when the gateway has subscribed again and says ready.
 				eventually(t, "the gateway to resubscribe to /event", func() bool {
 					if sim.Subscribers() != 1 {
@@ -108,9 +105,8 @@ func TestUpstream_Down(t *testing.T) {
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err, "re-listening on the reserved port")
 	sim := simulator.New(simulator.Options{Logger: testLogger()})
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { sim.Close(); _ = srv.Close() })
+	go func() { _ = sim.Serve(ln) }()
+	t.Cleanup(sim.Close)
 
 	e.waitReady()
 	res, err = c.Get(ctx(t), "get_login_info", nil)
@@ -152,15 +148,15 @@ func heartbeatStatus(t *testing.T, c *ob11test.WSClient) (online, good bool) {
 // TestUpstream_Token: the upstream token is sent on calls and on the event
 // stream; a wrong one keeps the gateway unready and says why.
 func TestUpstream_Token(t *testing.T) {
-	sim, srv := startSim(t, simulator.Options{Token: "up-token"})
+	sim, simURL := startSim(t, simulator.Options{Token: "up-token"})
 
-	good := startGateway(t, bridge.Options{UpstreamURL: srv.URL, UpstreamToken: "up-token", UpstreamEvents: "sse"}, sim, true)
+	good := startGateway(t, bridge.Options{UpstreamURL: simURL, UpstreamToken: "up-token", UpstreamEvents: "sse"}, sim, true)
 	c := good.dial("/", "")
 	g, member := good.groupA()
 	sim.ReceiveGroupMessage(g, member, text("authorised stream"))
 	nextMessage(t, c, "message", "authorised stream")
 
-	bad := startGateway(t, bridge.Options{UpstreamURL: srv.URL, UpstreamToken: "wrong"}, sim, false)
+	bad := startGateway(t, bridge.Options{UpstreamURL: simURL, UpstreamToken: "wrong"}, sim, false)
 	res, err := bad.http("", ob11test.AuthNone).Get(ctx(t), "get_login_info", nil)
 	require.NoError(t, err)
 	require.NotNil(t, res.Response, "%s", res.Body)
@@ -176,15 +172,13 @@ func TestUpstream_Token(t *testing.T) {
 // keeps its socket when the implementation goes away; heartbeats then say
 // the upstream is not usable and /readyz turns 503, and calls fail with 1502.
 func TestUpstream_GoesAway(t *testing.T) {
-	sim, srv := startSim(t, simulator.Options{Logger: testLogger()})
-	e := startGateway(t, bridge.Options{UpstreamURL: srv.URL, Heartbeat: 100 * time.Millisecond}, sim, true)
+	sim, simURL := startSim(t, simulator.Options{Logger: testLogger()})
+	e := startGateway(t, bridge.Options{UpstreamURL: simURL, Heartbeat: 100 * time.Millisecond}, sim, true)
 	ws := e.dial("/", "")
 	assert.Equal(t, sim.SelfID(), ws.SelfID)
 
 	// The implementation goes away: its event stream ends, its port closes.
-	sim.DropStreams()
-	srv.CloseClientConnections()
-	srv.Close()
+	sim.Close()
 
 	eventually(t, "a heartbeat with status online false", func() bool {
 		online, _ := heartbeatStatus(t, ws)

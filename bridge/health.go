@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/onebot11"
@@ -13,6 +14,15 @@ import (
 func (rt *Runtime) healthMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", rt.Metrics.Handler())
+	if rt.Opts.Pprof {
+		// An operator profiles a live gateway with
+		// go tool pprof http://METRICS/debug/pprof/profile?seconds=30.
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

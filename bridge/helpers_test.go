@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -72,9 +71,7 @@ func startGateway(t *testing.T, opts bridge.Options, sim *simulator.Sim, waitRea
 	}
 	opts.Version = "e2e"
 	if opts.UpstreamURL == "" {
-		var srv *httptest.Server
-		sim, srv = startSim(t, simulator.Options{})
-		opts.UpstreamURL = srv.URL
+		sim, opts.UpstreamURL = startSim(t, simulator.Options{})
 	}
 	g := bridge.NewOneBotOnMilky(opts, nil)
 	require.NoError(t, g.Start(context.Background()))
@@ -93,20 +90,18 @@ func startGateway(t *testing.T, opts bridge.Options, sim *simulator.Sim, waitRea
 }
 
 // startSim serves an external simulator on 127.0.0.1 (it outlives the
-// gateways of one test). Register it before the gateway, so that cleanup
-// shuts the gateway down first.
-func startSim(t *testing.T, opts simulator.Options) (*simulator.Sim, *httptest.Server) {
+// gateways of one test) and returns its base URL. Register it before the
+// gateway, so that cleanup shuts the gateway down first.
+func startSim(t *testing.T, opts simulator.Options) (*simulator.Sim, string) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = testLogger()
 	}
 	sim := simulator.New(opts)
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(func() {
-		sim.Close() // ends the event streams, so srv.Close does not wait for them
-		srv.Close()
-	})
-	return sim, srv
+	t.Cleanup(sim.Close)
+	url, err := sim.Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	return sim, url
 }
 
 // ctx is a context that ends after wait or with the test.
@@ -168,9 +163,6 @@ func (e *gw) groupA() (groupID, member int64) {
 	g := e.sim.Groups()[0].GroupID
 	return g, e.sim.Members(g)[1].UserID
 }
-
-// friend is the simulator's first friend.
-func (e *gw) friend() int64 { return e.sim.Friends()[0].UserID }
 
 func text(s string) []milky.IncomingSegment {
 	return []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: s}}}

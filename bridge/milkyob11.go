@@ -12,6 +12,7 @@ import (
 
 	eventmap "github.com/qqbridge/gateway/eventmap/milkyob11"
 	"github.com/qqbridge/gateway/metrics"
+	"github.com/qqbridge/gateway/milky"
 	milkyserver "github.com/qqbridge/gateway/milky/server"
 	"github.com/qqbridge/gateway/onebot11"
 	ob11client "github.com/qqbridge/gateway/onebot11/client"
@@ -33,6 +34,8 @@ type MilkyOnOneBot struct {
 	dir    *directory
 	quotes *quoteCache
 	srv    *milkyserver.Server
+	// stopped: the event stream has ended (RunEvents returned).
+	stopped atomic.Bool
 }
 
 var _ Direction = (*MilkyOnOneBot)(nil)
@@ -67,7 +70,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 		Timeout:       opts.UpstreamTimeout,
 		MaxFrameBytes: int(opts.MaxBodyBytes),
 		Handler:       ob11client.HandlerFunc(d.onEvent),
-		Observer:      ob11ClientObserver{rt.Metrics},
+		Observer:      reverseClientObserver{ob11ClientObserver{rt.Metrics}, d},
 		Logger:        rt.Log,
 	})
 	if err != nil {
@@ -80,9 +83,14 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 	if !ok {
 		return errors.New("id store: the reverse direction needs message-seq and flag mappings")
 	}
+	localFile, err := localFilePolicy(opts.MediaLocalFiles)
+	if err != nil {
+		return err
+	}
 	d.quotes = newQuoteCache(quoteCacheSize, ids)
 	d.env = translate.Env{
-		Upstream: d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
+		LocalFile: localFile,
+		Upstream:  d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
 		Now: func() int64 { return time.Now().Unix() }, Version: opts.Version, Quotes: d.quotes,
 	}
 	d.dir = newDirectory(d.callMilky, rt.Log)
@@ -120,16 +128,24 @@ func (d *MilkyOnOneBot) Start(context.Context) error {
 }
 
 // RunEvents implements Direction. The client delivers events from its own
-// reading goroutine (onEvent); this loop keeps the directory and the
-// implementation detection in step with reconnects.
+// reading goroutine (onEvent) and reconnects by itself; Probe follows the
+// implementation and refreshes the directory. When ctx ends (the runtime's Shutdown, before the downstream drains) the
+// stream counts as stopped: the client keeps its socket for in-flight
+// calls until Shutdown, but events it still reads are dropped and counted
+// instead of being queued behind the drain, where they were lost unseen.
 func (d *MilkyOnOneBot) RunEvents(ctx context.Context) {
 	<-ctx.Done()
+	d.stopped.Store(true)
 }
 
 // onEvent is the per-event hot path: translate, encode once, fan out. The
 // client calls it from one goroutine, in order.
 func (d *MilkyOnOneBot) onEvent(raw []byte) {
 	m := d.rt.Metrics
+	if d.stopped.Load() {
+		m.Dropped("shutdown")
+		return
+	}
 	d.events.SelfID = d.rt.SelfID()
 	res, err := eventmap.MapRaw(d.events, raw)
 	if err != nil {
@@ -163,6 +179,7 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 // Probe implements Direction: the account and implementation the client
 // learnt at its last (re)connect (get_login_info, get_version_info).
 func (d *MilkyOnOneBot) Probe(ctx context.Context) (Account, error) {
+	d.awaitClient(ctx)
 	info, ok := d.client.Info()
 	if !ok || info.SelfID == 0 {
 		// Ask again through the caller, so /readyz follows the API.
@@ -188,6 +205,37 @@ func (d *MilkyOnOneBot) Probe(ctx context.Context) (Account, error) {
 		return Account{}, err
 	}
 	return Account{SelfID: info.SelfID, Nickname: info.Nickname}, nil
+}
+
+// probeWait bounds how long Probe waits for the client to come up. The
+// runtime re-probes a failed upstream only every 2s; waiting here instead
+// lets /readyz turn 200 within a poll tick of the client connecting (the
+// runtime probes once at Start, before a WebSocket can be up, and a
+// reconnected upstream was otherwise seen up to 2s late).
+const (
+	probeWait = 2 * time.Second
+	probeTick = 20 * time.Millisecond
+)
+
+// awaitClient returns when the client is Ready, ctx ends or probeWait
+// passes. It runs on the runtime's watcher goroutine only.
+func (d *MilkyOnOneBot) awaitClient(ctx context.Context) {
+	if d.client.Ready() {
+		return
+	}
+	deadline := time.NewTimer(probeWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(probeTick)
+	defer tick.Stop()
+	for !d.client.Ready() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Status implements Direction.
@@ -225,6 +273,9 @@ func (d *MilkyOnOneBot) Close() {
 	if d.client != nil {
 		_ = d.client.Close()
 	}
+	if d.dir != nil {
+		d.dir.stop()
+	}
 }
 
 // callMilky runs one Milky API of this direction for the gateway itself
@@ -239,5 +290,43 @@ func (d *MilkyOnOneBot) callMilky(ctx context.Context, api string, body []byte) 
 type apiHandler struct{ d *MilkyOnOneBot }
 
 func (h apiHandler) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
-	return h.d.callMilky(ctx, api, body)
+	out, err := h.d.callMilky(ctx, api, body)
+	if err != nil {
+		h.logFailed(api, err)
+	}
+	return out, err
+}
+
+// logFailed writes the one line of a failed call, as the first direction's
+// backend does: bounded, the API name clipped, the request body never
+// logged (it may carry message content).
+func (h apiHandler) logFailed(api string, err error) {
+	retcode := 0
+	var ae *milky.APIError
+	if errors.As(err, &ae) {
+		retcode = ae.Retcode
+	}
+	h.d.rt.Log.Warn("api failed", "api", onebot11.Clip(api), "retcode", retcode, "message", clipLog(err.Error()))
+}
+
+// reverseClientObserver lets every answer the client gets count for the
+// API verdict, including the get_login_info it sends itself on each
+// (re)connect. Calls through d.caller already set it; without this, a
+// failed call during an outage left the API marked down after the upstream
+// came back, until the runtime's next probe (up to 10s later). Only
+// answers are recorded here: failures are trackingCaller's to judge, so a
+// timeout is not counted twice.
+type reverseClientObserver struct {
+	ob11ClientObserver
+	d *MilkyOnOneBot
+}
+
+func (o reverseClientObserver) APICall(action string, seconds float64, err error) {
+	o.ob11ClientObserver.APICall(action, seconds, err)
+	if err == nil || oneBotReachable(err) {
+		if c := o.d.caller; c != nil {
+			c.timeouts.Store(0)
+			c.ok.Store(true)
+		}
+	}
 }

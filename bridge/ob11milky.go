@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/goccy/go-json"
@@ -29,7 +28,6 @@ type OneBotOnMilky struct {
 	env    *translate.Env
 	events *eventmap.Env
 	ob     *ob11server.Server
-	http   *http.Server
 }
 
 var _ Direction = (*OneBotOnMilky)(nil)
@@ -91,17 +89,20 @@ func (d *OneBotOnMilky) Open(rt *Runtime) error {
 		ReconnectInterval: opts.ReconnectInterval,
 		ReverseAuthScheme: opts.ReverseAuthScheme,
 		QueueSize:         opts.EventBuffer,
+		QueueBytes:        int(opts.EventBufferBytes),
+		SpoolDir:          opts.SpoolDir,
+		SpoolMaxBytes:     opts.SpoolMaxBytes,
+		EventMaxAge:       opts.EventMaxAge,
 		ActionTimeout:     opts.UpstreamTimeout + 5*time.Second,
 		MaxBodyBytes:      opts.MaxBodyBytes,
 		Logger:            rt.Log,
 		Observer:          rt.Metrics,
 	}, backend{d})
-	d.http = &http.Server{Handler: d.ob.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
 	return nil
 }
 
 // Serve implements Direction.
-func (d *OneBotOnMilky) Serve(ln net.Listener) error { return d.http.Serve(ln) }
+func (d *OneBotOnMilky) Serve(ln net.Listener) error { return d.ob.Serve(ln) }
 
 // Start implements Direction.
 func (d *OneBotOnMilky) Start(ctx context.Context) error {
@@ -171,19 +172,14 @@ func (d *OneBotOnMilky) Connections() map[string]int {
 	return d.ob.Connections()
 }
 
-// Shutdown implements Direction. The OneBot server first: it refuses new
-// calls, lets in-flight ones finish, flushes queued events and closes
-// WebSockets with 1001 (http.Server.Shutdown does not know hijacked
-// connections); then the HTTP server stops accepting and waits for the rest.
+// Shutdown implements Direction: the OneBot server refuses new calls, lets
+// in-flight ones finish, flushes queued events, closes WebSockets with 1001
+// and then closes its port.
 func (d *OneBotOnMilky) Shutdown(ctx context.Context) error {
 	if d.ob == nil {
 		return nil
 	}
-	err := d.ob.Shutdown(ctx)
-	if herr := d.http.Shutdown(ctx); err == nil && herr != nil {
-		err = fmt.Errorf("http: %w", herr)
-	}
-	return err
+	return d.ob.Shutdown(ctx)
 }
 
 // Close implements Direction (the Milky client holds only pooled

@@ -51,30 +51,11 @@ func (o milkyServerObserver) APICall(api string, httpStatus, retcode int, second
 	if api == "" {
 		api = "unknown" // refused before the handler: no label from the path
 	}
-	outcome := "ok"
-	switch {
-	case httpStatus != 200:
-		outcome = "http_" + statusClass(httpStatus)
-	case retcode != 0:
-		outcome = "failed"
-	}
-	o.m.Action("milky", api, outcome, seconds)
+	o.m.MilkyActionDone(api, httpStatus, retcode, seconds)
 }
 func (o milkyServerObserver) EventDropped(transport, reason string) {
 	o.m.EventDropped(transport, reason)
 }
 func (o milkyServerObserver) QueueDepth(transport, target string, depth int) {
 	o.m.QueueDepth(transport, target, depth)
-}
-
-func statusClass(code int) string {
-	switch {
-	case code == 401:
-		return "401"
-	case code == 404:
-		return "404"
-	case code >= 500:
-		return "5xx"
-	}
-	return "4xx"
 }

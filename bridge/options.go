@@ -28,10 +28,16 @@ type Options struct {
 	ReconnectInterval time.Duration
 	ReverseAuthScheme string
 	EventBuffer       int
+	EventBufferBytes  int64
+	SpoolDir          string
+	SpoolMaxBytes     int64
+	EventMaxAge       time.Duration
 	MaxBodyBytes      int64
 	// MediaLocalFiles is --media-local-files: "allow" (or ""), "deny", or
 	// an absolute directory bots' local media files must lie under.
 	MediaLocalFiles string
+	// Pprof serves Go's /debug/pprof/ handlers on the metrics listener.
+	Pprof bool
 
 	// Operations.
 	MetricsListen string // "" disables the metrics/health listener
@@ -53,7 +59,7 @@ func (o *Options) defaults() {
 		o.MessageFormat = "array"
 	}
 	if o.EventBuffer <= 0 {
-		o.EventBuffer = 2000
+		o.EventBuffer = 100_000
 	}
 	if o.GracePeriod <= 0 {
 		o.GracePeriod = 10 * time.Second

@@ -43,8 +43,17 @@ func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment
 
 // remember records a delivered message_receive.
 func (q *quoteCache) remember(ev *milky.TypedEvent) {
-	msg, ok := ev.Data.(milky.IncomingMessage)
-	if !ok {
+	// eventmap/milkyob11 emits pointers; accept values too, so a change of
+	// representation there cannot silently empty the cache again (it did:
+	// every reply segment fell back to placeholders).
+	var msg *milky.IncomingMessage
+	switch v := ev.Data.(type) {
+	case *milky.IncomingMessage:
+		msg = v
+	case milky.IncomingMessage:
+		msg = &v
+	}
+	if msg == nil {
 		return
 	}
 	id, ok := q.ids.UpstreamID(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
@@ -73,5 +82,27 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 			q.next = (q.next + 1) % q.max
 		}
 	}
-	q.byKey[k] = segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: msg.Segments}
+	q.byKey[k] = segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: flatQuote(msg.Segments)}
+}
+
+// flatQuote is a quoted message's content without the content of what it
+// quotes in turn: a reply's segments are the quoted message's, so keeping
+// them whole would nest every earlier message of a reply chain into each
+// new event (a chain of n replies: events of size O(n), O(n²) in total).
+// The inner reply keeps its seq, sender and time; a bot wanting more asks
+// get_message. Copies only when a reply segment has content to drop.
+func flatQuote(segs []milky.IncomingSegment) []milky.IncomingSegment {
+	for i := range segs {
+		if segs[i].Type == milky.SegReply && len(segs[i].Data.Segments) > 0 {
+			out := make([]milky.IncomingSegment, len(segs))
+			copy(out, segs)
+			for j := range out {
+				if out[j].Type == milky.SegReply {
+					out[j].Data.Segments = nil
+				}
+			}
+			return out
+		}
+	}
+	return segs
 }

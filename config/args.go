@@ -122,6 +122,17 @@ func usage(set []*setting) string {
                                       exit 0 when the gateway's /healthz answers (container HEALTHCHECK)
        gateway --version               print the version
 
+Two directions, one per process:
+  OneBot 11 bots on a Milky implementation (default)
+       gateway --upstream http://127.0.0.1:3000 --upstream-token T
+  Milky 1.2 bots on a OneBot 11 implementation (NapCat, LLOneBot, Lagrange.OneBot, go-cqhttp)
+       gateway --downstream milky                       (no upstream: the built-in simulator)
+       gateway --upstream-protocol onebot11 --upstream ws://127.0.0.1:3001     (its forward WS)
+       gateway --upstream-protocol onebot11 --upstream-listen 127.0.0.1:6700  (its reverse WS dials in)
+       gateway --upstream-protocol onebot11 --upstream http://127.0.0.1:3000 --upstream-secret S
+               (its HTTP API; it POSTs events to http://<--listen>/onebot/v11/post)
+     Milky bots call POST http://<--listen>/api/<name> and read GET /event (WebSocket or SSE).
+
 Every flag has an environment twin GATEWAY_<FLAG_IN_UPPER_SNAKE> (lists comma-separated);
 flags beat the environment, which beats the --config YAML file, which beats the defaults.
 

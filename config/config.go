@@ -34,12 +34,17 @@ type Config struct {
 	UpstreamTimeout   time.Duration // --upstream-timeout: per upstream API call
 	ReconnectInterval time.Duration // --reconnect-interval: first reverse WS retry
 	ReverseAuthScheme string        // --reverse-auth-scheme: Bearer|Token
-	EventBuffer       int           // --event-buffer: events queued per downstream target
+	EventBuffer       int           // --event-buffer: events held in memory per downstream target
+	EventBufferBytes  int64         // --event-buffer-bytes: bytes held in memory per downstream target
+	SpoolDir          string        // --spool-dir: on-disk overflow for webhook/reverse-WS targets; "" = none
+	SpoolMaxBytes     int64         // --spool-max-bytes: bound of each target's spool
+	EventMaxAge       time.Duration // --event-max-age: drop events older than this; 0 = no limit
 	IDRetention       time.Duration // --id-retention: how long message ids stay resolvable
 	IDMaxEntries      int           // --id-max-entries: message id map capacity
 	GracePeriod       time.Duration // --grace-period: shutdown drain time
 	MaxBodyBytes      int64         // --max-body-bytes: HTTP body / WS message / upstream event limit
 	MediaLocalFiles   string        // --media-local-files: allow|deny|DIR (absolute): which local files bots may send
+	Pprof             string        // --pprof: on|off: Go's /debug/pprof/ on the metrics listener
 
 	// origin records where each explicitly set value came from, to name it
 	// in validation errors; nil for a Config built in code.
@@ -100,12 +105,15 @@ func baseDefaults() *Config {
 		UpstreamTimeout:   30 * time.Second,
 		ReconnectInterval: 3 * time.Second,
 		ReverseAuthScheme: "Bearer",
-		EventBuffer:       2000,
+		EventBuffer:       100_000,
+		EventBufferBytes:  64 << 20,
+		SpoolMaxBytes:     1 << 30,
 		IDRetention:       720 * time.Hour,
 		IDMaxEntries:      1_000_000,
 		GracePeriod:       10 * time.Second,
 		MaxBodyBytes:      16 << 20,
 		MediaLocalFiles:   MediaLocalAllow,
+		Pprof:             "off",
 	}
 }
 

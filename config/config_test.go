@@ -33,7 +33,10 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "127.0.0.1:5700", c.Listen)
 	assert.Equal(t, OneBot11, c.Downstream)
 	assert.Equal(t, 5*time.Second, c.Heartbeat)
-	assert.Equal(t, 2000, c.EventBuffer)
+	assert.Equal(t, 100_000, c.EventBuffer)
+	assert.Equal(t, int64(64<<20), c.EventBufferBytes)
+	assert.Equal(t, "", c.SpoolDir, "no spool unless asked")
+	assert.Equal(t, time.Duration(0), c.EventMaxAge)
 	assert.Equal(t, int64(16<<20), c.MaxBodyBytes)
 	assert.Equal(t, 720*time.Hour, c.IDRetention)
 	assert.NoError(t, Default().Validate())
@@ -47,13 +50,16 @@ func TestPrecedence(t *testing.T) {
 		get                  func(*Config) string
 	}
 	keys := map[string]key{
-		"listen":         {"127.0.0.1:1001", "127.0.0.1:1002", "127.0.0.1:1003", "127.0.0.1:5700", func(c *Config) string { return c.Listen }},
-		"access-token":   {"flag", "env", "file", "", func(c *Config) string { return c.AccessToken }},
-		"heartbeat":      {"1s", "2s", "3s", "5s", func(c *Config) string { return c.Heartbeat.String() }},
-		"event-buffer":   {"11", "22", "33", "2000", func(c *Config) string { return strconv.Itoa(c.EventBuffer) }},
-		"max-body-bytes": {"1KiB", "2KiB", "3KiB", "16MiB", func(c *Config) string { return formatSize(c.MaxBodyBytes) }},
-		"reverse-ws":     {"ws://f/", "ws://e/", "ws://y/", "", func(c *Config) string { return strings.Join(c.ReverseWS, ",") }},
-		"message-format": {"string", "array", "string", "array", func(c *Config) string { return c.MessageFormat }},
+		"listen":             {"127.0.0.1:1001", "127.0.0.1:1002", "127.0.0.1:1003", "127.0.0.1:5700", func(c *Config) string { return c.Listen }},
+		"access-token":       {"flag", "env", "file", "", func(c *Config) string { return c.AccessToken }},
+		"heartbeat":          {"1s", "2s", "3s", "5s", func(c *Config) string { return c.Heartbeat.String() }},
+		"event-buffer":       {"11", "22", "33", "100000", func(c *Config) string { return strconv.Itoa(c.EventBuffer) }},
+		"event-buffer-bytes": {"1MiB", "2MiB", "3MiB", "64MiB", func(c *Config) string { return formatSize(c.EventBufferBytes) }},
+		"spool-dir":          {"/f", "/e", "/y", "", func(c *Config) string { return c.SpoolDir }},
+		"event-max-age":      {"1m", "2m", "3m", "0s", func(c *Config) string { return formatDuration(c.EventMaxAge) }},
+		"max-body-bytes":     {"1KiB", "2KiB", "3KiB", "16MiB", func(c *Config) string { return formatSize(c.MaxBodyBytes) }},
+		"reverse-ws":         {"ws://f/", "ws://e/", "ws://y/", "", func(c *Config) string { return strings.Join(c.ReverseWS, ",") }},
+		"message-format":     {"string", "array", "string", "array", func(c *Config) string { return c.MessageFormat }},
 	}
 	for name, k := range keys {
 		envName := "GATEWAY_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
@@ -261,9 +267,12 @@ func TestValidateCodeBuilt(t *testing.T) {
 		`--reconnect-interval: "0s" must be positive`,
 		`--reverse-auth-scheme: "" is not one of Bearer, Token`,
 		`--event-buffer: 0 must be positive`,
+		`--event-buffer-bytes: 0 must be positive`,
+		`--spool-max-bytes: 0 must be positive`,
 		`--id-retention: "0s" must be positive`,
 		`--id-max-entries: 0 must be between 1 and 2147483647 (message ids are positive int32)`,
 		`--max-body-bytes: 0 must be positive`,
+		`--pprof: "" is not one of off, on`,
 		`--media-local-files: "" is not allow, deny or an absolute directory`,
 	}, "\n"), err.Error())
 

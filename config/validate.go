@@ -132,6 +132,15 @@ func (c *Config) Validate() error {
 	if c.EventBuffer <= 0 {
 		bad("event-buffer", "%d must be positive", c.EventBuffer)
 	}
+	if c.EventBufferBytes <= 0 {
+		bad("event-buffer-bytes", "%d must be positive", c.EventBufferBytes)
+	}
+	if c.SpoolMaxBytes <= 0 {
+		bad("spool-max-bytes", "%d must be positive", c.SpoolMaxBytes)
+	}
+	if c.EventMaxAge < 0 {
+		bad("event-max-age", "%q must not be negative", formatDuration(c.EventMaxAge))
+	}
 	if c.IDMaxEntries <= 0 || c.IDMaxEntries > math.MaxInt32 {
 		bad("id-max-entries", "%d must be between 1 and %d (message ids are positive int32)", c.IDMaxEntries, math.MaxInt32)
 	}

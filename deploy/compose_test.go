@@ -1,13 +1,18 @@
 package deploy
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -99,6 +104,11 @@ type prometheusConfig struct {
 		StaticConfigs []struct {
 			Targets []string `yaml:"targets"`
 		} `yaml:"static_configs"`
+		DNSSDConfigs []struct {
+			Names []string `yaml:"names"`
+			Type  string   `yaml:"type"`
+			Port  int      `yaml:"port"`
+		} `yaml:"dns_sd_configs"`
 	} `yaml:"scrape_configs"`
 }
 
@@ -140,6 +150,75 @@ func TestComposeGateway(t *testing.T) {
 
 	// The implementation placeholder only runs with --profile milky.
 	assert.Equal(t, []string{"milky"}, c.Services["milky"].Profiles)
+}
+
+// TestComposeReverseProfile: --profile onebot11 runs the reverse direction
+// (gateway-milky) in front of the OneBot 11 implementation placeholder, and
+// the gateway's own check-config accepts the configuration compose gives it.
+func TestComposeReverseProfile(t *testing.T) {
+	c := readCompose(t)
+	img := readDockerfile(t)
+	require.Contains(t, c.Services, "gateway-milky")
+	require.Contains(t, c.Services, "onebot11")
+	gw, impl := c.Services["gateway-milky"], c.Services["onebot11"]
+	assert.Equal(t, []string{"onebot11"}, gw.Profiles)
+	assert.Equal(t, []string{"onebot11"}, impl.Profiles)
+	assert.Equal(t, c.Services["gateway"].Image, gw.Image, "the same image serves both directions")
+	assert.Equal(t, "onebot11", gw.Environment["GATEWAY_UPSTREAM_PROTOCOL"])
+
+	// The default upstream names the implementation's service and a port it exposes.
+	up := composeDefault(gw.Environment["GATEWAY_UPSTREAM"])
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(up, "ws://"))
+	require.NoError(t, err, up)
+	assert.Equal(t, "onebot11", host)
+	assert.Contains(t, impl.Expose, port, "the implementation must expose %s", port)
+	assert.Empty(t, impl.Ports, "the implementation is reached by the gateway only")
+
+	_, listenPort, err := net.SplitHostPort(gw.Environment["GATEWAY_LISTEN"])
+	require.NoError(t, err)
+	_, metricsPort, err := net.SplitHostPort(img.env["GATEWAY_METRICS_LISTEN"])
+	require.NoError(t, err)
+	for _, p := range []string{listenPort, metricsPort} {
+		assert.True(t, gw.publishes(p), "gateway-milky must publish %s", p)
+	}
+	for _, spec := range gw.Ports {
+		assert.True(t, strings.HasPrefix(spec, "127.0.0.1:"), "port %q: publish on loopback by default", spec)
+	}
+	var dataMounted bool
+	for _, m := range gw.mounts() {
+		if m.target == img.env["GATEWAY_DATA"] {
+			dataMounted = true
+			assert.NotEqual(t, "gateway-data", m.source, "each gateway needs its own id store")
+		}
+	}
+	assert.True(t, dataMounted, "a volume at %s keeps the reverse direction's ids across restarts", img.env["GATEWAY_DATA"])
+
+	// The image's ENV plus the service's environment, as compose would
+	// pass them with an empty .env, must pass check-config.
+	bin := buildLikeDockerfile(t)
+	if runtime.GOOS != "linux" {
+		t.Skip("the binary is built for linux")
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range img.env {
+		env = append(env, k+"="+v)
+	}
+	for k, v := range gw.Environment {
+		env = append(env, k+"="+composeDefault(v))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "check-config")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "check-config with gateway-milky's environment:\n%s", out)
+	assert.Contains(t, string(out), "downstream: milky")
+	assert.Contains(t, string(out), "upstream_protocol: onebot11")
+}
+
+// composeDefault expands ${VAR:-default} to its default (an empty .env).
+func composeDefault(v string) string {
+	return regexp.MustCompile(`\$\{[A-Z0-9_]+:-([^}]*)\}`).ReplaceAllString(v, "$1")
 }
 
 func TestComposeMountsExist(t *testing.T) {
@@ -206,6 +285,12 @@ func TestComposePrometheus(t *testing.T) {
 		}
 		found = true
 		assert.Contains(t, []string{"", "/metrics"}, sc.MetricsPath)
+		for _, d := range sc.DNSSDConfigs {
+			for _, name := range d.Names {
+				assert.Contains(t, c.Services, name, "DNS-discovered target %s must be a compose service", name)
+				assert.Equal(t, metricsPort, fmt.Sprint(d.Port), "DNS-discovered target %s", name)
+			}
+		}
 		for _, st := range sc.StaticConfigs {
 			for _, target := range st.Targets {
 				host, port, err := net.SplitHostPort(target)

@@ -205,6 +205,43 @@ func checkEnum(label, op, value string) []string {
 	return problems
 }
 
+// deployMetrics lists the metrics (histograms by their base name) that the
+// alert rules and the dashboard's queries read.
+func deployMetrics(t *testing.T) []string {
+	t.Helper()
+	var exprs []string
+	var rf ruleFile
+	decodeYAML(t, "prometheus/alerts.yml", &rf)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			exprs = append(exprs, r.Expr)
+		}
+	}
+	var walk func([]panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			for _, tg := range p.Targets {
+				exprs = append(exprs, tg.Expr)
+			}
+			walk(p.Panels)
+		}
+	}
+	walk(readDashboard(t).Panels)
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range exprs {
+		_, used := checkExpr(e)
+		for _, u := range used {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // TestCheckExprCatchesMistakes shows that the lint is not vacuous.
 func TestCheckExprCatchesMistakes(t *testing.T) {
 	for expr, want := range map[string]string{

@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -516,12 +517,22 @@ func withURL(args []string, url string) []string {
 
 // TestContainerDefaultsSmoke starts the binary the way the image does (its
 // ENV, no upstream: the built-in simulator), with the addresses moved to free
-// loopback ports, and checks /healthz, /readyz, /metrics and the HEALTHCHECK.
+// loopback ports, and checks /healthz, /readyz, /metrics and the HEALTHCHECK;
+// once per direction, since the same dashboard and alert rules serve both.
 func TestContainerDefaultsSmoke(t *testing.T) {
 	bin := buildLikeDockerfile(t)
 	if runtime.GOOS != "linux" {
 		t.Skip("the binary is built for linux")
 	}
+	t.Run("onebot11_downstream", func(t *testing.T) { containerSmoke(t, bin, nil) })
+	// The reverse direction: Milky bots, the simulator seen as a OneBot 11
+	// implementation upstream (what `gateway --downstream milky` runs).
+	t.Run("milky_downstream", func(t *testing.T) {
+		containerSmoke(t, bin, map[string]string{"GATEWAY_DOWNSTREAM": "milky"})
+	})
+}
+
+func containerSmoke(t *testing.T, bin string, extra map[string]string) {
 	img := readDockerfile(t)
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	for k, v := range img.env {
@@ -533,12 +544,19 @@ func TestContainerDefaultsSmoke(t *testing.T) {
 		}
 		env = append(env, k+"="+v)
 	}
-	metricsAddr := ""
+	for k, v := range extra {
+		env = append(env, k+"="+v)
+	}
+	metricsAddr, listenAddr := "", ""
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "GATEWAY_METRICS_LISTEN="); ok {
 			metricsAddr = v
 		}
+		if v, ok := strings.CutPrefix(kv, "GATEWAY_LISTEN="); ok {
+			listenAddr = v
+		}
 	}
+	milky := extra["GATEWAY_DOWNSTREAM"] == "milky"
 
 	var logs strings.Builder
 	var logMu sync.Mutex
@@ -592,18 +610,50 @@ func TestContainerDefaultsSmoke(t *testing.T) {
 	waitStatus("/healthz")
 	waitStatus("/readyz")
 
+	// One call a bot would make, so the action series carry its protocol.
+	protocol := "onebot11"
+	if milky {
+		protocol = "milky"
+		resp, err := client.Post("http://"+listenAddr+"/api/get_login_info", "application/json", strings.NewReader("{}"))
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, string(body), `"retcode":0`, "Milky get_login_info: %s", body)
+	} else {
+		resp, err := client.Get("http://" + listenAddr + "/get_login_info")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Contains(t, string(body), `"retcode":0`, "OneBot 11 get_login_info: %s", body)
+	}
+
 	resp, err := client.Get(base + "/metrics")
 	require.NoError(t, err)
 	families := map[string]string{}
+	var scraped strings.Builder
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
+		scraped.WriteString(sc.Text())
+		scraped.WriteByte('\n')
 		if f := strings.Fields(sc.Text()); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" {
 			families[f[2]] = f[3]
 		}
 	}
 	resp.Body.Close()
 	require.NoError(t, sc.Err())
+	assert.Contains(t, scraped.String(), `gateway_actions_total{action="get_login_info",outcome="ok",protocol="`+protocol+`"} 1`)
+	// Every metric the dashboard and the alert rules read is on this
+	// direction's /metrics from the start (the metrics package creates the
+	// series at 0), so no panel or rule stays "no data".
+	used := deployMetrics(t)
+	require.Greater(t, len(used), 10, "the deploy files should read gateway metrics")
+	for _, name := range used {
+		if strings.HasPrefix(name, "gateway_") {
+			assert.Contains(t, families, name, "the dashboard or an alert reads %s, which this gateway does not expose", name)
+		}
+	}
 	// What the gateway exposes must be in the contract, with the same type;
 	// a labelled metric shows only once it has been observed, so the
 	// converse is checked for the unlabelled ones and the standard set.

@@ -2,13 +2,17 @@ package deploy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"io"
 	"os"
+	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -157,7 +161,12 @@ type serviceMonitorSpec struct {
 // readK8s decodes every document of every manifest in kubernetes/.
 func readK8s(t *testing.T) []k8sObject {
 	t.Helper()
-	files := []string{"kubernetes/secret.example.yaml", "kubernetes/gateway.yaml", "kubernetes/servicemonitor.yaml", "kubernetes/prometheusrule.yaml"}
+	return readK8sFiles(t, "kubernetes/secret.example.yaml", "kubernetes/gateway.yaml", "kubernetes/servicemonitor.yaml", "kubernetes/prometheusrule.yaml")
+}
+
+// readK8sFiles decodes every document of the given manifests.
+func readK8sFiles(t *testing.T, files ...string) []k8sObject {
+	t.Helper()
 	var objs []k8sObject
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -423,4 +432,123 @@ func TestSubset(t *testing.T) {
 	assert.True(t, subset(map[string]string{"a": "1"}, labels))
 	assert.False(t, subset(map[string]string{"a": "2"}, labels))
 	assert.False(t, subset(nil, labels), "an empty selector selects everything: not what we want")
+}
+
+// TestKubernetesMilkyBots checks the reverse direction's pod
+// (kubernetes/milky-bots/): a OneBot 11 implementation with the gateway
+// sidecar serving Milky, its Service scraped by the same ServiceMonitor, and
+// a gateway configuration that check-config accepts.
+func TestKubernetesMilkyBots(t *testing.T) {
+	objs := readK8sFiles(t, "kubernetes/milky-bots/secret.example.yaml", "kubernetes/milky-bots/gateway.yaml")
+	var d deploymentSpec
+	dep := findK8s(t, objs, "Deployment", &d)
+	assert.Equal(t, "apps/v1", dep.APIVersion)
+	require.NotNil(t, d.Spec.Replicas)
+	assert.Equal(t, 1, *d.Spec.Replicas, "one QQ login per account")
+	assert.Equal(t, "Recreate", d.Spec.Strategy.Type)
+	assert.True(t, subset(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels), "selector must match the pod labels")
+	pod := d.Spec.Template.Spec
+	require.Len(t, pod.Containers, 2, "the implementation and the gateway sidecar")
+	byName := map[string]container{}
+	for _, c := range pod.Containers {
+		byName[c.Name] = c
+	}
+	require.Contains(t, byName, "gateway")
+	require.Contains(t, byName, "onebot11")
+	gw := byName["gateway"]
+
+	v, _, _, _ := gw.env("GATEWAY_UPSTREAM_PROTOCOL")
+	assert.Equal(t, "onebot11", v)
+	up, _, _, _ := gw.env("GATEWAY_UPSTREAM")
+	assert.Equal(t, "ws://127.0.0.1:"+strconv.Itoa(byName["onebot11"].port("onebot11-ws")), up, "the gateway dials the implementation's forward WS in its pod")
+	for env, port := range map[string]string{"GATEWAY_LISTEN": "milky", "GATEWAY_METRICS_LISTEN": "metrics"} {
+		v, _, _, ok := gw.env(env)
+		require.True(t, ok, "gateway env %s", env)
+		_, p, _ := strings.Cut(v, ":")
+		assert.Equal(t, p, strconv.Itoa(gw.port(port)), "%s vs container port %s", env, port)
+		assert.True(t, strings.HasPrefix(v, "0.0.0.0:"), "%s must listen on all interfaces in a pod", env)
+	}
+	require.NotNil(t, gw.ReadinessProbe)
+	require.NotNil(t, gw.LivenessProbe)
+	assert.Equal(t, "/readyz", gw.ReadinessProbe.HTTPGet.Path)
+	assert.Equal(t, "/healthz", gw.LivenessProbe.HTTPGet.Path)
+
+	var sec struct {
+		StringData map[string]string `yaml:"stringData"`
+	}
+	secret := findK8s(t, objs, "Secret", &sec)
+	for _, env := range []string{"GATEWAY_UPSTREAM_TOKEN", "GATEWAY_ACCESS_TOKEN"} {
+		_, name, key, ok := gw.env(env)
+		require.True(t, ok, "gateway env %s", env)
+		assert.Equal(t, secret.Metadata.Name, name, "%s must come from the Secret", env)
+		assert.Contains(t, sec.StringData, key, "%s: key %s in the Secret example", env, key)
+	}
+	for _, c := range pod.Containers {
+		sc := c.SecurityContext
+		require.NotNil(t, sc, "%s: securityContext", c.Name)
+		assert.True(t, sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation, "%s: allowPrivilegeEscalation: false", c.Name)
+		assert.Equal(t, []string{"ALL"}, sc.Capabilities.Drop, "%s: drop ALL capabilities", c.Name)
+		assert.NotEmpty(t, c.Resources.Limits["memory"], "%s: limits.memory", c.Name)
+	}
+	claims := map[string]bool{}
+	for _, o := range objs {
+		if o.Kind == "PersistentVolumeClaim" {
+			claims[o.Metadata.Name] = true
+		}
+	}
+	for _, vol := range pod.Volumes {
+		if vol.PersistentVolumeClaim != nil {
+			assert.True(t, claims[vol.PersistentVolumeClaim.ClaimName], "PersistentVolumeClaim %s", vol.PersistentVolumeClaim.ClaimName)
+		}
+	}
+	// Different names from the first direction's objects, so both can run
+	// in one namespace.
+	first := map[string]bool{}
+	for _, o := range readK8s(t) {
+		first[o.Kind+"/"+o.Metadata.Name] = true
+	}
+	for _, o := range objs {
+		assert.False(t, first[o.Kind+"/"+o.Metadata.Name], "%s %s is also in deploy/kubernetes/", o.Kind, o.Metadata.Name)
+	}
+
+	// The Service reaches the pod's Milky and metrics ports, and the first
+	// direction's ServiceMonitor scrapes it as job="gateway".
+	var s serviceSpec
+	svc := findK8s(t, objs, "Service", &s)
+	assert.True(t, subset(s.Spec.Selector, d.Spec.Template.Metadata.Labels), "Service selector must match the pod")
+	ports := map[string]bool{}
+	for _, p := range s.Spec.Ports {
+		ports[p.Name] = true
+		assert.Equal(t, gw.port(p.TargetPort), p.Port, "Service port %s", p.Name)
+	}
+	assert.True(t, ports["milky"] && ports["metrics"], "Service exposes milky and metrics")
+	var m serviceMonitorSpec
+	findK8s(t, readK8s(t), "ServiceMonitor", &m)
+	assert.True(t, subset(m.Spec.Selector.MatchLabels, svc.Metadata.Labels), "../servicemonitor.yaml must select this Service")
+	assert.Equal(t, "gateway", svc.Metadata.Labels[m.Spec.JobLabel])
+	var firstSvc serviceSpec
+	findK8s(t, readK8s(t), "Service", &firstSvc)
+	assert.False(t, subset(firstSvc.Spec.Selector, d.Spec.Template.Metadata.Labels), "the first direction's Service must not send OneBot 11 bots to this pod")
+
+	// The gateway's environment (tokens filled in) passes check-config.
+	bin := buildLikeDockerfile(t)
+	if runtime.GOOS != "linux" {
+		t.Skip("the binary is built for linux")
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for _, e := range gw.Env {
+		val := e.Value
+		if e.ValueFrom != nil {
+			val = sec.StringData[e.ValueFrom.SecretKeyRef.Key]
+		}
+		env = append(env, e.Name+"="+val)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "check-config")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "check-config with the sidecar's environment:\n%s", out)
+	assert.Contains(t, string(out), "downstream: milky")
+	assert.Contains(t, string(out), "access_token: '***'")
 }

@@ -36,7 +36,7 @@ func mix64(z uint64) uint64 {
 // NextID is the linear-probe successor used on a collision: it wraps from
 // 2^31-1 to 1, skipping 0 and negatives.
 func NextID(id int32) int32 {
-	if id >= math.MaxInt32 || id < 1 {
+	if id == math.MaxInt32 || id < 1 {
 		return 1
 	}
 	return id + 1

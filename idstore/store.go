@@ -222,14 +222,14 @@ func (s *Store) tick() {
 // allZero reports whether r holds only zero bytes until its end.
 func allZero(r *bufio.Reader) (bool, error) {
 	for {
-		b, err := r.Peek(r.Buffered())
+		b, _ := r.Peek(r.Buffered()) // never more than is buffered: no error
 		for _, c := range b {
 			if c != 0 {
 				return false, nil
 			}
 		}
 		_, _ = r.Discard(len(b))
-		if _, err = r.Peek(1); err == io.EOF {
+		if _, err := r.Peek(1); err == io.EOF {
 			return true, nil
 		} else if err != nil {
 			return false, err

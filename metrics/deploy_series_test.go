@@ -31,9 +31,21 @@ var matcherRE = regexp.MustCompile(`([a-z_]+)\s*(=~|!~|!=|=)\s*\\?"([^"\\]*)\\?"
 // the first scrape, at zero: rate() of an absent series is "no data", so an
 // error-ratio alert or panel would stay empty until the first error.
 func TestFreshScrapeHasDeploySeries(t *testing.T) {
-	m := New("test")
-	// As bridge.NewMilkyOneBot does for the protocol it serves.
-	m.SetKnownActions("onebot11", []string{"send_msg", "get_login_info"})
+	// As each direction's Open in bridge does for the protocol it serves:
+	// the same dashboard and rules must work for either.
+	for _, tc := range []struct{ protocol, action string }{
+		{"onebot11", "send_msg"},          // first direction (bridge/ob11milky.go)
+		{"milky", "send_private_message"}, // reverse direction (bridge/milkyob11.go)
+	} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			m := New("test")
+			m.SetKnownActions(tc.protocol, []string{tc.action, "get_login_info"})
+			checkDeploySeries(t, m)
+		})
+	}
+}
+
+func checkDeploySeries(t *testing.T, m *Metrics) {
 	fams, err := m.Registry().Gather()
 	require.NoError(t, err)
 	series := map[string][]map[string]string{} // name as selected -> label sets

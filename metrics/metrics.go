@@ -23,6 +23,14 @@ var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25
 // gapBuckets suit upstream outages: from a quick reconnect to many minutes.
 var gapBuckets = []float64{.1, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800}
 
+// Protocols (label "protocol" of gateway_actions_total; the wiring passes
+// its downstream protocol).
+const (
+	ProtocolOneBot11 = "onebot11"
+	ProtocolMilky    = "milky"
+	protocolOther    = "other"
+)
+
 // Outcomes of a downstream action (label "outcome").
 const (
 	OutcomeOK            = "ok"
@@ -153,11 +161,11 @@ func New(version string) *Metrics {
 		}, []string{"transport"}),
 		ids: newIDStoreCollector(),
 
-		protocols:    newLabelSet("other", 0, "onebot11", "milky"),
+		protocols:    newLabelSet(protocolOther, 0, ProtocolOneBot11, ProtocolMilky),
 		outcomes:     newLabelSet(OutcomeFailed, 0, OutcomeOK, OutcomeFailed, OutcomeUnsupported, OutcomeBadRequest, OutcomeNotFound, OutcomeUpstreamError),
 		directions:   newLabelSet("other", 0, "upstream_in", "downstream_out"),
 		kinds:        newLabelSet(KindError, 0, KindHTTP401, KindHTTP404, KindHTTP415, KindHTTPOther, KindRetcode, KindUnavailable, KindTimeout, KindCanceled, KindError),
-		actionNames:  map[string]*labelSet{"onebot11": newLabelSet("unknown", 300), "milky": newLabelSet("unknown", 300), "other": newLabelSet("unknown", 0, "unknown")},
+		actionNames:  map[string]*labelSet{ProtocolOneBot11: newLabelSet("unknown", 300), ProtocolMilky: newLabelSet("unknown", 300), protocolOther: newLabelSet("unknown", 0, "unknown")},
 		apis:         newLabelSet("other", 200),
 		eventTypes:   newLabelSet("other", 200),
 		reasons:      newLabelSet("other", 50),
@@ -189,16 +197,13 @@ func New(version string) *Metrics {
 // before the first event or error. Closed label sets get every value; open
 // ones (API and event type names) get their overflow value "other", a value
 // the label really takes, so no name is invented and the series count stays
-// small. Actions are initialised per protocol in SetKnownActions.
+// small. Actions and downstream transports are initialised per protocol in
+// SetKnownActions, so a gateway shows only the transports it serves.
 func (m *Metrics) initSeries() {
 	for _, r := range []string{"buffer_full", "send_failed", "untranslatable"} {
 		m.dropped.WithLabelValues(m.reasons.get(r))
 	}
-	for _, t := range []string{"http", "ws_forward", "ws_reverse", "webhook"} {
-		m.downConns.WithLabelValues(m.transports.get(t))
-		m.bufDepth.WithLabelValues(m.transports.get(t))
-	}
-	for _, t := range []string{"ws", "sse"} { // upstream event transports
+	for _, t := range []string{"ws", "sse"} { // upstream event transports (a OneBot 11 upstream reconnects on "ws")
 		m.upReconnects.WithLabelValues(m.transports.get(t))
 	}
 	api := m.apis.get("other")
@@ -228,8 +233,8 @@ func (m *Metrics) Handler() http.Handler {
 // Registry is the instance's registry, for tests and extra collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// SetKnownActions limits the action label of protocol ("onebot11" or
-// "milky") to names; other names are recorded as "unknown". Without it the
+// SetKnownActions limits the action label of protocol (ProtocolOneBot11 or
+// ProtocolMilky) to names; other names are recorded as "unknown". Without it the
 // label accepts the first 300 distinct name-like values per protocol.
 func (m *Metrics) SetKnownActions(protocol string, names []string) {
 	l, ok := m.actionNames[protocol]
@@ -244,4 +249,18 @@ func (m *Metrics) SetKnownActions(protocol string, names []string) {
 	for _, o := range []string{OutcomeOK, OutcomeFailed, OutcomeUnsupported, OutcomeBadRequest, OutcomeNotFound, OutcomeUpstreamError} {
 		m.actions.WithLabelValues(protocol, "unknown", o)
 	}
+	for _, t := range DownstreamTransports[protocol] {
+		m.downConns.WithLabelValues(m.transports.get(t))
+		m.bufDepth.WithLabelValues(m.transports.get(t))
+	}
+}
+
+// DownstreamTransports are the transport label values each downstream
+// protocol's server reports (gateway_downstream_connections,
+// gateway_event_buffer_depth), created at 0 by SetKnownActions: the
+// OneBot 11 server's four transports, and the Milky server's /api
+// connections, /event WebSocket and SSE subscribers and webhook targets.
+var DownstreamTransports = map[string][]string{
+	"onebot11": {"http", "ws_forward", "ws_reverse", "webhook"},
+	"milky":    {"http", "ws", "sse", "webhook"},
 }

@@ -22,13 +22,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/milky"
+	milkyclient "github.com/qqbridge/gateway/milky/client"
 )
 
 // The recording methods fit the transports' observer interfaces and the
 // translations' untranslated hook without this package importing them.
 var (
 	_ ob11server.Observer    = (*Metrics)(nil)
-	_ milky.ClientObserver   = (*Metrics)(nil)
+	_ milkyclient.Observer   = (*Metrics)(nil)
 	_ func(kind, typ string) = (*Metrics)(nil).Untranslated
 )
 
@@ -157,6 +158,56 @@ func TestSetKnownActions(t *testing.T) {
 	m.ActionDone("http", "unknown", 0, 0.01)
 	assert.Equal(t, 1.0, value(m.actions.WithLabelValues("onebot11", "send_msg", "ok")))
 	assert.Equal(t, 2.0, value(m.actions.WithLabelValues("onebot11", "unknown", "ok")))
+}
+
+func TestMilkyOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		status, retcode int
+		want            string
+	}{
+		{200, 0, OutcomeOK},
+		{404, 0, OutcomeNotFound},      // unknown API
+		{415, 0, OutcomeBadRequest},    // wrong Content-Type
+		{400, 0, OutcomeBadRequest},    // malformed body
+		{413, 0, OutcomeBadRequest},    // body over --max-body-bytes
+		{401, 0, OutcomeFailed},        // token
+		{200, -400, OutcomeBadRequest}, // bad parameter
+		{200, -404, OutcomeFailed},     // unknown message_seq: the bot's data, not an unknown API
+		{200, -501, OutcomeUnsupported},
+		{200, -500, OutcomeUpstreamError},
+		{200, -503, OutcomeUpstreamError},
+		{200, -504, OutcomeUpstreamError},
+		{200, 100, OutcomeFailed}, // the upstream's own refusal passed through
+	} {
+		assert.Equal(t, tc.want, MilkyOutcome(tc.status, tc.retcode), "HTTP %d retcode %d", tc.status, tc.retcode)
+	}
+	m := New("t")
+	m.SetKnownActions("milky", []string{"send_group_message"})
+	m.MilkyActionDone("send_group_message", 200, -501, 0.01)
+	m.MilkyActionDone("no_such_api", 404, 0, 0.001)
+	assert.Equal(t, 1.0, value(m.actions.WithLabelValues("milky", "send_group_message", "unsupported")))
+	assert.Equal(t, 1.0, value(m.actions.WithLabelValues("milky", "unknown", "not_found")))
+}
+
+// TestDownstreamTransportsPerProtocol: a gateway shows at 0 only the
+// downstream transports of the protocol it serves.
+func TestDownstreamTransportsPerProtocol(t *testing.T) {
+	for protocol, want := range DownstreamTransports {
+		m := New("t")
+		m.SetKnownActions(protocol, nil)
+		fams, err := m.Registry().Gather()
+		require.NoError(t, err)
+		for _, f := range fams {
+			if f.GetName() != "gateway_downstream_connections" && f.GetName() != "gateway_event_buffer_depth" {
+				continue
+			}
+			var got []string
+			for _, mt := range f.GetMetric() {
+				got = append(got, mt.GetLabel()[0].GetValue())
+			}
+			assert.ElementsMatch(t, want, got, "%s of a %s downstream", f.GetName(), protocol)
+		}
+	}
 }
 
 // digitRun finds what could be a QQ number or group id.

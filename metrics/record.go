@@ -5,11 +5,14 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/qqbridge/gateway/onebot11"
 )
 
-// The methods below satisfy ob11server.Observer and milky.ClientObserver
-// structurally (asserted in observer_test.go), so this package imports
-// neither protocol.
+// The methods below satisfy ob11server.Observer and milkyclient.Observer
+// structurally (asserted in observer_test.go), so this package imports no
+// transport; it reads only onebot11's retcode constants (a pure wire
+// package, so the outcome labels follow the retcodes the server answers).
 
 // ConnOpened counts a bot connection (ob11server.Observer).
 func (m *Metrics) ConnOpened(transport, remote string) {
@@ -24,21 +27,58 @@ func (m *Metrics) ConnClosed(transport, remote string, err error) {
 // ActionDone records a OneBot 11 action by its reply's retcode
 // (ob11server.Observer).
 func (m *Metrics) ActionDone(transport, action string, retcode int, seconds float64) {
-	m.Action("onebot11", action, oneBotOutcome(retcode), seconds)
+	m.Action(ProtocolOneBot11, action, oneBotOutcome(retcode), seconds)
 }
 
 // oneBotOutcome maps a OneBot 11 retcode to the outcome label.
 func oneBotOutcome(retcode int) string {
 	switch retcode {
-	case 0, 1: // 1: accepted for asynchronous execution
+	case onebot11.RetcodeOK, onebot11.RetcodeAsync: // async: accepted, runs later
 		return OutcomeOK
-	case 1400:
+	case onebot11.RetcodeBadRequest:
 		return OutcomeBadRequest
-	case 1404:
+	case onebot11.RetcodeNotFound:
 		return OutcomeNotFound
-	case 1501:
+	case onebot11.RetcodeUnsupported:
 		return OutcomeUnsupported
-	case 1500, 1502:
+	case onebot11.RetcodeUpstream, onebot11.RetcodeUpstreamDown:
+		return OutcomeUpstreamError
+	}
+	return OutcomeFailed
+}
+
+// MilkyActionDone records a Milky API call a bot made, by the HTTP status
+// and retcode of the reply (milky/server's Observer.APICall).
+func (m *Metrics) MilkyActionDone(api string, httpStatus, retcode int, seconds float64) {
+	m.Action("milky", api, MilkyOutcome(httpStatus, retcode), seconds)
+}
+
+// MilkyOutcome maps a Milky reply to the outcome label, with the same
+// meaning as OneBot 11's retcodes get: not_found is an unknown API (HTTP
+// 404, as OneBot's 1404), bad_request a request or parameter the gateway
+// refused (HTTP 400/413/415, retcode -400), unsupported an API the upstream
+// cannot serve (-501), upstream_error the upstream failing, unreachable or
+// timing out (-500, -503, -504). Anything else (HTTP 401, -403, -404 for an
+// unknown message or request, an upstream's own positive retcode) is
+// failed. The negative codes are translate/milkyob11's (errors.go).
+func MilkyOutcome(httpStatus, retcode int) string {
+	switch httpStatus {
+	case 200:
+	case 404:
+		return OutcomeNotFound
+	case 400, 413, 415:
+		return OutcomeBadRequest
+	default:
+		return OutcomeFailed
+	}
+	switch retcode {
+	case 0:
+		return OutcomeOK
+	case -400:
+		return OutcomeBadRequest
+	case -501:
+		return OutcomeUnsupported
+	case -500, -503, -504:
 		return OutcomeUpstreamError
 	}
 	return OutcomeFailed
@@ -82,7 +122,7 @@ func (m *Metrics) QueueDepth(transport, target string, depth int) {
 	m.bufDepth.WithLabelValues(transport).Set(float64(sum))
 }
 
-// APICall records one upstream call (milky.ClientObserver).
+// APICall records one upstream call (milkyclient.Observer).
 func (m *Metrics) APICall(api string, seconds float64, err error) {
 	api = m.apis.get(api)
 	m.upDur.WithLabelValues(api).Observe(seconds)
@@ -111,7 +151,7 @@ func defaultClassify(err error) string {
 }
 
 // StreamConnected marks the upstream event stream up and records how long
-// it was down (milky.ClientObserver).
+// it was down (milkyclient.Observer).
 func (m *Metrics) StreamConnected(transport string) {
 	m.mu.Lock()
 	down := m.disconnected
@@ -124,7 +164,7 @@ func (m *Metrics) StreamConnected(transport string) {
 }
 
 // StreamDisconnected marks the upstream event stream down
-// (milky.ClientObserver).
+// (milkyclient.Observer).
 func (m *Metrics) StreamDisconnected(transport string, err error) {
 	m.mu.Lock()
 	if m.disconnected.IsZero() {
@@ -134,7 +174,7 @@ func (m *Metrics) StreamDisconnected(transport string, err error) {
 	m.upConnected.Set(0)
 }
 
-// StreamReconnect counts a scheduled reconnect (milky.ClientObserver).
+// StreamReconnect counts a scheduled reconnect (milkyclient.Observer).
 func (m *Metrics) StreamReconnect(transport string, attempt int, delaySeconds float64) {
 	m.upReconnects.WithLabelValues(m.transports.get(transport)).Inc()
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: formatting, vet, the race-enabled
-# Go tests (unit, golden, end-to-end, restart, fuzz seed corpora), then the
-# Milky schema conformance check of every Milky request those tests sent,
-# against the official @saltify/milky-types zod schema (installed here).
+# The whole test suite, from a fresh clone: formatting, vet, staticcheck, the
+# package boundaries, the race-enabled Go tests (unit, golden, end-to-end,
+# restart, crash, fuzz seed corpora), then the Milky schema conformance check
+# of every Milky request, response and event those tests produced, against
+# the official @saltify/milky-types zod schema. Installs what it needs:
+# Go modules, staticcheck (Go module proxy), the schema (npm), promtool
+# (unpacked from Debian's prometheus package, nothing installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +21,15 @@ fi
 echo "== go vet"
 go vet ./...
 
-echo "== architecture: only translate/ and eventmap/ import both protocols"
+echo "== staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+echo "== architecture: package boundaries on transitive dependencies"
 go run ./internal/archcheck
+
+echo "== Milky schema (@saltify/milky-types 1.2.2) for the conformance checks"
+# Before the Go tests: the mapping packages' schema tests use it too.
+(cd conformance && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== promtool (checks deploy/prometheus rules and config)"
 # Only the promtool binary is needed, not a Prometheus server: it is unpacked
@@ -51,6 +61,5 @@ trap 'rm -f "$log"' EXIT
 echo "== go test -race"
 GATEWAY_CONFORMANCE_LOG="$log" go test -race -count=1 ./...
 
-echo "== Milky schema conformance (@saltify/milky-types 1.2.2)"
-(cd conformance && npm ci --no-audit --no-fund --loglevel=error)
+echo "== Milky schema conformance of everything the tests sent and emitted"
 node conformance/check.mjs "$log"

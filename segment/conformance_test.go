@@ -5,12 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
 
@@ -70,20 +70,11 @@ type inputCase struct {
 }
 
 func goldenInputs(t *testing.T, dir string) []inputCase {
-	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.txt"))
+	cases, err := golden.LoadAll(filepath.Join("testdata", dir))
 	require.NoError(t, err)
 	var out []inputCase
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		require.NoError(t, err)
-		head, _, _ := strings.Cut(string(raw), "\n"+sep+"\n")
-		var in []string
-		for _, l := range strings.Split(head, "\n") {
-			if !strings.HasPrefix(l, "#") {
-				in = append(in, l)
-			}
-		}
-		out = append(out, inputCase{strings.TrimSuffix(filepath.Base(file), ".txt"), []byte(strings.Join(in, "\n"))})
+	for _, c := range cases {
+		out = append(out, inputCase{c.Name, []byte(c.Sections[0].Body)})
 	}
 	return out
 }

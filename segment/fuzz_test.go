@@ -1,32 +1,23 @@
 package segment
 
 import (
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
 
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
 
 // seedInputs adds the input section of every golden case in dir.
 func seedInputs(f *testing.F, dir string) {
-	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.txt"))
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		head, _, _ := strings.Cut(string(raw), "\n"+sep+"\n")
-		var in []string
-		for _, l := range strings.Split(head, "\n") {
-			if !strings.HasPrefix(l, "#") {
-				in = append(in, l)
-			}
-		}
-		f.Add([]byte(strings.Join(in, "\n")))
+	cases, err := golden.LoadAll(filepath.Join("testdata", dir))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		f.Add([]byte(c.Sections[0].Body))
 	}
 }
 

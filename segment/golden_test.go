@@ -3,20 +3,15 @@ package segment
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected sections of segment/testdata golden files")
 
 // Test conversation: every case runs in group 30001.
 const (
@@ -82,108 +77,72 @@ func (fakeQuotes) Quoted(scene string, peer int64, id int32) (Quoted, bool) {
 	return Quoted{}, false
 }
 
-const sep = "----------"
-
-// golden reads testdata/<dir>/*.txt: comment lines (#), the input, the
-// separator, the expected output. run returns the actual output as a value
-// that is compared as canonical JSON.
-func golden(t *testing.T, dir string, run func(t *testing.T, input []byte) any) {
-	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.txt"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			require.NoError(t, err)
-			head, want, ok := strings.Cut(string(raw), "\n"+sep+"\n")
-			require.True(t, ok, "no separator line %q", sep)
-			var comments, input []string
-			for _, l := range strings.Split(head, "\n") {
-				if strings.HasPrefix(l, "#") && len(input) == 0 {
-					comments = append(comments, l)
-				} else {
-					input = append(input, l)
-				}
-			}
-			got, err := json.MarshalIndent(run(t, []byte(strings.Join(input, "\n"))), "", "  ")
-			require.NoError(t, err)
-			if *update {
-				out := head + "\n" + sep + "\n" + string(got) + "\n"
-				require.NoError(t, os.WriteFile(file, []byte(out), 0o644))
-				return
-			}
-			require.JSONEq(t, want, string(got))
-		})
-	}
-}
-
-type incomingResult struct {
-	Segments     any      `json:"segments,omitempty"`
-	Untranslated []string `json:"untranslated,omitempty"`
-	Error        string   `json:"error,omitempty"`
-}
-
-// TestGoldenIncoming: testdata/incoming/*.txt, input = the OneBot 11 message
-// field (array, object or CQ string as JSON), output = Milky segments plus
-// the OneBot types reported as untranslated.
+// TestGoldenIncoming: testdata/incoming/*.txt (format: testdata/README.md).
+// Input: the OneBot 11 message field (array, object or CQ string as JSON);
+// expected: the Milky segments, with `# untranslated:` per OneBot type
+// reported and `# error:` when the conversion failed.
 func TestGoldenIncoming(t *testing.T) {
-	golden(t, "incoming", func(t *testing.T, input []byte) any {
-		var res incomingResult
-		c := &Incoming{Seqs: newFakeSeqs(), Quotes: fakeQuotes{}, OnUntranslated: func(typ string) { res.Untranslated = append(res.Untranslated, typ) }}
-		segs, err := c.FromOneBotRaw(testScene, testPeer, input)
+	golden.Run(t, "testdata/incoming", func(t *testing.T, c *golden.Case) []*golden.Section {
+		var untranslated []string
+		conv := &Incoming{Seqs: newFakeSeqs(), Quotes: fakeQuotes{}, OnUntranslated: func(typ string) { untranslated = append(untranslated, typ) }}
+		segs, err := conv.FromOneBotRaw(testScene, testPeer, []byte(c.Sections[0].Body))
+		want := golden.NewSection("")
 		if err != nil {
-			res.Error = err.Error()
-		}
-		if err == nil {
+			want.Add("error", err.Error())
+		} else {
 			if segs == nil {
 				segs = []milky.IncomingSegment{} // shown as [] in the golden file
 			}
-			res.Segments = segs
+			want.Body = golden.JSON(segs)
 		}
 		if segs != nil {
 			checkIncomingSchema(t, segs)
 		}
-		return res
+		for _, typ := range untranslated {
+			want.Add("untranslated", typ)
+		}
+		return []*golden.Section{c.Sections[0], want}
 	})
 }
 
-type outgoingResult struct {
-	Segments    any          `json:"segments,omitempty"`
-	ForwardMeta *ForwardMeta `json:"forward_meta,omitempty"`
-	Error       string       `json:"error,omitempty"`
-	NotFound    bool         `json:"not_found,omitempty"`
-}
-
-// TestGoldenOutgoing: testdata/outgoing/*.txt, input = a Milky message
-// (segment array as a bot sends it), output = OneBot 11 segments or the
-// error. Upstream message ids 1..3 are known in the test group as seqs
-// 100..102 before each case.
+// TestGoldenOutgoing: testdata/outgoing/*.txt. Input: a Milky message
+// (segment array as a bot sends it); expected: the OneBot 11 segments, with
+// `# forward_meta:` for a merged forward's card texts, or `# error:` (and
+// `# not_found: true` for a reply to an unknown message). Upstream message
+// ids 1..3 are known in the test group as seqs 100..102 before each case.
 func TestGoldenOutgoing(t *testing.T) {
-	golden(t, "outgoing", func(t *testing.T, input []byte) any {
+	golden.Run(t, "testdata/outgoing", func(t *testing.T, c *golden.Case) []*golden.Section {
 		seqs := newFakeSeqs()
 		for id := int32(1); id <= 3; id++ {
 			seqs.RefForUpstream(testScene, testPeer, id, 0)
 		}
+		input := []byte(c.Sections[0].Body)
+		want := golden.NewSection("")
 		segs, err := milky.DecodeOutgoingMessage("message", input)
 		if err != nil {
 			require.LessOrEqual(t, len(err.Error()), 200, "error not bounded")
 			// json.Unmarshal through the UnmarshalJSON method must agree.
 			var viaJSON []milky.OutgoingSegment
 			require.Error(t, json.Unmarshal(input, &viaJSON))
-			return outgoingResult{Error: "decode: " + err.Error()}
+			return []*golden.Section{c.Sections[0], want.Add("error", "decode: "+err.Error())}
 		}
-		c := &Outgoing{Seqs: seqs}
-		out, err := c.ToOneBot(testScene, testPeer, segs)
+		conv := &Outgoing{Seqs: seqs}
+		out, err := conv.ToOneBot(testScene, testPeer, segs)
 		if err != nil {
 			require.LessOrEqual(t, len(err.Error()), 200, "error not bounded")
-			var se *Error
-			return outgoingResult{Error: err.Error(), NotFound: errors.As(err, &se) && se.NotFound}
+			want.Add("error", err.Error())
+			if se := (*Error)(nil); errors.As(err, &se) && se.NotFound {
+				want.Add("not_found", "true")
+			}
+			return []*golden.Section{c.Sections[0], want}
 		}
-		res := outgoingResult{Segments: out}
 		if m, ok := ForwardOptions(segs); ok {
-			res.ForwardMeta = &m
+			meta, err := json.Marshal(m) // a directive is one line
+			require.NoError(t, err)
+			want.Add("forward_meta", string(meta))
 		}
-		return res
+		want.Body = golden.JSON(out)
+		return []*golden.Section{c.Sections[0], want}
 	})
 }
 

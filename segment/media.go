@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"path"
 	"strings"
@@ -43,25 +44,38 @@ func (e *ForOneBot) MediaURI(ctx context.Context, field, ref string) (string, er
 	return out.URL, nil
 }
 
-// localURI applies LocalFile to a file:// URI from DirectURI; other URIs
-// pass. A checked file is answered as the canonical URI of its cleaned path,
-// so the upstream reads exactly the file that was checked, however the bot
-// spelt it (percent escapes, "..", doubled slashes). A file URI naming
-// another host, or no absolute path, is refused: it cannot be checked.
+// localURI applies LocalFile to a file:// URI from DirectURI (see
+// ConfineLocalURI); a refusal is the bot's bad parameter.
 func (e *ForOneBot) localURI(uri string) (string, error) {
-	if e.LocalFile == nil || len(uri) < 5 || !strings.EqualFold(uri[:5], "file:") {
+	out, err := ConfineLocalURI(uri, e.LocalFile)
+	if err != nil {
+		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "%s", err.Error())
+	}
+	return out, nil
+}
+
+// ConfineLocalURI applies check (the --media-local-files policy; nil allows
+// everything) to the local file a file:// URI names; other URIs pass. Both
+// directions use it for what their bots send. A checked file is answered as
+// the canonical URI of its cleaned path, so the upstream reads exactly the
+// file that was checked, however the bot spelt it (percent escapes, "..",
+// doubled slashes). A file URI naming another host, or no absolute path, is
+// refused: it cannot be checked. Errors quote at most onebot11.ClipBytes of
+// the bot's input.
+func ConfineLocalURI(uri string, check func(path string) error) (string, error) {
+	if check == nil || len(uri) < 5 || !strings.EqualFold(uri[:5], "file:") {
 		return uri, nil
 	}
 	u, err := url.Parse(uri)
 	if err != nil {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q does not parse", onebot11.Clip(uri))
+		return "", fmt.Errorf("file URI %q does not parse", onebot11.Clip(uri))
 	}
 	drive := len(u.Host) == 2 && isWindowsAbs(u.Host+"/") // LLOneBot's file://d:/x
 	if u.Host != "" && !drive && !strings.EqualFold(u.Host, "localhost") {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q names the host %q: only local files can be sent", onebot11.Clip(uri), onebot11.Clip(u.Host))
+		return "", fmt.Errorf("file URI %q names the host %q: only local files can be sent", onebot11.Clip(uri), onebot11.Clip(u.Host))
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q has a query or fragment: percent-encode ? and # in file names", onebot11.Clip(uri))
+		return "", fmt.Errorf("file URI %q has a query or fragment: percent-encode ? and # in file names", onebot11.Clip(uri))
 	}
 	p := u.Path
 	if drive {
@@ -71,11 +85,11 @@ func (e *ForOneBot) localURI(uri string) (string, error) {
 		p = p[1:] // file:///C:/x is the Windows path C:/x
 	}
 	if u.Opaque != "" || !(strings.HasPrefix(p, "/") || isWindowsAbs(p)) {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "file URI %q has no absolute path", onebot11.Clip(uri))
+		return "", fmt.Errorf("file URI %q has no absolute path", onebot11.Clip(uri))
 	}
 	clean := cleanPath(p)
-	if err := e.LocalFile(clean); err != nil {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "local file %q refused: %v", onebot11.Clip(clean), err)
+	if err := check(clean); err != nil {
+		return "", fmt.Errorf("local file %q refused: %v", onebot11.Clip(clean), err)
 	}
 	if isWindowsAbs(clean) {
 		return fileURI("/" + clean), nil

@@ -55,7 +55,7 @@ func (e *ForOneBot) incomingSegment(scene string, peer int64, s *milky.IncomingS
 		return seg("reply", map[string]any{"id": strconv.FormatInt(int64(e.replyID(scene, peer, d.MessageSeq)), 10)})
 	case milky.SegImage:
 		sub := "0"
-		if d.SubType == "sticker" {
+		if d.SubType == milky.ImageSticker {
 			sub = "1"
 		}
 		data := map[string]any{"file": d.ResourceID, "sub_type": sub}
@@ -128,10 +128,10 @@ func putOpt(data map[string]any, key, v string) {
 // the segment array for "array" (the default), the CQ string for "string".
 // It returns the message value and the message_format name.
 func (e *ForOneBot) FormatMessage(segs []onebot11.Segment) (any, string) {
-	if e.MessageFormat == "string" {
-		return onebot11.FormatCQ(segs), "string"
+	if e.MessageFormat == onebot11.FormatString {
+		return onebot11.FormatCQ(segs), onebot11.FormatString
 	}
-	return segs, "array"
+	return segs, onebot11.FormatArray
 }
 
 // MessageEvent converts a received (or fetched) Milky message to a OneBot 11
@@ -162,15 +162,15 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 	if e.IDs != nil {
 		ev.MessageID = e.IDs.IDFor(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
 	}
-	if e.MessageFormat == "string" {
-		ev.Message, ev.MessageFormat = raw, "string"
+	if e.MessageFormat == onebot11.FormatString {
+		ev.Message, ev.MessageFormat = raw, onebot11.FormatString
 	} else {
-		ev.Message, ev.MessageFormat = segs, "array"
+		ev.Message, ev.MessageFormat = segs, onebot11.FormatArray
 	}
 
 	switch msg.MessageScene {
 	case milky.SceneGroup:
-		ev.MessageType, ev.SubType = "group", "normal"
+		ev.MessageType, ev.SubType = onebot11.MessageGroup, onebot11.SubNormal
 		ev.GroupID = msg.PeerID
 		if m := msg.GroupMember; m != nil && (m.UserID == msg.SenderID || m.UserID == 0) {
 			ev.Sender.Nickname = m.Nickname
@@ -181,7 +181,7 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 			ev.Sender.Title = m.Title
 		}
 	case milky.SceneTemp:
-		ev.MessageType, ev.SubType = "private", "group"
+		ev.MessageType, ev.SubType = onebot11.MessagePrivate, onebot11.SubGroup
 		src := 0 // OneBot temp_source 0: a group chat
 		ev.TempSource = &src
 		if msg.Group != nil {
@@ -191,7 +191,7 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 			ev.TargetID = msg.PeerID
 		}
 	default: // friend
-		ev.MessageType, ev.SubType = "private", "friend"
+		ev.MessageType, ev.SubType = onebot11.MessagePrivate, onebot11.SubFriend
 		// For the bot's own messages the friend entity is the peer, not
 		// the sender, so it only describes the sender when the ids agree.
 		if f := msg.Friend; f != nil && (f.UserID == msg.SenderID || (f.UserID == 0 && !self)) {

@@ -30,6 +30,9 @@ func (e *Error) Error() string { return e.Field + ": " + e.Reason }
 // message_seq to the upstream message_id; without it every reply fails.
 type Outgoing struct {
 	Seqs idmap.SeqMapper
+	// LocalFile is the --media-local-files policy for file:// URIs (see
+	// ConfineLocalURI); nil allows every file.
+	LocalFile func(path string) error
 }
 
 // ToOneBot converts a Milky message for conversation (scene, peer). A
@@ -79,12 +82,12 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 		}
 		return append(out, ob("reply", "id", strconv.FormatInt(int64(id), 10))), nil
 	case milky.OutgoingImage:
-		file, err := resourceURI(d.URI, where+".data.uri")
+		file, err := c.resourceURI(d.URI, where+".data.uri")
 		if err != nil {
 			return nil, err
 		}
 		seg := ob("image", "file", file)
-		if d.SubType == "sticker" {
+		if d.SubType == milky.ImageSticker {
 			// NapCat/LLOneBot: sub_type 1 sends the picture as an emoticon.
 			seg.Data["sub_type"] = "1"
 		}
@@ -93,19 +96,19 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 		}
 		return append(out, seg), nil
 	case milky.OutgoingRecord:
-		file, err := resourceURI(d.URI, where+".data.uri")
+		file, err := c.resourceURI(d.URI, where+".data.uri")
 		if err != nil {
 			return nil, err
 		}
 		return append(out, ob("record", "file", file)), nil
 	case milky.OutgoingVideo:
-		file, err := resourceURI(d.URI, where+".data.uri")
+		file, err := c.resourceURI(d.URI, where+".data.uri")
 		if err != nil {
 			return nil, err
 		}
 		seg := ob("video", "file", file)
 		if d.ThumbURI != nil {
-			thumb, err := resourceURI(*d.ThumbURI, where+".data.thumb_uri")
+			thumb, err := c.resourceURI(*d.ThumbURI, where+".data.thumb_uri")
 			if err != nil {
 				return nil, err
 			}
@@ -125,7 +128,7 @@ func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, onebot11.Segment{Type: "node", Data: map[string]any{
+			out = append(out, onebot11.Segment{Type: onebot11.SegNode, Data: map[string]any{
 				"user_id":  strconv.FormatInt(m.UserID, 10),
 				"nickname": m.SenderName,
 				// go-cqhttp spells the sender uin/name; NapCat reads both.
@@ -178,12 +181,19 @@ func ForwardOptions(segs []milky.OutgoingSegment) (ForwardMeta, bool) {
 }
 
 // resourceURI checks a Milky resource URI. OneBot 11 implementations take all
-// three Milky schemes in their file field as they are.
-func resourceURI(uri, field string) (string, error) {
+// three Milky schemes in their file field as they are; a file:// URI must
+// pass the local-file policy.
+func (c *Outgoing) resourceURI(uri, field string) (string, error) {
 	switch {
 	case uri == "":
 		return "", &Error{Field: field, Reason: "empty"}
-	case strings.HasPrefix(uri, "file://"), strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
+	case strings.HasPrefix(uri, "file://"):
+		out, err := ConfineLocalURI(uri, c.LocalFile)
+		if err != nil {
+			return "", &Error{Field: field, Reason: err.Error()}
+		}
+		return out, nil
+	case strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
 		return uri, nil
 	case strings.HasPrefix(uri, "base64://"):
 		if len(uri) == len("base64://") {

@@ -91,7 +91,7 @@ func DecodeOneBotMessage(message json.RawMessage) ([]onebot11.Segment, error) {
 		}
 		segs, err := onebot11.ParseCQ(s)
 		if err != nil {
-			return []onebot11.Segment{{Type: "text", Data: map[string]any{"text": onebot11.Unescape(s)}}}, nil
+			return []onebot11.Segment{{Type: onebot11.SegText, Data: map[string]any{"text": onebot11.Unescape(s)}}}, nil
 		}
 		return segs, nil
 	}
@@ -114,9 +114,9 @@ func DecodeOneBotMessage(message json.RawMessage) ([]onebot11.Segment, error) {
 
 func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.IncomingSegment {
 	switch s.Type {
-	case "text":
+	case onebot11.SegText:
 		return text(s.DataString("text"))
-	case "at":
+	case onebot11.SegAt:
 		qq := s.DataString("qq")
 		if qq == "all" {
 			return milky.IncomingSegment{Type: milky.SegMentionAll}
@@ -133,32 +133,32 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 			return text("@" + name)
 		}
 		return milky.IncomingSegment{Type: milky.SegMention, Data: milky.IncomingSegmentData{UserID: uin, Name: name}}
-	case "face":
+	case onebot11.SegFace:
 		return milky.IncomingSegment{Type: milky.SegFace, Data: milky.IncomingSegmentData{FaceID: s.DataString("id"), IsLarge: isLargeFace(s)}}
-	case "reply":
+	case onebot11.SegReply:
 		return c.reply(scene, peer, s)
-	case "image":
+	case onebot11.SegImage:
 		d := milky.IncomingSegmentData{
 			ResourceID: resourceID(s),
 			TempURL:    s.DataString("url"),
 			Summary:    s.DataString("summary"),
-			SubType:    "normal",
+			SubType:    milky.ImageNormal,
 		}
 		if isSticker(s) {
-			d.SubType = "sticker"
+			d.SubType = milky.ImageSticker
 		}
 		d.Width, d.Height = dataU32(s, "width"), dataU32(s, "height")
 		return milky.IncomingSegment{Type: milky.SegImage, Data: d}
-	case "record":
+	case onebot11.SegRecord:
 		return milky.IncomingSegment{Type: milky.SegRecord, Data: milky.IncomingSegmentData{
 			ResourceID: resourceID(s), TempURL: s.DataString("url"), Duration: dataU32(s, "duration"),
 		}}
-	case "video":
+	case onebot11.SegVideo:
 		return milky.IncomingSegment{Type: milky.SegVideo, Data: milky.IncomingSegmentData{
 			ResourceID: resourceID(s), TempURL: s.DataString("url"),
 			Width: dataU32(s, "width"), Height: dataU32(s, "height"), Duration: dataU32(s, "duration"),
 		}}
-	case "file":
+	case onebot11.SegFile:
 		// NapCat/LLOneBot: file = name, file_id = the id, file_size as a
 		// string; Lagrange: name + id. Private files have a hash in some.
 		d := milky.IncomingSegmentData{
@@ -170,7 +170,7 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 			d.FileHash = &h
 		}
 		return milky.IncomingSegment{Type: milky.SegFile, Data: d}
-	case "forward":
+	case onebot11.SegForward:
 		d := milky.IncomingSegmentData{
 			ForwardID: firstOf(s, "id", "res_id", "resid"),
 			Title:     s.DataString("title"),
@@ -178,7 +178,7 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 			Preview:   previewOf(s),
 		}
 		return milky.IncomingSegment{Type: milky.SegForward, Data: d}
-	case "mface", "marketface", "market_face":
+	case onebot11.SegMFace, "marketface", "market_face":
 		return milky.IncomingSegment{Type: milky.SegMarketFace, Data: milky.IncomingSegmentData{
 			EmojiPackageID: dataU32(s, "emoji_package_id"),
 			EmojiID:        s.DataString("emoji_id"),
@@ -186,14 +186,14 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 			Summary:        s.DataString("summary"),
 			URL:            s.DataString("url"),
 		}}
-	case "json":
+	case onebot11.SegJSON:
 		payload := s.DataString("data")
 		return milky.IncomingSegment{Type: milky.SegLightApp, Data: milky.IncomingSegmentData{AppName: appName(payload), JSONPayload: payload}}
-	case "xml":
+	case onebot11.SegXML:
 		return milky.IncomingSegment{Type: milky.SegXML, Data: milky.IncomingSegmentData{
 			ServiceID: dataU32(s, "resid", "service_id"), XMLPayload: s.DataString("data"),
 		}}
-	case "markdown":
+	case onebot11.SegMarkdown:
 		// No Milky form, but the content is text the user can read.
 		c.untranslated(s.Type)
 		return text(s.DataString("content"))
@@ -324,19 +324,19 @@ func appName(payload string) string {
 // fallbackText is the readable text of a segment Milky cannot carry.
 func fallbackText(s *onebot11.Segment) string {
 	switch s.Type {
-	case "dice":
+	case onebot11.SegDice:
 		if r := s.DataString("result"); r != "" {
 			return "[dice:" + r + "]"
 		}
-	case "rps":
+	case onebot11.SegRPS:
 		if r := s.DataString("result"); r != "" {
 			return "[rps:" + r + "]"
 		}
-	case "location":
+	case onebot11.SegLocation:
 		if t := s.DataString("title"); t != "" {
 			return "[location:" + t + "]"
 		}
-	case "share", "music":
+	case onebot11.SegShare, onebot11.SegMusic:
 		if t := s.DataString("title"); t != "" {
 			return "[" + s.Type + ":" + t + "]"
 		}

@@ -72,10 +72,10 @@ func (c *outConv) convert(segs []onebot11.Segment, path string, depth int) ([]mi
 	out := make([]milky.OutgoingSegment, 0, len(segs))
 	for i := 0; i < len(segs); i++ {
 		s := segs[i]
-		if s.Type == "node" {
+		if s.Type == onebot11.SegNode {
 			// A run of nodes is one merged-forward message.
 			var nodes []milky.OutgoingForwardedMessage
-			for ; i < len(segs) && segs[i].Type == "node"; i++ {
+			for ; i < len(segs) && segs[i].Type == onebot11.SegNode; i++ {
 				n, err := c.node(segs[i], loc{path, i, "node"}, depth)
 				if err != nil {
 					return nil, err
@@ -101,17 +101,17 @@ func (c *outConv) convert(segs []onebot11.Segment, path string, depth int) ([]mi
 // legitimately nothing (empty text).
 func (c *outConv) segment(s onebot11.Segment, where loc, depth int) (milky.OutgoingSegment, bool, error) {
 	switch s.Type {
-	case "text":
+	case onebot11.SegText:
 		t := s.DataString("text")
 		return milky.OutgoingSegment{Type: milky.SegText, Data: milky.OutgoingText{Text: t}}, t != "", nil
-	case "face":
+	case onebot11.SegFace:
 		id := strings.TrimSpace(s.DataString("id"))
 		if id == "" {
 			return bad(where, "missing id")
 		}
 		large := truthy(s.DataString("large")) || truthy(s.DataString("is_large"))
 		return milky.OutgoingSegment{Type: milky.SegFace, Data: milky.OutgoingFace{FaceID: id, IsLarge: large}}, true, nil
-	case "at":
+	case onebot11.SegAt:
 		qq := strings.TrimSpace(s.DataString("qq"))
 		if qq == "all" {
 			return milky.OutgoingSegment{Type: milky.SegMentionAll, Data: milky.OutgoingMentionAll{}}, true, nil
@@ -121,17 +121,17 @@ func (c *outConv) segment(s onebot11.Segment, where loc, depth int) (milky.Outgo
 			return milky.OutgoingSegment{}, false, err
 		}
 		return milky.OutgoingSegment{Type: milky.SegMention, Data: milky.OutgoingMention{UserID: uin}}, true, nil
-	case "reply":
+	case onebot11.SegReply:
 		return c.reply(s, where, depth)
-	case "image":
+	case onebot11.SegImage:
 		return c.image(s, where)
-	case "record":
+	case onebot11.SegRecord:
 		uri, err := c.media(s, where)
 		if err != nil {
 			return milky.OutgoingSegment{}, false, err
 		}
 		return milky.OutgoingSegment{Type: milky.SegRecord, Data: milky.OutgoingRecord{URI: uri}}, true, nil
-	case "video":
+	case onebot11.SegVideo:
 		uri, err := c.media(s, where)
 		if err != nil {
 			return milky.OutgoingSegment{}, false, err
@@ -145,7 +145,7 @@ func (c *outConv) segment(s onebot11.Segment, where loc, depth int) (milky.Outgo
 			v.ThumbURI = &thumb
 		}
 		return milky.OutgoingSegment{Type: milky.SegVideo, Data: v}, true, nil
-	case "json", "light_app":
+	case onebot11.SegJSON, "light_app":
 		// OneBot's json card is Milky's light_app (a mini-app JSON payload).
 		payload := s.DataString("data")
 		if payload == "" {
@@ -155,7 +155,7 @@ func (c *outConv) segment(s onebot11.Segment, where loc, depth int) (milky.Outgo
 			return bad(where, "missing data (the card's JSON text)")
 		}
 		return milky.OutgoingSegment{Type: milky.SegLightApp, Data: milky.OutgoingLightApp{JSONPayload: payload}}, true, nil
-	case "forward":
+	case onebot11.SegForward:
 		if !s.Has("id") {
 			return bad(where, "missing id")
 		}
@@ -200,7 +200,7 @@ func (c *outConv) image(s onebot11.Segment, where loc) (milky.OutgoingSegment, b
 	if err != nil {
 		return milky.OutgoingSegment{}, false, err
 	}
-	img := milky.OutgoingImage{URI: uri, SubType: "normal"}
+	img := milky.OutgoingImage{URI: uri, SubType: milky.ImageNormal}
 	// NTQQ's subType 1 (and Milky's own "sticker") is a sticker; every other
 	// value is an ordinary picture.
 	sub := s.DataString("sub_type")
@@ -208,8 +208,8 @@ func (c *outConv) image(s onebot11.Segment, where loc) (milky.OutgoingSegment, b
 		sub = s.DataString("subType")
 	}
 	switch sub {
-	case "1", "sticker":
-		img.SubType = "sticker"
+	case "1", milky.ImageSticker:
+		img.SubType = milky.ImageSticker
 	}
 	if s.Has("summary") {
 		summary := s.DataString("summary")
@@ -378,9 +378,9 @@ func (c *outConv) resend(in []milky.IncomingSegment, where string) ([]milky.Outg
 			}
 			switch s.Type {
 			case milky.SegImage:
-				img := milky.OutgoingImage{URI: uri, SubType: "normal"}
-				if s.Data.SubType == "sticker" {
-					img.SubType = "sticker"
+				img := milky.OutgoingImage{URI: uri, SubType: milky.ImageNormal}
+				if s.Data.SubType == milky.ImageSticker {
+					img.SubType = milky.ImageSticker
 				}
 				if s.Data.Summary != "" {
 					summary := s.Data.Summary

@@ -1,5 +1,7 @@
 package segment
 
+import "github.com/qqbridge/gateway/onebot11"
+
 // SegmentInfo is one row of the segment table: how a OneBot 11 segment type
 // travels between the bot and the Milky upstream. An empty FromMilky means
 // no received Milky segment becomes this type; an empty ToMilky means the
@@ -20,71 +22,71 @@ type SegmentInfo struct {
 // still recognises by name (tts, cardimage, gift, redbag) so that they fail
 // with a clear error rather than as "unknown".
 var Segments = []SegmentInfo{
-	{OneBot: "text", FromMilky: "text", ToMilky: "text",
+	{OneBot: onebot11.SegText, FromMilky: "text", ToMilky: "text",
 		Notes: "adjacent text is merged before sending; empty text is skipped"},
-	{OneBot: "face", FromMilky: "face", ToMilky: "face",
+	{OneBot: onebot11.SegFace, FromMilky: "face", ToMilky: "face",
 		Notes: "id ↔ face_id; large=true ↔ is_large"},
-	{OneBot: "at", FromMilky: "mention, mention_all", ToMilky: "mention, mention_all",
+	{OneBot: onebot11.SegAt, FromMilky: "mention, mention_all", ToMilky: "mention, mention_all",
 		Notes: "qq=all ↔ mention_all; name comes from Milky 1.2 mention.name; qq must be a QQ number"},
-	{OneBot: "reply", FromMilky: "reply", ToMilky: "reply",
+	{OneBot: onebot11.SegReply, FromMilky: "reply", ToMilky: "reply",
 		Notes: "id is the OneBot message_id of the quoted message; on send it must belong to the conversation sent to " +
 			"(Milky's reply carries only message_seq) and may not appear inside forward nodes"},
-	{OneBot: "image", FromMilky: "image", ToMilky: "image",
+	{OneBot: onebot11.SegImage, FromMilky: "image", ToMilky: "image",
 		Notes: "received: file = resource_id, url = temp_url, sub_type 1 = sticker, summary; sent: file/url/path as http(s)://, " +
 			"base64://, file://, data: URI or absolute path, or a received file name (resolved with get_resource_temp_url); " +
 			"type=flash fails (Milky cannot send flash images)"},
-	{OneBot: "record", FromMilky: "record", ToMilky: "record",
+	{OneBot: onebot11.SegRecord, FromMilky: "record", ToMilky: "record",
 		Notes: "received: file = resource_id, url = temp_url; sent like image (the implementation transcodes to SILK)"},
-	{OneBot: "video", FromMilky: "video", ToMilky: "video",
+	{OneBot: onebot11.SegVideo, FromMilky: "video", ToMilky: "video",
 		Notes: "received: file = resource_id, url = temp_url; sent like image, thumb → thumb_uri"},
-	{OneBot: "file", FromMilky: "file", ToMilky: "",
+	{OneBot: onebot11.SegFile, FromMilky: "file", ToMilky: "",
 		Notes: "received: file = file_id, file_id, name, file_size, file_hash (private files only; needed by get_private_file_url); " +
 			"a message that is only a file upload is reported as group_upload/offline_file instead; " +
 			"sent: a message of one file segment (file, name) is uploaded and answers message_id 0 plus file_id; a file mixed with other content fails"},
-	{OneBot: "flash_file", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegFlashFile, FromMilky: "", ToMilky: "",
 		Notes: "QQ flash transfer has no Milky 1.2 form in either direction"},
-	{OneBot: "json", FromMilky: "light_app", ToMilky: "light_app",
+	{OneBot: onebot11.SegJSON, FromMilky: "light_app", ToMilky: "light_app",
 		Notes: "data ↔ json_payload (the card must be signed by QQ to display); type light_app is accepted as an alias on send"},
-	{OneBot: "xml", FromMilky: "xml", ToMilky: "",
+	{OneBot: onebot11.SegXML, FromMilky: "xml", ToMilky: "",
 		Notes: "received: data = xml_payload, resid = service_id; sending fails (Milky 1.2 cannot send XML cards)"},
-	{OneBot: "mface", FromMilky: "market_face", ToMilky: "",
+	{OneBot: onebot11.SegMFace, FromMilky: "market_face", ToMilky: "",
 		Notes: "received: emoji_package_id, emoji_id, key, summary, url; sending fails (Milky 1.2 cannot send market faces)"},
-	{OneBot: "markdown", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegMarkdown, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: "node", FromMilky: "", ToMilky: "forward",
+	{OneBot: onebot11.SegNode, FromMilky: "", ToMilky: "forward",
 		Notes: "a run of node segments becomes one forward segment; custom nodes take content or message " +
 			"(user_id|uin, nickname|name; default sender is the bot), a node with only id re-sends that message's content " +
 			"(fetched with get_message; Milky has no forward by reference); nesting is limited to 8 levels"},
-	{OneBot: "forward", FromMilky: "forward", ToMilky: "",
+	{OneBot: onebot11.SegForward, FromMilky: "forward", ToMilky: "",
 		Notes: "received: id = forward_id, read with get_forward_msg; sending a forward by id fails (Milky cannot), send its nodes instead"},
-	{OneBot: "poke", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegPoke, FromMilky: "", ToMilky: "",
 		Notes: "a message made of one poke segment is not sent as a message: it becomes send_group_nudge (target qq) or " +
 			"send_friend_nudge (the friend, or the bot itself when qq is the bot) and the send returns message_id 0; " +
 			"a poke mixed with other content fails. Received pokes are notice events, not segments"},
-	{OneBot: "dice", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegDice, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: "rps", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegRPS, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: "shake", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegShake, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: "contact", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegContact, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails (QQ delivers received contact cards as mini-app cards: Milky light_app → json)"},
-	{OneBot: "music", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegMusic, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails (QQ delivers received music shares as mini-app cards: Milky light_app → json)"},
-	{OneBot: "keyboard", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegKeyboard, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: "anonymous", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegAnonymous, FromMilky: "", ToMilky: "",
 		Notes: "QQ no longer has anonymous chat and Milky has none; sending fails"},
-	{OneBot: "share", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegShare, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails (QQ delivers received link shares as mini-app cards: Milky light_app → json)"},
-	{OneBot: "location", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegLocation, FromMilky: "", ToMilky: "",
 		Notes: "no Milky 1.2 form; sending fails (QQ delivers received locations as mini-app cards: Milky light_app → json)"},
-	{OneBot: "tts", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegTTS, FromMilky: "", ToMilky: "",
 		Notes: "CQ-era text-to-speech; no Milky 1.2 form; sending fails"},
-	{OneBot: "cardimage", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegCardImage, FromMilky: "", ToMilky: "",
 		Notes: "CQ-era card image; no Milky 1.2 form; sending fails"},
-	{OneBot: "gift", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegGift, FromMilky: "", ToMilky: "",
 		Notes: "CQ-era gift; no Milky 1.2 form; sending fails"},
-	{OneBot: "redbag", FromMilky: "", ToMilky: "",
+	{OneBot: onebot11.SegRedBag, FromMilky: "", ToMilky: "",
 		Notes: "CQ-era red packet; no Milky 1.2 form; sending fails"},
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -48,12 +47,14 @@ func BenchmarkGetHistory30(b *testing.B) {
 // through the milky server, including the event fan-out queueing.
 func BenchmarkHTTPSendGroupMessage(b *testing.B) {
 	s := New(Options{Now: func() time.Time { return testNow }})
-	srv := httptest.NewServer(s.Handler())
 	defer s.Close()
-	defer srv.Close()
+	base, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
 	body := fmt.Sprintf(`{"group_id": %d, "message": [{"type": "text", "data": {"text": "hello"}}]}`, s.Groups()[0].GroupID)
 	for b.Loop() {
-		resp, err := http.Post(srv.URL+"/api/send_group_message", "application/json", strings.NewReader(body))
+		resp, err := http.Post(base+"/api/send_group_message", "application/json", strings.NewReader(body))
 		if err != nil {
 			b.Fatal(err)
 		}

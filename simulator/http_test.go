@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,19 +23,18 @@ import (
 
 const testToken = "s3cret"
 
-func startHTTP(t *testing.T, opts Options) (*Sim, *httptest.Server) {
+// startHTTP serves a simulator on loopback; it returns the base URL.
+func startHTTP(t *testing.T, opts Options) (*Sim, string) {
 	t.Helper()
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return testNow }
 	}
 	opts.Token = testToken
 	s := New(opts)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		s.Close()
-	})
-	return s, srv
+	t.Cleanup(s.Close)
+	base, err := s.Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	return s, base
 }
 
 func postAPI(t *testing.T, base, token, api, body string) (int, map[string]any) {
@@ -69,29 +67,29 @@ func waitSubscribers(t *testing.T, s *Sim, n int) {
 }
 
 func TestHTTPAPI(t *testing.T) {
-	s, srv := startHTTP(t, Options{})
+	s, base := startHTTP(t, Options{})
 
-	code, env := postAPI(t, srv.URL, testToken, "get_login_info", `{}`)
+	code, env := postAPI(t, base, testToken, "get_login_info", `{}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "ok", env["status"])
 	assert.Equal(t, float64(0), env["retcode"])
 	assert.Equal(t, map[string]any{"uin": float64(s.SelfID()), "nickname": DefaultNickname}, env["data"])
 
-	code, env = postAPI(t, srv.URL, testToken, "set_bio", `{"new_bio": "x"}`)
+	code, env = postAPI(t, base, testToken, "set_bio", `{"new_bio": "x"}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, map[string]any{}, env["data"], "APIs without output answer data {}")
 
-	code, env = postAPI(t, srv.URL, testToken, "get_user_profile", `{"user_id": -1}`)
+	code, env = postAPI(t, base, testToken, "get_user_profile", `{"user_id": -1}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "failed", env["status"])
 	assert.Equal(t, float64(-400), env["retcode"])
 	assert.Contains(t, env["message"], "user_id")
 
-	code, _ = postAPI(t, srv.URL, testToken, "no_such_api", `{}`)
+	code, _ = postAPI(t, base, testToken, "no_such_api", `{}`)
 	assert.Equal(t, http.StatusNotFound, code)
-	code, _ = postAPI(t, srv.URL, "wrong", "get_login_info", `{}`)
+	code, _ = postAPI(t, base, "wrong", "get_login_info", `{}`)
 	assert.Equal(t, http.StatusUnauthorized, code)
-	code, _ = postAPI(t, srv.URL, "", "get_login_info", `{}`)
+	code, _ = postAPI(t, base, "", "get_login_info", `{}`)
 	assert.Equal(t, http.StatusUnauthorized, code)
 
 	calls := s.Calls()
@@ -101,8 +99,8 @@ func TestHTTPAPI(t *testing.T) {
 }
 
 func TestHTTPWebSocketEvents(t *testing.T) {
-	s, srv := startHTTP(t, Options{})
-	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/event"
+	s, base := startHTTP(t, Options{})
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/event"
 
 	_, resp, err := websocket.DefaultDialer.Dial(wsURL, nil)
 	require.Error(t, err)
@@ -135,7 +133,7 @@ func TestHTTPWebSocketEvents(t *testing.T) {
 	assert.JSONEq(t, string(want), string(ev.Data))
 
 	// An API call over HTTP produces its events on the stream.
-	code, env := postAPI(t, srv.URL, testToken, "send_group_message",
+	code, env := postAPI(t, base, testToken, "send_group_message",
 		fmt.Sprintf(`{"group_id": %d, "message": [{"type": "text", "data": {"text": "bot says"}}]}`, g))
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "ok", env["status"], env)
@@ -145,7 +143,7 @@ func TestHTTPWebSocketEvents(t *testing.T) {
 	assert.Equal(t, s.SelfID(), own.SenderID)
 	assert.Equal(t, env["data"].(map[string]any)["message_seq"], float64(own.MessageSeq))
 
-	code, _ = postAPI(t, srv.URL, testToken, "set_group_member_mute",
+	code, _ = postAPI(t, base, testToken, "set_group_member_mute",
 		fmt.Sprintf(`{"group_id": %d, "user_id": %d, "duration": 60}`, g, s.Members(g)[4].UserID))
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, milky.EventGroupMute, read().EventType)
@@ -161,8 +159,8 @@ func TestHTTPWebSocketEvents(t *testing.T) {
 // TestHTTPWithMilkyClient runs the gateway's own Milky client against the
 // simulator over SSE: the path the gateway takes when no upstream is set.
 func TestHTTPWithMilkyClient(t *testing.T) {
-	s, srv := startHTTP(t, Options{})
-	c, err := milkyclient.NewClient(milkyclient.ClientConfig{BaseURL: srv.URL, Token: testToken})
+	s, base := startHTTP(t, Options{})
+	c, err := milkyclient.NewClient(milkyclient.ClientConfig{BaseURL: base, Token: testToken})
 	require.NoError(t, err)
 
 	var info milky.GetImplInfoOutput
@@ -203,8 +201,7 @@ func TestHTTPWithMilkyClient(t *testing.T) {
 }
 
 func TestHTTPMedia(t *testing.T) {
-	s, srv := startHTTP(t, Options{PublicURL: "http://placeholder"})
-	base := srv.URL
+	s, base := startHTTP(t, Options{PublicURL: "http://placeholder"})
 	f := s.Friends()[0].UserID
 
 	// A sent base64 image comes back byte for byte.

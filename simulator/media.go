@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/valyala/fasthttp"
 )
 
 // serveMedia answers the temp_url and download links the simulator hands
@@ -17,28 +19,30 @@ import (
 // /sim/file/group/<group_id>?id=<file_id>. Sent base64:// content comes back
 // as sent, http(s):// resources redirect to their origin, anything else is a
 // generated placeholder (a small PNG for images). No auth, like QQ's CDN.
-func (s *Sim) serveMedia(rw http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+// It is a Route of the Milky server, beside /api and /event.
+func (s *Sim) serveMedia(ctx *fasthttp.RequestCtx) {
+	if !ctx.IsGet() && !ctx.IsHead() {
+		ctx.Response.Header.Set(fasthttp.HeaderAllow, "GET, HEAD")
+		ctx.Error("method not allowed", fasthttp.StatusMethodNotAllowed)
 		return
 	}
-	rest, ok := strings.CutPrefix(r.URL.Path, "/sim/")
+	rest, ok := strings.CutPrefix(string(ctx.Path()), "/sim/")
 	if !ok {
-		http.NotFound(rw, r)
+		ctx.NotFound()
 		return
 	}
 	kind, id, _ := strings.Cut(rest, "/")
 	switch kind {
 	case "res":
-		s.serveResource(rw, r, id)
+		s.serveResource(ctx, id)
 	case "file":
-		s.serveFile(rw, r, id)
+		s.serveFile(ctx, id)
 	default:
-		http.NotFound(rw, r)
+		ctx.NotFound()
 	}
 }
 
-func (s *Sim) serveResource(rw http.ResponseWriter, r *http.Request, id string) {
+func (s *Sim) serveResource(ctx *fasthttp.RequestCtx, id string) {
 	s.mu.Lock()
 	res := s.w.resources[id]
 	var kind, uri string
@@ -52,39 +56,39 @@ func (s *Sim) serveResource(rw http.ResponseWriter, r *http.Request, id string) 
 	case res == nil && strings.HasPrefix(id, "custom-face-"):
 		kind, w, h = "image", 64, 64
 	case res == nil:
-		http.NotFound(rw, r)
+		ctx.NotFound()
 		return
 	}
 	if data != nil {
-		rw.Header().Set("Content-Type", http.DetectContentType(data))
-		_, _ = rw.Write(data)
+		ctx.SetContentType(http.DetectContentType(data)) // a pure sniffing function; no net/http serving here
+		ctx.SetBody(data)
 		return
 	}
 	if strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://") {
-		http.Redirect(rw, r, uri, http.StatusFound)
+		ctx.Redirect(uri, fasthttp.StatusFound)
 		return
 	}
 	switch kind {
 	case "image":
-		rw.Header().Set("Content-Type", "image/png")
-		_, _ = rw.Write(placeholderPNG(id, w, h))
+		ctx.SetContentType("image/png")
+		ctx.SetBody(placeholderPNG(id, w, h))
 	case "record":
-		rw.Header().Set("Content-Type", "audio/silk")
-		_, _ = rw.Write([]byte("\x02#!SILK_V3"))
+		ctx.SetContentType("audio/silk")
+		ctx.SetBodyString("\x02#!SILK_V3")
 	default:
-		rw.Header().Set("Content-Type", "video/mp4")
-		_, _ = rw.Write([]byte("\x00\x00\x00\x18ftypmp42"))
+		ctx.SetContentType("video/mp4")
+		ctx.SetBodyString("\x00\x00\x00\x18ftypmp42")
 	}
 }
 
-func (s *Sim) serveFile(rw http.ResponseWriter, r *http.Request, rest string) {
+func (s *Sim) serveFile(ctx *fasthttp.RequestCtx, rest string) {
 	scope, _, _ := strings.Cut(rest, "/")
-	id := r.URL.Query().Get("id")
+	q := ctx.QueryArgs()
 	var data []byte
-	name := r.URL.Query().Get("fname")
+	name := string(q.Peek("fname"))
 	s.mu.Lock()
 	if scope == "private" {
-		if f := s.w.privFiles[id]; f != nil {
+		if f := s.w.privFiles[string(q.Peek("id"))]; f != nil {
 			data, name = f.data, f.name
 		}
 	}
@@ -92,11 +96,11 @@ func (s *Sim) serveFile(rw http.ResponseWriter, r *http.Request, rest string) {
 	if data == nil {
 		data = []byte(fmt.Sprintf("simulated content of %s\n", name))
 	}
-	rw.Header().Set("Content-Type", "application/octet-stream")
+	ctx.SetContentType("application/octet-stream")
 	if name != "" {
-		rw.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+		ctx.Response.Header.Set(fasthttp.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	}
-	_, _ = rw.Write(data)
+	ctx.SetBody(data)
 }
 
 // placeholderPNG draws a flat image whose colour depends on the id, at most

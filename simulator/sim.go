@@ -12,14 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/milky/server"
 )
 
 // Options configure a simulator. The zero value is usable.
@@ -35,7 +37,7 @@ type Options struct {
 	// EchoDelay is how long a peer takes to answer; 0 → 100ms.
 	EchoDelay time.Duration
 	// PublicURL is the base of temp_url and download links, ideally where
-	// Handler is reachable (it serves /sim/res/ and /sim/file/); "" →
+	// the simulator is served (it serves /sim/res/ and /sim/file/); "" →
 	// "http://127.0.0.1".
 	PublicURL string
 	// Webhooks receive every event as a POST, as Milky's WebHook transport.
@@ -69,7 +71,7 @@ type Sim struct {
 	opts Options
 	log  *slog.Logger
 	now  func() time.Time
-	srv  *milky.Server
+	srv  *server.Server
 
 	mu     sync.Mutex
 	w      *world
@@ -124,19 +126,36 @@ func New(opts Options) *Sim {
 		s.log.Warn("simulator: SelfID is not a valid uin; events will not pass Milky validation", "self_id", opts.SelfID)
 	}
 	s.w = newWorld(opts.SelfID, opts.Nickname, opts.PublicURL, opts.Seed, s.now())
-	s.srv = milky.NewServer(milky.ServerConfig{Token: opts.Token, API: s, Logger: s.log, Webhooks: opts.Webhooks})
+	// The production Milky server, so simulating exercises the transport
+	// code bots meet: same auth, limits, queues and stream handling.
+	s.srv = server.New(server.Config{
+		Token: opts.Token, API: s, Logger: s.log, Webhooks: opts.Webhooks,
+		Routes: map[string]fasthttp.RequestHandler{"/sim/": s.serveMedia},
+	})
 	s.wg.Add(1)
 	go s.publisher()
 	return s
 }
 
-// Handler is the Milky HTTP surface: POST /api/<name>, GET /event (WebSocket
-// or SSE), plus GET /sim/res/<id> and /sim/file/... serving the fake media.
-func (s *Sim) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/sim/", http.HandlerFunc(s.serveMedia))
-	mux.Handle("/", s.srv.Handler())
-	return mux
+// Serve serves the Milky HTTP surface on ln until Close: POST /api/<name>,
+// GET /event (WebSocket or SSE), plus GET /sim/res/<id> and /sim/file/...
+// serving the fake media. It returns nil after Close.
+func (s *Sim) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// Listen serves on addr (e.g. "127.0.0.1:0") in the background until Close
+// and returns the base URL, http://host:port, for clients and tests.
+func (s *Sim) Listen(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("simulator: listen %s: %w", addr, err)
+	}
+	go func() {
+		if err := s.Serve(ln); err != nil { // closed before serving, or accept failed
+			_ = ln.Close()
+			s.log.Warn("simulator: serve", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
 }
 
 // SelfID is the bot's QQ number.
@@ -148,7 +167,8 @@ func (s *Sim) DropStreams() { s.srv.DropStreams() }
 // Subscribers is the number of connected /event streams.
 func (s *Sim) Subscribers() int { return s.srv.Subscribers() }
 
-// Close stops pending echoes and the server. It is idempotent.
+// Close stops pending echoes and the server at once: connections are cut
+// and events not yet written are dropped. It is idempotent.
 func (s *Sim) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -166,7 +186,7 @@ func (s *Sim) Close() {
 	}
 	s.subs = nil
 	s.subMu.Unlock()
-	s.srv.Close()
+	_ = s.srv.Close()
 }
 
 // HandleAPI answers one Milky API call (the milky.APIHandler).
@@ -251,10 +271,6 @@ func notFound(format string, args ...any) error {
 
 func refused(format string, args ...any) error {
 	return &milky.APIError{Retcode: RetcodeRefused, Message: fmt.Sprintf(format, args...)}
-}
-
-func badParam(format string, args ...any) error {
-	return &milky.APIError{Retcode: milky.RetcodeBadParam, Message: fmt.Sprintf(format, args...)}
 }
 
 // IsRetcode reports whether err is a Milky APIError with that retcode.

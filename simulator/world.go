@@ -114,7 +114,6 @@ type invitation struct {
 	groupID   int64
 	seq       int64
 	initiator int64
-	source    *int64
 	state     string
 }
 

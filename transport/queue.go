@@ -201,6 +201,15 @@ func (q *Queue) Commit(m Mark, n int) {
 	}
 }
 
+// Fits reports whether an event of n bytes would be queued now without
+// dropping another. A caller with somewhere else to put events (a spool)
+// asks before Push; the answer holds only while nobody else pushes.
+func (q *Queue) Fits(n int) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return n <= q.maxBytes && q.n < q.maxEvents && q.bytes+n <= q.maxBytes
+}
+
 // Len is the number of queued events.
 func (q *Queue) Len() int {
 	q.mu.Lock()

@@ -87,6 +87,17 @@ func TestQueueCommitAfterConcurrentDrop(t *testing.T) {
 	assert.Equal(t, []string{"e002", "e003"}, peekAll(q))
 }
 
+func TestQueueFits(t *testing.T) {
+	q := NewQueue(QueueConfig{MaxEvents: 2, MaxBytes: 10})
+	assert.True(t, q.Fits(4))
+	assert.False(t, q.Fits(11), "over MaxBytes alone")
+	q.Push(ev(1))
+	assert.True(t, q.Fits(6))
+	assert.False(t, q.Fits(7), "4+7 > 10")
+	q.Push(ev(2))
+	assert.False(t, q.Fits(1), "MaxEvents reached")
+}
+
 func TestQueuePeekLimits(t *testing.T) {
 	q := NewQueue(QueueConfig{})
 	for i := range 5 {

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,7 +51,7 @@ func gatewayBinary(t *testing.T) string {
 	buildOnce.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			goBin = "go" // not on PATH: let exec report it
 		}
 		buildDir, buildErr = os.MkdirTemp("", "gateway-bin-")
 		if buildErr != nil {

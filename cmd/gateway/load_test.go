@@ -80,3 +80,13 @@ func TestCheckConfigExample(t *testing.T) {
 	assert.Empty(t, errOut)
 	assert.Contains(t, out, "upstream: http://127.0.0.1:3000")
 }
+
+// The reverse direction's example passes check-config too.
+func TestCheckConfigExampleMilky(t *testing.T) {
+	out, errOut, code := runIn(t, nil, "check-config", "--config", "../../config/example-milky.yaml")
+	require.Equal(t, 0, code, errOut)
+	assert.Empty(t, errOut)
+	assert.Contains(t, out, "upstream_protocol: onebot11")
+	assert.Contains(t, out, "downstream: milky")
+	assert.Contains(t, out, "listen: 127.0.0.1:3010")
+}

@@ -34,8 +34,13 @@ func options(cfg *config.Config, log *slog.Logger) bridge.Options {
 		ReconnectInterval: cfg.ReconnectInterval,
 		ReverseAuthScheme: cfg.ReverseAuthScheme,
 		EventBuffer:       cfg.EventBuffer,
+		EventBufferBytes:  cfg.EventBufferBytes,
+		SpoolDir:          cfg.SpoolDir,
+		SpoolMaxBytes:     cfg.SpoolMaxBytes,
+		EventMaxAge:       cfg.EventMaxAge,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
 		MediaLocalFiles:   cfg.MediaLocalFiles,
+		Pprof:             cfg.Pprof == "on",
 		MetricsListen:     cfg.MetricsListen,
 		DataDir:           cfg.Data,
 		IDRetention:       cfg.IDRetention,
@@ -117,9 +122,19 @@ func printBanner(w io.Writer, cfg *config.Config, g *bridge.Runtime) {
 	if ma := g.MetricsAddr(); ma != "" {
 		fmt.Fprintf(w, "  metrics/health:  http://%s/metrics  /healthz  /readyz\n", ma)
 	}
+	// The try line works as printed, so with a token it names where the
+	// token goes (never the token itself).
 	if cfg.Downstream == config.Milky {
-		fmt.Fprintf(w, "  try:             curl -X POST -H 'Content-Type: application/json' -d '{}' http://%s/api/get_login_info\n", addr)
+		auth := ""
+		if cfg.AccessToken != "" {
+			auth = "-H 'Authorization: Bearer <access-token>' "
+		}
+		fmt.Fprintf(w, "  try:             curl -X POST -H 'Content-Type: application/json' %s-d '{}' http://%s/api/get_login_info\n", auth, addr)
 		return
 	}
-	fmt.Fprintf(w, "  try:             curl 'http://%s/get_login_info'\n", addr)
+	query := ""
+	if cfg.AccessToken != "" {
+		query = "?access_token=<access-token>"
+	}
+	fmt.Fprintf(w, "  try:             curl 'http://%s/get_login_info%s'\n", addr, query)
 }

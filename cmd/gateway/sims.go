@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -19,31 +19,33 @@ import (
 // milkySim is the simulator served as a Milky implementation.
 type milkySim struct {
 	sim *simulator.Sim
-	srv *http.Server
 	url string
 }
 
 // startMilkySim serves the simulator's Milky API and event stream on listen
 // (127.0.0.1:0 for an internal one). Its peers echo what bots say.
+// Its temp_url and file download links point at the bound address (the
+// simulator's default, http://127.0.0.1, is port 80: links bots could not
+// open).
 func startMilkySim(listen, token string, log *slog.Logger) (*milkySim, error) {
-	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		sim.Close()
 		return nil, fmt.Errorf("simulator: listen %s: %w", listen, err)
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return &milkySim{sim: sim, srv: srv, url: "http://" + ln.Addr().String()}, nil
+	url := "http://" + ln.Addr().String()
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		// Bound to every interface: links name loopback, which works from
+		// this host (the gateway in front, a local bot).
+		url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log, PublicURL: url})
+	go func() { _ = sim.Serve(ln) }()
+	return &milkySim{sim: sim, url: url}, nil
 }
 
-// stop ends the simulator after every gateway in front of it has drained.
-// Close, not Shutdown: Shutdown waits for connections the upstream client
-// dialled but never used (net/http counts new connections as active).
-func (s *milkySim) stop() {
-	s.sim.Close()
-	_ = s.srv.Close()
-}
+// stop ends the simulator after every gateway in front of it has drained,
+// so nothing is left to flush: it closes at once.
+func (s *milkySim) stop() { s.sim.Close() }
 
 // oneBotSim is the simulator seen through the gateway's own first direction:
 // a OneBot 11 implementation (HTTP API, universal WS at /) backed by the

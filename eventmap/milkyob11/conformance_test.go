@@ -28,9 +28,9 @@ func TestSchemaConformance(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	n := 0
-	for _, c := range loadGolden(t) {
-		for _, ev := range runCase(c).Events {
-			line, err := json.Marshal(map[string]any{"kind": "event", "source": c.name, "value": ev})
+	for _, c := range goldenCases(t) {
+		for _, ev := range run(c.Sections[0].Body).events {
+			line, err := json.Marshal(map[string]any{"kind": "event", "source": c.Name, "value": ev})
 			require.NoError(t, err)
 			buf.Write(line)
 			buf.WriteByte('\n')

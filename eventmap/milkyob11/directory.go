@@ -88,7 +88,7 @@ func (c *Cache) PutGroupMember(m milky.GroupMember) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.members.put([2]int64{m.GroupID, m.UserID}, m, c.limit)
-	if m.Role == "owner" {
+	if m.Role == milky.RoleOwner {
 		c.owners.put(m.GroupID, m.UserID, c.limit)
 	}
 }

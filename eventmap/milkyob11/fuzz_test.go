@@ -9,8 +9,8 @@ import (
 // FuzzMapRaw: any bytes as an upstream event map without panicking, every
 // produced event encodes, and errors are bounded.
 func FuzzMapRaw(f *testing.F) {
-	for _, c := range loadGolden(f) {
-		f.Add(c.input)
+	for _, c := range goldenCases(f) {
+		f.Add([]byte(c.Sections[0].Body))
 	}
 	f.Add([]byte(`{"post_type":"message","message_type":"group","group_id":30001,"user_id":20002,"message":"[CQ:reply,id=99999999999]","sender":[]}`))
 	f.Add([]byte(`{"post_type":"notice","notice_type":"notify","sub_type":"poke","user_id":20002,"target_id":10001,"raw_info":"<gtip/>"}`))

@@ -1,21 +1,16 @@
 package milkyob11
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected sections of eventmap/milkyob11/testdata golden files")
 
 const (
 	testSelf  = 10001
@@ -131,76 +126,55 @@ func newTestEnv() *testEnv {
 	return te
 }
 
-const sep = "----------"
-
-type goldenCase struct {
-	name, file string
-	head       string // comments and input
-	input      []byte
-	want       string
-}
-
-func loadGolden(t testing.TB) []goldenCase {
-	files, err := filepath.Glob(filepath.Join("testdata", "*", "*.txt"))
+// goldenCases loads testdata/<milky event type or "skipped">/<case>.txt.
+func goldenCases(t testing.TB) []*golden.Case {
+	cases, err := golden.LoadAll("testdata")
 	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	var out []goldenCase
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		require.NoError(t, err)
-		head, want, ok := strings.Cut(string(raw), "\n"+sep+"\n")
-		require.True(t, ok, "%s: no separator line %q", file, sep)
-		var input []string
-		for _, l := range strings.Split(head, "\n") {
-			if !strings.HasPrefix(l, "#") {
-				input = append(input, l)
-			}
-		}
-		rel, _ := filepath.Rel("testdata", file)
-		out = append(out, goldenCase{name: strings.TrimSuffix(rel, ".txt"), file: file, head: head, input: []byte(strings.Join(input, "\n")), want: want})
-	}
-	return out
+	require.NotEmpty(t, cases)
+	return cases
 }
 
-type goldenResult struct {
-	Events       []milky.TypedEvent `json:"events,omitempty"`
-	Skipped      string             `json:"skipped,omitempty"`
-	Error        string             `json:"error,omitempty"`
-	Untranslated []string           `json:"untranslated,omitempty"`
+// result is what one case produces.
+type result struct {
+	events       []milky.TypedEvent
+	skipped      string
+	err          error
+	untranslated []string
 }
 
-func runCase(c goldenCase) goldenResult {
+func run(input string) result {
 	te := newTestEnv()
-	res, err := MapRaw(te.Env, c.input)
-	out := goldenResult{Events: res.Events, Skipped: res.Skipped, Untranslated: te.untranslated}
-	if err != nil {
-		out.Error = err.Error()
-	}
-	return out
+	res, err := MapRaw(te.Env, []byte(input))
+	return result{events: res.Events, skipped: res.Skipped, err: err, untranslated: te.untranslated}
 }
 
-// TestGolden: testdata/<milky event type or "skipped">/<case>.txt. Input:
-// one OneBot 11 event as an implementation pushes it; expected: the Milky
-// events, or the skip reason, plus what was reported untranslated.
+// TestGolden (format: testdata/README.md). Input: one OneBot 11 event as an
+// implementation pushes it; expected: the Milky events ([] when none), with
+// `# skipped:`, `# error:` and one `# untranslated:` per report.
 func TestGolden(t *testing.T) {
-	for _, c := range loadGolden(t) {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := json.MarshalIndent(runCase(c), "", "  ")
-			require.NoError(t, err)
-			if *update {
-				require.NoError(t, os.WriteFile(c.file, []byte(c.head+"\n"+sep+"\n"+string(got)+"\n"), 0o644))
-				return
-			}
-			require.JSONEq(t, c.want, string(got))
-			// The directory names the Milky event type produced.
-			dir := filepath.Base(filepath.Dir(c.file))
-			if dir != "skipped" {
-				r := runCase(c)
-				require.NotEmpty(t, r.Events)
-				require.Equal(t, dir, r.Events[0].Data.EventType())
-			}
-		})
-	}
+	golden.Run(t, "testdata", func(t *testing.T, c *golden.Case) []*golden.Section {
+		r := run(c.Sections[0].Body)
+		events := r.events
+		if events == nil {
+			events = []milky.TypedEvent{}
+		}
+		want := golden.NewSection(golden.JSON(events))
+		if r.err != nil {
+			want.Add("error", r.err.Error())
+		}
+		if r.skipped != "" {
+			want.Add("skipped", r.skipped)
+		}
+		for _, u := range r.untranslated {
+			want.Add("untranslated", u)
+		}
+		// The directory names the Milky event type produced.
+		if dir, _, _ := strings.Cut(c.Name, "/"); dir != "skipped" {
+			require.NotEmpty(t, r.events)
+			require.Equal(t, dir, r.events[0].Data.EventType())
+		}
+		return []*golden.Section{c.Sections[0], want}
+	})
 }
 
 // TestEveryMilkyEventType: the golden files produce all 20 Milky event types
@@ -208,8 +182,8 @@ func TestGolden(t *testing.T) {
 // OneBot 11 implementation reports pin changes).
 func TestEveryMilkyEventType(t *testing.T) {
 	seen := map[string]bool{}
-	for _, c := range loadGolden(t) {
-		for _, ev := range runCase(c).Events {
+	for _, c := range goldenCases(t) {
+		for _, ev := range run(c.Sections[0].Body).events {
 			seen[ev.Data.EventType()] = true
 		}
 	}

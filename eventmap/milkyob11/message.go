@@ -45,7 +45,7 @@ func privateMessage(env *Env, ev *onebot11.UpstreamEvent) Result {
 		return skipIDs()
 	}
 	scene := milky.SceneFriend
-	if string(ev.SubType) == "group" {
+	if string(ev.SubType) == onebot11.SubGroup {
 		scene = milky.SceneTemp
 	}
 	msg := &milky.IncomingMessage{
@@ -190,18 +190,18 @@ func (env *Env) friend(uid int64, s *onebot11.UpstreamSender, senderIsPeer bool)
 
 func normSex(s string) string {
 	switch s {
-	case "male", "female":
+	case milky.SexMale, milky.SexFemale:
 		return s
 	}
-	return "unknown"
+	return milky.SexUnknown
 }
 
 func normRole(s string) string {
 	switch s {
-	case "owner", "admin":
+	case milky.RoleOwner, milky.RoleAdmin:
 		return s
 	}
-	return "member"
+	return milky.RoleMember
 }
 
 func (env *Env) untranslatedSegment(typ string) { env.untranslated("segment", typ) }

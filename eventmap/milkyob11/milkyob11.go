@@ -7,8 +7,6 @@
 package milkyob11
 
 import (
-	"strconv"
-
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
@@ -62,9 +60,12 @@ const (
 )
 
 // key is (post_type, detail type, sub_type). The detail type is
-// message_type, notice_type, request_type or meta_event_type; sub_type "*"
-// matches any sub_type not registered exactly.
+// message_type, notice_type, request_type or meta_event_type; sub_type
+// anySub matches any sub_type not registered exactly.
 type key struct{ post, detail, sub string }
+
+// anySub is the sub_type of a key that matches every sub_type.
+const anySub = "*"
 
 type handler func(env *Env, ev *onebot11.UpstreamEvent) Result
 
@@ -72,53 +73,53 @@ type handler func(env *Env, ev *onebot11.UpstreamEvent) Result
 var table = map[key]handler{
 	// message.go: message_sent (NapCat/LLOneBot "report self message") is
 	// Milky's message_receive with sender_id = the bot.
-	{"message", "group", "*"}:        groupMessage,
-	{"message", "private", "*"}:      privateMessage,
-	{"message_sent", "group", "*"}:   groupMessage,
-	{"message_sent", "private", "*"}: privateMessage,
+	{onebot11.PostMessage, onebot11.MessageGroup, anySub}:       groupMessage,
+	{onebot11.PostMessage, onebot11.MessagePrivate, anySub}:     privateMessage,
+	{onebot11.PostMessageSent, onebot11.MessageGroup, anySub}:   groupMessage,
+	{onebot11.PostMessageSent, onebot11.MessagePrivate, anySub}: privateMessage,
 
 	// notice_message.go
-	{"notice", "group_recall", "*"}:         groupRecall,
-	{"notice", "friend_recall", "*"}:        friendRecall,
-	{"notice", "peer_pin_change", "*"}:      peerPinChange, // this gateway's first direction
-	{"notice", "essence", "add"}:            essence,
-	{"notice", "essence", "delete"}:         essence,
-	{"notice", "group_msg_emoji_like", "*"}: emojiLike, // NapCat/LLOneBot
-	{"notice", "reaction", "add"}:           lagrangeReaction,
-	{"notice", "reaction", "remove"}:        lagrangeReaction,
+	{onebot11.PostNotice, onebot11.NoticeGroupRecall, anySub}:          groupRecall,
+	{onebot11.PostNotice, onebot11.NoticeFriendRecall, anySub}:         friendRecall,
+	{onebot11.PostNotice, onebot11.NoticePeerPinChange, anySub}:        peerPinChange, // this gateway's first direction
+	{onebot11.PostNotice, onebot11.NoticeEssence, onebot11.SubAdd}:     essence,
+	{onebot11.PostNotice, onebot11.NoticeEssence, onebot11.SubDelete}:  essence,
+	{onebot11.PostNotice, onebot11.NoticeGroupEmoji, anySub}:           emojiLike, // NapCat/LLOneBot
+	{onebot11.PostNotice, onebot11.NoticeReaction, onebot11.SubAdd}:    lagrangeReaction,
+	{onebot11.PostNotice, onebot11.NoticeReaction, onebot11.SubRemove}: lagrangeReaction,
 
 	// request.go
-	{"request", "friend", "*"}:     friendRequest,
-	{"request", "group", "add"}:    groupAddRequest,
-	{"request", "group", "invite"}: groupInviteRequest,
+	{onebot11.PostRequest, onebot11.RequestFriend, anySub}:            friendRequest,
+	{onebot11.PostRequest, onebot11.RequestGroup, onebot11.SubAdd}:    groupAddRequest,
+	{onebot11.PostRequest, onebot11.RequestGroup, onebot11.SubInvite}: groupInviteRequest,
 
 	// notice_group.go
-	{"notice", "group_admin", "set"}:       groupAdmin,
-	{"notice", "group_admin", "unset"}:     groupAdmin,
-	{"notice", "group_increase", "*"}:      groupIncrease,
-	{"notice", "group_decrease", "*"}:      groupDecrease,
-	{"notice", "group_ban", "ban"}:         groupBan,
-	{"notice", "group_ban", "lift_ban"}:    groupBan,
-	{"notice", "notify", "group_name"}:     groupName, // NapCat
-	{"notice", "group_name", "*"}:          groupName, // this gateway's first direction
-	{"notice", "group_upload", "*"}:        groupUpload,
-	{"notice", "notify", "poke"}:           poke,
-	{"notice", "offline_file", "*"}:        offlineFile, // go-cqhttp
-	{"notice", "group_dismiss", "*"}:       noMilkyForm,
-	{"notice", "friend_add", "*"}:          noMilkyForm,
-	{"notice", "group_card", "*"}:          noMilkyForm,
-	{"notice", "notify", "poke_recall"}:    noMilkyForm,
-	{"notice", "notify", "honor"}:          noMilkyForm,
-	{"notice", "notify", "lucky_king"}:     noMilkyForm,
-	{"notice", "notify", "title"}:          noMilkyForm,
-	{"notice", "notify", "profile_like"}:   noMilkyForm,
-	{"notice", "notify", "input_status"}:   noMilkyForm,
-	{"notice", "flash_file", "*"}:          noMilkyForm,
-	{"notice", "client_status", "*"}:       noMilkyForm,
-	{"notice", "bot_offline", "*"}:         botOffline,
-	{"meta_event", "lifecycle", "disable"}: lifecycleDisable,
-	{"meta_event", "lifecycle", "*"}:       skipMeta,
-	{"meta_event", "heartbeat", "*"}:       skipMeta,
+	{onebot11.PostNotice, onebot11.NoticeGroupAdmin, onebot11.SubSet}:     groupAdmin,
+	{onebot11.PostNotice, onebot11.NoticeGroupAdmin, onebot11.SubUnset}:   groupAdmin,
+	{onebot11.PostNotice, onebot11.NoticeGroupIncrease, anySub}:           groupIncrease,
+	{onebot11.PostNotice, onebot11.NoticeGroupDecrease, anySub}:           groupDecrease,
+	{onebot11.PostNotice, onebot11.NoticeGroupBan, onebot11.SubBan}:       groupBan,
+	{onebot11.PostNotice, onebot11.NoticeGroupBan, onebot11.SubLiftBan}:   groupBan,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubGroupName}:   groupName, // NapCat
+	{onebot11.PostNotice, onebot11.NoticeGroupName, anySub}:               groupName, // this gateway's first direction
+	{onebot11.PostNotice, onebot11.NoticeGroupUpload, anySub}:             groupUpload,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubPoke}:        poke,
+	{onebot11.PostNotice, onebot11.NoticeOfflineFile, anySub}:             offlineFile, // go-cqhttp
+	{onebot11.PostNotice, onebot11.NoticeGroupDismiss, anySub}:            noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeFriendAdd, anySub}:               noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeGroupCard, anySub}:               noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubPokeRecall}:  noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubHonor}:       noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubLuckyKing}:   noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubTitle}:       noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubProfileLike}: noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubInputStatus}: noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeFlashFile, anySub}:               noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeClientStatus, anySub}:            noMilkyForm,
+	{onebot11.PostNotice, onebot11.NoticeBotOffline, anySub}:              botOffline,
+	{onebot11.PostMetaEvent, onebot11.MetaLifecycle, onebot11.SubDisable}: lifecycleDisable,
+	{onebot11.PostMetaEvent, onebot11.MetaLifecycle, anySub}:              skipMeta,
+	{onebot11.PostMetaEvent, onebot11.MetaHeartbeat, anySub}:              skipMeta,
 }
 
 // Kinds lists the registered (post_type, detail, sub_type) keys as
@@ -158,19 +159,19 @@ func Map(env *Env, ev *onebot11.UpstreamEvent) Result {
 	post := string(ev.PostType)
 	var detail string
 	switch post {
-	case "message", "message_sent":
+	case onebot11.PostMessage, onebot11.PostMessageSent:
 		detail = string(ev.MessageType)
-	case "notice":
+	case onebot11.PostNotice:
 		detail = string(ev.NoticeType)
-	case "request":
+	case onebot11.PostRequest:
 		detail = string(ev.RequestType)
-	case "meta_event":
+	case onebot11.PostMetaEvent:
 		detail = string(ev.MetaEventType)
 	}
 	sub := string(ev.SubType)
 	h, ok := table[key{post, detail, sub}]
 	if !ok {
-		h, ok = table[key{post, detail, "*"}]
+		h, ok = table[key{post, detail, anySub}]
 	}
 	if !ok {
 		env.untranslated("event", bounded(post+"/"+detail+"/"+sub))
@@ -251,5 +252,3 @@ func bounded(s string) string {
 	}
 	return s
 }
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -22,7 +22,7 @@ func groupAdmin(env *Env, ev *onebot11.UpstreamEvent) Result {
 	}
 	// Only the owner sets admins; OneBot does not say who did it.
 	op := uinOr(int64(ev.OperatorID), uinOr(env.owner(gid), unknownOperator))
-	return env.one(ev, &milky.GroupAdminChangeData{GroupID: gid, UserID: uid, OperatorID: op, IsSet: string(ev.SubType) == "set"})
+	return env.one(ev, &milky.GroupAdminChangeData{GroupID: gid, UserID: uid, OperatorID: op, IsSet: string(ev.SubType) == onebot11.SubSet})
 }
 
 // groupIncrease: approve → operator_id (the approving admin, when there is
@@ -34,7 +34,7 @@ func groupIncrease(env *Env, ev *onebot11.UpstreamEvent) Result {
 	}
 	d := &milky.GroupMemberIncreaseData{GroupID: gid, UserID: uid}
 	if ev.OperatorID > 0 && int64(ev.OperatorID) != uid {
-		if string(ev.SubType) == "invite" {
+		if string(ev.SubType) == onebot11.SubInvite {
 			d.InvitorID = optionalID(ev.OperatorID)
 		} else {
 			d.OperatorID = optionalID(ev.OperatorID)
@@ -46,14 +46,14 @@ func groupIncrease(env *Env, ev *onebot11.UpstreamEvent) Result {
 // groupDecrease: kick / kick_me → operator_id; leave → none.
 func groupDecrease(env *Env, ev *onebot11.UpstreamEvent) Result {
 	gid, uid := int64(ev.GroupID), int64(ev.UserID)
-	if string(ev.SubType) == "kick_me" && !isUin(uid) {
+	if string(ev.SubType) == onebot11.SubKickMe && !isUin(uid) {
 		uid = env.selfID(ev)
 	}
 	if !isUin(gid) || !isUin(uid) {
 		return skipIDs()
 	}
 	d := &milky.GroupMemberDecreaseData{GroupID: gid, UserID: uid}
-	if string(ev.SubType) != "leave" && int64(ev.OperatorID) != uid {
+	if string(ev.SubType) != onebot11.SubLeave && int64(ev.OperatorID) != uid {
 		d.OperatorID = optionalID(ev.OperatorID)
 	}
 	return env.one(ev, d)
@@ -66,7 +66,7 @@ func groupBan(env *Env, ev *onebot11.UpstreamEvent) Result {
 	if !isUin(gid) {
 		return skipIDs()
 	}
-	ban := string(ev.SubType) == "ban"
+	ban := string(ev.SubType) == onebot11.SubBan
 	op := uinOr(int64(ev.OperatorID), unknownOperator)
 	if ev.UserID == 0 {
 		return env.one(ev, &milky.GroupWholeMuteData{GroupID: gid, OperatorID: op, IsMute: ban})

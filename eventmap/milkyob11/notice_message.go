@@ -53,7 +53,7 @@ func essence(env *Env, ev *onebot11.UpstreamEvent) Result {
 		GroupID:    gid,
 		MessageSeq: env.seq(milky.SceneGroup, gid, ev.MessageID, 0),
 		OperatorID: op,
-		IsSet:      string(ev.SubType) == "add",
+		IsSet:      string(ev.SubType) == onebot11.SubAdd,
 	})
 }
 
@@ -86,7 +86,7 @@ func lagrangeReaction(env *Env, ev *onebot11.UpstreamEvent) Result {
 	}
 	return env.one(ev, &milky.GroupMessageReactionData{
 		GroupID: gid, UserID: uid, MessageSeq: env.seq(milky.SceneGroup, gid, ev.MessageID, 0),
-		FaceID: string(ev.Code), ReactionType: reactionType(string(ev.Code)), IsAdd: string(ev.SubType) == "add",
+		FaceID: string(ev.Code), ReactionType: reactionType(string(ev.Code)), IsAdd: string(ev.SubType) == onebot11.SubAdd,
 	})
 }
 
@@ -96,9 +96,9 @@ func lagrangeReaction(env *Env, ev *onebot11.UpstreamEvent) Result {
 func reactionType(id string) string {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err == nil && n < 8192 {
-		return "face"
+		return milky.ReactionFace
 	}
-	return "emoji"
+	return milky.ReactionEmoji
 }
 
 // owner is the group owner from the directory, or 0.
@@ -121,11 +121,11 @@ const unknownOperator = segment.UnknownSenderID
 // (no OneBot 11 implementation reports pin changes).
 func peerPinChange(env *Env, ev *onebot11.UpstreamEvent) Result {
 	scene, peer := milky.SceneFriend, int64(ev.UserID)
-	if ev.MessageType == "group" {
+	if ev.MessageType == onebot11.MessageGroup {
 		scene, peer = milky.SceneGroup, int64(ev.GroupID)
 	}
 	if !isUin(peer) {
 		return skipIDs()
 	}
-	return env.one(ev, &milky.PeerPinChangeData{MessageScene: scene, PeerID: peer, IsPinned: ev.SubType == "pin"})
+	return env.one(ev, &milky.PeerPinChangeData{MessageScene: scene, PeerID: peer, IsPinned: ev.SubType == onebot11.SubPin})
 }

@@ -17,9 +17,10 @@ import (
 
 // Result is what one Milky event becomes.
 type Result struct {
-	// Events are OneBot 11 event structs (pointers into package onebot11),
-	// ready for json.Marshal, in the order they are to be delivered.
-	Events []any
+	// Events are the OneBot 11 events (*onebot11.MessageEvent,
+	// *NoticeEvent, *RequestEvent), ready for json.Marshal, in the order
+	// they are to be delivered.
+	Events []onebot11.Event
 	// Skipped is a non-empty reason when the event is intentionally not
 	// forwarded (one of the Skip* constants).
 	Skipped string
@@ -205,7 +206,7 @@ func notice(env *Env, ev *milky.Event, noticeType, subType string) *onebot11.Not
 	return &onebot11.NoticeEvent{Header: header(env, ev, onebot11.PostNotice), NoticeType: noticeType, SubType: subType}
 }
 
-func one(ev any) Result { return Result{Events: []any{ev}} }
+func one(ev onebot11.Event) Result { return Result{Events: []onebot11.Event{ev}} }
 
 func i64p(v int64) *int64 { return &v }
 func i32p(v int32) *int32 { return &v }

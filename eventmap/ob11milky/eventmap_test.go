@@ -12,6 +12,7 @@ import (
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
 )
 
@@ -71,7 +72,7 @@ func (te *testEnv) run(t *testing.T, input *golden.Section) *golden.Section {
 	res, err := Map(te.env, &ev)
 	events := res.Events
 	if events == nil {
-		events = []any{}
+		events = []onebot11.Event{}
 	}
 	out := golden.NewSection(golden.JSON(events))
 	if err != nil {

@@ -3,6 +3,7 @@ package ob11milky
 import (
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // Message family: message_receive, message_recall, peer_pin_change.
@@ -78,14 +79,14 @@ func messageRecall(env *Env, ev *milky.Event) (Result, error) {
 	// The same triple gives the same message_id the bot saw for the message.
 	id := messageID(env, d.MessageScene, d.PeerID, d.MessageSeq)
 	if d.MessageScene == milky.SceneGroup {
-		n := notice(env, ev, "group_recall", "")
+		n := notice(env, ev, onebot11.NoticeGroupRecall, "")
 		n.GroupID = d.PeerID
 		n.UserID = d.SenderID
 		n.OperatorID = i64p(d.OperatorID)
 		n.MessageID = i32p(id)
 		return one(n), nil
 	}
-	n := notice(env, ev, "friend_recall", "")
+	n := notice(env, ev, onebot11.NoticeFriendRecall, "")
 	n.UserID = d.PeerID
 	n.MessageID = i32p(id)
 	if d.SenderID > 0 && d.OperatorID > 0 && (d.SenderID != d.PeerID || d.OperatorID != d.PeerID) {
@@ -114,17 +115,17 @@ func peerPinChange(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	sub := "unpin"
+	sub := onebot11.SubUnpin
 	if d.IsPinned {
-		sub = "pin"
+		sub = onebot11.SubPin
 	}
-	n := notice(env, ev, "peer_pin_change", sub)
+	n := notice(env, ev, onebot11.NoticePeerPinChange, sub)
 	n.IsPinned = boolp(d.IsPinned)
 	if d.MessageScene == milky.SceneGroup {
-		n.MessageType = "group"
+		n.MessageType = onebot11.MessageGroup
 		n.GroupID = d.PeerID
 	} else {
-		n.MessageType = "private"
+		n.MessageType = onebot11.MessagePrivate
 		n.UserID = d.PeerID
 	}
 	return one(n), nil

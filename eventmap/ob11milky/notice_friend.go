@@ -27,7 +27,7 @@ func friendNudge(env *Env, ev *milky.Event) (Result, error) {
 	if d.IsSelfReceive {
 		pokee = self
 	}
-	n := notice(env, ev, "notify", "poke")
+	n := notice(env, ev, onebot11.NoticeNotify, onebot11.SubPoke)
 	n.UserID = poker
 	n.TargetID = i64p(pokee)
 	n.SenderID = i64p(d.UserID)
@@ -49,7 +49,7 @@ func friendFileUpload(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "offline_file", "")
+	n := notice(env, ev, onebot11.NoticeOfflineFile, "")
 	n.UserID = d.UserID
 	if d.IsSelf {
 		n.UserID = selfID(env, ev)

@@ -19,7 +19,7 @@ func groupAdminChange(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_admin", pick(d.IsSet, "set", "unset"))
+	n := notice(env, ev, onebot11.NoticeGroupAdmin, pick(d.IsSet, onebot11.SubSet, onebot11.SubUnset))
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	if d.OperatorID != 0 { // since Milky 1.1
 		n.OperatorID = i64p(d.OperatorID)
@@ -39,7 +39,7 @@ func groupEssenceMessageChange(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "essence", pick(d.IsSet, "add", "delete"))
+	n := notice(env, ev, onebot11.NoticeEssence, pick(d.IsSet, onebot11.SubAdd, onebot11.SubDelete))
 	n.GroupID = d.GroupID
 	n.MessageID = i32p(messageID(env, milky.SceneGroup, d.GroupID, d.MessageSeq))
 	n.OperatorID = i64p(d.OperatorID)
@@ -59,12 +59,12 @@ func groupMemberIncrease(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_increase", "approve")
+	n := notice(env, ev, onebot11.NoticeGroupIncrease, onebot11.SubApprove)
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	n.OperatorID = i64p(0)
 	switch {
 	case d.InvitorID != nil && *d.InvitorID > 0:
-		n.SubType = "invite"
+		n.SubType = onebot11.SubInvite
 		n.OperatorID = i64p(*d.InvitorID)
 	case d.OperatorID != nil:
 		n.OperatorID = i64p(*d.OperatorID)
@@ -92,14 +92,14 @@ func groupMemberDecrease(env *Env, ev *milky.Event) (Result, error) {
 	if d.OperatorID != nil {
 		op = *d.OperatorID
 	}
-	n := notice(env, ev, "group_decrease", "leave")
+	n := notice(env, ev, onebot11.NoticeGroupDecrease, onebot11.SubLeave)
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	switch {
 	case op > 0 && op != d.UserID && d.UserID == selfID(env, ev):
-		n.SubType = "kick_me"
+		n.SubType = onebot11.SubKickMe
 		n.OperatorID = i64p(op)
 	case op > 0 && op != d.UserID:
-		n.SubType = "kick"
+		n.SubType = onebot11.SubKick
 		n.OperatorID = i64p(op)
 	default:
 		n.OperatorID = i64p(d.UserID)
@@ -120,7 +120,7 @@ func groupNameChange(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_name", "")
+	n := notice(env, ev, onebot11.NoticeGroupName, "")
 	n.GroupID = d.GroupID
 	n.UserID = d.OperatorID
 	n.OperatorID = i64p(d.OperatorID)
@@ -142,7 +142,7 @@ func groupMessageReaction(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_msg_emoji_like", "")
+	n := notice(env, ev, onebot11.NoticeGroupEmoji, "")
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	n.MessageID = i32p(messageID(env, milky.SceneGroup, d.GroupID, d.MessageSeq))
 	n.Likes = []onebot11.EmojiLike{{EmojiID: d.FaceID, Count: 1}}
@@ -161,7 +161,7 @@ func groupMute(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_ban", pick(d.Duration > 0, "ban", "lift_ban"))
+	n := notice(env, ev, onebot11.NoticeGroupBan, pick(d.Duration > 0, onebot11.SubBan, onebot11.SubLiftBan))
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	n.OperatorID = i64p(d.OperatorID)
 	n.Duration = i64p(max(int64(d.Duration), 0))
@@ -180,7 +180,7 @@ func groupWholeMute(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_ban", pick(d.IsMute, "ban", "lift_ban"))
+	n := notice(env, ev, onebot11.NoticeGroupBan, pick(d.IsMute, onebot11.SubBan, onebot11.SubLiftBan))
 	n.GroupID = d.GroupID
 	n.OperatorID = i64p(d.OperatorID)
 	n.Duration = i64p(0)
@@ -202,7 +202,7 @@ func groupNudge(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "notify", "poke")
+	n := notice(env, ev, onebot11.NoticeNotify, onebot11.SubPoke)
 	n.GroupID = d.GroupID
 	n.UserID = d.SenderID
 	n.TargetID = i64p(d.ReceiverID)
@@ -223,7 +223,7 @@ func groupFileUpload(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	n := notice(env, ev, "group_upload", "")
+	n := notice(env, ev, onebot11.NoticeGroupUpload, "")
 	n.GroupID, n.UserID = d.GroupID, d.UserID
 	n.File = &onebot11.FileInfo{ID: d.FileID, Name: d.FileName, Size: d.FileSize}
 	return one(n), nil

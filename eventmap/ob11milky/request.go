@@ -25,7 +25,7 @@ func friendRequest(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	r := request(env, ev, "friend", "")
+	r := request(env, ev, onebot11.RequestFriend, "")
 	r.UserID = d.InitiatorID
 	r.Comment = d.Comment
 	// The event has no is_filtered: pushed requests are the unfiltered ones.
@@ -44,7 +44,7 @@ func groupJoinRequest(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	r := request(env, ev, "group", "add")
+	r := request(env, ev, onebot11.RequestGroup, onebot11.SubAdd)
 	r.GroupID, r.UserID = d.GroupID, d.InitiatorID
 	r.Comment = d.Comment
 	r.Flag = idmap.GroupRequestFlag(idmap.FlagJoinRequest, d.GroupID, d.NotificationSeq, d.IsFiltered)
@@ -64,7 +64,7 @@ func groupInvitedJoinRequest(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	r := request(env, ev, "group", "add")
+	r := request(env, ev, onebot11.RequestGroup, onebot11.SubAdd)
 	r.GroupID, r.UserID = d.GroupID, d.TargetUserID
 	r.InvitorID = d.InitiatorID
 	r.Flag = idmap.GroupRequestFlag(idmap.FlagInvitedJoinRequest, d.GroupID, d.NotificationSeq, false)
@@ -84,7 +84,7 @@ func groupInvitation(env *Env, ev *milky.Event) (Result, error) {
 	if c.err != nil {
 		return Result{}, c.err
 	}
-	r := request(env, ev, "group", "invite")
+	r := request(env, ev, onebot11.RequestGroup, onebot11.SubInvite)
 	r.GroupID, r.UserID = d.GroupID, d.InitiatorID
 	r.Flag = idmap.GroupInvitationFlag(d.GroupID, d.InvitationSeq)
 	return one(r), nil

@@ -2,6 +2,7 @@ package ob11milky
 
 import (
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // System events: bot_offline.
@@ -15,7 +16,7 @@ func botOffline(env *Env, ev *milky.Event) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	n := notice(env, ev, "bot_offline", "")
+	n := notice(env, ev, onebot11.NoticeBotOffline, "")
 	n.UserID = selfID(env, ev)
 	n.Reason = d.Reason
 	return one(n), nil

@@ -69,8 +69,6 @@ func repoRoot() (string, error) {
 // categories in the order of the OneBot 11 catalog.
 var categories = []string{"message", "friend", "group", "file", "request", "system", "other"}
 
-var classes = []translate.Class{translate.Translated, translate.Emulated, translate.Unsupported}
-
 // render builds COVERAGE.md from the tables. It depends only on them, so the
 // output is the same on every run.
 func render() []byte {

@@ -17,8 +17,6 @@ import (
 // milkyCategories in the order of the Milky docs.
 var milkyCategories = []string{"system", "message", "friend", "group", "file"}
 
-var reverseClasses = []milkyob11.Class{milkyob11.Translated, milkyob11.Emulated, milkyob11.Unsupported}
-
 func renderReverse(b *bytes.Buffer) {
 	apis := sortedAPIs()
 	b.WriteString("\n# Milky 1.2 coverage on a OneBot 11 upstream\n\n")

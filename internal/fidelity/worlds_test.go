@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -54,13 +54,14 @@ type world struct {
 // loopback: the one place that knows how the simulator is served.
 func serveSimulator(t *testing.T) (*simulator.Sim, string) {
 	t.Helper()
+	// PublicURL stays the default in both worlds, so temp URLs and
+	// download links are the same whatever the ports.
 	sim := simulator.New(simulator.Options{Seed: 7, Now: func() time.Time { return clock }, Logger: testLogger()})
-	srv := httptest.NewServer(sim.Handler())
-	t.Cleanup(func() {
-		sim.Close() // ends the event streams, so srv.Close does not wait for them
-		srv.Close()
-	})
-	return sim, srv.URL
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = sim.Serve(ln) }()
+	t.Cleanup(sim.Close)
+	return sim, "http://" + ln.Addr().String()
 }
 
 // directWorld is the simulator served as a Milky implementation.

@@ -36,7 +36,7 @@ type ClientConfig struct {
 	// HTTPClient replaces the built-in keep-alive client (optional).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	Observer   milky.ClientObserver // may be nil
+	Observer   Observer // may be nil
 }
 
 const (
@@ -61,7 +61,19 @@ type Client struct {
 	log      *slog.Logger
 
 	connected atomic.Bool
+	// epoch is the monotonic origin of waitingSince and call start times.
+	epoch time.Time
+	// waitingSince is when RunEvents began a wakeable reconnect wait
+	// (since epoch; 0: not waiting); wake (capacity 1) ends that wait.
+	waitingSince atomic.Int64
+	wake         chan struct{}
+
+	// rand is the backoff jitter source; nil means math/rand. Tests pin it.
+	rand func() float64
 }
+
+// sinceEpoch is a monotonic timestamp, never 0.
+func (c *Client) sinceEpoch() int64 { return int64(time.Since(c.epoch)) + 1 }
 
 var _ milky.Caller = (*Client)(nil)
 
@@ -103,6 +115,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		apiBase:  root + "/api/",
 		eventURL: root + "/event",
 		log:      log.With("component", "milky-client"),
+		epoch:    time.Now(),
+		wake:     make(chan struct{}, 1),
 	}
 	if cfg.HTTPClient != nil {
 		c.hc = cfg.HTTPClient
@@ -149,13 +163,31 @@ var emptyObject = []byte("{}")
 // (nil → {}), decoding the envelope's data into resp (nil discards it).
 // Errors are *APIError (the implementation answered no) or *UnavailableError
 // (no usable answer: refused, timeout, reset, garbled body).
+//
+// A call the implementation answers (success or a retcode) while the event
+// stream waits to reconnect wakes the stream at once: the upstream is back.
 func (c *Client) Call(ctx context.Context, api string, req any, resp any) error {
 	start := time.Now()
+	started := c.sinceEpoch()
 	err := c.call(ctx, api, req, resp)
 	if o := c.cfg.Observer; o != nil {
 		o.APICall(api, time.Since(start).Seconds(), err)
 	}
+	if answered(err) {
+		c.wakeStream(started)
+	}
 	return err
+}
+
+// answered: the implementation replied with an envelope, so it is up.
+// An HTTP-level refusal (401, 404) is left out: a proxy in front of a
+// stopped implementation may give it.
+func answered(err error) bool {
+	if err == nil {
+		return true
+	}
+	var ae *milky.APIError
+	return errors.As(err, &ae) && ae.HTTPStatus == 0
 }
 
 func (c *Client) call(ctx context.Context, api string, req any, resp any) error {

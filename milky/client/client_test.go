@@ -14,6 +14,7 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -290,11 +291,8 @@ func TestClientAgainstServer(t *testing.T) {
 		}
 		return nil, milky.ErrUnknownAPI
 	})
-	s := milky.NewServer(milky.ServerConfig{Token: "tok", API: h})
-	defer s.Close()
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "tok" })
+	_, base := servePeer(t, server.Config{Token: "tok", API: h})
+	c := newTestClient(t, base, func(cfg *ClientConfig) { cfg.Token = "tok" })
 	ctx := context.Background()
 
 	var li milky.GetLoginInfoOutput
@@ -309,7 +307,7 @@ func TestClientAgainstServer(t *testing.T) {
 	require.ErrorAs(t, c.Call(ctx, "no_such_api", nil, nil), &ae)
 	assert.Equal(t, 404, ae.HTTPStatus)
 
-	bad := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Token = "wrong" })
+	bad := newTestClient(t, base, func(cfg *ClientConfig) { cfg.Token = "wrong" })
 	require.ErrorAs(t, bad.Call(ctx, milky.APIGetLoginInfo, nil, nil), &ae)
 	assert.Equal(t, 401, ae.HTTPStatus)
 	assert.False(t, errors.As(bad.Call(ctx, milky.APIGetLoginInfo, nil, nil), new(*milky.UnavailableError)))
@@ -317,13 +315,10 @@ func TestClientAgainstServer(t *testing.T) {
 }
 
 func BenchmarkCall(b *testing.B) {
-	s := milky.NewServer(milky.ServerConfig{Token: "tok", API: apiFunc(func(context.Context, string, []byte) (any, error) {
+	_, base := servePeer(b, server.Config{Token: "tok", API: apiFunc(func(context.Context, string, []byte) (any, error) {
 		return milky.SendMessageOutput{MessageSeq: 1, Time: 2}, nil
-	}), Logger: quietLog})
-	defer s.Close()
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	c, err := NewClient(ClientConfig{BaseURL: srv.URL, Token: "tok"})
+	})})
+	c, err := NewClient(ClientConfig{BaseURL: base, Token: "tok"})
 	require.NoError(b, err)
 	in := milky.SendPrivateMessageInput{UserID: 10002, Message: []milky.OutgoingSegment{{Type: milky.SegText, Data: milky.OutgoingText{Text: "hello"}}}}
 	b.ReportAllocs()

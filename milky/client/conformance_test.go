@@ -2,7 +2,7 @@ package client
 
 import (
 	"context"
-	"net/http/httptest"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +11,7 @@ import (
 	"github.com/qqbridge/gateway/internal/conformance"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,11 +22,8 @@ func TestClientConformanceLog(t *testing.T) {
 	t.Cleanup(conformance.Disable)
 
 	h := apiFunc(func(_ context.Context, api string, body []byte) (any, error) { return nil, nil })
-	s := milky.NewServer(milky.ServerConfig{Token: "tok", API: h, Logger: quietLog})
-	defer s.Close()
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	c, err := NewClient(ClientConfig{BaseURL: srv.URL, Token: "tok", Logger: quietLog})
+	_, base := servePeer(t, server.Config{Token: "tok", API: h})
+	c, err := NewClient(ClientConfig{BaseURL: base, Token: "tok", Logger: quietLog})
 	require.NoError(t, err)
 
 	ctx := context.Background()
@@ -34,7 +32,14 @@ func TestClientConformanceLog(t *testing.T) {
 
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	// The peer is the gateway's own server, in this process: it logs its
+	// responses to the same file. The client's part is the requests.
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if !strings.Contains(l, `"kind":"response"`) {
+			lines = append(lines, l)
+		}
+	}
 	require.Len(t, lines, 2)
 	assert.JSONEq(t, `{"api":"send_private_message","body":{"user_id":10002,"message":[{"type":"text","data":{"text":"hi"}}]}}`, lines[0])
 	assert.JSONEq(t, `{"api":"get_friend_list","body":{}}`, lines[1])

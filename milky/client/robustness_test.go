@@ -2,11 +2,12 @@ package client
 
 import (
 	"context"
-	"net/http/httptest"
+
 	"testing"
 	"time"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/require"
 )
 
@@ -14,11 +15,8 @@ import (
 // that one event (logged, skipped like a malformed one), not the process,
 // and the stream goes on in order.
 func TestStreamHandlerPanicSkipsTheEvent(t *testing.T) {
-	s := milky.NewServer(milky.ServerConfig{Logger: quietLog})
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	defer s.Close()
-	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
+	s, base := servePeer(t, server.Config{})
+	c := newTestClient(t, base, func(cfg *ClientConfig) { cfg.Logger = quietLog })
 
 	col := &collector{}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
@@ -19,15 +18,20 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // StreamConfig configures RunEvents.
 type StreamConfig struct {
 	// Transport is "ws" (default) or "sse".
 	Transport string
-	// MinBackoff and MaxBackoff bound the reconnect delay (defaults 500ms
-	// and 30s): it doubles per failed attempt, with ±20% jitter, and starts
-	// over after a connection that lived over 10s or delivered an event.
+	// MinBackoff and MaxBackoff bound the reconnect delay (defaults 250ms
+	// and 5s): its ceiling doubles per failed attempt up to MaxBackoff, the
+	// delay is uniform below it (full jitter, transport.Backoff), and it
+	// starts over after a connection that lived over 10s or delivered an
+	// event. Keep MaxBackoff short: Milky has no replay, so the events an
+	// upstream emits between coming back and the reconnect are lost. An
+	// API call answered while the stream waits cuts the wait short.
 	MinBackoff, MaxBackoff time.Duration
 	// IdleTimeout: a connection that shows no sign of life for this long is
 	// dropped and redialled (SSE: no bytes at all, comments included; WS: no
@@ -38,8 +42,8 @@ type StreamConfig struct {
 }
 
 const (
-	defaultMinBackoff    = 500 * time.Millisecond
-	defaultMaxBackoff    = 30 * time.Second
+	defaultMinBackoff    = 250 * time.Millisecond
+	defaultMaxBackoff    = 5 * time.Second
 	defaultIdleTimeout   = 60 * time.Second
 	defaultMaxEventBytes = 16 << 20
 	// healthyConnection: a connection that lived this long resets the back-off.
@@ -81,16 +85,6 @@ func (sc StreamConfig) withDefaults() (StreamConfig, error) {
 	return sc, nil
 }
 
-// backoffDelay is the wait before reconnect attempt n (1-based): min·2^(n-1)
-// capped at max, scaled by a factor in [0.8, 1.2) from jitter ∈ [0, 1).
-func backoffDelay(lo, hi time.Duration, attempt int, jitter float64) time.Duration {
-	d := lo
-	for i := 1; i < attempt && d < hi; i++ {
-		d *= 2
-	}
-	return time.Duration(float64(min(d, hi)) * (0.8 + 0.4*jitter))
-}
-
 // StreamConnected reports whether the event stream is connected right now.
 func (c *Client) StreamConnected() bool { return c.connected.Load() }
 
@@ -114,17 +108,19 @@ func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev 
 		return errors.New("milky stream: handle must not be nil")
 	}
 	log := c.log.With("transport", sc.Transport, "url", c.eventURL)
-	attempt := 0
+	bo := transport.Backoff{Min: sc.MinBackoff, Max: sc.MaxBackoff, Rand: c.rand}
+	woken := false
 	for ctx.Err() == nil {
 		connectedFor, delivered, err := c.streamOnce(ctx, sc, handle)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if connectedFor > healthyConnection || delivered > 0 {
-			attempt = 0
+		healthy := connectedFor > healthyConnection || delivered > 0
+		if healthy {
+			bo.Reset()
 		}
-		attempt++
-		delay := backoffDelay(sc.MinBackoff, sc.MaxBackoff, attempt, rand.Float64())
+		delay := bo.Next()
+		attempt := bo.Attempt()
 		if connectedFor > 0 {
 			log.Warn("milky event stream lost", "err", err, "connected_for", connectedFor.Round(time.Millisecond),
 				"events", delivered, "retry_in", delay.Round(time.Millisecond))
@@ -135,14 +131,53 @@ func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev 
 		if o := c.cfg.Observer; o != nil {
 			o.StreamReconnect(sc.Transport, attempt, delay.Seconds())
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-		case <-t.C:
+		// A woken attempt that failed again sits out this delay in full:
+		// while /api works and /event does not, every call must not become
+		// a dial.
+		woken = c.waitReconnect(ctx, delay, healthy || !woken)
+		if woken {
+			log.Info("milky event stream: reconnecting at once, an API call reached the upstream")
 		}
 	}
 	return nil
+}
+
+// waitReconnect waits d or until ctx ends. If wakeable, an API call that
+// is sent after the wait began and answered by the upstream ends the wait
+// early (see Call): the upstream is back, and each second spent waiting
+// loses its events. It reports whether that happened.
+func (c *Client) waitReconnect(ctx context.Context, d time.Duration, wakeable bool) (woken bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var wake <-chan struct{}
+	if wakeable {
+		select {
+		case <-c.wake: // left by a call that came too late to cut the previous wait
+		default:
+		}
+		c.waitingSince.Store(c.sinceEpoch())
+		defer c.waitingSince.Store(0)
+		wake = c.wake
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return false
+	case <-wake:
+		return true
+	}
+}
+
+// wakeStream ends the stream's reconnect wait if it began before this
+// call started at started (so the answer proves the upstream is up now).
+func (c *Client) wakeStream(started int64) {
+	if since := c.waitingSince.Load(); since != 0 && started > since {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // streamOnce runs one connection: dial, deliver until it breaks. It returns

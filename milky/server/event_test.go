@@ -136,6 +136,11 @@ func TestDropStreamsClosesWithGoingAway(t *testing.T) {
 	defer c.Close()
 	waitFor(t, "subscriber", func() bool { return e.s.Subscribers() == 1 })
 	e.s.DropStreams()
+	// At once, not when the writer has gone: a caller waiting for the
+	// client to resubscribe must not mistake the dying stream for it, and
+	// events published from now on must not be queued for it.
+	assert.Equal(t, 0, e.s.Subscribers(), "a dropped stream still counted")
+	assert.Len(t, *e.s.fanout.Load(), 0, "a dropped stream still gets events")
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, _, err = c.ReadMessage()
 	assert.True(t, websocket.IsCloseError(err, websocket.CloseGoingAway), "got %v", err)

@@ -45,7 +45,9 @@ func (s *Server) PublishRaw(payload []byte) {
 func (s *Server) publishListLocked() {
 	l := make([]*transport.Queue, 0, len(s.subs)+len(s.hooks))
 	for sub := range s.subs {
-		l = append(l, sub.q)
+		if !sub.dropped {
+			l = append(l, sub.q)
+		}
 	}
 	for _, h := range s.hooks {
 		l = append(l, h.q)
@@ -82,7 +84,10 @@ type subscriber struct {
 	q                 *transport.Queue
 	kicked            chan struct{}
 	kickOnce          sync.Once
-	started           atomic.Bool // the writer (or the orphan timer) owns sub
+	// dropped (guarded by Server.mu): DropStreams let it go; it stays in
+	// subs, so a hard stop can still cut it, but gets no more events.
+	dropped bool
+	started atomic.Bool // the writer (or the orphan timer) owns sub
 
 	connMu sync.Mutex
 	conn   net.Conn // set once the connection exists

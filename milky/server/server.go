@@ -6,8 +6,9 @@
 // Adopting it: New(Config{...}) then Serve(ln) (or mount Handler() on a
 // fasthttp.Server of your own, which then sets the read limits); Publish or
 // PublishRaw for every event; Shutdown(ctx) to stop. Handlers of another
-// protocol sharing the port go in Config.Routes; a net/http handler (the
-// simulator's /sim/ media) fits through fasthttpadaptor.NewFastHTTPHandler.
+// protocol sharing the port go in Config.Routes (the simulator serves its
+// /sim/ media there); a net/http handler fits through
+// fasthttpadaptor.NewFastHTTPHandler.
 package server
 
 import (
@@ -315,22 +316,33 @@ func (l fasthttpLogger) Printf(format string, args ...any) {
 	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
 
-// Subscribers is the number of connected /event streams.
+// Subscribers is the number of connected /event streams, not counting
+// dropped ones whose connections are still closing.
 func (s *Server) Subscribers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.subs)
+	n := 0
+	for sub := range s.subs {
+		if !sub.dropped {
+			n++
+		}
+	}
+	return n
 }
 
 // DropStreams closes every current /event connection (WebSocket with close
 // code 1001), as an implementation restarting would; queued events of
-// those streams are lost. Clients may reconnect at once. Webhooks go on.
+// those streams are lost, and so is every event published after it
+// returns, until the clients reconnect. They may do so at once. Webhooks
+// go on.
 func (s *Server) DropStreams() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sub := range s.subs {
+		sub.dropped = true
 		sub.kick()
 	}
+	s.publishListLocked()
 }
 
 // Shutdown stops accepting connections and new /event subscribers, lets

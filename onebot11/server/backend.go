@@ -44,8 +44,10 @@ type Observer interface {
 	ConnClosed(transport, remote string, err error)
 	// ActionDone: one action finished; transport as above, retcode of the reply.
 	ActionDone(transport, action string, retcode int, seconds float64)
-	// EventDropped: an event could not be delivered to one target (reason
-	// "buffer_full", "send_failed", ...).
+	// EventDropped: an event could not be delivered to one target; reason
+	// is one of the Drop* constants ("buffer_full", "buffer_bytes",
+	// "too_large", "spool_full", "spool_error", "expired", "rejected",
+	// "conn_closed").
 	EventDropped(transport, reason string)
 	// QueueDepth reports the number of events waiting for one target.
 	QueueDepth(transport, target string, depth int)

@@ -171,8 +171,9 @@ func encodeResponse(r *onebot11.Response, echo json.RawMessage) []byte {
 }
 
 // marshalReply encodes a reply, turning an encoder panic (a value's own
-// MarshalJSON, or the encoder itself) into an error: WebSocket replies are
-// encoded outside net/http's recover, where a panic ends the process.
+// MarshalJSON, or the encoder itself) into an error: replies are encoded
+// on worker goroutines and under fasthttp, neither of which recovers, so a
+// panic would end the process.
 func marshalReply(r *onebot11.Response) (b []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {

@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"mime"
 	"net"
-	"net/http"
 	"net/url"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/valyala/fasthttp"
 )
 
 // The HTTP API: GET /ACTION?k=v, POST /ACTION with a JSON object or a form,
@@ -23,46 +19,65 @@ import (
 // Form and query values become JSON strings in params; the lenient Params
 // accessors read them as numbers and booleans.
 
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 	s.httpInFlight.Add(1)
 	defer s.httpInFlight.Add(-1)
 
-	if st := s.auth.check(r); st != 0 {
-		s.writeEnvelope(w, st, authFailure(st), nil)
+	if st := s.authStatus(ctx); st != 0 {
+		s.writeEnvelope(ctx, st, authFailure(st), nil)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		s.writeEnvelope(w, http.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "method not allowed: "+onebot11.Clip(r.Method)), nil)
+	if !ctx.IsGet() && !ctx.IsPost() {
+		ctx.Response.Header.Set(fasthttp.HeaderAllow, "GET, POST")
+		s.writeEnvelope(ctx, fasthttp.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "method not allowed: "+onebot11.Clip(string(ctx.Method()))), nil)
 		return
 	}
-	req, status, fail := s.readHTTPRequest(w, r)
+	req, status, fail := s.readHTTPRequest(httpInput{
+		post:        ctx.IsPost(),
+		path:        string(ctx.Path()),
+		query:       ctx.URI().QueryString(),
+		contentType: string(ctx.Request.Header.ContentType()),
+		body:        ctx.PostBody(),
+	})
 	if fail != nil {
-		s.writeEnvelope(w, status, fail, nil)
+		s.writeEnvelope(ctx, status, fail, nil)
 		return
 	}
 	if !s.beginAction() {
-		s.writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), req.Echo)
+		s.writeEnvelope(ctx, fasthttp.StatusServiceUnavailable, shuttingDownResponse(), req.Echo)
 		return
 	}
 	defer s.endAction()
 	// A bot hanging up must not abort a half-done send; ActionTimeout bounds it.
-	resp := s.dispatch(context.WithoutCancel(r.Context()), TransportHTTP, req.Action, req.Params)
-	s.writeEnvelope(w, httpStatus(resp.Retcode), resp, req.Echo)
+	resp := s.dispatch(context.Background(), TransportHTTP, req.Action, req.Params)
+	s.writeEnvelope(ctx, httpStatus(resp.Retcode), resp, req.Echo)
+}
+
+// httpInput is what readHTTPRequest needs of a request; fasthttp has read
+// the whole body already, within ReadTimeout and MaxRequestBodySize.
+type httpInput struct {
+	post        bool
+	path        string // decoded
+	query       []byte // raw query string
+	contentType string
+	body        []byte // valid only during the request
 }
 
 // readHTTPRequest turns the HTTP request into a Request. On failure it
 // returns the HTTP status and the failure envelope.
-func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot11.Request, int, *onebot11.Response) {
+func (s *Server) readHTTPRequest(in httpInput) (onebot11.Request, int, *onebot11.Response) {
 	var req onebot11.Request
-	action := strings.Trim(r.URL.Path, "/")
+	action := strings.Trim(in.path, "/")
 	if strings.Contains(action, "/") {
-		return req, http.StatusNotFound, onebot11.Failed(onebot11.RetcodeNotFound, "unknown endpoint "+onebot11.Clip(r.URL.Path))
+		return req, fasthttp.StatusNotFound, onebot11.Failed(onebot11.RetcodeNotFound, "unknown endpoint "+onebot11.Clip(in.path))
 	}
-	query := r.URL.Query()
-	query.Del("access_token")
+	var query url.Values
+	if len(in.query) > 0 {
+		query, _ = url.ParseQuery(string(in.query)) // like net/http: bad pairs are skipped
+		query.Del("access_token")
+	}
 
-	if r.Method == http.MethodGet {
+	if !in.post {
 		if action == "" {
 			action = query.Get("action")
 			query.Del("action")
@@ -72,30 +87,16 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 		return s.checkAction(req)
 	}
 
-	body, err := s.readBody(w, r)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return req, http.StatusRequestEntityTooLarge, onebot11.Failed(onebot11.RetcodeBadRequest, "request body too large")
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			if errors.Is(err, errBodyTooSlow) {
-				return req, http.StatusRequestTimeout, onebot11.Failed(onebot11.RetcodeBadRequest, "request body not complete within "+s.cfg.BodyTimeout.String())
-			}
-			return req, http.StatusRequestTimeout, onebot11.Failed(onebot11.RetcodeBadRequest, "request body stalled: nothing received for "+s.cfg.ioIdleTimeout.String())
-		}
-		return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "read body: "+onebot11.Clip(err.Error()))
-	}
-	kind, ok := bodyKind(r.Header.Get("Content-Type"), body)
+	body := in.body
+	kind, ok := bodyKind(in.contentType, body)
 	if !ok {
-		return req, http.StatusNotAcceptable, onebot11.Failed(onebot11.RetcodeBadRequest, "unsupported Content-Type "+onebot11.Clip(r.Header.Get("Content-Type")))
+		return req, fasthttp.StatusNotAcceptable, onebot11.Failed(onebot11.RetcodeBadRequest, "unsupported Content-Type "+onebot11.Clip(in.contentType))
 	}
 	switch kind {
 	case "form":
 		values, err := url.ParseQuery(string(body))
 		if err != nil {
-			return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid form body: "+onebot11.Clip(err.Error()))
+			return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid form body: "+onebot11.Clip(err.Error()))
 		}
 		for k, v := range query {
 			if _, dup := values[k]; !dup {
@@ -111,10 +112,10 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 	case "json":
 		if action == "" {
 			if len(bytes.TrimSpace(body)) == 0 {
-				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
+				return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
 			}
 			if err := json.Unmarshal(body, &req); err != nil {
-				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
+				return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
 			}
 		} else {
 			trimmed := bytes.TrimSpace(body)
@@ -124,13 +125,15 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 			if len(trimmed) > 0 && trimmed[0] == '{' && !json.Valid(trimmed) {
 				var m map[string]json.RawMessage
 				err := json.Unmarshal(trimmed, &m)
-				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
+				return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "invalid request body: "+jsonProblem(err))
 			}
 			if len(trimmed) > 0 && trimmed[0] != '{' {
-				return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "request body must be a JSON object")
+				return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "request body must be a JSON object")
 			}
 			req.Action = action
-			req.Params = mergeQuery(trimmed, query)
+			// The body buffer goes back to fasthttp after the request;
+			// params may outlive it (an _async call).
+			req.Params = mergeQuery(bytes.Clone(trimmed), query)
 		}
 	default: // empty body
 		req.Action = action
@@ -143,60 +146,27 @@ func (s *Server) readHTTPRequest(w http.ResponseWriter, r *http.Request) (onebot
 	return s.checkAction(req)
 }
 
-// readBody reads the bounded body under two deadlines: an idle one that
-// moves with every read, so a stalled body (slowloris) ends early, and a
-// total one (BodyTimeout), so a body that trickles a byte at a time ends
-// too. The deadline is cleared afterwards: net/http keeps the connection
-// for the next request and its own idle read.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	rc := http.NewResponseController(w)
-	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-	body, err := io.ReadAll(&deadlineReader{
-		r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), rc: rc,
-		idle: s.cfg.ioIdleTimeout, end: time.Now().Add(s.cfg.BodyTimeout),
-	})
-	if err != nil {
-		// Otherwise net/http would try to read the rest of the body, with
-		// no deadline, before sending our answer.
-		w.Header().Set("Connection", "close")
+// requestError answers a request fasthttp could not read: over
+// MaxBodyBytes (413), not complete within BodyTimeout (408), malformed
+// (400). fasthttp closes the connection afterwards.
+func (s *Server) requestError(ctx *fasthttp.RequestCtx, err error) {
+	var netErr net.Error
+	var small *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.writeEnvelope(ctx, fasthttp.StatusRequestEntityTooLarge, onebot11.Failed(onebot11.RetcodeBadRequest, "request body too large"), nil)
+	case errors.As(err, &small):
+		s.writeEnvelope(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, onebot11.Failed(onebot11.RetcodeBadRequest, "request header too large"), nil)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		s.writeEnvelope(ctx, fasthttp.StatusRequestTimeout, onebot11.Failed(onebot11.RetcodeBadRequest, "request body not complete within "+s.cfg.BodyTimeout.String()), nil)
+	default:
+		s.writeEnvelope(ctx, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "malformed request: "+onebot11.Clip(err.Error())), nil)
 	}
-	return body, err
-}
-
-// errBodyTooSlow marks a read that hit the total body deadline (it is also
-// a timeout, like the idle one it shares the error path with).
-var errBodyTooSlow = fmt.Errorf("request body: %w", os.ErrDeadlineExceeded)
-
-type deadlineReader struct {
-	r    io.Reader
-	rc   *http.ResponseController
-	idle time.Duration
-	end  time.Time // total deadline
-}
-
-func (r *deadlineReader) Read(p []byte) (int, error) {
-	now := time.Now()
-	if !now.Before(r.end) {
-		return 0, errBodyTooSlow
-	}
-	d := now.Add(r.idle)
-	if r.end.Before(d) {
-		d = r.end
-	}
-	_ = r.rc.SetReadDeadline(d) // unsupported (tests' recorders): no deadline
-	n, err := r.r.Read(p)
-	if err != nil && !time.Now().Before(r.end) {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return n, errBodyTooSlow
-		}
-	}
-	return n, err
 }
 
 func (s *Server) checkAction(req onebot11.Request) (onebot11.Request, int, *onebot11.Response) {
 	if req.Action == "" {
-		return req, http.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
+		return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "missing action")
 	}
 	return req, 0, nil
 }
@@ -303,43 +273,28 @@ func mergeQuery(body []byte, query url.Values) json.RawMessage {
 func httpStatus(retcode int) int {
 	switch retcode {
 	case onebot11.RetcodeBadRequest:
-		return http.StatusBadRequest
+		return fasthttp.StatusBadRequest
 	case onebot11.RetcodeUnauthorized:
-		return http.StatusUnauthorized
+		return fasthttp.StatusUnauthorized
 	case onebot11.RetcodeForbidden:
-		return http.StatusForbidden
+		return fasthttp.StatusForbidden
 	case onebot11.RetcodeNotFound:
-		return http.StatusNotFound
+		return fasthttp.StatusNotFound
 	}
-	return http.StatusOK
+	return fasthttp.StatusOK
 }
 
 func authFailure(status int) *onebot11.Response {
-	if status == http.StatusUnauthorized {
+	if status == fasthttp.StatusUnauthorized {
 		return onebot11.Failed(onebot11.RetcodeUnauthorized, "access token missing")
 	}
 	return onebot11.Failed(onebot11.RetcodeForbidden, "access token invalid")
 }
 
-func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp *onebot11.Response, echo json.RawMessage) {
-	b := encodeResponse(resp, echo)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	// Written in chunks, each with its own deadline, then flushed: a bot
-	// that stops reading frees this handler (and Shutdown's wait for it)
-	// after ioIdleTimeout without progress, however large the reply. The
-	// deadline is cleared for the connection's next request.
-	rc := http.NewResponseController(w)
-	defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
-	const chunk = 64 << 10
-	for len(b) > 0 {
-		n := min(len(b), chunk)
-		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.ioIdleTimeout))
-		if _, err := w.Write(b[:n]); err != nil {
-			return
-		}
-		b = b[n:]
-	}
-	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.ioIdleTimeout))
-	_ = rc.Flush()
+func (s *Server) writeEnvelope(ctx *fasthttp.RequestCtx, status int, resp *onebot11.Response, echo json.RawMessage) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json; charset=utf-8")
+	// The encoded reply is ours alone: fasthttp may send it without a copy.
+	// WriteTimeout bounds sending it to a bot that does not read.
+	ctx.Response.SetBodyRaw(encodeResponse(resp, echo))
 }

@@ -76,11 +76,11 @@ func TestWSRepliesToNonReadingClientAreBounded(t *testing.T) {
 	require.LessOrEqual(t, c.respPending.Load(), int64(wsMaxConcurrency))
 }
 
-// A client that sends headers and then trickles (or stops sending) its body
-// must not pin a handler forever: the body read has an idle deadline and
-// the client is told 408.
+// A client that sends headers and then stops sending its body must not pin
+// a connection forever: the whole request has a deadline and the client
+// is told 408.
 func TestHTTPStalledBodyTimesOut(t *testing.T) {
-	env := newEnv(t, ServerConfig{ioIdleTimeout: 200 * time.Millisecond})
+	env := newEnv(t, ServerConfig{BodyTimeout: 200 * time.Millisecond})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
 	require.NoError(t, err)
 	defer conn.Close()
@@ -95,10 +95,10 @@ func TestHTTPStalledBodyTimesOut(t *testing.T) {
 	eventually(t, func() bool { return env.s.httpInFlight.Load() == 0 }, "handler returned")
 }
 
-// A body that trickles in (a byte every 20 ms, each read well inside the
-// idle limit) is still cut at BodyTimeout: 408, connection closed, no action.
+// A body that trickles in (a byte every 20 ms) is still cut at
+// BodyTimeout: 408, connection closed, no action.
 func TestHTTPTricklingBodyIsCut(t *testing.T) {
-	env := newEnv(t, ServerConfig{ioIdleTimeout: 5 * time.Second, BodyTimeout: 300 * time.Millisecond})
+	env := newEnv(t, ServerConfig{BodyTimeout: 300 * time.Millisecond})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
 	require.NoError(t, err)
 	defer conn.Close()
@@ -150,12 +150,17 @@ func TestHTTPNonReadingClientTimesOut(t *testing.T) {
 	eventually(t, func() bool { return env.b.calls.Load() == 1 }, "the action ran")
 	require.Eventually(t, func() bool { return env.s.httpInFlight.Load() == 0 }, 10*time.Second, 5*time.Millisecond,
 		"the handler gives up on a client that does not read its reply")
+	require.Eventually(t, func() bool {
+		env.s.fsMu.Lock()
+		defer env.s.fsMu.Unlock()
+		return len(env.s.httpConns) == 0
+	}, 10*time.Second, 5*time.Millisecond, "the connection is closed once the reply could not be written in time")
 }
 
-// The idle deadlines belong to one request: a kept-alive connection that
-// sits idle longer than them still serves the next request.
+// The deadlines belong to one request: a kept-alive connection that sits
+// idle longer than them still serves the next request.
 func TestHTTPIdleDeadlinesDoNotOutliveTheRequest(t *testing.T) {
-	env := newEnv(t, ServerConfig{ioIdleTimeout: 100 * time.Millisecond})
+	env := newEnv(t, ServerConfig{ioIdleTimeout: 100 * time.Millisecond, BodyTimeout: 100 * time.Millisecond})
 	hc := &http.Client{Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()
 	reused := 0
@@ -200,15 +205,9 @@ func (b *panicBackend) HandleAction(ctx context.Context, action string, params j
 func TestUnencodableReplyIsAFailureNotACrash(t *testing.T) {
 	b := &panicBackend{fakeBackend: *newFakeBackend()}
 	s := NewServer(ServerConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, b)
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = s.Shutdown(ctx)
-	}()
+	base := serve(t, s)
 
-	ws := rawDial(t, "ws"+strings.TrimPrefix(hs.URL, "http")+"/api")
+	ws := rawDial(t, "ws"+strings.TrimPrefix(base, "http")+"/api")
 	require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(`{"action":"bad_data","echo":"e"}`)))
 	var r onebot11.Response
 	require.NoError(t, json.Unmarshal(readFrame(t, ws), &r))
@@ -216,7 +215,7 @@ func TestUnencodableReplyIsAFailureNotACrash(t *testing.T) {
 	require.Equal(t, onebot11.RetcodeUpstream, r.Retcode)
 	require.JSONEq(t, `"e"`, string(r.Echo))
 
-	resp, err := http.Get(hs.URL + "/bad_data")
+	resp, err := http.Get(base + "/bad_data")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
@@ -287,4 +286,25 @@ func TestQuickOperationPanicIsContained(t *testing.T) {
 			t.Fatalf("event %d never posted", i)
 		}
 	}
+}
+
+// panicRouteBackend panics in SelfID, which the forward WebSocket handler
+// calls on the fasthttp goroutine itself (outside any worker's recover).
+type panicRouteBackend struct{ fakeBackend }
+
+func (b *panicRouteBackend) SelfID() int64 { panic("self id bug") }
+
+// fasthttp does not recover handler panics; the server does, so one bad
+// request costs a 500, not the process.
+func TestHandlerPanicIsA500(t *testing.T) {
+	s := NewServer(ServerConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, &panicRouteBackend{fakeBackend: *newFakeBackend()})
+	base := serve(t, s)
+	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/", nil)
+	require.Error(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	r, err := http.Get(base + "/echo_params")
+	require.NoError(t, err, "still serving")
+	r.Body.Close()
+	assert.Equal(t, http.StatusOK, r.StatusCode)
 }

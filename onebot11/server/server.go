@@ -2,15 +2,23 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net/http"
-	"net/url"
+	"net"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
+
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/spool"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // ServerConfig configures the OneBot 11 server (the gateway's downstream
@@ -23,10 +31,9 @@ type ServerConfig struct {
 	// Heartbeat is the interval of heartbeat meta events on every WebSocket
 	// that carries events. 0 disables them (the caller applies its 5s default).
 	Heartbeat time.Duration
-	// ReconnectInterval is the first reverse-WS retry delay (default 3s); it
-	// doubles per failed dial, ±20% jitter, capped at 60s, and resets after a
-	// successful connection. Webhook targets that stay down after their
-	// retries back off the same way.
+	// ReconnectInterval is the ceiling of the first reverse-WS retry delay
+	// (default 3s); it doubles per failed dial up to 60s, with full jitter
+	// (transport.Backoff), and resets after a successful connection.
 	ReconnectInterval time.Duration
 	// ReverseAuthScheme is "Bearer" (default, the spec) or "Token" (what
 	// go-cqhttp sends) for the reverse WS Authorization header.
@@ -34,15 +41,28 @@ type ServerConfig struct {
 	// UserAgent is sent on reverse WS dials and webhook posts
 	// (default "qqbridge-gateway").
 	UserAgent string
-	// QueueSize bounds the events waiting per reverse-WS/webhook target and
-	// per forward-WS connection (default 2000); beyond it the oldest event
-	// is dropped and counted as EventDropped(..., "buffer_full").
-	QueueSize int
-	// WebhookTimeout bounds one POST (default 5s). A failed POST is retried
-	// WebhookRetries times (default 3) every WebhookRetryInterval (default
-	// 1.5s); after that the event stays queued and the target backs off.
+	// QueueSize and QueueBytes bound the events held in memory per
+	// reverse-WS/webhook target and per forward-WS connection (defaults
+	// 100000 events, 64 MiB). Beyond either, a target with a spool spools;
+	// otherwise the oldest event is dropped and counted as
+	// EventDropped(..., "buffer_full" or "buffer_bytes").
+	QueueSize  int
+	QueueBytes int
+	// SpoolDir, when set, gives every webhook and reverse-WS target an
+	// on-disk spool (SpoolDir/<transport>-<hash of URL>) for what memory
+	// cannot hold, kept across restarts; SpoolMaxBytes bounds each
+	// (default 1 GiB). Beyond it events are dropped as "spool_full".
+	SpoolDir      string
+	SpoolMaxBytes int64
+	// EventMaxAge, when > 0, drops (as "expired") events whose "time" is
+	// older than this by the time they could be delivered.
+	EventMaxAge time.Duration
+	// WebhookTimeout bounds one POST (default 5s). A failed POST (network
+	// error, timeout, 5xx, 3xx, 408, 429) is retried, without limit, after
+	// a delay with capped exponential backoff and full jitter from
+	// WebhookRetryInterval (default 100ms) up to 5s, reset by a success;
+	// the event stays at the head of its queue meanwhile.
 	WebhookTimeout       time.Duration
-	WebhookRetries       int
 	WebhookRetryInterval time.Duration
 	// ActionTimeout is the longest one action may take before its reply says
 	// it timed out (default 30s, under ZeroBot's 60s client timeout).
@@ -50,15 +70,15 @@ type ServerConfig struct {
 	// MaxBodyBytes bounds HTTP bodies and WS messages (default 16 MiB):
 	// HTTP 413 / WS close 1009 beyond.
 	MaxBodyBytes int64
-	// BodyTimeout bounds reading one whole HTTP request body (default 10s):
-	// beyond it the client is told 408 and the connection closed. Unlike
-	// the idle limit it also ends a body that trickles a byte at a time.
+	// BodyTimeout bounds reading one whole HTTP request, headers and body,
+	// from its first byte (default 10s): beyond it the client is told 408
+	// and the connection closed, however the bytes trickle in.
 	BodyTimeout time.Duration
 	Logger      *slog.Logger
 	Observer    Observer // may be nil
 
-	// ioIdleTimeout bounds how long an HTTP request body or reply may make
-	// no progress (default httpIdleTimeout); tests shorten it.
+	// ioIdleTimeout bounds writing one HTTP reply (default
+	// httpIdleTimeout); tests shorten it.
 	ioIdleTimeout time.Duration
 }
 
@@ -66,10 +86,9 @@ type ServerConfig struct {
 const (
 	defaultReconnect     = 3 * time.Second
 	maxReconnect         = 60 * time.Second
-	defaultQueueSize     = 2000
+	defaultQueueSize     = 100000
 	defaultWebhookTO     = 5 * time.Second
-	defaultWebhookTries  = 3
-	defaultWebhookRetry  = 1500 * time.Millisecond
+	defaultWebhookRetry  = 100 * time.Millisecond
 	defaultActionTimeout = 30 * time.Second
 	defaultMaxBody       = 16 << 20
 	defaultBodyTimeout   = 10 * time.Second
@@ -80,9 +99,10 @@ const (
 	wsPingInterval   = 30 * time.Second
 	wsReadTimeout    = 90 * time.Second // three missed pongs
 	wsMaxConcurrency = 128              // in-flight calls per WS connection
-	// httpIdleTimeout: an HTTP body read or reply write that makes no
-	// progress for this long is abandoned (slowloris, bots that never read).
+	// httpIdleTimeout bounds writing one HTTP reply (bots that never read).
 	httpIdleTimeout = time.Minute
+	// httpKeepAlive closes a keep-alive connection idle this long.
+	httpKeepAlive = 5 * time.Minute
 )
 
 // Transport names used with Observer and Connections.
@@ -102,7 +122,7 @@ type Server struct {
 	backend Backend
 	log     *slog.Logger
 	obs     Observer
-	auth    tokenChecker
+	auth    transport.Token
 
 	// closing is set by Shutdown; gate guards it so that counting an action
 	// in inflight and Shutdown's Wait never race (WaitGroup rule).
@@ -126,6 +146,12 @@ type Server struct {
 	httpInFlight atomic.Int64
 
 	workers *workers // runs per-action goroutines on warm stacks
+
+	upgrader  websocket.FastHTTPUpgrader
+	fsMu      sync.Mutex
+	fs        *fasthttp.Server // set by Serve
+	fsClosed  bool             // Shutdown stopped (or will stop) fs
+	httpConns map[net.Conn]struct{}
 }
 
 // NewServer builds a server; call Start to begin the outbound transports and
@@ -140,8 +166,8 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	if cfg.WebhookTimeout <= 0 {
 		cfg.WebhookTimeout = defaultWebhookTO
 	}
-	if cfg.WebhookRetries <= 0 {
-		cfg.WebhookRetries = defaultWebhookTries
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = transport.DefaultQueueBytes
 	}
 	if cfg.WebhookRetryInterval <= 0 {
 		cfg.WebhookRetryInterval = defaultWebhookRetry
@@ -172,9 +198,12 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 		backend: backend,
 		log:     cfg.Logger,
 		obs:     cfg.Observer,
-		auth:    newTokenChecker(cfg.AccessToken),
+		auth:    transport.NewToken(cfg.AccessToken),
 		forward: make(map[*wsConn]struct{}),
+
+		httpConns: make(map[net.Conn]struct{}),
 	}
+	s.upgrader = s.newUpgrader()
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -193,18 +222,92 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	return s
 }
 
-// Handler serves the HTTP API and the forward WebSocket (/, /api, /event and
-// their /ws, /onebot/v11/ws spellings); mount it on the --listen port.
-func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.serve)
+// Serve serves the HTTP API and the forward WebSocket (/, /api, /event and
+// their /ws, /onebot/v11/ws spellings) on ln, one fasthttp port for both,
+// until Shutdown. It returns nil after Shutdown, else the listener's error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.fsMu.Lock()
+	if s.fsClosed {
+		s.fsMu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	if s.fs != nil {
+		s.fsMu.Unlock()
+		return errors.New("onebot11 server: Serve called twice")
+	}
+	fs := &fasthttp.Server{
+		Handler: s.route,
+		Name:    "qqbridge-gateway",
+		// ReadTimeout bounds a whole request, headers and body, from its
+		// first byte: a body trickling in a byte at a time is cut (408)
+		// like a stalled one. IdleTimeout is the keep-alive wait between
+		// requests. WriteTimeout bounds sending one reply, so a bot that
+		// does not read cannot pin the connection.
+		ReadTimeout:        s.cfg.BodyTimeout,
+		IdleTimeout:        httpKeepAlive,
+		WriteTimeout:       s.cfg.ioIdleTimeout,
+		MaxRequestBodySize: int(s.cfg.MaxBodyBytes),
+		CloseOnShutdown:    true,
+		// A forward socket must be closable from another goroutine (a
+		// writer stuck on a bot that does not read, Shutdown): with this,
+		// Close on a hijacked connection closes it, and wsConn always does.
+		KeepHijackedConns:    true,
+		NoDefaultContentType: true,
+		NoDefaultDate:        true,
+		// Form bodies are parsed by readHTTPRequest; multipart is refused.
+		DisablePreParseMultipartForm: true,
+		ErrorHandler:                 s.requestError,
+		ConnState:                    s.connState,
+		Logger:                       fasthttpLogger{s.log},
+	}
+	s.fs = fs
+	s.fsMu.Unlock()
+	err := fs.Serve(ln)
+	if s.isClosing() {
+		return nil
+	}
+	return err
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if websocket.IsWebSocketUpgrade(r) {
-		s.serveForwardWS(w, r)
+// route sends upgrade requests to the forward WebSocket, the rest to the
+// HTTP API.
+func (s *Server) route(ctx *fasthttp.RequestCtx) {
+	// fasthttp, unlike net/http, does not recover a handler's panic: one
+	// bad request would end the process.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("request handler panicked", "path", onebot11.Clip(string(ctx.Path())), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+			ctx.ResetBody()
+			s.writeEnvelope(ctx, fasthttp.StatusInternalServerError, onebot11.Failed(onebot11.RetcodeUpstream, "internal error"), nil)
+		}
+	}()
+	if websocket.FastHTTPIsWebSocketUpgrade(ctx) {
+		s.serveForwardWS(ctx)
 		return
 	}
-	s.serveHTTP(w, r)
+	s.serveHTTP(ctx)
+}
+
+// connState tracks the HTTP connections, so a Shutdown whose deadline
+// passed can cut the ones fasthttp would go on waiting for.
+func (s *Server) connState(c net.Conn, st fasthttp.ConnState) {
+	switch st {
+	case fasthttp.StateNew:
+		s.fsMu.Lock()
+		s.httpConns[c] = struct{}{}
+		s.fsMu.Unlock()
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		s.fsMu.Lock()
+		delete(s.httpConns, c)
+		s.fsMu.Unlock()
+	}
+}
+
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
 
 // Start launches the reverse WS clients and webhook senders. They stop when
@@ -287,6 +390,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stop()
 	if err := waitCtx(ctx, s.loops.Wait); err != nil {
 		errs = append(errs, err)
+	} else {
+		// The senders are gone: spools can close; what they hold waits
+		// for the next run.
+		for _, t := range s.reverse {
+			t.queue.close()
+		}
+		for _, t := range s.webhooks {
+			t.queue.close()
+		}
+	}
+	if err := s.stopHTTP(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if ctx.Err() != nil && len(errs) == 0 {
 		errs = append(errs, ctx.Err())
@@ -295,6 +410,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return errs[0]
 	}
 	return nil
+}
+
+// stopHTTP closes the listener and the idle keep-alive connections and
+// waits for requests still being answered (by now only refusals, since
+// actions finished first); past ctx it cuts them.
+func (s *Server) stopHTTP(ctx context.Context) error {
+	s.fsMu.Lock()
+	s.fsClosed = true
+	fs := s.fs
+	s.fsMu.Unlock()
+	if fs == nil {
+		return nil
+	}
+	err := fs.ShutdownWithContext(ctx)
+	if ctx.Err() != nil {
+		s.fsMu.Lock()
+		for c := range s.httpConns {
+			_ = c.Close()
+		}
+		s.fsMu.Unlock()
+		return ctx.Err()
+	}
+	return err
 }
 
 // Connections reports current connections by transport: "ws_forward" open
@@ -360,6 +498,26 @@ func (s *Server) removeForward(c *wsConn) {
 	s.connMu.Unlock()
 }
 
+// openSpool opens the on-disk spool of one target when SpoolDir is set
+// (nil otherwise, or when it cannot be opened: the target then keeps to
+// its memory buffer, and the failure is logged).
+func (s *Server) openSpool(tr, rawURL, label string) *spool.Spool {
+	if s.cfg.SpoolDir == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(rawURL))
+	dir := filepath.Join(s.cfg.SpoolDir, tr+"-"+hex.EncodeToString(sum[:8]))
+	sp, err := spool.Open(dir, spool.Options{MaxBytes: s.cfg.SpoolMaxBytes})
+	if err != nil {
+		s.log.Error("event spool unavailable; events beyond the memory buffer will be dropped", "target", label, "dir", dir, "err", err)
+		return nil
+	}
+	if n := sp.Len(); n > 0 {
+		s.log.Info("event spool holds events from an earlier run; they go first", "target", label, "events", n)
+	}
+	return sp
+}
+
 // waitCtx runs wait (a blocking Wait) and returns early with ctx.Err().
 func waitCtx(ctx context.Context, wait func()) error {
 	done := make(chan struct{})
@@ -370,21 +528,6 @@ func waitCtx(ctx context.Context, wait func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// redactURL drops credentials, query and fragment so a target can be logged
-// and used as a metric label without leaking a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "invalid-url"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.ForceQuery = false
-	u.Fragment = ""
-	u.RawFragment = ""
-	return u.String()
 }
 
 var errShuttingDown = errors.New("onebot11: server shutting down")

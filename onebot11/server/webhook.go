@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,27 +15,34 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // Webhooks (OneBot "HTTP POST"): every event is POSTed to every URL, in
 // order, one at a time per URL. A failed POST (network error, timeout, 5xx,
-// 408, 429) is retried WebhookRetries times every WebhookRetryInterval; if
-// the target is still down the event stays at the head of the bounded queue
-// and the target backs off (ReconnectInterval doubling to 60s, ±20%). A 4xx
-// answer means the receiver rejected that event, so it is dropped after
-// being logged (counted as EventDropped("webhook", "rejected")) instead of
-// blocking the queue forever. A 2xx answer whose body is a non-empty JSON
-// object is a quick operation for the backend.
+// 3xx, 408, 429) leaves the event at the head of the target's outbox and
+// is tried again after a delay (transport.Backoff from WebhookRetryInterval
+// doubling to webhookMaxDelay, full jitter) that a success resets: there is no retry
+// count, so a short outage costs a short pause and a long one loses
+// nothing while the memory buffer and the spool have room. Any other 4xx
+// means the receiver refused that event: it is dropped after being logged
+// (EventDropped("webhook", "rejected")) instead of blocking the queue
+// forever. A 2xx answer whose body is a non-empty JSON object is a quick
+// operation for the backend.
 
 type webhookTarget struct {
 	s       *Server
 	url     string
 	label   string
-	queue   *eventQueue
+	queue   *outbox
 	client  *http.Client
 	healthy atomic.Bool
 	stopped chan struct{} // closed when loop returns
 }
+
+// webhookMaxDelay caps the retry delay: one POST every few seconds costs a
+// down bot nothing, and a bot that is back gets its backlog soon after.
+const webhookMaxDelay = 5 * time.Second
 
 type deliveryOutcome int
 
@@ -45,14 +53,14 @@ const (
 )
 
 func newWebhookTarget(s *Server, rawURL string) *webhookTarget {
-	label := redactURL(rawURL)
+	label := transport.RedactURL(rawURL)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 2
 	t := &webhookTarget{
 		s:     s,
 		url:   rawURL,
 		label: label,
-		queue: newEventQueue(TransportWebhook, label, s.cfg.QueueSize, s.obs),
+		queue: newOutbox(s, TransportWebhook, label, true, s.openSpool(TransportWebhook, rawURL, label)),
 		// Redirects are not followed: a 301/302 would turn the POST into a
 		// GET and lose the event. A 3xx is reported and retried instead.
 		client: &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
@@ -67,10 +75,11 @@ func newWebhookTarget(s *Server, rawURL string) *webhookTarget {
 func (t *webhookTarget) loop(ctx context.Context) {
 	defer close(t.stopped)
 	defer t.client.CloseIdleConnections()
-	backoff := t.s.cfg.ReconnectInterval
+	backoff := transport.Backoff{Min: t.s.cfg.WebhookRetryInterval, Max: webhookMaxDelay}
+	buf := make([][]byte, 0, 1)
 	for {
-		ev, seq, ok := t.queue.peek()
-		if !ok {
+		ev := t.queue.peek(buf)
+		if ev == nil {
 			select {
 			case <-t.queue.notify:
 				continue
@@ -80,22 +89,22 @@ func (t *webhookTarget) loop(ctx context.Context) {
 		}
 		switch t.deliver(ctx, ev) {
 		case deliveryOK:
-			t.queue.commit(seq)
-			backoff = t.s.cfg.ReconnectInterval
+			t.queue.commit()
+			backoff.Reset()
 			t.setHealthy(true, nil)
 		case deliveryRejected:
-			t.queue.commit(seq)
-			t.s.obs.EventDropped(TransportWebhook, "rejected")
+			t.queue.commit()
+			t.s.obs.EventDropped(TransportWebhook, DropRejected)
+			backoff.Reset()
 			t.setHealthy(true, nil)
 		case deliveryFailed:
 			if ctx.Err() != nil {
 				return
 			}
 			t.setHealthy(false, fmt.Errorf("event kept queued; %d waiting", t.queue.len()))
-			if !sleepCtx(ctx, jitter(backoff)) {
+			if !transport.Sleep(ctx, backoff.Next()) {
 				return
 			}
-			backoff = nextBackoff(backoff)
 		}
 	}
 }
@@ -112,34 +121,29 @@ func (t *webhookTarget) setHealthy(ok bool, err error) {
 	}
 }
 
-// deliver posts ev with retries and runs the quick operation it answers.
+// deliver posts ev once and runs the quick operation it answers.
 func (t *webhookTarget) deliver(ctx context.Context, ev []byte) deliveryOutcome {
-	cfg := &t.s.cfg
-	for attempt := 0; ; attempt++ {
-		status, body, err := t.post(ctx, ev)
-		switch {
-		case err == nil && status >= 200 && status < 300:
-			t.quickOperation(ctx, ev, body)
-			return deliveryOK
-		case err == nil && status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
-			t.s.log.Warn("webhook rejected event; dropped", "url", t.label, "status", status)
-			return deliveryRejected
-		}
-		if err == nil {
-			err = fmt.Errorf("HTTP %d", status)
-		}
-		if ctx.Err() != nil {
-			return deliveryFailed
-		}
-		if attempt >= cfg.WebhookRetries {
-			t.s.log.Warn("webhook post failed; event kept queued", "url", t.label, "attempts", attempt+1, "err", err)
-			return deliveryFailed
-		}
-		t.s.log.Debug("webhook post failed; retrying", "url", t.label, "attempt", attempt+1, "err", err)
-		if !sleepCtx(ctx, cfg.WebhookRetryInterval) {
-			return deliveryFailed
-		}
+	status, body, err := t.post(ctx, ev)
+	switch {
+	case err == nil && status >= 200 && status < 300:
+		t.quickOperation(ctx, ev, body)
+		return deliveryOK
+	case err == nil && status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
+		t.s.log.Warn("webhook rejected event; dropped", "url", t.label, "status", status)
+		return deliveryRejected
 	}
+	if err == nil {
+		err = fmt.Errorf("HTTP %d", status)
+	}
+	if ctx.Err() == nil {
+		// Warn on the first failure of an outage only; the rest are noise.
+		level := slog.LevelDebug
+		if t.healthy.Load() {
+			level = slog.LevelWarn
+		}
+		t.s.log.Log(ctx, level, "webhook post failed; event kept queued", "url", t.label, "err", err, "queued", t.queue.len())
+	}
+	return deliveryFailed
 }
 
 // post sends one event and returns the status and (bounded) response body.

@@ -12,6 +12,21 @@ import (
 	"github.com/qqbridge/gateway/onebot11"
 )
 
+// socket is what wsConn uses of a WebSocket: forward sockets are
+// fasthttp/websocket's (served on the fasthttp port), reverse ones
+// gorilla/websocket's (we dial); the two share this API and the frame type
+// and close code values.
+type socket interface {
+	SetReadLimit(int64)
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+	SetPongHandler(func(string) error)
+	ReadMessage() (int, []byte, error)
+	WriteMessage(int, []byte) error
+	WriteControl(int, []byte, time.Time) error
+	Close() error
+}
+
 // wsConn is one OneBot WebSocket, forward or reverse, once established: it
 // sends the lifecycle frame, reads requests (handled concurrently), and has
 // exactly one writer goroutine that sends replies first, then queued events,
@@ -20,13 +35,14 @@ import (
 // without reading stalls its own reader instead of growing our memory.
 type wsConn struct {
 	s         *Server
-	conn      *websocket.Conn
+	conn      socket
 	transport string
 	remote    string
 	// events is the queue this socket drains: its own for a forward
 	// connection, the target's (surviving reconnects) for a reverse one,
 	// nil for /api. A socket with events also gets lifecycle and heartbeats.
-	events *eventQueue
+	events  *outbox
+	peekBuf [][]byte // the writer's scratch for events.peek
 
 	respMu      sync.Mutex
 	resp        [][]byte
@@ -41,7 +57,7 @@ type wsConn struct {
 	closeOnce  sync.Once
 }
 
-func newWSConn(s *Server, conn *websocket.Conn, transport, remote string, events *eventQueue) *wsConn {
+func newWSConn(s *Server, conn socket, transport, remote string, events *outbox) *wsConn {
 	return &wsConn{
 		s:          s,
 		conn:       conn,
@@ -52,6 +68,7 @@ func newWSConn(s *Server, conn *websocket.Conn, transport, remote string, events
 		sem:        make(chan struct{}, wsMaxConcurrency),
 		stopping:   make(chan struct{}),
 		writerDone: make(chan struct{}),
+		peekBuf:    make([][]byte, 0, 1),
 	}
 }
 
@@ -236,11 +253,11 @@ func (c *wsConn) writeNext() error {
 		return err
 	}
 	if c.events != nil {
-		if ev, seq, ok := c.events.peek(); ok {
+		if ev := c.events.peek(c.peekBuf); ev != nil {
 			if err := c.write(websocket.TextMessage, ev); err != nil {
 				return err
 			}
-			c.events.commit(seq)
+			c.events.commit()
 			return nil
 		}
 	}

@@ -1,10 +1,13 @@
 package server
 
 import (
-	"net/http"
+	"fmt"
 	"strings"
 
-	"github.com/gorilla/websocket"
+	"github.com/fasthttp/websocket"
+	gorilla "github.com/gorilla/websocket"
+	"github.com/valyala/fasthttp"
+
 	"github.com/qqbridge/gateway/onebot11"
 )
 
@@ -18,73 +21,89 @@ import (
 // if the bot account is not known yet); clients that need the id (ZeroBot)
 // should connect once the upstream is up, which readyz reports.
 
-var forwardUpgrader = websocket.Upgrader{
-	HandshakeTimeout: wsHandshakeTO,
-	ReadBufferSize:   4096,
-	WriteBufferSize:  4096,
-	// Bots are not browsers, and browser-based clients (web QQ panels) need
-	// cross-origin access; the access token is the protection.
-	CheckOrigin: func(*http.Request) bool { return true },
+func (s *Server) newUpgrader() websocket.FastHTTPUpgrader {
+	return websocket.FastHTTPUpgrader{
+		HandshakeTimeout: wsHandshakeTO,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  4096,
+		// Bots are not browsers, and browser-based clients (web QQ panels)
+		// need cross-origin access; the access token is the protection.
+		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true },
+	}
 }
 
-func (s *Server) serveForwardWS(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveForwardWS(ctx *fasthttp.RequestCtx) {
 	// Refuse before the upgrade, with the HTTP status, so clients see 401/403.
-	if st := s.auth.check(r); st != 0 {
-		s.writeEnvelope(w, st, authFailure(st), nil)
+	if st := s.authStatus(ctx); st != 0 {
+		s.writeEnvelope(ctx, st, authFailure(st), nil)
 		return
 	}
-	if r.Method != http.MethodGet {
-		s.writeEnvelope(w, http.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "websocket upgrade needs GET"), nil)
+	if !ctx.IsGet() {
+		s.writeEnvelope(ctx, fasthttp.StatusMethodNotAllowed, onebot11.Failed(onebot11.RetcodeBadRequest, "websocket upgrade needs GET"), nil)
 		return
 	}
 	if s.isClosing() {
-		s.writeEnvelope(w, http.StatusServiceUnavailable, shuttingDownResponse(), nil)
+		s.writeEnvelope(ctx, fasthttp.StatusServiceUnavailable, shuttingDownResponse(), nil)
 		return
 	}
+	path := string(ctx.Path())
+	api := isAPIPath(path)
 	// An event socket's first frame tells the bot which account it serves;
 	// bots (NoneBot, ZeroBot, Koishi) register themselves under that
 	// self_id. While the account is unknown (the upstream has never
 	// answered) there is nothing true to say, so the bot is asked to retry
 	// rather than being registered as account 0. /api carries no events.
-	if !isAPIPath(r.URL.Path) && s.backend.SelfID() == 0 {
-		w.Header().Set("Retry-After", "3")
-		s.writeEnvelope(w, http.StatusServiceUnavailable,
+	if !api && s.backend.SelfID() == 0 {
+		ctx.Response.Header.Set("Retry-After", "3")
+		s.writeEnvelope(ctx, fasthttp.StatusServiceUnavailable,
 			onebot11.Failed(onebot11.RetcodeUpstreamDown, "the QQ account behind the gateway is not known yet (its implementation has not answered); retry shortly"), nil)
 		return
 	}
-	conn, err := forwardUpgrader.Upgrade(w, r, nil)
+	remote := ctx.RemoteAddr().String()
+	// The hijack handler runs once the 101 is written, on fasthttp's
+	// goroutine for the connection, which this socket then keeps.
+	err := s.upgrader.Upgrade(ctx, func(conn *websocket.Conn) {
+		// Nothing recovers on fasthttp's hijack goroutine (net/http did).
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("forward websocket panicked", "remote", remote, "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+				_ = conn.Close()
+			}
+		}()
+		s.runForward(conn, remote, path, api)
+	})
 	if err != nil {
-		return // the upgrader already answered with an HTTP error
+		s.log.Debug("forward websocket upgrade failed", "remote", remote, "err", err) // the upgrader answered 4xx
 	}
-	var events *eventQueue
-	if !isAPIPath(r.URL.Path) {
-		events = newEventQueue(TransportWSForward, r.RemoteAddr, s.cfg.QueueSize, s.obs)
-		events.reportDepth = false
-	}
-	c := newWSConn(s, conn, TransportWSForward, r.RemoteAddr, events)
-	s.obs.ConnOpened(TransportWSForward, r.RemoteAddr)
-	s.log.Info("forward websocket connected", "remote", r.RemoteAddr, "path", onebot11.Clip(r.URL.Path))
+}
 
-	err = c.run(s.base, func() bool { return s.addForward(c) })
+func (s *Server) runForward(conn *websocket.Conn, remote, path string, api bool) {
+	var events *outbox
+	if !api {
+		events = newOutbox(s, TransportWSForward, remote, false, nil)
+	}
+	c := newWSConn(s, conn, TransportWSForward, remote, events)
+	s.obs.ConnOpened(TransportWSForward, remote)
+	s.log.Info("forward websocket connected", "remote", remote, "path", onebot11.Clip(path))
+
+	err := c.run(s.base, func() bool { return s.addForward(c) })
 	s.removeForward(c)
 	if events != nil {
-		if n := events.discard(); n > 0 {
-			for range n {
-				s.obs.EventDropped(TransportWSForward, "conn_closed")
-			}
-		}
+		events.discard(DropConnClosed)
 	}
 	if isNormalClose(err) {
 		err = nil
 	}
-	s.obs.ConnClosed(TransportWSForward, r.RemoteAddr, err)
-	s.log.Info("forward websocket closed", "remote", r.RemoteAddr, "err", err)
+	s.obs.ConnClosed(TransportWSForward, remote, err)
+	s.log.Info("forward websocket closed", "remote", remote, "err", err)
 }
 
 // isNormalClose reports a peer's orderly close (or our shutdown).
 func isNormalClose(err error) bool {
+	codes := []int{websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived}
+	// Forward sockets are fasthttp/websocket's, reverse ones gorilla's.
 	return err == nil || err == errShuttingDown ||
-		websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived)
+		websocket.IsCloseError(err, codes...) || gorilla.IsCloseError(err, codes...)
 }
 
 // isAPIPath reports whether a forward WebSocket path is the API-only

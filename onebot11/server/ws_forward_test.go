@@ -256,7 +256,9 @@ func TestSlowForwardClientDoesNotBlockOthers(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
+		// A blocked Publish never returns; 30s only keeps a loaded -race
+		// run (400 × 64 KiB) from passing for one.
 		t.Fatal("Publish blocked on a slow client")
 	}
 	// The fast client reads every event it could keep up with, in order,

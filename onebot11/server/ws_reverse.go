@@ -2,13 +2,14 @@ package server
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/qqbridge/gateway/transport"
 )
 
 // Reverse WebSocket (universal role): we dial each configured URL, send the
@@ -27,19 +28,19 @@ type reverseTarget struct {
 	s     *Server
 	url   string // may carry credentials; never logged
 	label string // redacted url for logs and metrics
-	queue *eventQueue
+	queue *outbox
 
 	mu  sync.Mutex
 	cur *wsConn
 }
 
 func newReverseTarget(s *Server, rawURL string) *reverseTarget {
-	label := redactURL(rawURL)
+	label := transport.RedactURL(rawURL)
 	return &reverseTarget{
 		s:     s,
 		url:   rawURL,
 		label: label,
-		queue: newEventQueue(TransportWSReverse, label, s.cfg.QueueSize, s.obs),
+		queue: newOutbox(s, TransportWSReverse, label, true, s.openSpool(TransportWSReverse, rawURL, label)),
 	}
 }
 
@@ -69,7 +70,7 @@ func (t *reverseTarget) loop(ctx context.Context) {
 		ReadBufferSize:   4096,
 		WriteBufferSize:  4096,
 	}
-	backoff := s.cfg.ReconnectInterval
+	backoff := transport.Backoff{Min: s.cfg.ReconnectInterval, Max: maxReconnect}
 	waitedLogged := false
 	for ctx.Err() == nil && !s.isClosing() {
 		selfID := s.backend.SelfID()
@@ -78,7 +79,7 @@ func (t *reverseTarget) loop(ctx context.Context) {
 				s.log.Info("reverse websocket waits for the bot's self_id", "url", t.label)
 				waitedLogged = true
 			}
-			if !sleepCtx(ctx, min(s.cfg.ReconnectInterval, 200*time.Millisecond)) {
+			if !transport.Sleep(ctx, min(s.cfg.ReconnectInterval, 200*time.Millisecond)) {
 				return
 			}
 			continue
@@ -95,20 +96,22 @@ func (t *reverseTarget) loop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			attrs := []any{"url", t.label, "err", err, "retry_in", backoff}
+			delay := backoff.Next()
+			attrs := []any{"url", t.label, "err", err, "retry_in", delay}
 			if resp != nil {
 				attrs = append(attrs, "status", resp.StatusCode)
 			}
 			s.log.Warn("reverse websocket dial failed", attrs...)
-			if !sleepCtx(ctx, jitter(backoff)) {
+			if !transport.Sleep(ctx, delay) {
 				return
 			}
-			backoff = nextBackoff(backoff)
 			continue
 		}
-		backoff = s.cfg.ReconnectInterval
+		backoff.Reset()
 		t.serve(ctx, conn)
-		if !sleepCtx(ctx, jitter(backoff)) {
+		// A socket that drops at once must not make us redial in a loop;
+		// one that lived long redials soon (the jitter spreads the herd).
+		if !transport.Sleep(ctx, backoff.Next()) {
 			return
 		}
 	}
@@ -127,24 +130,4 @@ func (t *reverseTarget) serve(ctx context.Context, conn *websocket.Conn) {
 	}
 	s.obs.ConnClosed(TransportWSReverse, t.label, err)
 	s.log.Info("reverse websocket disconnected", "url", t.label, "err", err, "queued", t.queue.len())
-}
-
-// nextBackoff doubles a retry delay up to the 60s cap.
-func nextBackoff(d time.Duration) time.Duration { return min(d*2, maxReconnect) }
-
-// jitter spreads d by ±20% so many gateways do not reconnect in lockstep.
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-// sleepCtx sleeps d; false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -198,22 +198,13 @@ func TestReverseReconnectsLeakNothing(t *testing.T) {
 	assert.Len(t, rs.Connections(), 21)
 }
 
-func TestBackoff(t *testing.T) {
-	d := 3 * time.Second
-	var seq []time.Duration
-	for range 7 {
-		seq = append(seq, d)
-		d = nextBackoff(d)
-	}
-	assert.Equal(t, []time.Duration{3 * time.Second, 6 * time.Second, 12 * time.Second, 24 * time.Second, 48 * time.Second, 60 * time.Second, 60 * time.Second}, seq)
-	for range 1000 {
-		j := jitter(time.Second)
-		assert.GreaterOrEqual(t, j, 800*time.Millisecond)
-		assert.LessOrEqual(t, j, 1200*time.Millisecond)
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	assert.Equal(t, "ws://host:8080/onebot/v11/ws", redactURL("ws://user:pw@host:8080/onebot/v11/ws?access_token=secret#x"))
-	assert.Equal(t, "invalid-url", redactURL("://bad"))
+// Targets are logged and labelled by their URL with the secrets masked
+// (transport.RedactURL), so operators can still tell them apart.
+func TestTargetLabelsAreRedacted(t *testing.T) {
+	env := newEnv(t, ServerConfig{
+		ReverseWS: []string{"ws://user:pw@host:8080/onebot/v11/ws?access_token=secret#x"},
+		Webhooks:  []string{"http://host/post?token=abc&x=1"},
+	})
+	assert.Equal(t, "ws://%2A%2A%2A@host:8080/onebot/v11/ws?access_token=***", env.s.reverse[0].label)
+	assert.Equal(t, "http://host/post?token=***&x=1", env.s.webhooks[0].label)
 }

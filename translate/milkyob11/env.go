@@ -33,6 +33,10 @@ type Env struct {
 	// Quotes finds the message a reply segment quotes (a cache the runtime
 	// fills from events; may be nil). History pages also look in themselves.
 	Quotes segment.QuoteLookup
+	// LocalFile is the --media-local-files policy for the file:// URIs bots
+	// send (segment.ConfineLocalURI); nil allows every file. The runtime
+	// builds it; it may consult the file system, this package never does.
+	LocalFile func(path string) error
 }
 
 func (e *Env) selfID() int64 {

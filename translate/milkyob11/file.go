@@ -6,6 +6,7 @@ import (
 
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // rootFolder is Milky's name of a group's root folder; OneBot omits the
@@ -51,6 +52,10 @@ type fileIDReply struct {
 // as is, except on go-cqhttp, which uploads local files only and takes a
 // path.
 func uploadSource(env *Env, uri string) (string, error) {
+	uri, err := segment.ConfineLocalURI(uri, env.LocalFile)
+	if err != nil {
+		return "", badParam(&segment.Error{Field: "file_uri", Reason: err.Error()})
+	}
 	if env.impl() != onebot11.GoCQHTTP {
 		return uri, nil
 	}

@@ -2,14 +2,13 @@ package milkyob11
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 )
@@ -61,21 +60,13 @@ func fuzzEnv(impl onebot11.Impl) *Env {
 // FuzzDo: no (api, body) panics; every failure is milky.ErrUnknownAPI or a
 // *milky.APIError with a bounded message; every success encodes.
 func FuzzDo(f *testing.F) {
-	files, _ := filepath.Glob("testdata/apis/*/*.txt")
-	for _, file := range files {
-		text, err := os.ReadFile(file)
-		if err != nil {
-			continue
-		}
-		c, err := parseGolden(string(text))
-		if err != nil {
-			continue
-		}
+	cases, _ := golden.LoadAll("testdata/apis")
+	for _, c := range cases {
 		var req struct {
 			API  string          `json:"api"`
 			Body json.RawMessage `json:"body"`
 		}
-		if json.Unmarshal([]byte(c.request), &req) == nil {
+		if c.Sections[0].Decode(&req) == nil {
 			f.Add(req.API, []byte(req.Body), uint8(0))
 		}
 	}

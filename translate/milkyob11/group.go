@@ -231,7 +231,7 @@ func quitGroup(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 // emojiID is QQ's id for a reaction: a face id as is, an emoji as the
 // decimal code point of its first rune (QQ's emoji reactions, type 2).
 func emojiID(reaction, typ string) string {
-	if typ != "emoji" {
+	if typ != milky.ReactionEmoji {
 		return reaction
 	}
 	if _, err := strconv.ParseUint(reaction, 10, 32); err == nil {
@@ -245,7 +245,7 @@ func sendGroupMessageReaction(ctx context.Context, env *Env, p *milky.Params) (a
 	gid := p.Uin("group_id")
 	seq := p.Int64("message_seq")
 	reaction := p.NonEmpty("reaction")
-	typ := p.EnumDef("reaction_type", "face", "face", "emoji")
+	typ := p.EnumDef("reaction_type", milky.ReactionFace, milky.ReactionFace, milky.ReactionEmoji)
 	add := p.BoolDef("is_add", true)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func sendGroupNudge(ctx context.Context, env *Env, p *milky.Params) (any, error)
 	switch action := env.pick("group_poke", "send_poke", "group_touch"); action {
 	case "":
 		// go-cqhttp: a group message holding only a poke segment
-		msg := []obj{{"type": "poke", "data": obj{"qq": strconv.FormatInt(uid, 10)}}}
+		msg := []obj{{"type": onebot11.SegPoke, "data": obj{"qq": strconv.FormatInt(uid, 10)}}}
 		return nil, env.Upstream.Call(ctx, "send_group_msg", obj{"group_id": gid, "message": msg}, nil)
 	default:
 		return nil, env.Upstream.Call(ctx, action, obj{"group_id": gid, "user_id": uid}, nil)

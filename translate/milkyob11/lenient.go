@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/milky"
 )
 
 // Implementations disagree on JSON types (onebot11-catalog.md §5: sizes and
@@ -76,21 +77,21 @@ func level(s string) int32 {
 // sex maps OneBot's sex to Milky's enum.
 func sex(s string) string {
 	switch strings.ToLower(s) {
-	case "male":
-		return "male"
-	case "female":
-		return "female"
+	case milky.SexMale:
+		return milky.SexMale
+	case milky.SexFemale:
+		return milky.SexFemale
 	}
-	return "unknown"
+	return milky.SexUnknown
 }
 
 // role maps OneBot's role to Milky's enum; anything unknown is a member.
 func role(s string) string {
 	switch s {
-	case "owner", "admin":
+	case milky.RoleOwner, milky.RoleAdmin:
 		return s
 	}
-	return "member"
+	return milky.RoleMember
 }
 
 func nonNeg32(v num) int32 {

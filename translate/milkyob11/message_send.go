@@ -6,6 +6,7 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
 )
 
@@ -52,14 +53,14 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 	if len(segs) == 0 {
 		return nil, badParam(errors.New("message: must not be empty"))
 	}
-	conv := segment.Outgoing{Seqs: env.Seqs}
+	conv := segment.Outgoing{Seqs: env.Seqs, LocalFile: env.LocalFile}
 	ob, err := conv.ToOneBot(scene, peer, segs)
 	if err != nil {
 		return nil, segmentError(err)
 	}
 	nodes := 0
 	for i := range ob {
-		if ob[i].Type == "node" {
+		if ob[i].Type == onebot11.SegNode {
 			nodes++
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // Group requests. OneBot names a request by an opaque flag; Milky by a
@@ -96,11 +97,11 @@ func getGroupNotifications(ctx context.Context, env *Env, p *milky.Params) (any,
 			continue
 		}
 		if validUin(j.InvitorUin) {
-			items = append(items, item{seq, invitedJoinRequestNotification{Type: "invited_join_request", GroupID: int64(j.GroupID),
+			items = append(items, item{seq, invitedJoinRequestNotification{Type: milky.NotifyInvitedJoinRequest, GroupID: int64(j.GroupID),
 				NotificationSeq: seq, InitiatorID: int64(j.InvitorUin), TargetUserID: int64(j.RequesterUin), State: "pending"}})
 			continue
 		}
-		items = append(items, item{seq, joinRequestNotification{Type: "join_request", GroupID: int64(j.GroupID),
+		items = append(items, item{seq, joinRequestNotification{Type: milky.NotifyJoinRequest, GroupID: int64(j.GroupID),
 			NotificationSeq: seq, InitiatorID: int64(j.RequesterUin), State: "pending", Comment: string(j.Message)}})
 	}
 	sort.Slice(items, func(a, b int) bool { return items[a].seq > items[b].seq })
@@ -141,7 +142,7 @@ func answerGroupRequest(ctx context.Context, env *Env, p *milky.Params, approve 
 	if err != nil {
 		return nil, err
 	}
-	params := obj{"flag": flag, "sub_type": "add", "type": "add", "approve": approve}
+	params := obj{"flag": flag, "sub_type": onebot11.SubAdd, "type": onebot11.SubAdd, "approve": approve}
 	if reason != nil {
 		params["reason"] = *reason
 	}
@@ -166,7 +167,7 @@ func answerInvitation(ctx context.Context, env *Env, p *milky.Params, approve bo
 	if err != nil {
 		return nil, err
 	}
-	return nil, env.Upstream.Call(ctx, "set_group_add_request", obj{"flag": flag, "sub_type": "invite", "type": "invite", "approve": approve}, nil)
+	return nil, env.Upstream.Call(ctx, "set_group_add_request", obj{"flag": flag, "sub_type": onebot11.SubInvite, "type": onebot11.SubInvite, "approve": approve}, nil)
 }
 
 func acceptGroupInvitation(ctx context.Context, env *Env, p *milky.Params) (any, error) {

@@ -56,19 +56,19 @@ func Validate(ctx context.Context, env *Env, action string, params json.RawMessa
 }
 
 // prepare finds the action and parses its params, or answers the failure.
-func prepare(action string, params json.RawMessage) (*Action, onebot11.Params, *onebot11.Response) {
+func prepare(action string, params json.RawMessage) (*Action, *onebot11.Reader, *onebot11.Response) {
 	a := Actions[action]
 	if a == nil {
-		return nil, onebot11.Params{}, onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
+		return nil, nil, onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
 	}
 	if a.Class == Unsupported || a.Handler == nil {
-		return nil, onebot11.Params{}, onebot11.Failed(onebot11.RetcodeUnsupported, action+" is not supported on a Milky upstream: "+a.Reason)
+		return nil, nil, onebot11.Failed(onebot11.RetcodeUnsupported, action+" is not supported on a Milky upstream: "+a.Reason)
 	}
 	p, err := onebot11.ParseParams(params)
 	if err != nil {
-		return nil, p, actionError(action, err)
+		return nil, nil, actionError(action, err)
 	}
-	return a, p, nil
+	return a, p.Reader(), nil
 }
 
 // errDryRun stops a handler at its first upstream call during Validate: the
@@ -103,42 +103,36 @@ func actionError(action string, err error) *onebot11.Response {
 
 // uinParam reads a required user or group number and checks it is a QQ
 // number Milky accepts, so a typo is reported as the bot's, naming the field.
-func uinParam(p onebot11.Params, names ...string) (int64, error) {
-	v, err := p.Int64(names...)
-	if err != nil {
-		return 0, err
+func uinParam(p *onebot11.Reader, names ...string) int64 {
+	v := p.Int64(names...)
+	if p.OK() && !milky.ValidUin(v) {
+		p.Failf("parameter %s: %d is not a QQ number (%d..%d)", p.Name(names...), v, milky.MinUin, milky.MaxUin)
+		return 0
 	}
-	if !milky.ValidUin(v) {
-		_, name, _ := p.Raw(names...)
-		return 0, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: %d is not a QQ number (%d..%d)", name, v, milky.MinUin, milky.MaxUin)
-	}
-	return v, nil
+	return v
 }
 
 // int32Param reads an optional non-negative integer that Milky types as
 // int32 (durations, counts).
-func int32Param(p onebot11.Params, def int64, names ...string) (int32, error) {
-	v, err := p.OptInt64(def, names...)
-	if err != nil {
-		return 0, err
+func int32Param(p *onebot11.Reader, def int64, names ...string) int32 {
+	v := p.OptInt64(def, names...)
+	if p.OK() && (v < 0 || v > math.MaxInt32) {
+		p.Failf("parameter %s: %d is out of range (0..%d)", p.Name(names...), v, math.MaxInt32)
+		return 0
 	}
-	if v < 0 || v > math.MaxInt32 {
-		_, name, _ := p.Raw(names...)
-		return 0, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: %d is out of range (0..%d)", name, v, math.MaxInt32)
-	}
-	return int32(v), nil
+	return int32(v)
 }
 
-// messageIDParam reads a message_id and resolves it to its Milky triple.
-func messageIDParam(env *Env, p onebot11.Params, names ...string) (int32, idmap.Ref, error) {
-	id, err := p.Int32(names...)
-	if err != nil {
-		return 0, idmap.Ref{}, err
+// messageIDParam reads a message_id and resolves it to its Milky triple
+// (only when every read so far succeeded).
+func messageIDParam(env *Env, p *onebot11.Reader, names ...string) (int32, idmap.Ref) {
+	id := p.Int32(names...)
+	if !p.OK() {
+		return 0, idmap.Ref{}
 	}
 	ref, err := env.LookupMessage(id)
 	if err != nil {
-		_, name, _ := p.Raw(names...)
-		return id, ref, segment.Wrapf(err, "parameter %s", name)
+		p.Fail(segment.Wrapf(err, "parameter %s", p.Name(names...)))
 	}
-	return id, ref, nil
+	return id, ref
 }

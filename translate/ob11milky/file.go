@@ -56,39 +56,26 @@ var fileActions = []Action{
 }
 
 // requiredString reads a string parameter that must not be blank.
-func requiredString(p onebot11.Params, names ...string) (string, error) {
-	v, err := p.String(names...)
-	if err != nil {
-		return "", err
+func requiredString(p *onebot11.Reader, names ...string) string {
+	v := p.String(names...)
+	if p.OK() && strings.TrimSpace(v) == "" {
+		p.Failf("parameter %s: empty", p.Name(names...))
 	}
-	if strings.TrimSpace(v) == "" {
-		_, name, _ := p.Raw(names...)
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: empty", name)
-	}
-	return v, nil
+	return v
 }
 
 // groupFileParams reads group_id and file_id, the pair most group file
 // actions take. go-cqhttp's busid is accepted and not needed: Milky file ids
 // are unique on their own.
-func groupFileParams(p onebot11.Params) (int64, string, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return 0, "", err
-	}
-	fileID, err := requiredString(p, "file_id")
-	if err != nil {
-		return 0, "", err
-	}
-	if _, err := p.OptInt64(0, "busid"); err != nil {
-		return 0, "", err
-	}
-	return groupID, fileID, nil
+func groupFileParams(p *onebot11.Reader) (int64, string) {
+	groupID := uinParam(p, "group_id")
+	fileID := requiredString(p, "file_id")
+	p.OptInt64(0, "busid")
+	return groupID, fileID
 }
 
 // folderParam reads an optional folder id; "" (absent) is the root, which
 // Milky takes as its default "/".
-func folderParam(p onebot11.Params, names ...string) (string, error) {
-	v, err := p.OptString("", names...)
-	return strings.TrimSpace(v), err
+func folderParam(p *onebot11.Reader, names ...string) string {
+	return strings.TrimSpace(p.OptString("", names...))
 }

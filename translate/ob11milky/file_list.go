@@ -12,26 +12,23 @@ import (
 // system summary derived from them.
 
 // getGroupRootFiles: group_id, file_count (NcatBot: at most that many files).
-func getGroupRootFiles(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getGroupRootFiles(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return listGroupFiles(ctx, env, p, "")
 }
 
 // getGroupFilesByFolder: group_id, folder_id, file_count.
-func getGroupFilesByFolder(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	folder, err := requiredString(p, "folder_id", "folder")
-	if err != nil {
+func getGroupFilesByFolder(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	folder := requiredString(p, "folder_id", "folder")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return listGroupFiles(ctx, env, p, folder)
 }
 
-func listGroupFiles(ctx context.Context, env *Env, p onebot11.Params, folder string) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	limit, err := int32Param(p, 0, "file_count")
-	if err != nil {
+func listGroupFiles(ctx context.Context, env *Env, p *onebot11.Reader, folder string) (any, error) {
+	groupID := uinParam(p, "group_id")
+	limit := int32Param(p, 0, "file_count")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	out, err := groupFiles(ctx, env, groupID, folder)
@@ -70,9 +67,9 @@ func groupFiles(ctx context.Context, env *Env, groupID int64, folder string) (*m
 // one level deep, so that is every file). Both are exact. The group's
 // limits (limit_count, total_space) depend on the group's level and are
 // not reported by Milky: they are 0, meaning unknown.
-func getGroupFileSystemInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func getGroupFileSystemInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	root, err := groupFiles(ctx, env, groupID, "")

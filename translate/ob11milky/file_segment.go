@@ -24,9 +24,9 @@ func soloFile(segs []onebot11.Segment) (int, bool) {
 	at := -1
 	for i, s := range segs {
 		switch {
-		case s.Type == "file" && at < 0:
+		case s.Type == onebot11.SegFile && at < 0:
 			at = i
-		case s.Type == "text" && s.DataString("text") == "":
+		case s.Type == onebot11.SegText && s.DataString("text") == "":
 		default:
 			return 0, false
 		}
@@ -36,7 +36,7 @@ func soloFile(segs []onebot11.Segment) (int, bool) {
 
 // uploadFileSegment uploads the file of a file segment to (scene, peer).
 func (e *Env) uploadFileSegment(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*onebot11.FileSendResult, error) {
-	where := segment.SegmentPlace(at, "file")
+	where := segment.SegmentPlace(at, onebot11.SegFile)
 	ref := ""
 	for _, k := range [...]string{"file", "url", "path"} {
 		if v := strings.TrimSpace(s.DataString(k)); v != "" {

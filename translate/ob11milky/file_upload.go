@@ -14,16 +14,15 @@ import (
 
 // uploadGroupFile: group_id, file, name, folder (go-cqhttp) or folder_id
 // (LLOneBot) → upload_group_file into that folder (default the root).
-func uploadGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
+func uploadGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
 	in := milky.UploadGroupFileInput{GroupID: groupID}
+	var err error
 	if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
 		return nil, err
 	}
-	if in.ParentFolderID, err = folderParam(p, "folder", "folder_id", "parent_folder_id"); err != nil {
+	in.ParentFolderID = folderParam(p, "folder", "folder_id", "parent_folder_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.UploadFileOutput
@@ -35,12 +34,10 @@ func uploadGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, err
 
 // uploadPrivateFile: user_id, file, name → upload_private_file (the file is
 // sent to the friend).
-func uploadPrivateFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
-		return nil, err
-	}
+func uploadPrivateFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id")
 	in := milky.UploadPrivateFileInput{UserID: userID}
+	var err error
 	if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
 		return nil, err
 	}
@@ -55,18 +52,19 @@ func uploadPrivateFile(ctx context.Context, env *Env, p onebot11.Params) (any, e
 // or base64:// URI, or a received media name, as for segments) and its name:
 // name, or the last element of the path or URL. Milky needs a name; base64
 // data has none, so name is required then.
-func uploadSource(ctx context.Context, env *Env, p onebot11.Params, field string) (uri, name string, err error) {
-	file, err := requiredString(p, field)
-	if err != nil {
+func uploadSource(ctx context.Context, env *Env, p *onebot11.Reader, field string) (uri, name string, err error) {
+	file := requiredString(p, field)
+	if err := p.Err(); err != nil {
 		return "", "", err
 	}
 	if uri, err = env.MediaURI(ctx, "parameter "+field, file); err != nil {
 		return "", "", err
 	}
-	if name, err = p.OptString("", "name", "file_name"); err != nil {
+	name = strings.TrimSpace(p.OptString("", "name", "file_name"))
+	if err := p.Err(); err != nil {
 		return "", "", err
 	}
-	if name = strings.TrimSpace(name); name == "" {
+	if name == "" {
 		name = baseName(strings.TrimSpace(file))
 	}
 	if name == "" {
@@ -93,13 +91,13 @@ func baseName(ref string) string {
 // (NcatBot). Media is sent as a message of that one segment ({message_id});
 // a file is uploaded to the group's root folder, which QQ shows in the chat
 // as a file message ({file_id}: Milky's upload answers no message).
-func postGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func postGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var kind string
-	for _, k := range [...]string{"image", "record", "video", "file"} {
+	for _, k := range [...]string{onebot11.SegImage, onebot11.SegRecord, onebot11.SegVideo, onebot11.SegFile} {
 		if !p.Has(k) {
 			continue
 		}
@@ -111,8 +109,9 @@ func postGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error
 	switch kind {
 	case "":
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter image (or record, video, file)")
-	case "file":
+	case onebot11.SegFile:
 		in := milky.UploadGroupFileInput{GroupID: groupID}
+		var err error
 		if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
 			return nil, err
 		}
@@ -122,8 +121,8 @@ func postGroupFile(ctx context.Context, env *Env, p onebot11.Params) (any, error
 		}
 		return &onebot11.UploadResult{FileID: out.FileID}, nil
 	}
-	ref, err := requiredString(p, kind)
-	if err != nil {
+	ref := requiredString(p, kind)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return env.send(ctx, []onebot11.Segment{{Type: kind, Data: map[string]any{"file": ref}}}, milky.SceneGroup, groupID)

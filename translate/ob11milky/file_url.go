@@ -12,9 +12,9 @@ import (
 // get_private_file_url; get_file in resource.go shares the helpers).
 
 // getGroupFileURL: group_id, file_id (busid accepted) → get_group_file_download_url.
-func getGroupFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	fileID, err := requiredString(p, "file_id")
-	if err != nil {
+func getGroupFileURL(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	fileID := requiredString(p, "file_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	url, err := groupFileURL(ctx, env, p, fileID)
@@ -27,9 +27,9 @@ func getGroupFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, err
 // getPrivateFileURL: file_id, plus what Milky needs and LLOneBot's action
 // does not take: user_id (the friend the file was exchanged with) and
 // file_hash (the file segment's file_hash).
-func getPrivateFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	fileID, err := requiredString(p, "file_id", "file")
-	if err != nil {
+func getPrivateFileURL(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	fileID := requiredString(p, "file_id", "file")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if !p.Has("user_id") {
@@ -43,12 +43,10 @@ func getPrivateFileURL(ctx context.Context, env *Env, p onebot11.Params) (any, e
 	return &onebot11.URLResult{URL: url}, nil
 }
 
-func groupFileURL(ctx context.Context, env *Env, p onebot11.Params, fileID string) (string, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return "", err
-	}
-	if _, err := p.OptInt64(0, "busid"); err != nil {
+func groupFileURL(ctx context.Context, env *Env, p *onebot11.Reader, fileID string) (string, error) {
+	groupID := uinParam(p, "group_id")
+	p.OptInt64(0, "busid")
+	if err := p.Err(); err != nil {
 		return "", err
 	}
 	var out milky.DownloadURLOutput
@@ -59,17 +57,13 @@ func groupFileURL(ctx context.Context, env *Env, p onebot11.Params, fileID strin
 	return out.DownloadURL, nil
 }
 
-func privateFileURL(ctx context.Context, env *Env, p onebot11.Params, fileID string) (string, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
-		return "", err
-	}
+func privateFileURL(ctx context.Context, env *Env, p *onebot11.Reader, fileID string) (string, error) {
+	userID := uinParam(p, "user_id")
 	if !p.Has("file_hash", "hash") {
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest,
-			"missing parameter file_hash: Milky needs the private file's hash (the file segment's file_hash) to fetch it")
+		p.Failf("missing parameter file_hash: Milky needs the private file's hash (the file segment's file_hash) to fetch it")
 	}
-	hash, err := requiredString(p, "file_hash", "hash")
-	if err != nil {
+	hash := requiredString(p, "file_hash", "hash")
+	if err := p.Err(); err != nil {
 		return "", err
 	}
 	var out milky.DownloadURLOutput

@@ -33,9 +33,9 @@ type forwardResult struct {
 // that is a known message_id is resolved that way (get_message, then its
 // forward segment's id); forward ids are long opaque strings, so the two do
 // not collide in practice.
-func getForwardMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	id, err := p.String("id", "message_id")
-	if err != nil {
+func getForwardMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	id := p.String("id", "message_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	id = strings.TrimSpace(id)
@@ -85,18 +85,18 @@ func firstForwardID(segs []milky.IncomingSegment) string {
 }
 
 // sendGroupForwardMsg: group_id, messages (node segments).
-func sendGroupForwardMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func sendGroupForwardMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return sendForward(ctx, env, p, milky.SceneGroup, groupID)
 }
 
 // sendPrivateForwardMsg: user_id, messages (node segments).
-func sendPrivateForwardMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
+func sendPrivateForwardMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return sendForward(ctx, env, p, milky.SceneFriend, userID)
@@ -111,7 +111,7 @@ func sendPrivateForwardMsg(ctx context.Context, env *Env, p onebot11.Params) (an
 // get_message to find it. The send has happened by then: if that read
 // fails, forward_id is "" (as Shamrock answers) rather than an error that
 // would make the bot send the card again.
-func sendForward(ctx context.Context, env *Env, p onebot11.Params, scene string, peer int64) (any, error) {
+func sendForward(ctx context.Context, env *Env, p *onebot11.Reader, scene string, peer int64) (any, error) {
 	raw, name, ok := p.Raw("messages", "message")
 	if !ok {
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter messages (node segments)")
@@ -124,7 +124,7 @@ func sendForward(ctx context.Context, env *Env, p onebot11.Params, scene string,
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: no nodes to send", name)
 	}
 	for i, s := range segs {
-		if s.Type != "node" {
+		if s.Type != onebot11.SegNode {
 			return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s[%d]: want a node segment, got %q", name, i, segment.Shorten(s.Type, 20))
 		}
 	}
@@ -136,7 +136,8 @@ func sendForward(ctx context.Context, env *Env, p onebot11.Params, scene string,
 	if !ok || len(msg) != 1 {
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: nodes did not make one merged forward", name)
 	}
-	if err := forwardOptions(p, &fwd); err != nil {
+	forwardOptions(p, &fwd)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	msg[0].Data = fwd
@@ -152,26 +153,21 @@ func sendForward(ctx context.Context, env *Env, p onebot11.Params, scene string,
 }
 
 // forwardOptions applies NapCat's optional card texts.
-func forwardOptions(p onebot11.Params, fwd *milky.OutgoingForward) error {
-	for _, o := range []struct {
-		name string
-		dst  **string
-	}{{"source", &fwd.Title}, {"summary", &fwd.Summary}, {"prompt", &fwd.Prompt}} {
-		v, err := optStringPtr(p, o.name)
-		if err != nil {
-			return err
-		}
-		*o.dst = v
-	}
+func forwardOptions(p *onebot11.Reader, fwd *milky.OutgoingForward) {
+	fwd.Title = optStringPtr(p, "source")
+	fwd.Summary = optStringPtr(p, "summary")
+	fwd.Prompt = optStringPtr(p, "prompt")
 	if !p.Has("news") {
-		return nil
+		return
 	}
 	var news []any
-	if _, err := p.Decode(&news, "news"); err != nil {
-		return err
+	p.Decode(&news, "news")
+	if !p.OK() {
+		return
 	}
 	if len(news) == 0 || len(news) > 4 {
-		return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter news: want 1 to 4 preview lines, got %d", len(news))
+		p.Failf("parameter news: want 1 to 4 preview lines, got %d", len(news))
+		return
 	}
 	for i, n := range news {
 		switch v := n.(type) {
@@ -180,14 +176,15 @@ func forwardOptions(p onebot11.Params, fwd *milky.OutgoingForward) error {
 		case map[string]any:
 			text, ok := v["text"].(string)
 			if !ok {
-				return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter news[%d]: missing text", i)
+				p.Failf("parameter news[%d]: missing text", i)
+				return
 			}
 			fwd.Preview = append(fwd.Preview, text)
 		default:
-			return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter news[%d]: want {\"text\": ...} or a string", i)
+			p.Failf("parameter news[%d]: want {\"text\": ...} or a string", i)
+			return
 		}
 	}
-	return nil
 }
 
 // forwardFriendSingleMsg: message_id, user_id. Milky cannot forward a
@@ -196,26 +193,19 @@ func forwardOptions(p onebot11.Params, fwd *milky.OutgoingForward) error {
 // fresh URLs, and a quote in it is left out (it pointed into the source
 // conversation). Content Milky cannot send (files, merged forwards, market
 // faces, XML) fails the call with an error naming the segment.
-func forwardFriendSingleMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
-		return nil, err
-	}
-	return forwardSingle(ctx, env, p, milky.SceneFriend, userID)
+func forwardFriendSingleMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	return forwardSingle(ctx, env, p, milky.SceneFriend, uinParam(p, "user_id"))
 }
 
 // forwardGroupSingleMsg: message_id, group_id (see forwardFriendSingleMsg).
-func forwardGroupSingleMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	return forwardSingle(ctx, env, p, milky.SceneGroup, groupID)
+func forwardGroupSingleMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	return forwardSingle(ctx, env, p, milky.SceneGroup, uinParam(p, "group_id"))
 }
 
-func forwardSingle(ctx context.Context, env *Env, p onebot11.Params, scene string, peer int64) (any, error) {
-	id, ref, err := messageIDParam(env, p, "message_id", "id")
-	if err != nil {
+// forwardSingle checks the reads of its caller too.
+func forwardSingle(ctx context.Context, env *Env, p *onebot11.Reader, scene string, peer int64) (any, error) {
+	id, ref := messageIDParam(env, p, "message_id", "id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	msg, err := env.FetchMessage(ctx, ref)

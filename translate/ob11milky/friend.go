@@ -42,13 +42,10 @@ var friendActions = []Action{
 }
 
 // sendLike: user_id, times (default 1) → send_profile_like count.
-func sendLike(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
-		return nil, err
-	}
-	times, err := int32Param(p, 1, "times")
-	if err != nil {
+func sendLike(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id")
+	times := int32Param(p, 1, "times")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if times == 0 {
@@ -58,9 +55,9 @@ func sendLike(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 }
 
 // getFriendList: no_cache → get_friend_list.
-func getFriendList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func getFriendList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetFriendListOutput
@@ -79,9 +76,9 @@ func getFriendList(ctx context.Context, env *Env, p onebot11.Params) (any, error
 
 // getStrangerInfo: user_id (no_cache accepted; Milky's get_user_profile has
 // no cache switch) → get_user_profile.
-func getStrangerInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
+func getStrangerInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetUserProfileOutput
@@ -96,7 +93,7 @@ func getStrangerInfo(ctx context.Context, env *Env, p onebot11.Params) (any, err
 
 // getFriendsWithCategory: get_friend_list grouped by category, categories
 // in ascending category_id, friends in the upstream's order.
-func getFriendsWithCategory(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getFriendsWithCategory(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	data, err := getFriendList(ctx, env, p)
 	if err != nil {
 		return nil, err
@@ -126,19 +123,15 @@ func getFriendsWithCategory(ctx context.Context, env *Env, p onebot11.Params) (a
 // temp_block (also block the user) and temp_both_del (also remove the bot
 // from their list) have no Milky counterpart: asked for, they fail instead
 // of silently doing less.
-func deleteFriend(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id", "friend_id")
-	if err != nil {
-		return nil, err
-	}
+func deleteFriend(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id", "friend_id")
 	for _, flag := range []string{"temp_block", "temp_both_del"} {
-		on, err := p.OptBool(false, flag)
-		if err != nil {
-			return nil, err
+		if p.OptBool(false, flag) {
+			p.Fail(onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter %s: Milky 1.2's delete_friend only deletes; it cannot also block or delete on both sides", flag))
 		}
-		if on {
-			return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter %s: Milky 1.2's delete_friend only deletes; it cannot also block or delete on both sides", flag)
-		}
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIDeleteFriend, &milky.DeleteFriendInput{UserID: userID}, nil)
 }
@@ -146,13 +139,10 @@ func deleteFriend(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 // friendPoke: user_id (the friend), target_id (NapCat: who is poked; the
 // friend by default) → send_friend_nudge. Milky can poke the friend or, with
 // is_self, the bot itself in that chat; nobody else.
-func friendPoke(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
-		return nil, err
-	}
-	target, err := p.OptInt64(0, "target_id")
-	if err != nil {
+func friendPoke(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id")
+	target := p.OptInt64(0, "target_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	in := milky.SendFriendNudgeInput{UserID: userID}
@@ -168,9 +158,9 @@ func friendPoke(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 
 // setQQAvatar: file (file://, http(s)://, base64://, a path or a received
 // image's file name) → set_avatar.
-func setQQAvatar(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	file, err := p.String("file")
-	if err != nil {
+func setQQAvatar(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	file := p.String("file")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	uri, err := env.MediaURI(ctx, "parameter file", file)
@@ -185,16 +175,13 @@ func setQQAvatar(ctx context.Context, env *Env, p onebot11.Params) (any, error) 
 // nicknames), an empty personal_note clears the bio. NapCat's sex has no
 // Milky API and is refused before anything changes. If set_bio fails after
 // set_nickname succeeded, the error says the nickname was changed.
-func setQQProfile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func setQQProfile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	if p.Has("sex") {
 		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter sex: Milky 1.2 cannot set the bot's sex")
 	}
-	nickname, err := p.OptString("", "nickname")
-	if err != nil {
-		return nil, err
-	}
-	note, err := p.OptString("", "personal_note")
-	if err != nil {
+	nickname := p.OptString("", "nickname")
+	note := p.OptString("", "personal_note")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	setNote := p.Has("personal_note")
@@ -225,20 +212,19 @@ const (
 
 // getQQAvatar: user_id, or group_id for a group's avatar (user_id wins when
 // both are given) → the qlogo URL, built without a call.
-func getQQAvatar(_ context.Context, _ *Env, p onebot11.Params) (any, error) {
+func getQQAvatar(_ context.Context, _ *Env, p *onebot11.Reader) (any, error) {
+	var url string
 	switch {
 	case p.Has("user_id"):
-		userID, err := uinParam(p, "user_id")
-		if err != nil {
-			return nil, err
-		}
-		return &onebot11.AvatarURL{URL: fmt.Sprintf(userAvatarURL, userID)}, nil
+		url = fmt.Sprintf(userAvatarURL, uinParam(p, "user_id"))
 	case p.Has("group_id"):
-		groupID, err := uinParam(p, "group_id")
-		if err != nil {
-			return nil, err
-		}
-		return &onebot11.AvatarURL{URL: fmt.Sprintf(groupAvatarURL, groupID, groupID)}, nil
+		groupID := uinParam(p, "group_id")
+		url = fmt.Sprintf(groupAvatarURL, groupID, groupID)
+	default:
+		p.Failf("missing parameter user_id (or group_id)")
 	}
-	return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter user_id (or group_id)")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return &onebot11.AvatarURL{URL: url}, nil
 }

@@ -103,22 +103,15 @@ var groupActions = []Action{
 const defaultBanSeconds = 30 * 60
 
 // groupMember reads the group_id and user_id every member action takes.
-func groupMember(p onebot11.Params) (groupID, userID int64, err error) {
-	if groupID, err = uinParam(p, "group_id"); err != nil {
-		return 0, 0, err
-	}
-	userID, err = uinParam(p, "user_id")
-	return groupID, userID, err
+func groupMember(p *onebot11.Reader) (groupID, userID int64) {
+	return uinParam(p, "group_id"), uinParam(p, "user_id")
 }
 
 // setGroupBan: group_id, user_id, duration (seconds, default 1800, 0 lifts).
-func setGroupBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
-		return nil, err
-	}
-	duration, err := int32Param(p, defaultBanSeconds, "duration")
-	if err != nil {
+func setGroupBan(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	duration := int32Param(p, defaultBanSeconds, "duration")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberMute,
@@ -126,13 +119,10 @@ func setGroupBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) 
 }
 
 // setGroupWholeBan: group_id, enable (default true).
-func setGroupWholeBan(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	enable, err := p.OptBool(true, "enable")
-	if err != nil {
+func setGroupWholeBan(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	enable := p.OptBool(true, "enable")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISetGroupWholeMute,
@@ -140,13 +130,10 @@ func setGroupWholeBan(ctx context.Context, env *Env, p onebot11.Params) (any, er
 }
 
 // setGroupKick: group_id, user_id, reject_add_request (default false).
-func setGroupKick(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
-		return nil, err
-	}
-	reject, err := p.OptBool(false, "reject_add_request")
-	if err != nil {
+func setGroupKick(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	reject := p.OptBool(false, "reject_add_request")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIKickGroupMember,
@@ -154,13 +141,10 @@ func setGroupKick(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 }
 
 // setGroupCard: group_id, user_id, card (default "": removes the card).
-func setGroupCard(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
-		return nil, err
-	}
-	card, err := p.OptString("", "card")
-	if err != nil {
+func setGroupCard(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	card := p.OptString("", "card")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberCard,
@@ -168,13 +152,10 @@ func setGroupCard(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 }
 
 // setGroupAdmin: group_id, user_id, enable (default true; false unsets).
-func setGroupAdmin(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
-		return nil, err
-	}
-	enable, err := p.OptBool(true, "enable")
-	if err != nil {
+func setGroupAdmin(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	enable := p.OptBool(true, "enable")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberAdmin,
@@ -182,13 +163,10 @@ func setGroupAdmin(ctx context.Context, env *Env, p onebot11.Params) (any, error
 }
 
 // setGroupName: group_id, group_name (NcatBot's kwarg is name).
-func setGroupName(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	name, err := p.String("group_name", "name")
-	if err != nil {
+func setGroupName(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	name := p.String("group_name", "name")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISetGroupName,
@@ -198,12 +176,10 @@ func setGroupName(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 // setGroupLeave: group_id. is_dismiss is accepted but has no Milky
 // counterpart: quit_group is the only call, and whether an owner quitting
 // dismisses the group is up to the implementation.
-func setGroupLeave(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.OptBool(false, "is_dismiss"); err != nil {
+func setGroupLeave(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	p.OptBool(false, "is_dismiss")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID}, nil)
@@ -212,13 +188,10 @@ func setGroupLeave(ctx context.Context, env *Env, p onebot11.Params) (any, error
 // setGroupSpecialTitle: group_id, user_id, special_title (default "":
 // removes it). go-cqhttp's duration is ignored (it documents it as having
 // no effect, and Milky has no such field).
-func setGroupSpecialTitle(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
-		return nil, err
-	}
-	title, err := p.OptString("", "special_title")
-	if err != nil {
+func setGroupSpecialTitle(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	title := p.OptString("", "special_title")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberSpecialTitle,
@@ -233,13 +206,10 @@ func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
 }
 
 // getGroupInfo: group_id, no_cache → get_group_info.
-func getGroupInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func getGroupInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupInfoOutput
@@ -251,9 +221,9 @@ func getGroupInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error)
 }
 
 // getGroupList: no_cache → get_group_list.
-func getGroupList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func getGroupList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupListOutput
@@ -282,13 +252,10 @@ func toMemberInfo(groupID int64, m *milky.GroupMember) onebot11.MemberInfo {
 }
 
 // getGroupMemberInfo: group_id, user_id, no_cache → get_group_member_info.
-func getGroupMemberInfo(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
-		return nil, err
-	}
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func getGroupMemberInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupMemberInfoOutput
@@ -301,13 +268,10 @@ func getGroupMemberInfo(ctx context.Context, env *Env, p onebot11.Params) (any, 
 }
 
 // getGroupMemberList: group_id, no_cache → get_group_member_list.
-func getGroupMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func getGroupMemberList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupMemberListOutput
@@ -322,13 +286,10 @@ func getGroupMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, 
 }
 
 // getGroupInfoEx: group_id, no_cache → get_group_info.
-func getGroupInfoEx(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func getGroupInfoEx(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupInfoOutput
@@ -345,16 +306,11 @@ func getGroupInfoEx(ctx context.Context, env *Env, p onebot11.Params) (any, erro
 // (file://, http(s)://, base64://, a path or a received image's name) →
 // set_group_avatar. go-cqhttp's cache switch is accepted; Milky always
 // fetches the URI itself.
-func setGroupPortrait(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.OptInt64(1, "cache"); err != nil {
-		return nil, err
-	}
-	file, err := p.String("file")
-	if err != nil {
+func setGroupPortrait(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	p.OptInt64(1, "cache")
+	file := p.String("file")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	uri, err := env.MediaURI(ctx, "parameter file", file)
@@ -365,9 +321,9 @@ func setGroupPortrait(ctx context.Context, env *Env, p onebot11.Params) (any, er
 }
 
 // groupPoke (group_poke, group_touch): group_id, user_id → send_group_nudge.
-func groupPoke(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, userID, err := groupMember(p)
-	if err != nil {
+func groupPoke(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID, userID := groupMember(p)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID}, nil)

@@ -12,18 +12,18 @@ import (
 // Essence (精华) messages: set/unset by message_id, list in go-cqhttp's shape.
 
 // setEssenceMsg: message_id → set_group_essence_message is_set true.
-func setEssenceMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func setEssenceMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return setEssence(ctx, env, p, true)
 }
 
 // deleteEssenceMsg: message_id → set_group_essence_message is_set false.
-func deleteEssenceMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func deleteEssenceMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return setEssence(ctx, env, p, false)
 }
 
-func setEssence(ctx context.Context, env *Env, p onebot11.Params, set bool) (any, error) {
-	id, ref, err := messageIDParam(env, p, "message_id", "msg_id")
-	if err != nil {
+func setEssence(ctx context.Context, env *Env, p *onebot11.Reader, set bool) (any, error) {
+	id, ref := messageIDParam(env, p, "message_id", "msg_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if ref.Scene != milky.SceneGroup {
@@ -42,9 +42,9 @@ const (
 
 // getEssenceMsgList (get_essence_msg_list, get_group_essence_msg): group_id
 // → get_group_essence_messages, every page.
-func getEssenceMsgList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func getEssenceMsgList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	list := []onebot11.EssenceMsg{}

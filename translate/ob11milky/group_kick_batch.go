@@ -28,42 +28,37 @@ type kickBatch struct {
 
 // setGroupKickMembers: group_id, user_id (NcatBot: one id or a list; user_ids
 // accepted too), reject_add_request (default false).
-func setGroupKickMembers(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func setGroupKickMembers(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return kickMembers(ctx, env, p, "user_id", "user_ids")
 }
 
 // batchDeleteGroupMember: group_id, user_ids (NapCat; user_id accepted too),
 // reject_add_request (default false).
-func batchDeleteGroupMember(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func batchDeleteGroupMember(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return kickMembers(ctx, env, p, "user_ids", "user_id")
 }
 
-func kickMembers(ctx context.Context, env *Env, p onebot11.Params, names ...string) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	ids, err := p.Int64List(names...)
-	if err != nil {
-		return nil, err
-	}
-	_, name, _ := p.Raw(names...)
+func kickMembers(ctx context.Context, env *Env, p *onebot11.Reader, names ...string) (any, error) {
+	groupID := uinParam(p, "group_id")
+	ids := p.Int64List(names...)
+	name := p.Name(names...)
 	users := make([]int64, 0, len(ids))
 	seen := make(map[int64]bool, len(ids))
 	for i, id := range ids {
 		if !milky.ValidUin(id) {
-			return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s[%d]: %d is not a QQ number (%d..%d)", name, i, id, milky.MinUin, milky.MaxUin)
+			p.Failf("parameter %s[%d]: %d is not a QQ number (%d..%d)", name, i, id, milky.MinUin, milky.MaxUin)
+			break
 		}
 		if !seen[id] { // a member can be kicked once
 			seen[id] = true
 			users = append(users, id)
 		}
 	}
-	if len(users) == 0 {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: empty list", name)
+	if p.OK() && len(users) == 0 {
+		p.Failf("parameter %s: empty list", name)
 	}
-	reject, err := p.OptBool(false, "reject_add_request")
-	if err != nil {
+	reject := p.OptBool(false, "reject_add_request")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 

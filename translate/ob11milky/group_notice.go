@@ -17,32 +17,20 @@ import (
 // accepted (they only change how QQ presents the notice); pinned=true is
 // refused, since Milky cannot pin and an unpinned notice is not what was
 // asked for.
-func sendGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	content, err := p.String("content")
-	if err != nil {
-		return nil, err
-	}
+func sendGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	content := p.String("content")
 	for _, opt := range []string{"confirm_required", "is_show_edit_card"} {
-		if _, err := p.OptBool(false, opt); err != nil {
-			return nil, err
-		}
+		p.OptBool(false, opt)
 	}
-	pinned, err := p.OptBool(false, "pinned")
-	if err != nil {
+	if p.OptBool(false, "pinned") {
+		p.Fail(onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter pinned: Milky 1.2 cannot pin a group announcement"))
+	}
+	image := p.OptString("", "image")
+	if err := p.Err(); err != nil {
 		return nil, err
-	}
-	if pinned {
-		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter pinned: Milky 1.2 cannot pin a group announcement")
 	}
 	in := milky.SendGroupAnnouncementInput{GroupID: groupID, Content: content}
-	image, err := p.OptString("", "image")
-	if err != nil {
-		return nil, err
-	}
 	if strings.TrimSpace(image) != "" {
 		uri, err := env.MediaURI(ctx, "parameter image", image)
 		if err != nil {
@@ -54,9 +42,9 @@ func sendGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, err
 }
 
 // getGroupNotice: group_id → get_group_announcements.
-func getGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func getGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetGroupAnnouncementsOutput
@@ -94,13 +82,10 @@ func gdynamicID(u string) string {
 }
 
 // deleteGroupNotice: group_id, notice_id → delete_group_announcement.
-func deleteGroupNotice(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	noticeID, err := p.String("notice_id")
-	if err != nil {
+func deleteGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	noticeID := p.String("notice_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(noticeID) == "" {

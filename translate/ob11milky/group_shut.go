@@ -12,7 +12,7 @@ import (
 // shut_up_end_time, so the list is the members whose mute ends after now.
 
 // getProhibitedMemberList: group_id, no_cache → get_group_member_list.
-func getProhibitedMemberList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getProhibitedMemberList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	_, muted, err := mutedMembers(ctx, env, p)
 	if err != nil {
 		return nil, err
@@ -27,7 +27,7 @@ func getProhibitedMemberList(ctx context.Context, env *Env, p onebot11.Params) (
 // getGroupShutList: group_id, no_cache → get_group_member_list; items are
 // go-cqhttp member objects (NapCat's are raw NTQQ members, which no
 // OneBot-level bot can rely on).
-func getGroupShutList(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getGroupShutList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, muted, err := mutedMembers(ctx, env, p)
 	if err != nil {
 		return nil, err
@@ -39,13 +39,10 @@ func getGroupShutList(ctx context.Context, env *Env, p onebot11.Params) (any, er
 	return list, nil
 }
 
-func mutedMembers(ctx context.Context, env *Env, p onebot11.Params) (int64, []milky.GroupMember, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	noCache, err := p.OptBool(false, "no_cache")
-	if err != nil {
+func mutedMembers(ctx context.Context, env *Env, p *onebot11.Reader) (int64, []milky.GroupMember, error) {
+	groupID := uinParam(p, "group_id")
+	noCache := p.OptBool(false, "no_cache")
+	if err := p.Err(); err != nil {
 		return 0, nil, err
 	}
 	var out milky.GetGroupMemberListOutput

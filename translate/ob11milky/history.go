@@ -20,18 +20,18 @@ const (
 )
 
 // getGroupMsgHistory: group_id, message_seq, count, reverseOrder.
-func getGroupMsgHistory(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
+func getGroupMsgHistory(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return env.history(ctx, p, milky.SceneGroup, groupID)
 }
 
 // getFriendMsgHistory: user_id, message_seq, count, reverseOrder.
-func getFriendMsgHistory(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
+func getFriendMsgHistory(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	userID := uinParam(p, "user_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return env.history(ctx, p, milky.SceneFriend, userID)
@@ -39,15 +39,15 @@ func getFriendMsgHistory(ctx context.Context, env *Env, p onebot11.Params) (any,
 
 // getHistoryMsg: message_type (private|group; inferred from the id given
 // when absent), user_id or group_id, message_seq, count.
-func getHistoryMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	typ, err := p.OptString("", "message_type")
-	if err != nil {
+func getHistoryMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	typ := p.OptString("", "message_type")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	switch typ {
-	case "group":
+	case onebot11.MessageGroup:
 		return getGroupMsgHistory(ctx, env, p)
-	case "private":
+	case onebot11.MessagePrivate:
 		return getFriendMsgHistory(ctx, env, p)
 	case "":
 		if p.Has("group_id") {
@@ -72,23 +72,17 @@ func getHistoryMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error
 // call, so larger counts are read page by page, following next_message_seq
 // towards older messages. Recalled messages are missing from Milky's pages,
 // so fewer than count may come back even when older history exists.
-func (e *Env) history(ctx context.Context, p onebot11.Params, scene string, peer int64) (any, error) {
-	count, err := int32Param(p, historyDefaultCount, "count")
-	if err != nil {
+func (e *Env) history(ctx context.Context, p *onebot11.Reader, scene string, peer int64) (any, error) {
+	count := int32Param(p, historyDefaultCount, "count")
+	reverse := p.OptBool(false, "reverseOrder", "reverse_order")
+	start := e.historyStart(p, scene, peer)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if count == 0 {
 		count = historyDefaultCount
 	}
 	count = min(count, historyMaxCount)
-	reverse, err := p.OptBool(false, "reverseOrder", "reverse_order")
-	if err != nil {
-		return nil, err
-	}
-	start, err := e.historyStart(p, scene, peer)
-	if err != nil {
-		return nil, err
-	}
 
 	var pages [][]milky.IncomingMessage // newest page first
 	seen := make(map[int64]bool)
@@ -141,19 +135,19 @@ func (e *Env) history(ctx context.Context, p onebot11.Params, scene string, peer
 }
 
 // historyStart reads message_seq (or message_id): nil means the latest.
-func (e *Env) historyStart(p onebot11.Params, scene string, peer int64) (*int64, error) {
-	v, err := p.OptInt64(0, "message_seq", "message_id")
-	if err != nil || v == 0 {
-		return nil, err
+func (e *Env) historyStart(p *onebot11.Reader, scene string, peer int64) *int64 {
+	v := p.OptInt64(0, "message_seq", "message_id")
+	if !p.OK() || v == 0 {
+		return nil
 	}
 	if v < 0 {
-		_, name, _ := p.Raw("message_seq", "message_id")
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: %d is negative", name, v)
+		p.Failf("parameter %s: %d is negative", p.Name("message_seq", "message_id"), v)
+		return nil
 	}
 	if v <= 1<<32-1 {
 		if ref, ok := e.IDs.RefFor(int32(uint32(v))); ok && ref.Scene == scene && ref.Peer == peer {
-			return &ref.Seq, nil
+			return &ref.Seq
 		}
 	}
-	return &v, nil
+	return &v
 }

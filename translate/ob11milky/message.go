@@ -81,35 +81,27 @@ var messageActions = []Action{
 // sendPrivateMsg: user_id, message, auto_escape. go-cqhttp's group_id (a
 // temp session's source group) is accepted and ignored: Milky 1.2 cannot
 // start temp sessions, so the message goes to the user directly.
-func sendPrivateMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	userID, err := uinParam(p, "user_id")
-	if err != nil {
-		return nil, err
-	}
-	return sendTo(ctx, env, p, milky.SceneFriend, userID)
+func sendPrivateMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	return sendTo(ctx, env, p, milky.SceneFriend, uinParam(p, "user_id"))
 }
 
 // sendGroupMsg: group_id, message, auto_escape.
-func sendGroupMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	return sendTo(ctx, env, p, milky.SceneGroup, groupID)
+func sendGroupMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	return sendTo(ctx, env, p, milky.SceneGroup, uinParam(p, "group_id"))
 }
 
 // sendMsg: message_type picks the target; without it, a non-zero user_id
 // wins over group_id as in go-cqhttp (user_id + group_id meant a temp
 // session there).
-func sendMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	typ, err := p.OptString("", "message_type")
-	if err != nil {
+func sendMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	typ := p.OptString("", "message_type")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	switch {
-	case typ == "private":
+	case typ == onebot11.MessagePrivate:
 		return sendPrivateMsg(ctx, env, p)
-	case typ == "group":
+	case typ == onebot11.MessageGroup:
 		return sendGroupMsg(ctx, env, p)
 	case typ == "discuss":
 		return nil, onebot11.Errorf(onebot11.RetcodeUnsupported, "message_type discuss: QQ has no discussion groups any more and Milky cannot send to them")
@@ -126,7 +118,7 @@ func sendMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 // hasID reports whether an id parameter is given and is not 0 or "":
 // go-cqhttp picks send_msg's target by non-zero ids, and bots that pass an
 // event's fields along send user_id 0 (whole-group notices) or "" (forms).
-func hasID(p onebot11.Params, name string) bool {
+func hasID(p *onebot11.Reader, name string) bool {
 	raw, _, ok := p.Raw(name)
 	if !ok {
 		return false
@@ -138,10 +130,11 @@ func hasID(p onebot11.Params, name string) bool {
 	return true
 }
 
-// sendTo parses message/auto_escape, converts and sends to (scene, peer).
-func sendTo(ctx context.Context, env *Env, p onebot11.Params, scene string, peer int64) (any, error) {
-	autoEscape, err := p.OptBool(false, "auto_escape")
-	if err != nil {
+// sendTo parses message/auto_escape, converts and sends to (scene, peer);
+// it checks the reads of its caller too.
+func sendTo(ctx context.Context, env *Env, p *onebot11.Reader, scene string, peer int64) (any, error) {
+	autoEscape := p.OptBool(false, "auto_escape")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	raw, _, _ := p.Raw("message")
@@ -197,9 +190,9 @@ func (e *Env) sendMilky(ctx context.Context, msg []milky.OutgoingSegment, scene 
 }
 
 // deleteMsg: message_id → recall in its conversation.
-func deleteMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	id, ref, err := messageIDParam(env, p, "message_id", "id")
-	if err != nil {
+func deleteMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	id, ref := messageIDParam(env, p, "message_id", "id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, env.recall(ctx, id, ref)
@@ -217,9 +210,9 @@ func (e *Env) recall(ctx context.Context, id int32, ref idmap.Ref) error {
 
 // getMsg: message_id → get_message, shaped like go-cqhttp/NapCat's get_msg:
 // the message event of that message plus message_id/real_id/message_seq.
-func getMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	id, ref, err := messageIDParam(env, p, "message_id", "id")
-	if err != nil {
+func getMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	id, ref := messageIDParam(env, p, "message_id", "id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	msg, err := env.FetchMessage(ctx, ref)
@@ -247,9 +240,9 @@ func (e *Env) messageObject(msg *milky.IncomingMessage, id int32, ref idmap.Ref)
 		ev.UserID = msg.SenderID
 	}
 	if ev.MessageType == "" {
-		ev.MessageType = "private"
+		ev.MessageType = onebot11.MessagePrivate
 		if ref.Scene == milky.SceneGroup {
-			ev.MessageType = "group"
+			ev.MessageType = onebot11.MessageGroup
 		}
 	}
 	if ref.Scene == milky.SceneGroup {
@@ -274,21 +267,21 @@ func applyMessageFormat(env *Env, ev *onebot11.MessageEvent) {
 	if isArray && ev.RawMessage == "" {
 		ev.RawMessage = onebot11.FormatCQ(segs)
 	}
-	if env.MessageFormat == "string" {
+	if env.MessageFormat == onebot11.FormatString {
 		if isArray {
 			ev.Message = onebot11.FormatCQ(segs)
 		}
-		ev.MessageFormat = "string"
+		ev.MessageFormat = onebot11.FormatString
 		return
 	}
 	if isArray && segs == nil {
 		ev.Message = []onebot11.Segment{}
 	}
-	ev.MessageFormat = "array"
+	ev.MessageFormat = onebot11.FormatArray
 }
 
 // canSend answers can_send_image / can_send_record: {"yes": true}.
-func canSend(context.Context, *Env, onebot11.Params) (any, error) {
+func canSend(context.Context, *Env, *onebot11.Reader) (any, error) {
 	return map[string]bool{"yes": true}, nil
 }
 
@@ -296,17 +289,17 @@ func canSend(context.Context, *Env, onebot11.Params) (any, error) {
 // before it). NapCat also accepts group_id or user_id alone, meaning "the
 // whole conversation": the latest message is looked up with
 // get_history_messages (limit 1) and marked.
-func markMsgAsRead(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func markMsgAsRead(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	var ref idmap.Ref
 	switch {
 	case p.Has("message_id", "id"):
-		var err error
-		if _, ref, err = messageIDParam(env, p, "message_id", "id"); err != nil {
+		_, ref = messageIDParam(env, p, "message_id", "id")
+		if err := p.Err(); err != nil {
 			return nil, err
 		}
 	case p.Has("group_id"), p.Has("user_id"):
-		scene, peer, err := conversationParam(p)
-		if err != nil {
+		scene, peer := conversationParam(p)
+		if err := p.Err(); err != nil {
 			return nil, err
 		}
 		var out milky.GetHistoryMessagesOutput
@@ -326,11 +319,9 @@ func markMsgAsRead(ctx context.Context, env *Env, p onebot11.Params) (any, error
 
 // conversationParam reads group_id (a group) or user_id (a friend); when a
 // bot gives both, group_id wins (user_id then names a member, not a chat).
-func conversationParam(p onebot11.Params) (string, int64, error) {
+func conversationParam(p *onebot11.Reader) (string, int64) {
 	if p.Has("group_id") {
-		g, err := uinParam(p, "group_id")
-		return milky.SceneGroup, g, err
+		return milky.SceneGroup, uinParam(p, "group_id")
 	}
-	u, err := uinParam(p, "user_id")
-	return milky.SceneFriend, u, err
+	return milky.SceneFriend, uinParam(p, "user_id")
 }

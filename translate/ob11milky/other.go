@@ -29,9 +29,9 @@ var otherActions = []Action{
 
 // fetchCustomFace: count (NapCat; optional, at most that many) →
 // get_custom_face_url_list; data is the list of URLs.
-func fetchCustomFace(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	count, err := int32Param(p, 0, "count")
-	if err != nil {
+func fetchCustomFace(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	count := int32Param(p, 0, "count")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetCustomFaceURLListOutput

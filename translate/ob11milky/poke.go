@@ -24,7 +24,7 @@ import (
 func soloPoke(segs []onebot11.Segment) (int, bool, error) {
 	at := -1
 	for i, s := range segs {
-		if s.Type == "poke" {
+		if s.Type == onebot11.SegPoke {
 			at = i
 			break
 		}
@@ -33,12 +33,12 @@ func soloPoke(segs []onebot11.Segment) (int, bool, error) {
 		return 0, false, nil
 	}
 	for i, s := range segs {
-		if i == at || (s.Type == "text" && s.DataString("text") == "") {
+		if i == at || (s.Type == onebot11.SegText && s.DataString("text") == "") {
 			continue
 		}
 		return 0, false, onebot11.Errorf(onebot11.RetcodeUnsupported,
 			"%s: a poke is a nudge, not message content; send it as a message of its own (it cannot be combined with %s)",
-			segment.SegmentPlace(at, "poke"), segment.SegmentPlace(i, s.Type))
+			segment.SegmentPlace(at, onebot11.SegPoke), segment.SegmentPlace(i, s.Type))
 	}
 	return at, true, nil
 }
@@ -47,7 +47,7 @@ func soloPoke(segs []onebot11.Segment) (int, bool, error) {
 // (go-cqhttp), or user_id; OneBot's id is the poke style, but a value that
 // is a QQ number is taken as the target, as some bots write it so.
 func (e *Env) nudge(ctx context.Context, s onebot11.Segment, at int, scene string, peer int64) (*onebot11.SendResult, error) {
-	where := segment.SegmentPlace(at, "poke")
+	where := segment.SegmentPlace(at, onebot11.SegPoke)
 	var target int64
 	for _, k := range [...]string{"qq", "user_id", "id"} {
 		v := strings.TrimSpace(s.DataString(k))

@@ -65,7 +65,7 @@ func QuickOperation(ctx context.Context, env *Env, event json.RawMessage, op jso
 }
 
 // handleQuickOperation is the .handle_quick_operation action: {context, operation}.
-func handleQuickOperation(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func handleQuickOperation(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	event, _, ok := p.Raw("context")
 	if !ok {
 		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "missing parameter context (the event)")
@@ -96,7 +96,7 @@ func quickMessage(ctx context.Context, env *Env, ev, o onebot11.Params) error {
 	if err != nil {
 		return segment.Wrapf(err, "context")
 	}
-	group := msgType == "group"
+	group := msgType == onebot11.MessageGroup
 	var flags [3]bool
 	for i, name := range [...]string{"delete", "kick", "ban"} {
 		if flags[i], err = o.OptBool(false, name); err != nil {
@@ -153,14 +153,14 @@ func quickReply(ctx context.Context, env *Env, ev, o onebot11.Params, group bool
 		return err
 	}
 	if !group {
-		userID, err := uinParam(ev, "user_id")
+		userID, err := eventUin(ev, "user_id")
 		if err != nil {
 			return segment.Wrapf(err, "context")
 		}
 		_, err = env.sendOrUpload(ctx, segs, milky.SceneFriend, userID)
 		return err
 	}
-	groupID, err := uinParam(ev, "group_id")
+	groupID, err := eventUin(ev, "group_id")
 	if err != nil {
 		return segment.Wrapf(err, "context")
 	}
@@ -173,7 +173,7 @@ func quickReply(ctx context.Context, env *Env, ev, o onebot11.Params, group bool
 	// at_sender is then ignored).
 	var prefix []milky.OutgoingSegment
 	if atSender && !ev.Has("anonymous") {
-		userID, err := uinParam(ev, "user_id")
+		userID, err := eventUin(ev, "user_id")
 		if err != nil {
 			return segment.Wrapf(err, "context")
 		}
@@ -210,10 +210,10 @@ func quickRequest(ctx context.Context, env *Env, ev, o onebot11.Params) error {
 	}
 	params := map[string]any{"flag": raw(ev, "flag"), "approve": approve}
 	switch reqType {
-	case "friend":
+	case onebot11.RequestFriend:
 		params["remark"] = raw(o, "remark")
 		return segment.Wrapf(reuse(ctx, env, setFriendAddRequest, params), "approve")
-	case "group":
+	case onebot11.RequestGroup:
 		params["sub_type"] = raw(ev, "sub_type")
 		params["reason"] = raw(o, "reason")
 		return segment.Wrapf(reuse(ctx, env, setGroupAddRequest, params), "approve")
@@ -229,7 +229,7 @@ func reuse(ctx context.Context, env *Env, h Handler, values map[string]any) erro
 			delete(values, k)
 		}
 	}
-	_, err := h(ctx, env, onebot11.ParamsFromMap(values))
+	_, err := h(ctx, env, onebot11.ParamsFromMap(values).Reader())
 	return err
 }
 
@@ -237,4 +237,11 @@ func reuse(ctx context.Context, env *Env, h Handler, values map[string]any) erro
 func raw(p onebot11.Params, name string) json.RawMessage {
 	r, _, _ := p.Raw(name)
 	return r
+}
+
+// eventUin reads a QQ number from the event a quick operation answers.
+func eventUin(ev onebot11.Params, name string) (int64, error) {
+	r := ev.Reader()
+	v := uinParam(r, name)
+	return v, r.Err()
 }

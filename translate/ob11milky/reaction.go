@@ -18,26 +18,23 @@ import (
 
 // setMsgEmojiLike: message_id, emoji_id, and NapCat's set (default true;
 // false removes the reaction).
-func setMsgEmojiLike(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	set, err := p.OptBool(true, "set", "is_set")
-	if err != nil {
+func setMsgEmojiLike(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	set := p.OptBool(true, "set", "is_set")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return emojiLike(ctx, env, p, set)
 }
 
 // unsetMsgEmojiLike: message_id, emoji_id → the reaction removed.
-func unsetMsgEmojiLike(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func unsetMsgEmojiLike(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	return emojiLike(ctx, env, p, false)
 }
 
-func emojiLike(ctx context.Context, env *Env, p onebot11.Params, add bool) (any, error) {
-	id, ref, err := messageIDParam(env, p, "message_id", "id")
-	if err != nil {
-		return nil, err
-	}
-	emoji, err := p.String("emoji_id")
-	if err != nil {
+func emojiLike(ctx context.Context, env *Env, p *onebot11.Reader, add bool) (any, error) {
+	id, ref := messageIDParam(env, p, "message_id", "id")
+	emoji := p.String("emoji_id")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, react(ctx, env, id, ref, 0, emoji, "emoji_id", add)
@@ -45,21 +42,12 @@ func emojiLike(ctx context.Context, env *Env, p onebot11.Params, add bool) (any,
 
 // setGroupCommentFace: group_id, msg_id (a message_id), face_id, is_set
 // (default true). Shamrock's "comment face" is QQ's message reaction.
-func setGroupCommentFace(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	groupID, err := uinParam(p, "group_id")
-	if err != nil {
-		return nil, err
-	}
-	id, ref, err := messageIDParam(env, p, "msg_id", "message_id")
-	if err != nil {
-		return nil, err
-	}
-	face, err := p.String("face_id")
-	if err != nil {
-		return nil, err
-	}
-	set, err := p.OptBool(true, "is_set", "set")
-	if err != nil {
+func setGroupCommentFace(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	groupID := uinParam(p, "group_id")
+	id, ref := messageIDParam(env, p, "msg_id", "message_id")
+	face := p.String("face_id")
+	set := p.OptBool(true, "is_set", "set")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return nil, react(ctx, env, id, ref, groupID, face, "face_id", set)

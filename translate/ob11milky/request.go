@@ -28,40 +28,36 @@ var requestActions = []Action{
 }
 
 // flagParam reads and parses the flag (a string, or a number some bots send).
-func flagParam(p onebot11.Params) (idmap.Flag, error) {
-	s, err := p.String("flag")
-	if err != nil {
-		return idmap.Flag{}, err
+func flagParam(p *onebot11.Reader) idmap.Flag {
+	s := p.String("flag")
+	if !p.OK() {
+		return idmap.Flag{}
 	}
 	f, err := idmap.ParseFlag(s)
-	return f, segment.Wrapf(err, "parameter flag")
+	p.Fail(segment.Wrapf(err, "parameter flag"))
+	return f
 }
 
 // setFriendAddRequest: flag, approve (default true), remark, reason.
 // remark is accepted but Milky 1.2 has no way to set a friend remark, so it
 // is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
-func setFriendAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	f, err := flagParam(p)
-	if err != nil {
-		return nil, err
+func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	f := flagParam(p)
+	if p.OK() && f.Kind != idmap.FlagFriend {
+		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
 	}
-	if f.Kind != idmap.FlagFriend {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a group request flag; answer it with set_group_add_request")
+	approve := p.OptBool(true, "approve")
+	p.OptString("", "remark")
+	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
+	if !approve {
+		in.Reason = optStringPtr(p, "reason")
 	}
-	approve, err := p.OptBool(true, "approve")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.OptString("", "remark"); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if approve {
 		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
 			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}, nil)
-	}
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
-	if in.Reason, err = optStringPtr(p, "reason"); err != nil {
-		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
 }
@@ -70,23 +66,15 @@ func setFriendAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any,
 // OneBot's sub_type (or go-cqhttp's type) checked against the flag: "add" is
 // a join request, "invite" the bot's own invitation. Milky's
 // reject_group_invitation takes no reason, so reason is not sent there.
-func setGroupAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	f, err := flagParam(p)
-	if err != nil {
-		return nil, err
+func setGroupAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	f := flagParam(p)
+	if p.OK() && f.Kind == idmap.FlagFriend {
+		p.Failf("parameter flag: a friend request flag; answer it with set_friend_add_request")
 	}
-	if f.Kind == idmap.FlagFriend {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a friend request flag; answer it with set_friend_add_request")
-	}
-	if err := checkSubType(p, f); err != nil {
-		return nil, err
-	}
-	approve, err := p.OptBool(true, "approve")
-	if err != nil {
-		return nil, err
-	}
-	reason, err := optStringPtr(p, "reason")
-	if err != nil {
+	checkSubType(p, f)
+	approve := p.OptBool(true, "approve")
+	reason := optStringPtr(p, "reason")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if f.Kind == idmap.FlagInvitation {
@@ -106,23 +94,23 @@ func setGroupAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, 
 
 // checkSubType rejects a sub_type that contradicts the flag: answering an
 // invitation as if it were a join request is a bot bug worth reporting.
-func checkSubType(p onebot11.Params, f idmap.Flag) error {
-	sub, err := p.OptString("", "sub_type", "type")
-	if err != nil || sub == "" {
-		return err
+func checkSubType(p *onebot11.Reader, f idmap.Flag) {
+	sub := p.OptString("", "sub_type", "type")
+	if !p.OK() || sub == "" {
+		return
 	}
-	_, name, _ := p.Raw("sub_type", "type")
-	want := "add"
+	name := p.Name("sub_type", "type")
+	want := onebot11.SubAdd
 	if f.Kind == idmap.FlagInvitation {
-		want = "invite"
+		want = onebot11.SubInvite
 	}
 	switch sub {
 	case want:
-		return nil
-	case "add", "invite":
-		return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: %q does not match the flag, which is for %s (sub_type %q)", name, sub, describeFlag(f), want)
+	case onebot11.SubAdd, onebot11.SubInvite:
+		p.Failf("parameter %s: %q does not match the flag, which is for %s (sub_type %q)", name, sub, describeFlag(f), want)
+	default:
+		p.Failf("parameter %s: want add or invite, got %q", name, segment.Shorten(sub, 20))
 	}
-	return onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: want add or invite, got %q", name, segment.Shorten(sub, 20))
 }
 
 func describeFlag(f idmap.Flag) string {
@@ -136,13 +124,13 @@ func describeFlag(f idmap.Flag) string {
 }
 
 // optStringPtr reads an optional string that Milky sends only when given.
-func optStringPtr(p onebot11.Params, names ...string) (*string, error) {
+func optStringPtr(p *onebot11.Reader, names ...string) *string {
 	if !p.Has(names...) {
-		return nil, nil
+		return nil
 	}
-	s, err := p.String(names...)
-	if err != nil {
-		return nil, err
+	s := p.String(names...)
+	if !p.OK() {
+		return nil
 	}
-	return &s, nil
+	return &s
 }

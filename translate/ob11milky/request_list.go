@@ -23,9 +23,9 @@ const requestListDefault = 50
 // unfiltered and then filtered (requests from risky accounts, which QQ
 // hides), each up to count; answered and pending requests alike, newest
 // first, with checked telling them apart. Lists are [] when empty.
-func getGroupSystemMsg(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	limit, err := requestLimit(p)
-	if err != nil {
+func getGroupSystemMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	limit := requestLimit(p)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	res := &onebot11.GroupSystemMsg{InvitedRequests: []onebot11.InvitedRequest{}, JoinRequests: []onebot11.JoinRequest{}}
@@ -42,27 +42,24 @@ func getGroupSystemMsg(ctx context.Context, env *Env, p onebot11.Params) (any, e
 // getGroupIgnoreAddRequest: group_id (optional: only that group), count →
 // the filtered join requests (get_group_notifications is_filtered=true), as
 // a list of join_requests items.
-func getGroupIgnoreAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getGroupIgnoreAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	var group int64
 	if p.Has("group_id") {
-		var err error
-		if group, err = uinParam(p, "group_id"); err != nil {
-			return nil, err
-		}
+		group = uinParam(p, "group_id")
 	}
-	limit, err := requestLimit(p)
-	if err != nil {
+	limit := requestLimit(p)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return groupJoinRequests(ctx, env, true, limit, group)
 }
 
-func requestLimit(p onebot11.Params) (int32, error) {
-	n, err := int32Param(p, requestListDefault, "count")
-	if err == nil && n == 0 {
+func requestLimit(p *onebot11.Reader) int32 {
+	n := int32Param(p, requestListDefault, "count")
+	if n == 0 {
 		n = requestListDefault
 	}
-	return n, err
+	return n
 }
 
 // groupJoinRequests lists join and invited-join requests (group 0: all groups).
@@ -100,9 +97,9 @@ func groupJoinRequests(ctx context.Context, env *Env, filtered bool, limit int32
 
 // getDoubtFriendsAddRequest: count (default 50) → get_friend_requests
 // is_filtered=true.
-func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	limit, err := requestLimit(p)
-	if err != nil {
+func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	limit := requestLimit(p)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	var out milky.GetFriendRequestsOutput
@@ -127,25 +124,22 @@ func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params)
 // approve (default true; LLOneBot can only approve, Milky can also reject)
 // → accept_friend_request / reject_friend_request with is_filtered=true,
 // whatever the flag says: this action is for filtered requests.
-func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	f, err := flagParam(p)
-	if err != nil {
-		return nil, err
+func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	f := flagParam(p)
+	if p.OK() && f.Kind != idmap.FlagFriend {
+		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
 	}
-	if f.Kind != idmap.FlagFriend {
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter flag: a group request flag; answer it with set_group_add_request")
+	approve := p.OptBool(true, "approve")
+	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
+	if !approve {
+		in.Reason = optStringPtr(p, "reason")
 	}
-	approve, err := p.OptBool(true, "approve")
-	if err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if approve {
 		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
 			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}, nil)
-	}
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
-	if in.Reason, err = optStringPtr(p, "reason"); err != nil {
-		return nil, err
 	}
 	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
 }

@@ -21,9 +21,9 @@ import (
 // is not known without downloading, so file_size is left out.
 
 // getImage: file (the received segment's file) → get_resource_temp_url.
-func getImage(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	ref, err := resourceParam(p)
-	if err != nil {
+func getImage(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	ref := resourceParam(p)
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return tempURL(ctx, env, ref)
@@ -33,13 +33,10 @@ func getImage(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 // encoding (SILK) and the gateway does not transcode, so a requested
 // out_format fails with a clear error instead of answering a file in another
 // format than asked; without out_format the original's URL is answered.
-func getRecord(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	ref, err := resourceParam(p)
-	if err != nil {
-		return nil, err
-	}
-	format, err := p.OptString("", "out_format")
-	if err != nil {
+func getRecord(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	ref := resourceParam(p)
+	format := p.OptString("", "out_format")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(format) != "" {
@@ -55,16 +52,13 @@ func getRecord(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 // received file segment carries (get_private_file_download_url); with
 // neither, the name is taken as a received image/record/video resource
 // (get_resource_temp_url), as NapCat's get_file accepts those too.
-func getFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
-	id, err := p.String("file_id", "file")
-	if err != nil {
+func getFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	id := requiredString(p, "file_id", "file")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(id) == "" {
-		_, name, _ := p.Raw("file_id", "file")
-		return nil, onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: empty", name)
-	}
 	var url string
+	var err error
 	switch {
 	case p.Has("group_id"):
 		if url, err = groupFileURL(ctx, env, p, id); err != nil {
@@ -81,24 +75,20 @@ func getFile(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 		}
 		return res, nil
 	}
-	name, err := p.OptString("", "name", "file_name")
-	if err != nil {
+	name := p.OptString("", "name", "file_name")
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return &onebot11.ResourceResult{File: url, URL: url, FileName: name}, nil
 }
 
 // resourceParam reads get_image/get_record's file (file_id accepted too).
-func resourceParam(p onebot11.Params) (string, error) {
-	ref, err := p.String("file", "file_id")
-	if err != nil {
-		return "", err
+func resourceParam(p *onebot11.Reader) string {
+	ref := p.String("file", "file_id")
+	if p.OK() && strings.TrimSpace(ref) == "" {
+		p.Failf("parameter %s: empty", p.Name("file", "file_id"))
 	}
-	if strings.TrimSpace(ref) == "" {
-		_, name, _ := p.Raw("file", "file_id")
-		return "", onebot11.Errorf(onebot11.RetcodeBadRequest, "parameter %s: empty", name)
-	}
-	return strings.TrimSpace(ref), nil
+	return strings.TrimSpace(ref)
 }
 
 func tempURL(ctx context.Context, env *Env, resourceID string) (*onebot11.ResourceResult, error) {

@@ -160,11 +160,11 @@ func TestSoloPoke(t *testing.T) {
 	empty := onebot11.Segment{Type: "text", Data: map[string]any{"text": ""}}
 	txt := onebot11.Segment{Type: "text", Data: map[string]any{"text": "x"}}
 
-	at, ok, err := soloPoke([]onebot11.Segment{txt})
+	_, ok, err := soloPoke([]onebot11.Segment{txt})
 	assert.False(t, ok)
 	assert.NoError(t, err)
 
-	at, ok, err = soloPoke([]onebot11.Segment{empty, poke, empty})
+	at, ok, err := soloPoke([]onebot11.Segment{empty, poke, empty})
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, 1, at)

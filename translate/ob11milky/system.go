@@ -33,7 +33,7 @@ var systemActions = []Action{
 }
 
 // getLoginInfo → get_login_info (uin becomes user_id).
-func getLoginInfo(ctx context.Context, env *Env, _ onebot11.Params) (any, error) {
+func getLoginInfo(ctx context.Context, env *Env, _ *onebot11.Reader) (any, error) {
 	var out milky.GetLoginInfoOutput
 	if err := env.Upstream.Call(ctx, milky.APIGetLoginInfo, &milky.Empty{}, &out); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ type versionInfo struct {
 // the upstream, so when get_impl_info fails the call still succeeds without
 // the impl_* fields: bots query this at connect and should not fail there
 // because the upstream is restarting.
-func getVersionInfo(ctx context.Context, env *Env, _ onebot11.Params) (any, error) {
+func getVersionInfo(ctx context.Context, env *Env, _ *onebot11.Reader) (any, error) {
 	info := &versionInfo{AppName: "qqbridge-gateway", AppVersion: env.Version, ProtocolVersion: "v11"}
 	var out milky.GetImplInfoOutput
 	if err := env.Upstream.Call(ctx, milky.APIGetImplInfo, &milky.Empty{}, &out); err == nil {
@@ -67,7 +67,7 @@ func getVersionInfo(ctx context.Context, env *Env, _ onebot11.Params) (any, erro
 
 // getStatus answers from the runtime's view of the upstream (no call): online
 // is the API being reachable, good the event stream being connected too.
-func getStatus(_ context.Context, env *Env, _ onebot11.Params) (any, error) {
+func getStatus(_ context.Context, env *Env, _ *onebot11.Reader) (any, error) {
 	online, good := true, true
 	if env.UpstreamStatus != nil {
 		online, good = env.UpstreamStatus()

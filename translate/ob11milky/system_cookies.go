@@ -16,7 +16,7 @@ import (
 // decides what it means) → get_cookies. bkn is LLOneBot's extra field: the
 // QQ web CSRF hash of the skey cookie when the cookies carry one, else
 // get_csrf_token's token (the same value, computed by the upstream).
-func getCookies(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getCookies(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	cookies, err := fetchCookies(ctx, env, p)
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func getCookies(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
 }
 
 // getCSRFToken → get_csrf_token (OneBot 11 gives the token as a number).
-func getCSRFToken(ctx context.Context, env *Env, _ onebot11.Params) (any, error) {
+func getCSRFToken(ctx context.Context, env *Env, _ *onebot11.Reader) (any, error) {
 	token, err := fetchCSRFToken(ctx, env)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func getCSRFToken(ctx context.Context, env *Env, _ onebot11.Params) (any, error)
 }
 
 // getCredentials: domain → get_cookies, then get_csrf_token.
-func getCredentials(ctx context.Context, env *Env, p onebot11.Params) (any, error) {
+func getCredentials(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	cookies, err := fetchCookies(ctx, env, p)
 	if err != nil {
 		return nil, err
@@ -56,9 +56,9 @@ func getCredentials(ctx context.Context, env *Env, p onebot11.Params) (any, erro
 	return &onebot11.CredentialsData{Cookies: cookies, CSRFToken: token}, nil
 }
 
-func fetchCookies(ctx context.Context, env *Env, p onebot11.Params) (string, error) {
-	domain, err := p.OptString("", "domain")
-	if err != nil {
+func fetchCookies(ctx context.Context, env *Env, p *onebot11.Reader) (string, error) {
+	domain := p.OptString("", "domain")
+	if err := p.Err(); err != nil {
 		return "", err
 	}
 	var out milky.GetCookiesOutput

@@ -22,8 +22,11 @@ const (
 // Handler runs one OneBot 11 action against the upstream and returns the
 // response data (any JSON-encodable value; nil becomes null). Errors are
 // *onebot11.Error, *milky.APIError, *milky.UnavailableError or anything else;
-// ErrorResponse maps them to an envelope.
-type Handler func(ctx context.Context, env *Env, p onebot11.Params) (any, error)
+// ErrorResponse maps them to an envelope. A handler reads its parameters
+// from p (sticky: each read returns a usable value, the first failure is
+// kept) and checks p.Err() once before its first upstream call or other
+// side effect; Validate relies on that to stop at bad parameters.
+type Handler func(ctx context.Context, env *Env, p *onebot11.Reader) (any, error)
 
 // Action is one row of the action table.
 type Action struct {

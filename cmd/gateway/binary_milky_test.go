@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The reverse direction's operations, as TestBinary_RunSIGTERM and
+// TestBinary_CheckConfigMasksSecrets check the first direction's.
+
+// TestBinary_MilkyRunSIGTERM: --downstream milky on the built-in simulator,
+// a Milky bot on /event (WebSocket, token), SIGTERM closes its socket with
+// 1001 and the process exits 0 within the grace period; the JSON log never
+// holds the token.
+func TestBinary_MilkyRunSIGTERM(t *testing.T) {
+	const token = "milky-bot-token-4711"
+	cmd := exec.Command(gatewayBinary(t), "--downstream", "milky", "--access-token", token,
+		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+		"--data", t.TempDir(), "--log-format", "json")
+	cmd.Env = baseEnv()
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	apiRe := regexp.MustCompile(`API:\s+POST http://(127\.0\.0\.1:\d+)/api/<name>`)
+	metricsRe := regexp.MustCompile(`metrics/health:\s+http://(127\.0\.0\.1:\d+)/metrics`)
+	var addr, metricsAddr string
+	sc := bufio.NewScanner(stdout)
+	for (addr == "" || metricsAddr == "") && sc.Scan() {
+		if m := apiRe.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+		if m := metricsRe.FindStringSubmatch(sc.Text()); m != nil {
+			metricsAddr = m[1]
+		}
+	}
+	require.NotEmpty(t, addr, "no Milky banner; stderr: %s", stderr.String())
+	require.NotEmpty(t, metricsAddr, "no banner; stderr: %s", stderr.String())
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + metricsAddr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 15*time.Second, 50*time.Millisecond, "readyz; stderr: %s", stderr.String())
+	out, errOut, code := runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz")
+	assert.Equal(t, 0, code, "healthcheck: %s %s", out, errOut)
+
+	// Without the token: 401 before the upgrade.
+	_, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+"/event", nil)
+	require.Error(t, err)
+	require.NotNil(t, resp)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/event", http.Header{"Authorization": {"Bearer " + token}})
+	require.NoError(t, err)
+	defer ws.Close()
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/get_login_info", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	r, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	assert.Contains(t, string(body), `"retcode":0`)
+	// A failed call is one log line naming the API (and never the token).
+	req, err = http.NewRequest(http.MethodPost, "http://"+addr+"/api/no_such_api", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	r, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	r.Body.Close()
+	assert.Equal(t, http.StatusNotFound, r.StatusCode)
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), `"api":"no_such_api"`) },
+		5*time.Second, 20*time.Millisecond, "no log line for the failed call; stderr: %s", stderr.String())
+
+	start := time.Now()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, ws.SetReadDeadline(time.Now().Add(15*time.Second)))
+	var closeErr *websocket.CloseError
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			require.True(t, errors.As(err, &closeErr), "the bot's socket ended without a close frame: %v", err)
+			break
+		}
+	}
+	assert.Equal(t, websocket.CloseGoingAway, closeErr.Code, "close code on shutdown")
+	select {
+	case <-exited:
+		assert.NoError(t, waitErr, "exit status; stderr: %s", stderr.String())
+		assert.Less(t, time.Since(start), 12*time.Second, "exits within the 10s grace period")
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the gateway did not exit after SIGTERM; stderr: %s", stderr.String())
+	}
+	logs := stderr.String()
+	assert.Contains(t, logs, "shutting down")
+	assert.NotContains(t, logs, token)
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		assert.True(t, strings.HasPrefix(line, "{"), "a JSON log line: %s", line)
+	}
+}
+
+// TestBinary_MilkyCheckConfigMasksSecrets: check-config of the reverse
+// direction masks the upstream token and secret and the bots' token.
+func TestBinary_MilkyCheckConfigMasksSecrets(t *testing.T) {
+	out, errOut, code := runBinary(t, nil, "check-config", "--upstream-protocol", "onebot11",
+		"--upstream", "http://127.0.0.1:3000", "--upstream-token", "up-token-111",
+		"--upstream-secret", "post-secret-222", "--access-token", "bot-token-333", "--data", t.TempDir())
+	require.Equal(t, 0, code, "stderr: %s", errOut)
+	for _, secret := range []string{"up-token-111", "post-secret-222", "bot-token-333"} {
+		assert.NotContains(t, out, secret)
+		assert.NotContains(t, errOut, secret)
+	}
+	assert.Contains(t, out, "downstream: milky")
+	assert.Contains(t, out, "listen: 127.0.0.1:3010")
+
+	// A OneBot 11 downstream setting with a milky downstream is refused, naming it.
+	_, errOut, code = runBinary(t, nil, "check-config", "--downstream", "milky", "--reverse-ws", "ws://127.0.0.1:8080/")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "reverse-ws")
+}
