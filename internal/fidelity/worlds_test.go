@@ -85,10 +85,10 @@ func chainWorld(t *testing.T) *world {
 		time.Sleep(10 * time.Millisecond)
 	}
 	w := connect(t, &world{name: "chain", sim: sim, base: "http://" + rev.Addr()})
-	// The reverse direction detects the implementation at a Probe after
-	// the client has learnt get_version_info, which may be the second one
-	// (up to 10 s after readiness); until then extension APIs answer -501.
-	// get_custom_face_url_list needs an extension and changes nothing.
+	// Extension APIs answer -501 until the reverse direction has detected
+	// its upstream (at a Probe); wait for that rather than compare a
+	// half-started chain. get_custom_face_url_list needs an extension and
+	// changes nothing.
 	deadline = time.Now().Add(15 * time.Second)
 	for w.call("get_custom_face_url_list", []byte(`{}`)).Retcode == -501 {
 		require.True(t, time.Now().Before(deadline), "the reverse direction never detected its upstream")
