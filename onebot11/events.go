@@ -110,6 +110,9 @@ type FileInfo struct {
 	Size  int64  `json:"size"`
 	BusID int64  `json:"busid"`
 	URL   string `json:"url,omitempty"`
+	// Hash is a private file's hash (offline_file; not standard): Milky
+	// needs it to fetch the file again.
+	Hash string `json:"hash,omitempty"`
 }
 
 // EmojiLike is one entry of group_msg_emoji_like.likes.

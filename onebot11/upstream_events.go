@@ -170,9 +170,10 @@ type UpstreamEvent struct {
 	NameNew    string          `json:"name_new"`
 	RawInfo    json.RawMessage `json:"raw_info"`
 	Title      string          `json:"title"`
-	Code       Str             `json:"code"`  // Lagrange reaction: the face id
-	Count      int64           `json:"count"` // Lagrange reaction
-	Tag        string          `json:"tag"`   // NapCat bot_offline
+	Code       Str             `json:"code"`   // Lagrange reaction: the face id
+	Count      int64           `json:"count"`  // Lagrange reaction
+	Tag        string          `json:"tag"`    // NapCat bot_offline
+	Reason     string          `json:"reason"` // bot_offline of this gateway's first direction
 	// Poke display texts of implementations that send them as fields
 	// (Lagrange); NapCat sends raw_info instead.
 	Action       string `json:"action"`
@@ -258,7 +259,7 @@ var (
 	upstreamInts = []string{"time", "self_id", "message_id", "message_seq", "real_id", "user_id", "group_id",
 		"target_id", "peer_id", "temp_source", "operator_id", "sender_id", "duration", "count", "invitor_id", "interval"}
 	upstreamStrings = []string{"post_type", "message_type", "notice_type", "request_type", "meta_event_type", "sub_type",
-		"group_name", "message_format", "raw_message", "name_new", "title", "tag", "action", "suffix", "action_img_url",
+		"group_name", "message_format", "raw_message", "name_new", "title", "tag", "reason", "action", "suffix", "action_img_url",
 		"comment", "flag"}
 	senderInts    = []string{"user_id", "age", "group_id"}
 	senderStrings = []string{"nickname", "card", "sex", "role", "title"}

@@ -178,7 +178,8 @@ func TestGolden(t *testing.T) {
 }
 
 // TestEveryMilkyEventType: the golden files produce all 20 Milky event types
-// except peer_pin_change, which no OneBot 11 implementation reports.
+// (peer_pin_change only from this gateway's own first direction, since no
+// OneBot 11 implementation reports pin changes).
 func TestEveryMilkyEventType(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range goldenCases(t) {
@@ -192,6 +193,7 @@ func TestEveryMilkyEventType(t *testing.T) {
 		milky.EventFriendNudge, milky.EventFriendFileUpload, milky.EventGroupAdminChange, milky.EventGroupEssenceMessageChange,
 		milky.EventGroupMemberIncrease, milky.EventGroupMemberDecrease, milky.EventGroupNameChange, milky.EventGroupMessageReaction,
 		milky.EventGroupMute, milky.EventGroupWholeMute, milky.EventGroupNudge, milky.EventGroupFileUpload,
+		milky.EventPeerPinChange,
 	} {
 		require.True(t, seen[typ], "no golden case produces %s", typ)
 	}

@@ -81,6 +81,7 @@ var table = map[key]handler{
 	// notice_message.go
 	{onebot11.PostNotice, onebot11.NoticeGroupRecall, anySub}:          groupRecall,
 	{onebot11.PostNotice, onebot11.NoticeFriendRecall, anySub}:         friendRecall,
+	{onebot11.PostNotice, onebot11.NoticePeerPinChange, anySub}:        peerPinChange, // this gateway's first direction
 	{onebot11.PostNotice, onebot11.NoticeEssence, onebot11.SubAdd}:     essence,
 	{onebot11.PostNotice, onebot11.NoticeEssence, onebot11.SubDelete}:  essence,
 	{onebot11.PostNotice, onebot11.NoticeGroupEmoji, anySub}:           emojiLike, // NapCat/LLOneBot
@@ -100,6 +101,7 @@ var table = map[key]handler{
 	{onebot11.PostNotice, onebot11.NoticeGroupBan, onebot11.SubBan}:       groupBan,
 	{onebot11.PostNotice, onebot11.NoticeGroupBan, onebot11.SubLiftBan}:   groupBan,
 	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubGroupName}:   groupName, // NapCat
+	{onebot11.PostNotice, onebot11.NoticeGroupName, anySub}:               groupName, // this gateway's first direction
 	{onebot11.PostNotice, onebot11.NoticeGroupUpload, anySub}:             groupUpload,
 	{onebot11.PostNotice, onebot11.NoticeNotify, onebot11.SubPoke}:        poke,
 	{onebot11.PostNotice, onebot11.NoticeOfflineFile, anySub}:             offlineFile, // go-cqhttp

@@ -108,9 +108,14 @@ func groupUpload(env *Env, ev *onebot11.UpstreamEvent) Result {
 
 // offlineFile: go-cqhttp {user_id, file{name, size, url}}; the file has no
 // id there, so its url stands in (get_private_file_download_url then has
-// the URL itself).
+// the URL itself). A file the bot sent has user_id = the bot and target_id
+// = the friend (as this gateway's first direction reports it, like
+// message_sent); Milky's user_id is always the friend, with is_self.
 func offlineFile(env *Env, ev *onebot11.UpstreamEvent) Result {
-	uid := int64(ev.UserID)
+	uid, self := int64(ev.UserID), false
+	if to := int64(ev.TargetID); isUin(to) && uid == ev.SelfID && to != uid {
+		uid, self = to, true
+	}
 	if !isUin(uid) {
 		return skipIDs()
 	}
@@ -120,6 +125,7 @@ func offlineFile(env *Env, ev *onebot11.UpstreamEvent) Result {
 	}
 	return env.one(ev, &milky.FriendFileUploadData{
 		UserID: uid, FileID: id, FileName: string(ev.File.Name), FileSize: max(int64(ev.File.Size), 0), FileHash: string(ev.File.Hash),
+		IsSelf: self,
 	})
 }
 
@@ -191,12 +197,16 @@ func pokeTexts(ev *onebot11.UpstreamEvent) (action, suffix, img string) {
 	return action, suffix, img
 }
 
-// botOffline: NapCat notice bot_offline {user_id, tag, message}.
+// botOffline: NapCat notice bot_offline {user_id, tag, message}; this
+// gateway's first direction sends {user_id, reason}.
 func botOffline(env *Env, ev *onebot11.UpstreamEvent) Result {
 	reason := ""
 	var msg string
 	if json.Unmarshal(ev.Message, &msg) == nil {
 		reason = msg
+	}
+	if reason == "" {
+		reason = ev.Reason
 	}
 	if reason == "" {
 		reason = string(ev.Tag)

@@ -115,3 +115,17 @@ func (env *Env) owner(gid int64) int64 {
 // unknownOperator stands for an operator the schema requires but neither
 // the event nor the directory names (see README.md).
 const unknownOperator = segment.UnknownSenderID
+
+// peerPinChange: the extension notice of this gateway's first direction
+// {sub_type pin|unpin, message_type private|group, user_id | group_id}
+// (no OneBot 11 implementation reports pin changes).
+func peerPinChange(env *Env, ev *onebot11.UpstreamEvent) Result {
+	scene, peer := milky.SceneFriend, int64(ev.UserID)
+	if ev.MessageType == onebot11.MessageGroup {
+		scene, peer = milky.SceneGroup, int64(ev.GroupID)
+	}
+	if !isUin(peer) {
+		return skipIDs()
+	}
+	return env.one(ev, &milky.PeerPinChangeData{MessageScene: scene, PeerID: peer, IsPinned: ev.SubType == onebot11.SubPin})
+}

@@ -89,6 +89,13 @@ func messageRecall(env *Env, ev *milky.Event) (Result, error) {
 	n := notice(env, ev, onebot11.NoticeFriendRecall, "")
 	n.UserID = d.PeerID
 	n.MessageID = i32p(id)
+	if d.SenderID > 0 && d.OperatorID > 0 && (d.SenderID != d.PeerID || d.OperatorID != d.PeerID) {
+		// The bot's own message, or the bot recalling: OneBot's user_id
+		// alone would say the friend did it, so name both (extension
+		// fields, as group_recall's operator_id).
+		n.SenderID = i64p(d.SenderID)
+		n.OperatorID = i64p(d.OperatorID)
+	}
 	return one(n), nil
 }
 

@@ -55,6 +55,6 @@ func friendFileUpload(env *Env, ev *milky.Event) (Result, error) {
 		n.UserID = selfID(env, ev)
 		n.TargetID = i64p(d.UserID)
 	}
-	n.File = &onebot11.FileInfo{ID: d.FileID, Name: d.FileName, Size: d.FileSize}
+	n.File = &onebot11.FileInfo{ID: d.FileID, Name: d.FileName, Size: d.FileSize, Hash: d.FileHash}
 	return one(n), nil
 }

@@ -170,6 +170,7 @@ func render() []byte {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.OneBot, orDash(s.FromMilky), orDash(s.ToMilky), cell(s.Notes))
 	}
 	renderReverse(&b) // appended: the first direction's output above stays as it was
+	renderFidelity(&b)
 	return b.Bytes()
 }
 

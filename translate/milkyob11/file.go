@@ -21,7 +21,7 @@ var fileAPIs = []API{
 		Requires: []string{"upload_group_file"},
 		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat); go-cqhttp takes file:// URIs only", Handler: uploadGroupFile},
 	{Name: milky.APIGetPrivateFileDownloadURL, Category: "file", Class: Translated, OneBot: []string{"get_private_file_url"},
-		Requires: []string{"get_private_file_url"}, Reason: "file_hash is not needed by the upstream and not sent", Handler: getPrivateFileDownloadURL},
+		Requires: []string{"get_private_file_url"}, Reason: "user_id and file_hash are sent only to qqbridge-gateway (the others take file_id alone)", Handler: getPrivateFileDownloadURL},
 	{Name: milky.APIGetGroupFileDownloadURL, Category: "file", Class: Translated, OneBot: []string{"get_group_file_url"},
 		Requires: []string{"get_group_file_url"}, Handler: getGroupFileDownloadURL},
 	{Name: milky.APIGetGroupFiles, Category: "file", Class: Translated, OneBot: []string{"get_group_root_files", "get_group_files_by_folder"},
@@ -124,16 +124,22 @@ func uploadGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error
 }
 
 func getPrivateFileDownloadURL(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	p.Uin("user_id")
+	uid := p.Uin("user_id")
 	id := p.NonEmpty("file_id")
-	p.String("file_hash")
+	hash := p.String("file_hash")
 	if err := p.Err(); err != nil {
 		return nil, err
+	}
+	params := obj{"file_id": id}
+	if env.impl() == onebot11.QQBridge {
+		// The gateway's own first direction sits on Milky, which needs the
+		// friend and the hash as well.
+		params["user_id"], params["file_hash"] = uid, hash
 	}
 	var r struct {
 		URL string `json:"url"`
 	}
-	if err := env.Upstream.Call(ctx, "get_private_file_url", obj{"file_id": id}, &r); err != nil {
+	if err := env.Upstream.Call(ctx, "get_private_file_url", params, &r); err != nil {
 		return nil, err
 	}
 	return milky.DownloadURLOutput{DownloadURL: r.URL}, nil

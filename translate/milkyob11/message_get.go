@@ -194,7 +194,10 @@ func getHistoryMessages(ctx context.Context, env *Env, p *milky.Params) (any, er
 		}
 		out.Messages = append(out.Messages, msg)
 	}
-	sort.Slice(out.Messages, func(a, b int) bool { return out.Messages[a].MessageSeq < out.Messages[b].MessageSeq })
+	// Oldest first by time, not by seq: seqs are issued in the order the
+	// gateway first sees messages (an event before older history), so the
+	// lowest seq is not the oldest message and must not be the one dropped.
+	sort.SliceStable(out.Messages, func(a, b int) bool { return out.Messages[a].Time < out.Messages[b].Time })
 	if len(out.Messages) > int(limit) {
 		next := out.Messages[0].MessageSeq
 		out.Messages = out.Messages[1:]

@@ -81,10 +81,16 @@ func getImplInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 		}
 		name += ")"
 	}
+	// An implementation without an entry (e.g. this gateway's own first
+	// direction) gets Unknown's: "" is not a Milky qq_protocol_type.
+	protocol, ok := protocolTypes[env.impl()]
+	if !ok {
+		protocol = protocolTypes[onebot11.Unknown]
+	}
 	return milky.GetImplInfoOutput{
 		ImplName:       name,
 		ImplVersion:    env.Version,
-		QQProtocolType: protocolTypes[env.impl()],
+		QQProtocolType: protocol,
 		MilkyVersion:   milky.Version,
 	}, nil
 }
