@@ -111,7 +111,9 @@ func TestSlowSubscriberIsBoundedAndDropsOldest(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
+		// A blocked Publish never returns; 30s only keeps a loaded -race
+		// run (600 × 64 KiB) from passing for one.
 		t.Fatal("Publish blocked on a slow subscriber")
 	}
 	drops := e.obs.get(func(o *recObserver) int { return o.dropped[TransportWS+"/queue_full"] })
@@ -148,7 +150,9 @@ func TestDropStreamsClosesWithGoingAway(t *testing.T) {
 }
 
 func TestWSPingsAndSurvivesIdle(t *testing.T) {
-	e := newEnv(t, Config{PingInterval: 10 * time.Millisecond})
+	// Pings every 200ms: a client silent for 3 intervals is dropped, and a
+	// loaded -race run can take longer than 30ms to answer one.
+	e := newEnv(t, Config{PingInterval: 200 * time.Millisecond})
 	c, _, err := e.dialWS("", false)
 	require.NoError(t, err)
 	defer c.Close()
