@@ -236,7 +236,10 @@ func TestPublishFanOut(t *testing.T) {
 
 func TestSlowForwardClientDoesNotBlockOthers(t *testing.T) {
 	env := newEnv(t, ServerConfig{QueueSize: 10})
-	ctx := testCtx(t)
+	// 25 MiB to each client: a loaded -race run needs longer than the
+	// usual guard to move it; the guard is only against a hang.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
 	// A client that never reads: its socket buffers fill, then its queue
 	// drops oldest.
 	stuck := rawDial(t, env.ws("/"))
