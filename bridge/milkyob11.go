@@ -112,7 +112,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 }
 
 // oneBotPostPath is where a OneBot 11 upstream in HTTP mode POSTs its
-// events, on the downstream port (cli-contract.md).
+// events, on the downstream port (the gateway's CLI contract).
 const oneBotPostPath = "/onebot/v11/post"
 
 // Serve implements Direction.

@@ -67,7 +67,7 @@ var StandardActions = set(
 )
 
 // extensions lists the extension actions each implementation offers, from
-// onebot11-catalog.md (seeds 000/004 for Shamrock, 001 for go-cqhttp, 003
+// the shared reference's OneBot 11 catalog (seeds 000/004 for Shamrock, 001 for go-cqhttp, 003
 // for LLOneBot) and NapCat's action router. Lagrange.OneBot and Shamrock are
 // listed conservatively: only actions their docs name. Unknown offers none,
 // so an unidentified upstream is only asked standard actions.

@@ -9,7 +9,8 @@ import (
 )
 
 // catalogActions are the 118 actions of the OneBot 11 catalog
-// (shared/reference/onebot11-catalog.md §1.1–1.8), in its order.
+// (the OneBot 11 catalog of the project's shared reference, §1.1–1.8), in
+// its order.
 var catalogActions = []string{
 	// §1.1 message (24)
 	"send_private_msg", "send_group_msg", "send_msg", "delete_msg", "get_msg", "get_forward_msg",
