@@ -84,8 +84,10 @@ func (p *proc) terminate(grace time.Duration) {
 }
 
 // cpu is the process's CPU time so far (user + system).
-func (p *proc) cpu() (time.Duration, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid()))
+func (p *proc) cpu() (time.Duration, error) { return cpuOf(p.pid()) }
+
+func cpuOf(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}

@@ -20,10 +20,13 @@ type report struct {
 	elapsed               time.Duration
 
 	// Per round, by path (gw, rl).
-	rate   [2][]float64 // events/s at full load
-	cpuEv  [2][]float64 // µs of the path's CPU per event at full load
-	paced  [2][]time.Duration
-	behind [2]time.Duration // paced sender's worst lag behind schedule
+	rate  [2][]float64 // events/s at full load
+	cpuEv [2][]float64 // µs of the path's CPU per event at full load
+	paced [2][]time.Duration
+	// roundP99 is each paced round's own p99: tails that grow with the id
+	// store show here.
+	roundP99 [2][]time.Duration
+	behind   [2]time.Duration // paced sender's worst lag behind schedule
 	// Actions by path and transport (0 HTTP, 1 WebSocket).
 	lat     [2][2][]time.Duration // 1 caller, every call
 	cpuCall [2][2][]float64       // µs of the path's CPU per call, o.callers callers
@@ -59,6 +62,7 @@ func (r *report) round(ctx context.Context, i int, t *target, dir *direction, o 
 		return err
 	}
 	r.paced[i] = append(r.paced[i], res.latency...)
+	r.roundP99[i] = append(r.roundP99[i], pct(res.latency, 0.99))
 	r.behind[i] = max(r.behind[i], res.maxBehnd)
 
 	for tr, ws := range []bool{false, true} {
