@@ -33,8 +33,6 @@ const (
 	rl
 )
 
-var targetNames = [2]string{"gateway", "raw relay"}
-
 func runBench(ctx context.Context, o options) (*report, error) {
 	dir, ok := directions[o.direction]
 	if !ok {
