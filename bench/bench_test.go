@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,4 +155,42 @@ func TestCLI_BadFlags(t *testing.T) {
 	errb.Reset()
 	assert.Equal(t, 2, cli([]string{"extra"}, &out, &errb))
 	assert.Contains(t, errb.String(), "unexpected argument")
+}
+
+// TestRelay_BothDirections drives the raw relay (this test binary
+// re-executed) over each direction's fake upstream: events arrive in order
+// and every call gets the fake's answer, over HTTP and, where the
+// direction has one, WebSocket. No gateway is built.
+func TestRelay_BothDirections(t *testing.T) {
+	for _, name := range []string{"ob11milky", "milkyob11"} {
+		t.Run(name, func(t *testing.T) {
+			dir := directions[name]
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			x, err := startRelay(ctx, dir)
+			require.NoError(t, err)
+			defer func() {
+				if x.ev.bot != nil {
+					x.ev.bot.close()
+				}
+				x.p.terminate(5 * time.Second)
+				x.up.close()
+			}()
+			var next atomic.Int64
+			require.NoError(t, x.ev.connect(ctx, dir, x, &next))
+			res, err := x.eventRound(ctx, 200, 16, 0)
+			require.NoError(t, err)
+			assert.Len(t, res.latency, 200)
+			res, err = x.eventRound(ctx, 20, 0, 1000)
+			require.NoError(t, err)
+			assert.Len(t, res.latency, 20)
+			_, err = x.callRound(ctx, dir, false, 2, 5)
+			require.NoError(t, err)
+			if dir.wsPath != "" {
+				_, err = x.callRound(ctx, dir, true, 2, 5)
+				require.NoError(t, err)
+			}
+			assert.Equal(t, x.calls, x.up.sends())
+		})
+	}
 }

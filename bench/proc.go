@@ -277,3 +277,22 @@ func loadAvg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// settle waits until the process is close to idle (under 5 % of one CPU
+// over 200 ms), at most limit: work left over from the previous
+// measurement (the id store's batched commits after a burst) must not be
+// charged to the next one. It returns how long it waited.
+func (p *proc) settle(limit time.Duration) time.Duration {
+	const step = 200 * time.Millisecond
+	start := time.Now()
+	prev, err := p.cpu()
+	for err == nil && time.Since(start) < limit {
+		time.Sleep(step)
+		var c time.Duration
+		if c, err = p.cpu(); err == nil && c-prev < step/20 {
+			break
+		}
+		prev = c
+	}
+	return time.Since(start)
+}

@@ -27,6 +27,9 @@ type report struct {
 	// store show here.
 	roundP99 [2][]time.Duration
 	behind   [2]time.Duration // paced sender's worst lag behind schedule
+	// settled is the longest wait for the path to go idle before a
+	// measurement (leftover work of the previous one).
+	settled [2]time.Duration
 	// Actions by path and transport (0 HTTP, 1 WebSocket).
 	lat     [2][2][]time.Duration // 1 caller, every call
 	cpuCall [2][2][]float64       // µs of the path's CPU per call, o.callers callers
@@ -41,6 +44,7 @@ type report struct {
 // round measures path i once: events at full load, events at the paced
 // rate, then send-group-message with one caller and with several.
 func (r *report) round(ctx context.Context, i int, t *target, dir *direction, o options) error {
+	r.settled[i] = max(r.settled[i], t.p.settle(10*time.Second))
 	c0, err := t.p.cpu()
 	if err != nil {
 		return err
@@ -57,6 +61,7 @@ func (r *report) round(ctx context.Context, i int, t *target, dir *direction, o 
 	r.cpuEv[i] = append(r.cpuEv[i], float64(c1-c0)/float64(time.Microsecond)/float64(o.events))
 
 	n := max(1, int(o.rate*o.paced.Seconds()))
+	r.settled[i] = max(r.settled[i], t.p.settle(10*time.Second))
 	res, err = t.eventRound(ctx, n, 0, o.rate)
 	if err != nil {
 		return err
@@ -69,11 +74,13 @@ func (r *report) round(ctx context.Context, i int, t *target, dir *direction, o 
 		if ws && t.wsURL == "" {
 			continue
 		}
+		r.settled[i] = max(r.settled[i], t.p.settle(10*time.Second))
 		one, err := t.callRound(ctx, dir, ws, 1, o.calls)
 		if err != nil {
 			return err
 		}
 		r.lat[i][tr] = append(r.lat[i][tr], one.latency...)
+		r.settled[i] = max(r.settled[i], t.p.settle(10*time.Second))
 		many, err := t.callRound(ctx, dir, ws, o.callers, o.calls)
 		if err != nil {
 			return err
@@ -170,6 +177,8 @@ func (r *report) footnotes() []string {
 	if b := max(r.behind[gw], r.behind[rl]); b > time.Millisecond {
 		n = append(n, fmt.Sprintf("the paced sender fell up to %s behind its schedule (a loaded machine); the late events went out at once", b.Round(time.Microsecond)))
 	}
+	n = append(n, fmt.Sprintf("before each measurement the tool waits for the path to go idle (under 5 %% of a CPU): up to %s for the gateway, %s for the relay",
+		r.settled[gw].Round(100*time.Millisecond), r.settled[rl].Round(100*time.Millisecond)))
 	n = append(n, fmt.Sprintf("gateway at the end: RSS %s (anon %s, file %s), Go heap in use %s",
 		mib(r.gwEnd.RSS), mib(r.gwEnd.Anon), mib(r.gwEnd.File), mib(r.heapEnd)))
 	return append(n, r.notes...)
