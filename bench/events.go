@@ -149,10 +149,10 @@ func (p *eventPath) prime(ctx context.Context) error {
 
 // eventResult is what one measurement saw.
 type eventResult struct {
-	n        int
-	elapsed  time.Duration   // first send to last arrival
-	latency  []time.Duration // per event, arrival minus send
-	maxBehnd time.Duration   // paced: how far the sender fell behind its schedule
+	n       int
+	elapsed time.Duration   // first send to last arrival
+	latency []time.Duration // per event, arrival minus send
+	slipped time.Duration   // paced: schedule time skipped because the sender was late
 }
 
 // measure pushes n events, either as fast as the path takes them with at
@@ -170,8 +170,11 @@ func (p *eventPath) measure(ctx context.Context, n, window int, rate float64) (e
 	if rate > 0 {
 		interval = time.Duration(float64(time.Second) / rate)
 	}
-	var behind time.Duration
-	start := now()
+	// A late sender (descheduled on a busy machine) does not catch up in a
+	// burst: that would measure a queue, not a steady rate. The schedule
+	// moves on from now and the skipped time is reported.
+	var slipped time.Duration
+	due := now()
 	for k := range n {
 		if s.credits != nil {
 			select {
@@ -182,12 +185,13 @@ func (p *eventPath) measure(ctx context.Context, n, window int, rate float64) (e
 				return eventResult{}, ctx.Err()
 			}
 		} else {
-			due := start + int64(k)*int64(interval)
 			if d := due - now(); d > 0 {
 				time.Sleep(time.Duration(d))
-			} else {
-				behind = max(behind, time.Duration(-d))
+			} else if late := time.Duration(-d); late > 2*interval {
+				slipped += late
+				due = now()
 			}
+			due += int64(interval)
 		}
 		sent[k] = now()
 		if err := p.up.push(p.tpl.stamp(s.base + int64(k))); err != nil {
@@ -204,7 +208,7 @@ func (p *eventPath) measure(ctx context.Context, n, window int, rate float64) (e
 	case <-ctx.Done():
 		return eventResult{}, ctx.Err()
 	}
-	res := eventResult{n: n, latency: make([]time.Duration, n), maxBehnd: behind}
+	res := eventResult{n: n, latency: make([]time.Duration, n), slipped: slipped}
 	var last int64
 	for k := range n {
 		res.latency[k] = time.Duration(s.recv[k] - sent[k])

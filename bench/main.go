@@ -43,8 +43,11 @@ type options struct {
 	callers   int           // callers of the CPU-per-call rounds
 	rounds    int
 	gateway   string // prebuilt gateway binary; empty: build ./cmd/gateway
-	markdown  bool
-	progress  io.Writer // per-round lines; nil: none
+	// gatewayLog receives the gateway's stderr (e.g. with GODEBUG=gctrace=1
+	// in the environment, which the children inherit).
+	gatewayLog string
+	markdown   bool
+	progress   io.Writer // per-round lines; nil: none
 }
 
 func defaults() options {
@@ -74,6 +77,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.callers, "callers", o.callers, "parallel callers of the CPU-per-call rounds")
 	fs.IntVar(&o.rounds, "rounds", o.rounds, "rounds, each measuring gateway and relay")
 	fs.StringVar(&o.gateway, "gateway", "", "gateway binary to run (default: go build ./cmd/gateway into a temp dir)")
+	fs.StringVar(&o.gatewayLog, "gateway-log", "", "write the gateway's stderr to this file (the children inherit the environment: GODEBUG=gctrace=1 works)")
 	fs.BoolVar(&o.markdown, "markdown", false, "print the table as Markdown (the README's)")
 	q := fs.Bool("quick", false, "smoke run of ~20 s (5000 events, 1 s paced, 300 calls, 2 rounds); overrides the count flags")
 	if err := fs.Parse(args); err != nil {

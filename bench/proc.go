@@ -40,13 +40,17 @@ type proc struct {
 }
 
 // startProc starts argv with its stderr kept (last lines only, for error
-// messages) and its stdout discarded; it is killed when ctx ends.
-func startProc(ctx context.Context, name string, env []string, argv ...string) (*proc, error) {
+// messages; all of it also to log when not nil) and its stdout discarded;
+// it is killed when ctx ends.
+func startProc(ctx context.Context, name string, log io.Writer, env []string, argv ...string) (*proc, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdout = io.Discard
 	p := &proc{name: name, cmd: cmd, stderr: &tailBuffer{max: 8 << 10}, done: make(chan struct{}), stop: make(chan struct{})}
 	cmd.Stderr = p.stderr
+	if log != nil {
+		cmd.Stderr = io.MultiWriter(p.stderr, log)
+	}
 	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: start: %w", name, err)

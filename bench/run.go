@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +71,16 @@ func runBench(ctx context.Context, o options) (*report, error) {
 			x.up.close()
 		}
 	}()
-	if t[gw], err = startGateway(ctx, bin, dir, filepath.Join(tmp, "data")); err != nil {
+	var log io.Writer
+	if o.gatewayLog != "" {
+		f, err := os.Create(o.gatewayLog)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		log = f
+	}
+	if t[gw], err = startGateway(ctx, bin, dir, filepath.Join(tmp, "data"), log); err != nil {
 		return nil, err
 	}
 	if t[rl], err = startRelay(ctx, dir); err != nil {
@@ -204,7 +214,7 @@ func firstLine(s string, err error) string {
 	return s
 }
 
-func startGateway(ctx context.Context, bin string, dir *direction, data string) (*target, error) {
+func startGateway(ctx context.Context, bin string, dir *direction, data string, log io.Writer) (*target, error) {
 	up, err := dir.newUpstream()
 	if err != nil {
 		return nil, err
@@ -217,7 +227,7 @@ func startGateway(ctx context.Context, bin string, dir *direction, data string) 
 	}
 	args := append([]string{bin, "--upstream", up.gatewayURL(), "--data", data, "--listen", listen,
 		"--metrics-listen", metrics, "--log-level", "warn"}, dir.gatewayArgs...)
-	p, err := startProc(ctx, "gateway", childEnv(), args...)
+	p, err := startProc(ctx, "gateway", log, childEnv(), args...)
 	if err != nil {
 		up.close()
 		return nil, err
@@ -255,7 +265,7 @@ func startRelay(ctx context.Context, dir *direction) (*target, error) {
 	}
 	// A test binary runs the relay from TestMain; its own flags must not
 	// reach the relay's flag set, hence the env variable, not an argument.
-	p, err := startProc(ctx, "relay", append(childEnv(), relayEnv+"=1"), args...)
+	p, err := startProc(ctx, "relay", nil, append(childEnv(), relayEnv+"=1"), args...)
 	if err != nil {
 		up.close()
 		return nil, err
