@@ -19,6 +19,8 @@ type direction struct {
 	// when the protocol served to bots has none.
 	wsPath  string
 	wsFrame []byte
+	// action is the send-group-message call's name on the bot side.
+	action string
 	// relayWrap is the action name the relay wraps an HTTP body in when the
 	// upstream takes actions as OneBot 11 WebSocket frames.
 	relayWrap string
@@ -32,6 +34,7 @@ var directions = map[string]*direction{
 		newUpstream: func() (upstream, error) { return startMilkyUpstream() },
 		template:    milkyGroupMessage,
 		botEvents:   "/", // universal forward WebSocket
+		action:      "send_group_msg",
 		httpPath:    "/send_group_msg",
 		httpBody:    oneBotSendGroupMsg,
 		wsPath:      "/api",
@@ -44,6 +47,7 @@ var directions = map[string]*direction{
 		newUpstream: func() (upstream, error) { return startOneBotUpstream() },
 		template:    oneBotGroupMessage,
 		botEvents:   "/event",
+		action:      "send_group_message",
 		httpPath:    "/api/send_group_message",
 		httpBody:    milkySendGroupMessage,
 		relayWrap:   "send_group_msg",

@@ -143,7 +143,7 @@ func (r *report) rows() []row {
 		r50, r99 := pct(r.lat[rl][tr], 0.5), pct(r.lat[rl][tr], 0.99)
 		a50, a99 := us(g50-r50), us(g99-r99)
 		rows = append(rows, row{
-			figure:  fmt.Sprintf("send_group_msg added latency, 1 caller, p50 / p99 (%s)", x.name),
+			figure:  fmt.Sprintf("%s added latency, 1 caller, p50 / p99 (%s)", r.dir.action, x.name),
 			gateway: fmt.Sprintf("%.0f / %.0f µs", us(g50), us(g99)), relay: fmt.Sprintf("%.0f / %.0f µs", us(r50), us(r99)),
 			result: fmt.Sprintf("%+.0f / %+.0f µs", a50, a99), target: fmt.Sprintf("≤ +%.0f / +%.0f µs", x.p50, x.p99),
 			ok: a50 <= x.p50 && a99 <= x.p99,

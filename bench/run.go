@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -136,6 +138,11 @@ func runBench(ctx context.Context, o options) (*report, error) {
 	}
 	// One upstream call per bot call, nothing else on the way.
 	for _, x := range t {
+		miss := x.up.unknown()
+		for _, name := range slices.Sorted(maps.Keys(miss)) {
+			n := miss[name]
+			rep.notes = append(rep.notes, fmt.Sprintf("%s: the fake upstream could not answer %q %d times", x.name, name, n))
+		}
 		if got := x.up.sends(); got != x.calls {
 			rep.notes = append(rep.notes, fmt.Sprintf("%s: %d send calls upstream for %d bot calls", x.name, got, x.calls))
 		}

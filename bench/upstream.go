@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -34,6 +35,9 @@ type upstream interface {
 	// sends counts the send-message calls answered, others every other call.
 	sends() int64
 	others() int64
+	// unknown counts the calls the fake could not answer, by name: a
+	// gateway that keeps asking for something would be measured wrongly.
+	unknown() map[string]int64
 	close()
 }
 
@@ -44,6 +48,22 @@ type hub struct {
 	conn   *lockedConn
 	all    map[*lockedConn]struct{}
 	opened chan struct{} // closed and replaced when a stream opens
+	missed map[string]int64
+}
+
+func (h *hub) miss(name string) {
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	h.mu.Lock()
+	h.missed[name]++
+	h.mu.Unlock()
+}
+
+func (h *hub) unknown() map[string]int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.missed)
 }
 
 // lockedConn serialises data frames from the driver and from a reply loop
@@ -60,7 +80,9 @@ func (l *lockedConn) write(frame []byte) error {
 	return l.c.WriteMessage(websocket.TextMessage, frame)
 }
 
-func newHub() *hub { return &hub{opened: make(chan struct{}), all: map[*lockedConn]struct{}{}} }
+func newHub() *hub {
+	return &hub{opened: make(chan struct{}), all: map[*lockedConn]struct{}{}, missed: map[string]int64{}}
+}
 
 // track registers a connection so closeAll ends it (http.Server.Close
 // does not know hijacked connections).
@@ -190,6 +212,7 @@ func (u *milkyUpstream) api(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(milkyImplInfo)
 	default:
 		u.nElse.Add(1)
+		u.miss(r.PathValue("name"))
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"status":"failed","retcode":-404,"message":"not in the benchmark's fake"}`))
 	}
@@ -244,6 +267,11 @@ func startOneBotUpstream() (*oneBotUpstream, error) {
 	return u, nil
 }
 
+const (
+	oneBotGroup  = `{"group_id":30001,"group_name":"Test Group","member_count":42,"max_member_count":200}`
+	oneBotMember = `{"group_id":30001,"user_id":20002,"nickname":"Bob","card":"Bobby","sex":"male","age":0,"area":"","join_time":1700000000,"last_sent_time":1750000000,"level":"12","role":"member","unfriendly":false,"title":"","title_expire_time":0,"card_changeable":true}`
+)
+
 var oneBotLifecycle = []byte(`{"time":1750000000,"self_id":10001,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"}`)
 
 func (u *oneBotUpstream) serveWS(w http.ResponseWriter, r *http.Request) {
@@ -287,8 +315,25 @@ func (u *oneBotUpstream) reply(frame []byte) []byte {
 	case "get_status":
 		u.nElse.Add(1)
 		data = `{"online":true,"good":true}`
+	// What a Milky mapping asks to complete group and member fields.
+	case "get_group_info":
+		u.nElse.Add(1)
+		data = oneBotGroup
+	case "get_group_list":
+		u.nElse.Add(1)
+		data = "[" + oneBotGroup + "]"
+	case "get_group_member_info":
+		u.nElse.Add(1)
+		data = oneBotMember
+	case "get_friend_list":
+		u.nElse.Add(1)
+		data = "[]"
+	case "get_stranger_info":
+		u.nElse.Add(1)
+		data = `{"user_id":20002,"nickname":"Bob","sex":"male","age":0}`
 	default:
 		u.nElse.Add(1)
+		u.miss(action)
 		return append(append([]byte(`{"status":"failed","retcode":1404,"data":null,"message":"not in the benchmark's fake","echo":`), jsonValue(frame, `"echo":`)...), '}')
 	}
 	b := make([]byte, 0, 128)
