@@ -31,30 +31,46 @@ func TestBench_Tiny(t *testing.T) {
 	if os.Getenv("GATEWAY_BENCH") != "1" {
 		t.Skip("set GATEWAY_BENCH=1 to build and run the gateway")
 	}
-	o := defaults()
-	o.events, o.window, o.paced, o.calls, o.callers, o.rounds = 300, 32, 200*time.Millisecond, 20, 2, 2
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	rep, err := runBench(ctx, o)
+	tmp := t.TempDir()
+	bin, err := buildGateway(context.Background(), tmp)
 	require.NoError(t, err)
-	assert.Empty(t, rep.notes, "one upstream call per bot call, no stray calls")
-	rows := rep.rows()
-	require.Len(t, rows, 8)
-	for i := range 2 {
-		require.Len(t, rep.rate[i], 2)
-		assert.Positive(t, rep.rate[i][0])
-		assert.Len(t, rep.paced[i], 2*int(o.rate*o.paced.Seconds()))
-		assert.Len(t, rep.lat[i][0], 2*o.calls)
-		assert.Len(t, rep.lat[i][1], 2*o.calls)
+	for _, name := range []string{"ob11milky", "milkyob11"} {
+		t.Run(name, func(t *testing.T) {
+			dir := directions[name]
+			if err := available(context.Background(), bin, dir, tmp); err != nil {
+				t.Skip(err)
+			}
+			o := defaults()
+			o.direction, o.gateway = name, bin
+			o.events, o.window, o.paced, o.calls, o.callers, o.rounds = 300, 32, 200*time.Millisecond, 20, 2, 2
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			rep, err := runBench(ctx, o)
+			require.NoError(t, err)
+			assert.Empty(t, rep.notes, "one upstream call per bot call, every call answered by the fake")
+			transports := 2
+			if dir.wsPath == "" {
+				transports = 1
+			}
+			require.Len(t, rep.rows(), 4+2*transports)
+			for i := range 2 {
+				require.Len(t, rep.rate[i], 2)
+				assert.Positive(t, rep.rate[i][0])
+				assert.Len(t, rep.paced[i], 2*int(o.rate*o.paced.Seconds()))
+				for tr := range transports {
+					assert.Len(t, rep.lat[i][tr], 2*o.calls)
+				}
+			}
+			assert.Positive(t, rep.gwPeak.HWM)
+			assert.Positive(t, rep.gwPeak.Anon)
+			assert.Positive(t, rep.gwPeak.File)
+			assert.Positive(t, rep.heapPeak)
+			var md bytes.Buffer
+			rep.markdown(&md)
+			assert.Contains(t, md.String(), "| event throughput / raw relay's |")
+			assert.Contains(t, md.String(), "| peak RSS after ")
+		})
 	}
-	assert.Positive(t, rep.gwPeak.HWM)
-	assert.Positive(t, rep.gwPeak.Anon)
-	assert.Positive(t, rep.gwPeak.File)
-	assert.Positive(t, rep.heapPeak)
-	var md bytes.Buffer
-	rep.markdown(&md)
-	assert.Contains(t, md.String(), "| event throughput / raw relay's |")
-	assert.Contains(t, md.String(), "| peak RSS after ")
 }
 
 // TestBench_UnavailableDirection: a direction the binary does not run is

@@ -203,22 +203,27 @@ func available(ctx context.Context, bin string, dir *direction, tmp string) erro
 	if dir.gatewayArgs == nil {
 		args[2] = "http://127.0.0.1:1"
 	}
-	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = childEnv()
+	out, err := cmd.CombinedOutput()
 	if err != nil || strings.Contains(string(out), "not available") {
-		return fmt.Errorf("direction %s (%s) is not available in this gateway: %s", dir.name, dir.title, firstLine(string(out), err))
+		return fmt.Errorf("direction %s (%s) is not available in this gateway: %s", dir.name, dir.title, reason(string(out), err))
 	}
 	return nil
 }
 
-func firstLine(s string, err error) string {
-	s = strings.TrimSpace(s)
-	if s == "" && err != nil {
+// reason is the line of the gateway's output that says why, else its first.
+func reason(out string, err error) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		if strings.Contains(l, "not available") {
+			return l
+		}
+	}
+	if lines[0] == "" && err != nil {
 		return err.Error()
 	}
-	if k := strings.IndexByte(s, '\n'); k >= 0 {
-		return s[:k]
-	}
-	return s
+	return lines[0]
 }
 
 func startGateway(ctx context.Context, bin string, dir *direction, data string, log io.Writer) (*target, error) {
