@@ -210,3 +210,10 @@ func TestRelay_BothDirections(t *testing.T) {
 		})
 	}
 }
+
+func TestRow_Verdict(t *testing.T) {
+	assert.Equal(t, "met", row{ok: true}.verdict())
+	assert.Equal(t, "MISSED", row{}.verdict())
+	assert.Equal(t, "met? (negative: noise)", row{ok: true, unresolved: true}.verdict())
+	assert.Equal(t, "MISSED (negative: noise)", row{unresolved: true}.verdict())
+}

@@ -106,6 +106,9 @@ func (r *report) round(ctx context.Context, i int, t *target, dir *direction, o 
 type row struct {
 	figure, gateway, relay, result, target string
 	ok                                     bool
+	// unresolved: the relay's figure came out above the gateway's, so the
+	// difference is the machine's noise, not a measurement.
+	unresolved bool
 }
 
 func (r *report) rows() []row {
@@ -149,7 +152,7 @@ func (r *report) rows() []row {
 			figure:  fmt.Sprintf("%s added latency, 1 caller, p50 / p99 (%s)", r.dir.action, x.name),
 			gateway: fmt.Sprintf("%.0f / %.0f µs", us(g50), us(g99)), relay: fmt.Sprintf("%.0f / %.0f µs", us(r50), us(r99)),
 			result: fmt.Sprintf("%+.0f / %+.0f µs", a50, a99), target: fmt.Sprintf("≤ +%.0f / +%.0f µs", x.p50, x.p99),
-			ok: a50 <= x.p50 && a99 <= x.p99,
+			ok: a50 <= x.p50 && a99 <= x.p99, unresolved: a50 < 0 || a99 < 0,
 		})
 	}
 	for tr, x := range transports {
@@ -214,7 +217,7 @@ func (r *report) text(w io.Writer) {
 	}
 	line("figure", "gateway", "raw relay", "result", "target", "")
 	for _, x := range rows {
-		line(x.figure, x.gateway, x.relay, x.result, x.target, verdict(x.ok))
+		line(x.figure, x.gateway, x.relay, x.result, x.target, x.verdict())
 	}
 	for _, n := range r.footnotes() {
 		fmt.Fprintln(w, "note:", n)
@@ -225,7 +228,7 @@ func (r *report) markdown(w io.Writer) {
 	fmt.Fprintln(w, "| figure | gateway | raw relay | result | target | |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
 	for _, x := range r.rows() {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", x.figure, x.gateway, x.relay, x.result, x.target, verdict(x.ok))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", x.figure, x.gateway, x.relay, x.result, x.target, x.verdict())
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, r.header()+".")
@@ -234,8 +237,13 @@ func (r *report) markdown(w io.Writer) {
 	}
 }
 
-func verdict(ok bool) string {
-	if ok {
+func (x row) verdict() string {
+	switch {
+	case x.unresolved && x.ok:
+		return "met? (negative: noise)"
+	case x.unresolved:
+		return "MISSED (negative: noise)"
+	case x.ok:
 		return "met"
 	}
 	return "MISSED"
