@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Events are pre-encoded once per direction and stamped in place: the fake
+// upstream spends no time encoding, so what the measurement sees is the
+// path under test. Each event carries its index twice, as a unique message
+// sequence (so the gateway's id store grows as with real traffic) and as a
+// marker in the message text, which survives translation verbatim and tells
+// the bot which event arrived.
+
+const (
+	marker       = "bench#"
+	markerDigits = 12
+	selfID       = 10001
+	groupID      = 30001
+)
+
+// frameTemplate is one encoded event with two fixed-width decimal fields.
+type frameTemplate struct {
+	buf           []byte
+	seqAt, markAt int
+	// seqWidth digits hold seqBase+i: a JSON number may not start with 0.
+	seqWidth int
+	seqBase  int64
+}
+
+// newFrameTemplate finds the fields in raw: "SEQ" followed by digits after
+// seqKey, and the marker's digits.
+func newFrameTemplate(raw, seqKey string, seqWidth int, seqBase int64) *frameTemplate {
+	t := &frameTemplate{buf: []byte(raw), seqWidth: seqWidth, seqBase: seqBase}
+	t.seqAt = strings.Index(raw, seqKey) + len(seqKey)
+	t.markAt = strings.Index(raw, marker) + len(marker)
+	if t.seqAt < len(seqKey) || t.markAt < len(marker) {
+		panic("bench: template without sequence or marker")
+	}
+	return t
+}
+
+// stamp writes index i into the template and returns it; the bytes are
+// valid until the next stamp.
+func (t *frameTemplate) stamp(i int64) []byte {
+	putDigits(t.buf[t.seqAt:t.seqAt+t.seqWidth], t.seqBase+i)
+	putDigits(t.buf[t.markAt:t.markAt+markerDigits], i)
+	return t.buf
+}
+
+func putDigits(dst []byte, v int64) {
+	for k := len(dst) - 1; k >= 0; k-- {
+		dst[k] = byte('0' + v%10)
+		v /= 10
+	}
+}
+
+// zeros is a marker or sequence placeholder of the stamped width.
+var zeros = strings.Repeat("0", markerDigits)
+
+// markerText is the message text every event carries (~450 bytes).
+var markerText = marker + zeros + "# " + strings.Repeat("lorem ipsum [dolor] sit amet & co, ", 12)
+
+// markerIndex is the event index in a frame, or -1 if it carries none
+// (lifecycle, heartbeat, action reply). The first marker is read: both the
+// message array and raw_message carry it.
+func markerIndex(frame []byte) int64 {
+	k := bytes.Index(frame, []byte(marker))
+	if k < 0 || len(frame) < k+len(marker)+markerDigits {
+		return -1
+	}
+	var v int64
+	for _, c := range frame[k+len(marker) : k+len(marker)+markerDigits] {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v
+}
+
+// milkyGroupMessage is a Milky 1.2 message_receive event (~1 KiB: text,
+// mention, image, group and member), as an implementation pushes it on
+// /event.
+func milkyGroupMessage() *frameTemplate {
+	raw := `{"time":1750000000,"self_id":10001,"event_type":"message_receive","data":` +
+		`{"message_scene":"group","peer_id":30001,"message_seq":` + zeros + `,"sender_id":20002,"time":1750000000,` +
+		`"segments":[{"type":"text","data":{"text":"` + markerText + `"}},` +
+		`{"type":"mention","data":{"user_id":20001,"name":"Alice"}},` +
+		`{"type":"image","data":{"resource_id":"EhQ1MjY0ZmFhZjM2MjQ5ZjRkYjE2MxjQ7wEg_wooy","temp_url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","width":640,"height":480,"summary":"[图片]","sub_type":"normal"}}],` +
+		`"group":{"group_id":30001,"group_name":"Test Group","member_count":42,"max_member_count":200},` +
+		`"group_member":{"user_id":20002,"nickname":"Bob","sex":"male","group_id":30001,"card":"Bobby","title":"","level":12,"role":"member","join_time":1700000000,"last_sent_time":1750000000}}}`
+	return newFrameTemplate(raw, `"message_seq":`, markerDigits, 100_000_000_000)
+}
+
+// oneBotGroupMessage is the same message as a OneBot 11 implementation
+// (NapCat style, array message) pushes it on its universal WebSocket.
+func oneBotGroupMessage() *frameTemplate {
+	raw := `{"time":1750000000,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal",` +
+		`"message_id":1000000000,"message_seq":1,"real_id":1,"group_id":30001,"user_id":20002,"anonymous":null,"font":14,` +
+		`"message":[{"type":"text","data":{"text":"` + markerText + `"}},` +
+		`{"type":"at","data":{"qq":"20001"}},` +
+		`{"type":"image","data":{"file":"5264faaf36249f4db163.png","url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","summary":"[图片]","sub_type":0}}],` +
+		`"raw_message":"` + markerText + `[CQ:at,qq=20001][CQ:image,file=5264faaf36249f4db163.png]",` +
+		`"sender":{"user_id":20002,"nickname":"Bob","card":"Bobby","sex":"male","age":0,"area":"","level":"12","role":"member","title":""}}`
+	// message_id is an int32: 10 digits from 1e9 leave room for 1.1e9 events.
+	return newFrameTemplate(raw, `"message_id":`, 10, 1_000_000_000)
+}
