@@ -50,10 +50,10 @@ func (w *world) putPrivFile(f *privFile) {
 	remember(&w.fileOrder, w.privFiles, f.id, f, maxPrivFiles)
 }
 
-func (s *Sim) uploadPrivateFile(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	uri := p.uri("file_uri")
-	name := p.nonEmpty("file_name")
+func (s *Sim) uploadPrivateFile(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
+	uri := uri(p, "file_uri")
+	name := p.NonEmpty("file_name")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -75,11 +75,11 @@ func (s *Sim) uploadPrivateFile(p *obj) (any, error) {
 	return milky.UploadFileOutput{FileID: f.id}, nil
 }
 
-func (s *Sim) uploadGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	folder := p.strDef("parent_folder_id", rootFolder)
-	uri := p.uri("file_uri")
-	name := p.nonEmpty("file_name")
+func (s *Sim) uploadGroupFile(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	folder := p.StringDef("parent_folder_id", rootFolder)
+	uri := uri(p, "file_uri")
+	name := p.NonEmpty("file_name")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -105,10 +105,10 @@ func (s *Sim) uploadGroupFile(p *obj) (any, error) {
 	return milky.UploadFileOutput{FileID: f.FileID}, nil
 }
 
-func (s *Sim) getPrivateFileDownloadURL(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	id := p.nonEmpty("file_id")
-	hash := p.nonEmpty("file_hash")
+func (s *Sim) getPrivateFileDownloadURL(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
+	id := p.NonEmpty("file_id")
+	hash := p.NonEmpty("file_hash")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -125,9 +125,9 @@ func (s *Sim) getPrivateFileDownloadURL(p *obj) (any, error) {
 		url.QueryEscape(id), url.QueryEscape(f.name))}, nil
 }
 
-func (s *Sim) getGroupFileDownloadURL(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
+func (s *Sim) getGroupFileDownloadURL(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -145,9 +145,9 @@ func (s *Sim) getGroupFileDownloadURL(p *obj) (any, error) {
 		url.QueryEscape(id), url.QueryEscape(f.FileName))}, nil
 }
 
-func (s *Sim) getGroupFiles(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	folder := p.strDef("parent_folder_id", rootFolder)
+func (s *Sim) getGroupFiles(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	folder := p.StringDef("parent_folder_id", rootFolder)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -202,11 +202,11 @@ func (s *Sim) touchFolder(g *group, id string, delta int32) {
 	}
 }
 
-func (s *Sim) moveGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
-	from := p.strDef("parent_folder_id", rootFolder)
-	to := p.strDef("target_folder_id", rootFolder)
+func (s *Sim) moveGroupFile(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
+	from := p.StringDef("parent_folder_id", rootFolder)
+	to := p.StringDef("target_folder_id", rootFolder)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -230,13 +230,13 @@ func (s *Sim) moveGroupFile(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) renameGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
-	folder := p.strDef("parent_folder_id", rootFolder)
-	name := p.nonEmpty("new_file_name")
+func (s *Sim) renameGroupFile(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
+	folder := p.StringDef("parent_folder_id", rootFolder)
+	name := p.NonEmpty("new_file_name")
 	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.fail("new_file_name", "must not contain / or \\")
+		p.Fail("new_file_name", "must not contain / or \\")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -255,9 +255,9 @@ func (s *Sim) renameGroupFile(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) deleteGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
+func (s *Sim) deleteGroupFile(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -279,11 +279,11 @@ func (s *Sim) deleteGroupFile(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) createGroupFolder(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	name := p.nonEmpty("folder_name")
+func (s *Sim) createGroupFolder(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	name := p.NonEmpty("folder_name")
 	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.fail("folder_name", "must not contain / or \\")
+		p.Fail("folder_name", "must not contain / or \\")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -306,12 +306,12 @@ func (s *Sim) createGroupFolder(p *obj) (any, error) {
 	return milky.CreateGroupFolderOutput{FolderID: f.FolderID}, nil
 }
 
-func (s *Sim) renameGroupFolder(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("folder_id")
-	name := p.nonEmpty("new_folder_name")
+func (s *Sim) renameGroupFolder(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("folder_id")
+	name := p.NonEmpty("new_folder_name")
 	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.fail("new_folder_name", "must not contain / or \\")
+		p.Fail("new_folder_name", "must not contain / or \\")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -331,9 +331,9 @@ func (s *Sim) renameGroupFolder(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) deleteGroupFolder(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("folder_id")
+func (s *Sim) deleteGroupFolder(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("folder_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -19,9 +19,9 @@ var friendAPIs = map[string]apiFunc{
 // non-VIP account.
 const maxLikesPerDay = 10
 
-func (s *Sim) sendFriendNudge(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	isSelf := p.boolDef("is_self", false)
+func (s *Sim) sendFriendNudge(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
+	isSelf := p.BoolDef("is_self", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -35,9 +35,9 @@ func (s *Sim) sendFriendNudge(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) sendProfileLike(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	count := p.int32Def("count", 1)
+func (s *Sim) sendProfileLike(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
+	count := p.Int32Def("count", 1)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -53,8 +53,8 @@ func (s *Sim) sendProfileLike(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) deleteFriend(p *obj) (any, error) {
-	uid := p.uin("user_id")
+func (s *Sim) deleteFriend(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -67,9 +67,9 @@ func (s *Sim) deleteFriend(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) getFriendRequests(p *obj) (any, error) {
-	limit := p.int32Def("limit", 20)
-	filtered := p.boolDef("is_filtered", false)
+func (s *Sim) getFriendRequests(p *milky.Params) (any, error) {
+	limit := p.Int32Def("limit", 20)
+	filtered := p.BoolDef("is_filtered", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -99,9 +99,9 @@ func (s *Sim) pendingFriendRequest(uid string, filtered bool) (*milky.FriendRequ
 	return nil, notFound("initiator_uid %q: no friend request with is_filtered=%t", uid, filtered)
 }
 
-func (s *Sim) acceptFriendRequest(p *obj) (any, error) {
-	uid := p.nonEmpty("initiator_uid")
-	filtered := p.boolDef("is_filtered", false)
+func (s *Sim) acceptFriendRequest(p *milky.Params) (any, error) {
+	uid := p.NonEmpty("initiator_uid")
+	filtered := p.BoolDef("is_filtered", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -120,10 +120,10 @@ func (s *Sim) acceptFriendRequest(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) rejectFriendRequest(p *obj) (any, error) {
-	uid := p.nonEmpty("initiator_uid")
-	filtered := p.boolDef("is_filtered", false)
-	p.optStr("reason")
+func (s *Sim) rejectFriendRequest(p *milky.Params) (any, error) {
+	uid := p.NonEmpty("initiator_uid")
+	filtered := p.BoolDef("is_filtered", false)
+	p.OptString("reason")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

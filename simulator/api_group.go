@@ -60,9 +60,9 @@ func (s *Sim) adminGroup(gid int64, role, what string) (*group, error) {
 	return g, s.requireRole(g, role, what)
 }
 
-func (s *Sim) setGroupName(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	name := p.nonEmpty("new_group_name")
+func (s *Sim) setGroupName(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	name := p.NonEmpty("new_group_name")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -77,9 +77,9 @@ func (s *Sim) setGroupName(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupAvatar(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	p.uri("image_uri")
+func (s *Sim) setGroupAvatar(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uri(p, "image_uri")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -91,10 +91,10 @@ func (s *Sim) setGroupAvatar(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupMemberCard(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	card := p.str("card")
+func (s *Sim) setGroupMemberCard(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	card := p.String("card")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -117,12 +117,12 @@ func (s *Sim) setGroupMemberCard(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupMemberSpecialTitle(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	title := p.str("special_title")
+func (s *Sim) setGroupMemberSpecialTitle(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	title := p.String("special_title")
 	if p.Err() == nil && len(title) > maxSpecialTitleLen {
-		p.fail("special_title", "at most %d bytes (6 CJK characters), got %d", maxSpecialTitleLen, len(title))
+		p.Fail("special_title", "at most %d bytes (6 CJK characters), got %d", maxSpecialTitleLen, len(title))
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -137,10 +137,10 @@ func (s *Sim) setGroupMemberSpecialTitle(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupMemberAdmin(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	set := p.boolDef("is_set", true)
+func (s *Sim) setGroupMemberAdmin(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	set := p.BoolDef("is_set", true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -166,12 +166,12 @@ func (s *Sim) setGroupMemberAdmin(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupMemberMute(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	dur := p.int32Def("duration", 0)
+func (s *Sim) setGroupMemberMute(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	dur := p.Int32Def("duration", 0)
 	if p.Err() == nil && dur > maxMuteSeconds {
-		p.fail("duration", "%d exceeds the maximum of %d seconds (30 days)", dur, maxMuteSeconds)
+		p.Fail("duration", "%d exceeds the maximum of %d seconds (30 days)", dur, maxMuteSeconds)
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -194,9 +194,9 @@ func (s *Sim) setGroupMemberMute(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupWholeMute(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	mute := p.boolDef("is_mute", true)
+func (s *Sim) setGroupWholeMute(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	mute := p.BoolDef("is_mute", true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -214,10 +214,10 @@ func (s *Sim) setGroupWholeMute(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) kickGroupMember(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	block := p.boolDef("reject_add_request", false)
+func (s *Sim) kickGroupMember(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	block := p.BoolDef("reject_add_request", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -239,8 +239,8 @@ func (s *Sim) kickGroupMember(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) getGroupAnnouncements(p *obj) (any, error) {
-	gid := p.uin("group_id")
+func (s *Sim) getGroupAnnouncements(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -253,12 +253,12 @@ func (s *Sim) getGroupAnnouncements(p *obj) (any, error) {
 	return milky.GetGroupAnnouncementsOutput{Announcements: append([]milky.GroupAnnouncement{}, g.announcements...)}, nil
 }
 
-func (s *Sim) sendGroupAnnouncement(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	content := p.nonEmpty("content")
+func (s *Sim) sendGroupAnnouncement(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	content := p.NonEmpty("content")
 	var img *string
-	if p.has("image_uri") {
-		img = ptr(p.uri("image_uri"))
+	if p.Has("image_uri") {
+		img = ptr(uri(p, "image_uri"))
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -280,9 +280,9 @@ func (s *Sim) sendGroupAnnouncement(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) deleteGroupAnnouncement(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("announcement_id")
+func (s *Sim) deleteGroupAnnouncement(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("announcement_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -304,12 +304,12 @@ func (s *Sim) deleteGroupAnnouncement(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) getGroupEssenceMessages(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	idx := p.int32Req("page_index")
-	size := p.int32Req("page_size")
+func (s *Sim) getGroupEssenceMessages(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	idx := p.Int32("page_index")
+	size := p.Int32("page_size")
 	if p.Err() == nil && size == 0 {
-		p.fail("page_size", "must be at least 1")
+		p.Fail("page_size", "must be at least 1")
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -333,10 +333,10 @@ func deleteEssence(es []milky.GroupEssenceMessage, seq int64) []milky.GroupEssen
 	return slices.DeleteFunc(es, func(e milky.GroupEssenceMessage) bool { return e.MessageSeq == seq })
 }
 
-func (s *Sim) setGroupEssenceMessage(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("message_seq")
-	set := p.boolDef("is_set", true)
+func (s *Sim) setGroupEssenceMessage(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	seq := p.Int64("message_seq")
+	set := p.BoolDef("is_set", true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -367,8 +367,8 @@ func (s *Sim) setGroupEssenceMessage(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) quitGroup(p *obj) (any, error) {
-	gid := p.uin("group_id")
+func (s *Sim) quitGroup(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -392,12 +392,12 @@ func (w *world) removeGroup(gid int64) {
 	w.unpin(convKey{milky.SceneGroup, gid})
 }
 
-func (s *Sim) sendGroupMessageReaction(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("message_seq")
-	reaction := p.nonEmpty("reaction")
-	rtype := p.enumDef("reaction_type", "face", "face", "emoji")
-	add := p.boolDef("is_add", true)
+func (s *Sim) sendGroupMessageReaction(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	seq := p.Int64("message_seq")
+	reaction := p.NonEmpty("reaction")
+	rtype := p.EnumDef("reaction_type", "face", "face", "emoji")
+	add := p.BoolDef("is_add", true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -414,9 +414,9 @@ func (s *Sim) sendGroupMessageReaction(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) sendGroupNudge(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
+func (s *Sim) sendGroupNudge(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -434,10 +434,10 @@ func (s *Sim) sendGroupNudge(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) getGroupNotifications(p *obj) (any, error) {
-	start := p.optInt64("start_notification_seq")
-	filtered := p.boolDef("is_filtered", false)
-	limit := p.int32Def("limit", 20)
+func (s *Sim) getGroupNotifications(p *milky.Params) (any, error) {
+	start := p.OptInt64("start_notification_seq")
+	filtered := p.BoolDef("is_filtered", false)
+	limit := p.Int32Def("limit", 20)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -460,12 +460,12 @@ func (s *Sim) getGroupNotifications(p *obj) (any, error) {
 }
 
 // groupRequest finds the pending request a notification stands for.
-func (s *Sim) groupRequest(p *obj) (*group, *milky.GroupNotification, error) {
-	seq := p.int64("notification_seq")
-	typ := p.enum("notification_type", milky.NotifyJoinRequest, milky.NotifyInvitedJoinRequest)
-	gid := p.uin("group_id")
-	filtered := p.boolDef("is_filtered", false)
-	p.optStr("reason")
+func (s *Sim) groupRequest(p *milky.Params) (*group, *milky.GroupNotification, error) {
+	seq := p.Int64("notification_seq")
+	typ := p.Enum("notification_type", milky.NotifyJoinRequest, milky.NotifyInvitedJoinRequest)
+	gid := p.Uin("group_id")
+	filtered := p.BoolDef("is_filtered", false)
+	p.OptString("reason")
 	if err := p.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -488,7 +488,7 @@ func (s *Sim) groupRequest(p *obj) (*group, *milky.GroupNotification, error) {
 	return nil, nil, notFound("notification_seq %d: no %s in group %d with is_filtered=%t", seq, typ, gid, filtered)
 }
 
-func (s *Sim) acceptGroupRequest(p *obj) (any, error) {
+func (s *Sim) acceptGroupRequest(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, n, err := s.groupRequest(p)
@@ -509,7 +509,7 @@ func (s *Sim) acceptGroupRequest(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) rejectGroupRequest(p *obj) (any, error) {
+func (s *Sim) rejectGroupRequest(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, n, err := s.groupRequest(p)
@@ -535,9 +535,9 @@ func (w *world) join(g *group, uin int64, role string, t int64) *milky.GroupMemb
 	return m
 }
 
-func (s *Sim) invitation(p *obj) (*invitation, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("invitation_seq")
+func (s *Sim) invitation(p *milky.Params) (*invitation, error) {
+	gid := p.Uin("group_id")
+	seq := p.Int64("invitation_seq")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -552,7 +552,7 @@ func (s *Sim) invitation(p *obj) (*invitation, error) {
 	return nil, notFound("invitation_seq %d: no invitation to group %d", seq, gid)
 }
 
-func (s *Sim) acceptGroupInvitation(p *obj) (any, error) {
+func (s *Sim) acceptGroupInvitation(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv, err := s.invitation(p)
@@ -578,7 +578,7 @@ func (s *Sim) acceptGroupInvitation(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) rejectGroupInvitation(p *obj) (any, error) {
+func (s *Sim) rejectGroupInvitation(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	inv, err := s.invitation(p)

@@ -27,8 +27,8 @@ const recallWindow = 2 * time.Minute
 
 const maxHistoryLimit = 30
 
-func (s *Sim) sendPrivateMessage(p *obj) (any, error) {
-	uid := p.uin("user_id")
+func (s *Sim) sendPrivateMessage(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
 	segs := parseOutgoing(p, "message", 0)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -41,8 +41,8 @@ func (s *Sim) sendPrivateMessage(p *obj) (any, error) {
 	return s.sendLocked(s.w.conv(convKey{milky.SceneFriend, uid}), nil, segs)
 }
 
-func (s *Sim) sendGroupMessage(p *obj) (any, error) {
-	gid := p.uin("group_id")
+func (s *Sim) sendGroupMessage(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
 	segs := parseOutgoing(p, "message", 0)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -141,9 +141,9 @@ func (w *world) talker(g *group, now int64) int64 {
 	return 0
 }
 
-func (s *Sim) recallPrivateMessage(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	seq := p.int64("message_seq")
+func (s *Sim) recallPrivateMessage(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
+	seq := p.Int64("message_seq")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -167,9 +167,9 @@ func (s *Sim) recallPrivateMessage(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) recallGroupMessage(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("message_seq")
+func (s *Sim) recallGroupMessage(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	seq := p.Int64("message_seq")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -217,10 +217,10 @@ func (s *Sim) recallLocked(c *conv, m *milky.IncomingMessage, operator int64) {
 		MessageSeq: m.MessageSeq, SenderID: m.SenderID, OperatorID: operator, DisplaySuffix: ""})
 }
 
-func (s *Sim) getMessage(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	seq := p.int64("message_seq")
+func (s *Sim) getMessage(p *milky.Params) (any, error) {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	seq := p.Int64("message_seq")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -237,11 +237,11 @@ func (s *Sim) getMessage(p *obj) (any, error) {
 	return milky.GetMessageOutput{Message: *m}, nil
 }
 
-func (s *Sim) getHistoryMessages(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	start := p.optInt64("start_message_seq")
-	limit := p.int32Def("limit", 20)
+func (s *Sim) getHistoryMessages(p *milky.Params) (any, error) {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	start := p.OptInt64("start_message_seq")
+	limit := p.Int32Def("limit", 20)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -255,8 +255,8 @@ func (s *Sim) getHistoryMessages(p *obj) (any, error) {
 	return milky.GetHistoryMessagesOutput{Messages: msgs, NextMessageSeq: next}, nil
 }
 
-func (s *Sim) getResourceTempURL(p *obj) (any, error) {
-	id := p.nonEmpty("resource_id")
+func (s *Sim) getResourceTempURL(p *milky.Params) (any, error) {
+	id := p.NonEmpty("resource_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -269,8 +269,8 @@ func (s *Sim) getResourceTempURL(p *obj) (any, error) {
 	return milky.GetResourceTempURLOutput{URL: fmt.Sprintf("%s?rkey=%d", s.w.resURL(r), s.w.newSerial())}, nil
 }
 
-func (s *Sim) getForwardedMessages(p *obj) (any, error) {
-	id := p.nonEmpty("forward_id")
+func (s *Sim) getForwardedMessages(p *milky.Params) (any, error) {
+	id := p.NonEmpty("forward_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -283,10 +283,10 @@ func (s *Sim) getForwardedMessages(p *obj) (any, error) {
 	return milky.GetForwardedMessagesOutput{Messages: append([]milky.IncomingForwardedMessage(nil), nodes...)}, nil
 }
 
-func (s *Sim) markMessageAsRead(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	seq := p.int64("message_seq")
+func (s *Sim) markMessageAsRead(p *milky.Params) (any, error) {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	seq := p.Int64("message_seq")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -34,19 +34,19 @@ const (
 	ImplVersion = "1.0.0"
 )
 
-func (s *Sim) getLoginInfo(p *obj) (any, error) {
+func (s *Sim) getLoginInfo(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return milky.GetLoginInfoOutput{Uin: s.w.selfID, Nickname: s.w.nickname}, nil
 }
 
-func (s *Sim) getImplInfo(p *obj) (any, error) {
+func (s *Sim) getImplInfo(p *milky.Params) (any, error) {
 	return milky.GetImplInfoOutput{ImplName: ImplName, ImplVersion: ImplVersion,
 		QQProtocolVersion: "9.9.19-34740", QQProtocolType: "linux", MilkyVersion: milky.Version}, nil
 }
 
-func (s *Sim) getUserProfile(p *obj) (any, error) {
-	uid := p.uin("user_id")
+func (s *Sim) getUserProfile(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -64,17 +64,17 @@ func (s *Sim) getUserProfile(p *obj) (any, error) {
 		Bio: pr.bio, Level: pr.level, Country: pr.country, City: pr.city, School: pr.school}, nil
 }
 
-func (s *Sim) getFriendList(p *obj) (any, error) {
-	p.boolDef("no_cache", false)
+func (s *Sim) getFriendList(p *milky.Params) (any, error) {
+	p.BoolDef("no_cache", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return milky.GetFriendListOutput{Friends: s.Friends()}, nil
 }
 
-func (s *Sim) getFriendInfo(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	p.boolDef("no_cache", false)
+func (s *Sim) getFriendInfo(p *milky.Params) (any, error) {
+	uid := p.Uin("user_id")
+	p.BoolDef("no_cache", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -87,17 +87,17 @@ func (s *Sim) getFriendInfo(p *obj) (any, error) {
 	return milky.GetFriendInfoOutput{Friend: *f}, nil
 }
 
-func (s *Sim) getGroupList(p *obj) (any, error) {
-	p.boolDef("no_cache", false)
+func (s *Sim) getGroupList(p *milky.Params) (any, error) {
+	p.BoolDef("no_cache", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return milky.GetGroupListOutput{Groups: s.Groups()}, nil
 }
 
-func (s *Sim) getGroupInfo(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	p.boolDef("no_cache", false)
+func (s *Sim) getGroupInfo(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	p.BoolDef("no_cache", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -110,9 +110,9 @@ func (s *Sim) getGroupInfo(p *obj) (any, error) {
 	return milky.GetGroupInfoOutput{Group: g.info}, nil
 }
 
-func (s *Sim) getGroupMemberList(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	p.boolDef("no_cache", false)
+func (s *Sim) getGroupMemberList(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	p.BoolDef("no_cache", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -125,10 +125,10 @@ func (s *Sim) getGroupMemberList(p *obj) (any, error) {
 	return milky.GetGroupMemberListOutput{Members: s.w.members(g)}, nil
 }
 
-func (s *Sim) getGroupMemberInfo(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	p.boolDef("no_cache", false)
+func (s *Sim) getGroupMemberInfo(p *milky.Params) (any, error) {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	p.BoolDef("no_cache", false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func (s *Sim) getGroupMemberInfo(p *obj) (any, error) {
 	return milky.GetGroupMemberInfoOutput{Member: s.w.memberEntity(g, m.UserID)}, nil
 }
 
-func (s *Sim) getPeerPins(p *obj) (any, error) {
+func (s *Sim) getPeerPins(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := milky.GetPeerPinsOutput{Friends: []milky.Friend{}, Groups: []milky.Group{}}
@@ -164,10 +164,10 @@ func (s *Sim) getPeerPins(p *obj) (any, error) {
 	return out, nil
 }
 
-func (s *Sim) setPeerPin(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	pinned := p.boolDef("is_pinned", true)
+func (s *Sim) setPeerPin(p *milky.Params) (any, error) {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	pinned := p.BoolDef("is_pinned", true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -189,8 +189,8 @@ func (s *Sim) setPeerPin(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setAvatar(p *obj) (any, error) {
-	uri := p.uri("uri")
+func (s *Sim) setAvatar(p *milky.Params) (any, error) {
+	uri := uri(p, "uri")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -200,8 +200,8 @@ func (s *Sim) setAvatar(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setNickname(p *obj) (any, error) {
-	name := p.nonEmpty("new_nickname")
+func (s *Sim) setNickname(p *milky.Params) (any, error) {
+	name := p.NonEmpty("new_nickname")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -217,8 +217,8 @@ func (s *Sim) setNickname(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) setBio(p *obj) (any, error) {
-	bio := p.str("new_bio")
+func (s *Sim) setBio(p *milky.Params) (any, error) {
+	bio := p.String("new_bio")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (s *Sim) setBio(p *obj) (any, error) {
 	return milky.Empty{}, nil
 }
 
-func (s *Sim) getCustomFaceURLList(p *obj) (any, error) {
+func (s *Sim) getCustomFaceURLList(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	urls := make([]string, 0, 3)
@@ -238,8 +238,8 @@ func (s *Sim) getCustomFaceURLList(p *obj) (any, error) {
 	return milky.GetCustomFaceURLListOutput{URLs: urls}, nil
 }
 
-func (s *Sim) getCookies(p *obj) (any, error) {
-	domain := p.nonEmpty("domain")
+func (s *Sim) getCookies(p *milky.Params) (any, error) {
+	domain := p.NonEmpty("domain")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -250,7 +250,7 @@ func (s *Sim) getCookies(p *obj) (any, error) {
 		s.w.selfID, s.w.cookieSK, s.w.selfID, pskey)}, nil
 }
 
-func (s *Sim) getCSRFToken(p *obj) (any, error) {
+func (s *Sim) getCSRFToken(p *milky.Params) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return milky.GetCSRFTokenOutput{CSRFToken: fmt.Sprint(bkn(s.w.cookieSK))}, nil

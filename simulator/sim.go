@@ -122,7 +122,7 @@ func New(opts Options) *Sim {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if opts.SelfID < minUin || opts.SelfID > maxUin {
+	if opts.SelfID < milky.MinUin || opts.SelfID > milky.MaxUin {
 		s.log.Warn("simulator: SelfID is not a valid uin; events will not pass Milky validation", "self_id", opts.SelfID)
 	}
 	s.w = newWorld(opts.SelfID, opts.Nickname, opts.PublicURL, opts.Seed, s.now())
@@ -199,7 +199,8 @@ func (s *Sim) HandleAPI(ctx context.Context, api string, body []byte) (any, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := parseBody(body)
+	p := milky.ParseParams(body)
+	err := p.Err()
 	if err == nil {
 		var data any
 		data, err = h(s, p)
@@ -211,7 +212,7 @@ func (s *Sim) HandleAPI(ctx context.Context, api string, body []byte) (any, erro
 	return nil, err
 }
 
-type apiFunc func(s *Sim, p *obj) (any, error)
+type apiFunc func(s *Sim, p *milky.Params) (any, error)
 
 // apiHandlers is every API, from the per-category tables.
 var apiHandlers = func() map[string]apiFunc {
