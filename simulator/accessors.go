@@ -14,9 +14,13 @@ import (
 func (s *Sim) Friends() []milky.Friend {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.Friend, 0, len(s.w.friendOrder))
-	for _, uid := range s.w.friendOrder {
-		out = append(out, *s.w.friends[uid])
+	return s.w.friendList()
+}
+
+func (w *world) friendList() []milky.Friend {
+	out := make([]milky.Friend, 0, len(w.friendOrder))
+	for _, uid := range w.friendOrder {
+		out = append(out, *w.friends[uid])
 	}
 	return out
 }
@@ -25,9 +29,13 @@ func (s *Sim) Friends() []milky.Friend {
 func (s *Sim) Groups() []milky.Group {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.Group, 0, len(s.w.groupOrder))
-	for _, gid := range s.w.groupOrder {
-		out = append(out, s.w.groups[gid].info)
+	return s.w.groupList()
+}
+
+func (w *world) groupList() []milky.Group {
+	out := make([]milky.Group, 0, len(w.groupOrder))
+	for _, gid := range w.groupOrder {
+		out = append(out, w.groups[gid].info)
 	}
 	return out
 }

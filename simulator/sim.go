@@ -199,20 +199,36 @@ func (s *Sim) HandleAPI(ctx context.Context, api string, body []byte) (any, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := milky.ParseParams(body)
-	err := p.Err()
-	if err == nil {
-		var data any
-		data, err = h(s, p)
-		if err == nil {
-			return data, nil
-		}
+	data, err := s.call(h, milky.ParseParams(body))
+	if err != nil {
+		s.log.Debug("simulator: api call failed", "api", api, "err", err)
+		return nil, err
 	}
-	s.log.Debug("simulator: api call failed", "api", api, "err", err)
-	return nil, err
+	return data, nil
 }
 
-type apiFunc func(s *Sim, p *milky.Params) (any, error)
+// An API handler works in two phases: apiFunc reads and checks every
+// parameter (no world access), and the locked function it returns acts on
+// the world under s.mu. Keeping the phases apart means a bad request never
+// changes anything and the lock is never held while decoding.
+type (
+	apiFunc func(s *Sim, p *milky.Params) locked
+	locked  func() (any, error)
+)
+
+// call runs both phases of h; the locked one only if p read without error.
+func (s *Sim) call(h apiFunc, p *milky.Params) (any, error) {
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	run := h(s, p)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return run()
+}
 
 // apiHandlers is every API, from the per-category tables.
 var apiHandlers = func() map[string]apiFunc {
