@@ -14,20 +14,6 @@ import (
 // File APIs (11): private and group uploads, download links, the group file
 // tree (one level of folders under "/", as in QQ).
 
-var fileAPIs = map[string]apiFunc{
-	milky.APIUploadPrivateFile:         (*Sim).uploadPrivateFile,
-	milky.APIUploadGroupFile:           (*Sim).uploadGroupFile,
-	milky.APIGetPrivateFileDownloadURL: (*Sim).getPrivateFileDownloadURL,
-	milky.APIGetGroupFileDownloadURL:   (*Sim).getGroupFileDownloadURL,
-	milky.APIGetGroupFiles:             (*Sim).getGroupFiles,
-	milky.APIMoveGroupFile:             (*Sim).moveGroupFile,
-	milky.APIRenameGroupFile:           (*Sim).renameGroupFile,
-	milky.APIDeleteGroupFile:           (*Sim).deleteGroupFile,
-	milky.APICreateGroupFolder:         (*Sim).createGroupFolder,
-	milky.APIRenameGroupFolder:         (*Sim).renameGroupFolder,
-	milky.APIDeleteGroupFolder:         (*Sim).deleteGroupFolder,
-}
-
 const rootFolder = "/"
 
 // fileContent is what the simulator knows of an uploaded file: the decoded

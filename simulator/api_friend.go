@@ -6,15 +6,6 @@ import (
 
 // Friend APIs (6): nudges, likes, deleting, friend requests.
 
-var friendAPIs = map[string]apiFunc{
-	milky.APISendFriendNudge:     (*Sim).sendFriendNudge,
-	milky.APISendProfileLike:     (*Sim).sendProfileLike,
-	milky.APIDeleteFriend:        (*Sim).deleteFriend,
-	milky.APIGetFriendRequests:   (*Sim).getFriendRequests,
-	milky.APIAcceptFriendRequest: (*Sim).acceptFriendRequest,
-	milky.APIRejectFriendRequest: (*Sim).rejectFriendRequest,
-}
-
 // maxLikesPerDay is QQ's daily limit of profile likes per target for a
 // non-VIP account.
 const maxLikesPerDay = 10

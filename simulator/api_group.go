@@ -9,30 +9,6 @@ import (
 // Group APIs (21): group and member administration, announcements, essence,
 // reactions, nudges, notifications, requests and invitations.
 
-var groupAPIs = map[string]apiFunc{
-	milky.APISetGroupName:               (*Sim).setGroupName,
-	milky.APISetGroupAvatar:             (*Sim).setGroupAvatar,
-	milky.APISetGroupMemberCard:         (*Sim).setGroupMemberCard,
-	milky.APISetGroupMemberSpecialTitle: (*Sim).setGroupMemberSpecialTitle,
-	milky.APISetGroupMemberAdmin:        (*Sim).setGroupMemberAdmin,
-	milky.APISetGroupMemberMute:         (*Sim).setGroupMemberMute,
-	milky.APISetGroupWholeMute:          (*Sim).setGroupWholeMute,
-	milky.APIKickGroupMember:            (*Sim).kickGroupMember,
-	milky.APIGetGroupAnnouncements:      (*Sim).getGroupAnnouncements,
-	milky.APISendGroupAnnouncement:      (*Sim).sendGroupAnnouncement,
-	milky.APIDeleteGroupAnnouncement:    (*Sim).deleteGroupAnnouncement,
-	milky.APIGetGroupEssenceMessages:    (*Sim).getGroupEssenceMessages,
-	milky.APISetGroupEssenceMessage:     (*Sim).setGroupEssenceMessage,
-	milky.APIQuitGroup:                  (*Sim).quitGroup,
-	milky.APISendGroupMessageReaction:   (*Sim).sendGroupMessageReaction,
-	milky.APISendGroupNudge:             (*Sim).sendGroupNudge,
-	milky.APIGetGroupNotifications:      (*Sim).getGroupNotifications,
-	milky.APIAcceptGroupRequest:         (*Sim).acceptGroupRequest,
-	milky.APIRejectGroupRequest:         (*Sim).rejectGroupRequest,
-	milky.APIAcceptGroupInvitation:      (*Sim).acceptGroupInvitation,
-	milky.APIRejectGroupInvitation:      (*Sim).rejectGroupInvitation,
-}
-
 const (
 	maxMuteSeconds     = 30 * day // QQ's longest mute
 	maxSpecialTitleLen = 18       // bytes: QQ allows 6 CJK characters

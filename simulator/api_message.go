@@ -10,18 +10,6 @@ import (
 
 // Message APIs (9): send, recall, fetch, history, resources, forwards.
 
-var messageAPIs = map[string]apiFunc{
-	milky.APISendPrivateMessage:   (*Sim).sendPrivateMessage,
-	milky.APISendGroupMessage:     (*Sim).sendGroupMessage,
-	milky.APIRecallPrivateMessage: (*Sim).recallPrivateMessage,
-	milky.APIRecallGroupMessage:   (*Sim).recallGroupMessage,
-	milky.APIGetMessage:           (*Sim).getMessage,
-	milky.APIGetHistoryMessages:   (*Sim).getHistoryMessages,
-	milky.APIGetResourceTempURL:   (*Sim).getResourceTempURL,
-	milky.APIGetForwardedMessages: (*Sim).getForwardedMessages,
-	milky.APIMarkMessageAsRead:    (*Sim).markMessageAsRead,
-}
-
 // recallWindow is how long QQ lets a sender recall its own message.
 const recallWindow = 2 * time.Minute
 

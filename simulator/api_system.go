@@ -8,26 +8,6 @@ import (
 
 // System APIs (17): account, profiles, contact lists, pins, cookies.
 
-var systemAPIs = map[string]apiFunc{
-	milky.APIGetLoginInfo:         (*Sim).getLoginInfo,
-	milky.APIGetImplInfo:          (*Sim).getImplInfo,
-	milky.APIGetUserProfile:       (*Sim).getUserProfile,
-	milky.APIGetFriendList:        (*Sim).getFriendList,
-	milky.APIGetFriendInfo:        (*Sim).getFriendInfo,
-	milky.APIGetGroupList:         (*Sim).getGroupList,
-	milky.APIGetGroupInfo:         (*Sim).getGroupInfo,
-	milky.APIGetGroupMemberList:   (*Sim).getGroupMemberList,
-	milky.APIGetGroupMemberInfo:   (*Sim).getGroupMemberInfo,
-	milky.APIGetPeerPins:          (*Sim).getPeerPins,
-	milky.APISetPeerPin:           (*Sim).setPeerPin,
-	milky.APISetAvatar:            (*Sim).setAvatar,
-	milky.APISetNickname:          (*Sim).setNickname,
-	milky.APISetBio:               (*Sim).setBio,
-	milky.APIGetCustomFaceURLList: (*Sim).getCustomFaceURLList,
-	milky.APIGetCookies:           (*Sim).getCookies,
-	milky.APIGetCSRFToken:         (*Sim).getCSRFToken,
-}
-
 // Impl info reported by get_impl_info.
 const (
 	ImplName    = "qqbridge-simulator"
