@@ -90,33 +90,21 @@ func (s *Sim) History(scene string, peer int64) []milky.IncomingMessage {
 	if c == nil {
 		return nil
 	}
-	out := make([]milky.IncomingMessage, 0, len(c.msgs))
-	for _, m := range c.msgs {
-		out = append(out, *m)
-	}
-	return out
+	return values(c.msgs)
 }
 
 // FriendRequests lists every friend request, oldest first.
 func (s *Sim) FriendRequests() []milky.FriendRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.FriendRequest, 0, len(s.w.friendReqs))
-	for _, r := range s.w.friendReqs {
-		out = append(out, *r)
-	}
-	return out
+	return values(s.w.friendReqs)
 }
 
 // GroupNotifications lists every group notification, ascending seq.
 func (s *Sim) GroupNotifications() []milky.GroupNotification {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.GroupNotification, 0, len(s.w.notifs))
-	for _, n := range s.w.notifs {
-		out = append(out, *n)
-	}
-	return out
+	return values(s.w.notifs)
 }
 
 // Nickname is the bot's current nickname.
@@ -145,4 +133,13 @@ func (s *Sim) Describe() string {
 		b.WriteString("  peers answer the bot's text with \"echo: <text>\"\n")
 	}
 	return b.String()
+}
+
+// values copies what ps point to, so that callers cannot reach the world.
+func values[T any](ps []*T) []T {
+	out := make([]T, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, *p)
+	}
+	return out
 }

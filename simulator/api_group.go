@@ -21,7 +21,7 @@ func (s *Sim) adminMember(gid, uid int64, role, what string) (*group, *milky.Gro
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.memberLocked(g, uid)
+	m, err := g.member(uid)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,11 +66,7 @@ func (s *Sim) setGroupMemberCard(p *milky.Params) locked {
 	uid := p.Uin("user_id")
 	card := p.String("card")
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
-		m, err := s.memberLocked(g, uid)
+		g, m, err := s.memberLocked(gid, uid)
 		if err != nil {
 			return nil, err
 		}
@@ -349,11 +345,7 @@ func (s *Sim) sendGroupNudge(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	uid := p.Uin("user_id")
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := s.memberLocked(g, uid); err != nil {
+		if _, _, err := s.memberLocked(gid, uid); err != nil {
 			return nil, err
 		}
 		s.emitLocked(milky.EventGroupNudge, milky.GroupNudgeData{GroupID: gid, SenderID: s.w.selfID, ReceiverID: uid,

@@ -98,11 +98,7 @@ func (s *Sim) getGroupMemberInfo(p *milky.Params) locked {
 	uid := p.Uin("user_id")
 	p.BoolDef("no_cache", false)
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
-		m, err := s.memberLocked(g, uid)
+		g, m, err := s.memberLocked(gid, uid)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +227,20 @@ func (s *Sim) groupLocked(gid int64) (*group, error) {
 	return nil, notFound("group_id %d: no such group (the bot is not a member)", gid)
 }
 
-func (s *Sim) memberLocked(g *group, uid int64) (*milky.GroupMember, error) {
+// memberLocked finds group gid and its member uid.
+func (s *Sim) memberLocked(gid, uid int64) (*group, *milky.GroupMember, error) {
+	g, err := s.groupLocked(gid)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := g.member(uid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, m, nil
+}
+
+func (g *group) member(uid int64) (*milky.GroupMember, error) {
 	if m := g.members[uid]; m != nil {
 		return m, nil
 	}
