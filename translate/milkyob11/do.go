@@ -45,3 +45,27 @@ type Server struct{ Env *Env }
 func (s Server) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
 	return Do(ctx, s.Env, api, body)
 }
+
+// ---- the common shapes of a handler, once its parameters are read ----
+
+// send does one OneBot action whose reply carries nothing the Milky API
+// answers, once every parameter read without error.
+func send(ctx context.Context, env *Env, p *milky.Params, action string, params any) (any, error) {
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return nil, env.Upstream.Call(ctx, action, params, nil)
+}
+
+// ask does one OneBot action, once every parameter read without error, and
+// converts its reply (decoded into an R) with conv.
+func ask[R any](ctx context.Context, env *Env, p *milky.Params, action string, params any, conv func(*R) any) (any, error) {
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	var r R
+	if err := env.Upstream.Call(ctx, action, params, &r); err != nil {
+		return nil, err
+	}
+	return conv(&r), nil
+}

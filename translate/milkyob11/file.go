@@ -234,20 +234,14 @@ func renameGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error
 	id := p.NonEmpty("file_id")
 	parent := p.StringDef("parent_folder_id", rootFolder)
 	name := p.NonEmpty("new_file_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "rename_group_file",
-		obj{"group_id": gid, "file_id": id, "current_parent_directory": parent, "new_name": name}, nil)
+	return send(ctx, env, p, "rename_group_file",
+		obj{"group_id": gid, "file_id": id, "current_parent_directory": parent, "new_name": name})
 }
 
 func deleteGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("file_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "delete_group_file", obj{"group_id": gid, "file_id": id}, nil)
+	return send(ctx, env, p, "delete_group_file", obj{"group_id": gid, "file_id": id})
 }
 
 // createGroupFolder: LLOneBot answers folder_id; NapCat its NT result with
@@ -280,17 +274,11 @@ func renameGroupFolder(ctx context.Context, env *Env, p *milky.Params) (any, err
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("folder_id")
 	name := p.NonEmpty("new_folder_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "rename_group_file_folder", obj{"group_id": gid, "folder_id": id, "new_folder_name": name}, nil)
+	return send(ctx, env, p, "rename_group_file_folder", obj{"group_id": gid, "folder_id": id, "new_folder_name": name})
 }
 
 func deleteGroupFolder(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("folder_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "delete_group_folder", obj{"group_id": gid, "folder_id": id}, nil)
+	return send(ctx, env, p, "delete_group_folder", obj{"group_id": gid, "folder_id": id})
 }

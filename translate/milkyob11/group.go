@@ -66,46 +66,31 @@ func upstreamID(env *Env, scene string, peer, seq int64) (int32, error) {
 func setGroupName(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	name := p.NonEmpty("new_group_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_name", obj{"group_id": gid, "group_name": name}, nil)
+	return send(ctx, env, p, "set_group_name", obj{"group_id": gid, "group_name": name})
 }
 
 func setGroupAvatar(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	uri := p.NonEmpty("image_uri")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_portrait", obj{"group_id": gid, "file": uri}, nil)
+	return send(ctx, env, p, "set_group_portrait", obj{"group_id": gid, "file": uri})
 }
 
 func setGroupMemberCard(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	card := p.String("card")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_card", obj{"group_id": gid, "user_id": uid, "card": card}, nil)
+	return send(ctx, env, p, "set_group_card", obj{"group_id": gid, "user_id": uid, "card": card})
 }
 
 func setGroupMemberSpecialTitle(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	title := p.String("special_title")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_special_title", obj{"group_id": gid, "user_id": uid, "special_title": title}, nil)
+	return send(ctx, env, p, "set_group_special_title", obj{"group_id": gid, "user_id": uid, "special_title": title})
 }
 
 func setGroupMemberAdmin(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	set := p.BoolDef("is_set", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_admin", obj{"group_id": gid, "user_id": uid, "enable": set}, nil)
+	return send(ctx, env, p, "set_group_admin", obj{"group_id": gid, "user_id": uid, "enable": set})
 }
 
 // setGroupMemberMute always sends duration: go-cqhttp's default is 30
@@ -113,28 +98,19 @@ func setGroupMemberAdmin(ctx context.Context, env *Env, p *milky.Params) (any, e
 func setGroupMemberMute(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	d := p.Int32Def("duration", 0)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_ban", obj{"group_id": gid, "user_id": uid, "duration": d}, nil)
+	return send(ctx, env, p, "set_group_ban", obj{"group_id": gid, "user_id": uid, "duration": d})
 }
 
 func setGroupWholeMute(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	mute := p.BoolDef("is_mute", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_whole_ban", obj{"group_id": gid, "enable": mute}, nil)
+	return send(ctx, env, p, "set_group_whole_ban", obj{"group_id": gid, "enable": mute})
 }
 
 func kickGroupMember(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	reject := p.BoolDef("reject_add_request", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_kick", obj{"group_id": gid, "user_id": uid, "reject_add_request": reject}, nil)
+	return send(ctx, env, p, "set_group_kick", obj{"group_id": gid, "user_id": uid, "reject_add_request": reject})
 }
 
 type noticeReply struct {
@@ -222,10 +198,7 @@ func setGroupEssenceMessage(ctx context.Context, env *Env, p *milky.Params) (any
 
 func quitGroup(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_leave", obj{"group_id": gid}, nil)
+	return send(ctx, env, p, "set_group_leave", obj{"group_id": gid})
 }
 
 // emojiID is QQ's id for a reaction: a face id as is, an emoji as the

@@ -278,18 +278,12 @@ func getGroupMemberInfo(ctx context.Context, env *Env, p *milky.Params) (any, er
 
 func setAvatar(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uri := p.NonEmpty("uri")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_qq_avatar", obj{"file": uri}, nil)
+	return send(ctx, env, p, "set_qq_avatar", obj{"file": uri})
 }
 
 func setNickname(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	name := p.NonEmpty("new_nickname")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_qq_profile", obj{"nickname": name}, nil)
+	return send(ctx, env, p, "set_qq_profile", obj{"nickname": name})
 }
 
 // setBio uses NapCat's set_self_longnick where offered: NapCat's

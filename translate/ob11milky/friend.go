@@ -130,10 +130,7 @@ func deleteFriend(ctx context.Context, env *Env, p *onebot11.Reader) (any, error
 			p.Fail(onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter %s: Milky 1.2's delete_friend only deletes; it cannot also block or delete on both sides", flag))
 		}
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIDeleteFriend, &milky.DeleteFriendInput{UserID: userID}, nil)
+	return send(ctx, env, p, milky.APIDeleteFriend, &milky.DeleteFriendInput{UserID: userID})
 }
 
 // friendPoke: user_id (the friend), target_id (NapCat: who is poked; the

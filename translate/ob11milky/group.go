@@ -111,66 +111,48 @@ func groupMember(p *onebot11.Reader) (groupID, userID int64) {
 func setGroupBan(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	duration := int32Param(p, defaultBanSeconds, "duration")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberMute,
-		&milky.SetGroupMemberMuteInput{GroupID: groupID, UserID: userID, Duration: duration}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberMute,
+		&milky.SetGroupMemberMuteInput{GroupID: groupID, UserID: userID, Duration: duration})
 }
 
 // setGroupWholeBan: group_id, enable (default true).
 func setGroupWholeBan(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	enable := p.OptBool(true, "enable")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupWholeMute,
-		&milky.SetGroupWholeMuteInput{GroupID: groupID, IsMute: enable}, nil)
+	return send(ctx, env, p, milky.APISetGroupWholeMute,
+		&milky.SetGroupWholeMuteInput{GroupID: groupID, IsMute: enable})
 }
 
 // setGroupKick: group_id, user_id, reject_add_request (default false).
 func setGroupKick(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	reject := p.OptBool(false, "reject_add_request")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIKickGroupMember,
-		&milky.KickGroupMemberInput{GroupID: groupID, UserID: userID, RejectAddRequest: reject}, nil)
+	return send(ctx, env, p, milky.APIKickGroupMember,
+		&milky.KickGroupMemberInput{GroupID: groupID, UserID: userID, RejectAddRequest: reject})
 }
 
 // setGroupCard: group_id, user_id, card (default "": removes the card).
 func setGroupCard(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	card := p.OptString("", "card")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberCard,
-		&milky.SetGroupMemberCardInput{GroupID: groupID, UserID: userID, Card: card}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberCard,
+		&milky.SetGroupMemberCardInput{GroupID: groupID, UserID: userID, Card: card})
 }
 
 // setGroupAdmin: group_id, user_id, enable (default true; false unsets).
 func setGroupAdmin(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	enable := p.OptBool(true, "enable")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberAdmin,
-		&milky.SetGroupMemberAdminInput{GroupID: groupID, UserID: userID, IsSet: enable}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberAdmin,
+		&milky.SetGroupMemberAdminInput{GroupID: groupID, UserID: userID, IsSet: enable})
 }
 
 // setGroupName: group_id, group_name (NcatBot's kwarg is name).
 func setGroupName(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	name := p.String("group_name", "name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupName,
-		&milky.SetGroupNameInput{GroupID: groupID, NewGroupName: name}, nil)
+	return send(ctx, env, p, milky.APISetGroupName,
+		&milky.SetGroupNameInput{GroupID: groupID, NewGroupName: name})
 }
 
 // setGroupLeave: group_id. is_dismiss is accepted but has no Milky
@@ -179,10 +161,7 @@ func setGroupName(ctx context.Context, env *Env, p *onebot11.Reader) (any, error
 func setGroupLeave(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	p.OptBool(false, "is_dismiss")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID}, nil)
+	return send(ctx, env, p, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID})
 }
 
 // setGroupSpecialTitle: group_id, user_id, special_title (default "":
@@ -191,11 +170,8 @@ func setGroupLeave(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 func setGroupSpecialTitle(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	title := p.OptString("", "special_title")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberSpecialTitle,
-		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberSpecialTitle,
+		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title})
 }
 
 func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
@@ -323,8 +299,5 @@ func setGroupPortrait(ctx context.Context, env *Env, p *onebot11.Reader) (any, e
 // groupPoke (group_poke, group_touch): group_id, user_id → send_group_nudge.
 func groupPoke(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID}, nil)
+	return send(ctx, env, p, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID})
 }
