@@ -59,7 +59,7 @@ func send(ctx context.Context, env *Env, p *milky.Params, action string, params 
 
 // ask does one OneBot action, once every parameter read without error, and
 // converts its reply (decoded into an R) with conv.
-func ask[R any](ctx context.Context, env *Env, p *milky.Params, action string, params any, conv func(*R) any) (any, error) {
+func ask[R any](ctx context.Context, env *Env, p *milky.Params, action string, params any, conv func(R) any) (any, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -67,5 +67,5 @@ func ask[R any](ctx context.Context, env *Env, p *milky.Params, action string, p
 	if err := env.Upstream.Call(ctx, action, params, &r); err != nil {
 		return nil, err
 	}
-	return conv(&r), nil
+	return conv(r), nil
 }

@@ -128,30 +128,25 @@ type noticeReply struct {
 
 func getGroupAnnouncements(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r []noticeReply
-	if err := env.Upstream.Call(ctx, "_get_group_notice", obj{"group_id": gid}, &r); err != nil {
-		return nil, err
-	}
-	out := milky.GetGroupAnnouncementsOutput{Announcements: make([]milky.GroupAnnouncement, 0, len(r))}
-	for _, n := range r {
-		a := milky.GroupAnnouncement{GroupID: gid, AnnouncementID: string(n.NoticeID), UserID: int64(n.SenderID),
-			Time: nonNeg64(n.PublishTime), Content: n.Message.Text}
-		if len(n.Message.Images) > 0 {
-			img := n.Message.Images[0]
-			u := img.URL
-			if u == "" && img.ID != "" {
-				u = "https://gdynamic.qpic.cn/gdynamic/" + string(img.ID) + "/0" // the address QQ serves notice images at
+	return ask(ctx, env, p, "_get_group_notice", obj{"group_id": gid}, func(r []noticeReply) any {
+		out := milky.GetGroupAnnouncementsOutput{Announcements: make([]milky.GroupAnnouncement, 0, len(r))}
+		for _, n := range r {
+			a := milky.GroupAnnouncement{GroupID: gid, AnnouncementID: string(n.NoticeID), UserID: int64(n.SenderID),
+				Time: nonNeg64(n.PublishTime), Content: n.Message.Text}
+			if len(n.Message.Images) > 0 {
+				img := n.Message.Images[0]
+				u := img.URL
+				if u == "" && img.ID != "" {
+					u = "https://gdynamic.qpic.cn/gdynamic/" + string(img.ID) + "/0" // the address QQ serves notice images at
+				}
+				if u != "" {
+					a.ImageURL = &u
+				}
 			}
-			if u != "" {
-				a.ImageURL = &u
-			}
+			out.Announcements = append(out.Announcements, a)
 		}
-		out.Announcements = append(out.Announcements, a)
-	}
-	return out, nil
+		return out
+	})
 }
 
 func sendGroupAnnouncement(ctx context.Context, env *Env, p *milky.Params) (any, error) {

@@ -186,34 +186,24 @@ func (g *groupReply) milky() milky.Group {
 
 func getGroupList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r []groupReply
-	if err := env.Upstream.Call(ctx, "get_group_list", obj{"no_cache": noCache}, &r); err != nil {
-		return nil, err
-	}
-	out := milky.GetGroupListOutput{Groups: make([]milky.Group, 0, len(r))}
-	for i := range r {
-		out.Groups = append(out.Groups, r[i].milky())
-	}
-	return out, nil
+	return ask(ctx, env, p, "get_group_list", obj{"no_cache": noCache}, func(r []groupReply) any {
+		out := milky.GetGroupListOutput{Groups: make([]milky.Group, 0, len(r))}
+		for i := range r {
+			out.Groups = append(out.Groups, r[i].milky())
+		}
+		return out
+	})
 }
 
 func getGroupInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r groupReply
-	if err := env.Upstream.Call(ctx, "get_group_info", obj{"group_id": gid, "no_cache": noCache}, &r); err != nil {
-		return nil, err
-	}
-	if r.GroupID == 0 {
-		r.GroupID = num(gid) // some implementations echo nothing for a group they cache poorly
-	}
-	return milky.GetGroupInfoOutput{Group: r.milky()}, nil
+	return ask(ctx, env, p, "get_group_info", obj{"group_id": gid, "no_cache": noCache}, func(r groupReply) any {
+		if r.GroupID == 0 {
+			r.GroupID = num(gid) // some implementations echo nothing for a group they cache poorly
+		}
+		return milky.GetGroupInfoOutput{Group: r.milky()}
+	})
 }
 
 type memberReply struct {
@@ -245,18 +235,13 @@ func (m *memberReply) milky(env *Env, gid int64) milky.GroupMember {
 func getGroupMemberList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r []memberReply
-	if err := env.Upstream.Call(ctx, "get_group_member_list", obj{"group_id": gid, "no_cache": noCache}, &r); err != nil {
-		return nil, err
-	}
-	out := milky.GetGroupMemberListOutput{Members: make([]milky.GroupMember, 0, len(r))}
-	for i := range r {
-		out.Members = append(out.Members, r[i].milky(env, gid))
-	}
-	return out, nil
+	return ask(ctx, env, p, "get_group_member_list", obj{"group_id": gid, "no_cache": noCache}, func(r []memberReply) any {
+		out := milky.GetGroupMemberListOutput{Members: make([]milky.GroupMember, 0, len(r))}
+		for i := range r {
+			out.Members = append(out.Members, r[i].milky(env, gid))
+		}
+		return out
+	})
 }
 
 func getGroupMemberInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {

@@ -112,7 +112,7 @@ func send(ctx context.Context, env *Env, p *onebot11.Reader, api string, in any)
 
 // ask does one Milky call, once every parameter read without error, and
 // converts its reply (decoded into an Out) with conv.
-func ask[Out any](ctx context.Context, env *Env, p *onebot11.Reader, api string, in any, conv func(*Out) any) (any, error) {
+func ask[Out any](ctx context.Context, env *Env, p *onebot11.Reader, api string, in any, conv func(Out) any) (any, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func ask[Out any](ctx context.Context, env *Env, p *onebot11.Reader, api string,
 	if err := env.Upstream.Call(ctx, api, in, &out); err != nil {
 		return nil, err
 	}
-	return conv(&out), nil
+	return conv(out), nil
 }
 
 // ---- parameter helpers shared by the action files ----

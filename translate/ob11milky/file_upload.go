@@ -22,14 +22,9 @@ func uploadGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, er
 		return nil, err
 	}
 	in.ParentFolderID = folderParam(p, "folder", "folder_id", "parent_folder_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.UploadFileOutput
-	if err := env.Upstream.Call(ctx, milky.APIUploadGroupFile, &in, &out); err != nil {
-		return nil, err
-	}
-	return &onebot11.UploadResult{FileID: out.FileID}, nil
+	return ask(ctx, env, p, milky.APIUploadGroupFile, &in, func(out milky.UploadFileOutput) any {
+		return &onebot11.UploadResult{FileID: out.FileID}
+	})
 }
 
 // uploadPrivateFile: user_id, file, name → upload_private_file (the file is

@@ -57,21 +57,16 @@ func sendLike(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 // getFriendList: no_cache → get_friend_list.
 func getFriendList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetFriendListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetFriendList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.FriendInfo, 0, len(out.Friends))
-	for _, f := range out.Friends {
-		list = append(list, onebot11.FriendInfo{
-			UserID: f.UserID, Nickname: f.Nickname, Remark: f.Remark, Sex: f.Sex, QID: f.QID,
-			CategoryID: f.Category.CategoryID, CategoryName: f.Category.CategoryName,
-		})
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetFriendList, &milky.NoCacheInput{NoCache: noCache}, func(out milky.GetFriendListOutput) any {
+		list := make([]onebot11.FriendInfo, 0, len(out.Friends))
+		for _, f := range out.Friends {
+			list = append(list, onebot11.FriendInfo{
+				UserID: f.UserID, Nickname: f.Nickname, Remark: f.Remark, Sex: f.Sex, QID: f.QID,
+				CategoryID: f.Category.CategoryID, CategoryName: f.Category.CategoryName,
+			})
+		}
+		return list
+	})
 }
 
 // getStrangerInfo: user_id (no_cache accepted; Milky's get_user_profile has

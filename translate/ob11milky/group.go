@@ -185,32 +185,22 @@ func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
 func getGroupInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupInfoOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	info := toGroupInfo(&out.Group)
-	return &info, nil
+	return ask(ctx, env, p, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, func(out milky.GetGroupInfoOutput) any {
+		info := toGroupInfo(&out.Group)
+		return &info
+	})
 }
 
 // getGroupList: no_cache → get_group_list.
 func getGroupList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.GroupInfo, 0, len(out.Groups))
-	for i := range out.Groups {
-		list = append(list, toGroupInfo(&out.Groups[i]))
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, func(out milky.GetGroupListOutput) any {
+		list := make([]onebot11.GroupInfo, 0, len(out.Groups))
+		for i := range out.Groups {
+			list = append(list, toGroupInfo(&out.Groups[i]))
+		}
+		return list
+	})
 }
 
 // toMemberInfo converts a member of groupID (the request's: some
@@ -231,34 +221,24 @@ func toMemberInfo(groupID int64, m *milky.GroupMember) onebot11.MemberInfo {
 func getGroupMemberInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupMemberInfoOutput
 	in := milky.GetGroupMemberInfoInput{GroupID: groupID, UserID: userID, NoCache: noCache}
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberInfo, &in, &out); err != nil {
-		return nil, err
-	}
-	info := toMemberInfo(groupID, &out.Member)
-	return &info, nil
+	return ask(ctx, env, p, milky.APIGetGroupMemberInfo, &in, func(out milky.GetGroupMemberInfoOutput) any {
+		info := toMemberInfo(groupID, &out.Member)
+		return &info
+	})
 }
 
 // getGroupMemberList: group_id, no_cache → get_group_member_list.
 func getGroupMemberList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupMemberListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.MemberInfo, 0, len(out.Members))
-	for i := range out.Members {
-		list = append(list, toMemberInfo(groupID, &out.Members[i]))
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, func(out milky.GetGroupMemberListOutput) any {
+		list := make([]onebot11.MemberInfo, 0, len(out.Members))
+		for i := range out.Members {
+			list = append(list, toMemberInfo(groupID, &out.Members[i]))
+		}
+		return list
+	})
 }
 
 // getGroupInfoEx: group_id, no_cache → get_group_info.

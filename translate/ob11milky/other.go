@@ -31,19 +31,14 @@ var otherActions = []Action{
 // get_custom_face_url_list; data is the list of URLs.
 func fetchCustomFace(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	count := int32Param(p, 0, "count")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetCustomFaceURLListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetCustomFaceURLList, &milky.Empty{}, &out); err != nil {
-		return nil, err
-	}
-	urls := out.URLs
-	if urls == nil {
-		urls = []string{}
-	}
-	if count > 0 && int(count) < len(urls) {
-		urls = urls[:count]
-	}
-	return urls, nil
+	return ask(ctx, env, p, milky.APIGetCustomFaceURLList, &milky.Empty{}, func(out milky.GetCustomFaceURLListOutput) any {
+		urls := out.URLs
+		if urls == nil {
+			urls = []string{}
+		}
+		if count > 0 && int(count) < len(urls) {
+			urls = urls[:count]
+		}
+		return urls
+	})
 }
