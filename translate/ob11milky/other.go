@@ -10,21 +10,15 @@ import (
 // otherActions are the actions of the catalog's "other" category (OCR,
 // rkeys, custom faces, raw packets...). Each handler is a small function below.
 var otherActions = []Action{
-	{Name: "fetch_custom_face", Category: "other", Class: Translated, Handler: fetchCustomFace,
-		Milky: []string{milky.APIGetCustomFaceURLList}},
+	translated("other", "fetch_custom_face", fetchCustomFace, milky.APIGetCustomFaceURLList),
 	// What Milky 1.2 cannot express.
-	{Name: "ocr_image", Category: "other", Class: Unsupported,
-		Reason: "Milky 1.2 has no OCR API"},
-	{Name: ".ocr_image", Category: "other", Class: Unsupported,
-		Reason: "Milky 1.2 has no OCR API"},
-	{Name: "get_rkey", Category: "other", Class: Unsupported,
-		Reason: "Milky 1.2 does not expose rkeys: media URLs come complete from the upstream (get_resource_temp_url)"},
-	{Name: "get_recommend_face", Category: "other", Class: Unsupported,
-		Reason: "Milky 1.2 has no sticker recommendation API"},
-	{Name: "send_pb", Category: "other", Class: Unsupported,
-		Reason: "Milky 1.2 does not send raw protocol packets"},
-	{Name: "scan_qrcode", Category: "other", Class: Unsupported,
-		Reason: "Milky 1.2 has no QR code recognition API"},
+	unsupported("other", "ocr_image", "Milky 1.2 has no OCR API"),
+	unsupported("other", ".ocr_image", "Milky 1.2 has no OCR API"),
+	unsupported("other", "get_rkey",
+		"Milky 1.2 does not expose rkeys: media URLs come complete from the upstream (get_resource_temp_url)"),
+	unsupported("other", "get_recommend_face", "Milky 1.2 has no sticker recommendation API"),
+	unsupported("other", "send_pb", "Milky 1.2 does not send raw protocol packets"),
+	unsupported("other", "scan_qrcode", "Milky 1.2 has no QR code recognition API"),
 }
 
 // fetchCustomFace: count (NapCat; optional, at most that many) →

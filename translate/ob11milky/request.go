@@ -12,19 +12,17 @@ import (
 // requestActions are the request actions of the catalog (§1.6). Answering
 // is below; listing pending requests is in request_list.go.
 var requestActions = []Action{
-	{Name: "set_friend_add_request", Category: "request", Class: Translated, Handler: setFriendAddRequest,
-		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
-	{Name: "set_group_add_request", Category: "request", Class: Translated, Handler: setGroupAddRequest,
-		Milky: []string{milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest,
-			milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation}},
-	{Name: "get_group_system_msg", Category: "request", Class: Translated, Handler: getGroupSystemMsg,
-		Milky: []string{milky.APIGetGroupNotifications}},
-	{Name: "get_group_ignore_add_request", Category: "request", Class: Translated, Handler: getGroupIgnoreAddRequest,
-		Milky: []string{milky.APIGetGroupNotifications}},
-	{Name: "get_doubt_friends_add_request", Category: "request", Class: Translated, Handler: getDoubtFriendsAddRequest,
-		Milky: []string{milky.APIGetFriendRequests}},
-	{Name: "set_doubt_friends_add_request", Category: "request", Class: Translated, Handler: setDoubtFriendsAddRequest,
-		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
+	translated("request", "set_friend_add_request", setFriendAddRequest,
+		milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest),
+	translated("request", "set_group_add_request", setGroupAddRequest,
+		milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest, milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation),
+	translated("request", "get_group_system_msg", getGroupSystemMsg, milky.APIGetGroupNotifications),
+	translated("request", "get_group_ignore_add_request", getGroupIgnoreAddRequest,
+		milky.APIGetGroupNotifications),
+	translated("request", "get_doubt_friends_add_request", getDoubtFriendsAddRequest,
+		milky.APIGetFriendRequests),
+	translated("request", "set_doubt_friends_add_request", setDoubtFriendsAddRequest,
+		milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest),
 }
 
 // flagParam reads and parses the flag (a string, or a number some bots send).
