@@ -53,8 +53,11 @@ var groupAPIs = []API{
 }
 
 // upstreamID resolves a Milky message_seq of a conversation to the
-// upstream's message_id.
-func upstreamID(env *Env, scene string, peer, seq int64) (int32, error) {
+// upstream's message_id, once every parameter read without error.
+func upstreamID(env *Env, p *milky.Params, scene string, peer, seq int64) (int32, error) {
+	if err := p.Err(); err != nil {
+		return 0, err
+	}
 	if env.Seqs != nil {
 		if id, ok := env.Seqs.UpstreamID(idmap.Ref{Scene: scene, Peer: peer, Seq: seq}); ok {
 			return id, nil
@@ -177,10 +180,7 @@ func setGroupEssenceMessage(ctx context.Context, env *Env, p *milky.Params) (any
 	gid := p.Uin("group_id")
 	seq := p.Int64("message_seq")
 	set := p.BoolDef("is_set", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	id, err := upstreamID(env, idmap.SceneGroup, gid, seq)
+	id, err := upstreamID(env, p, idmap.SceneGroup, gid, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -215,10 +215,7 @@ func sendGroupMessageReaction(ctx context.Context, env *Env, p *milky.Params) (a
 	reaction := p.NonEmpty("reaction")
 	typ := p.EnumDef("reaction_type", milky.ReactionFace, milky.ReactionFace, milky.ReactionEmoji)
 	add := p.BoolDef("is_add", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	id, err := upstreamID(env, idmap.SceneGroup, gid, seq)
+	id, err := upstreamID(env, p, idmap.SceneGroup, gid, seq)
 	if err != nil {
 		return nil, err
 	}

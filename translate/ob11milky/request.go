@@ -36,14 +36,20 @@ func flagParam(p *onebot11.Reader) idmap.Flag {
 	return f
 }
 
-// setFriendAddRequest: flag, approve (default true), remark, reason.
-// remark is accepted but Milky 1.2 has no way to set a friend remark, so it
-// is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
-func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+// friendFlagParam reads a flag that must name a friend request.
+func friendFlagParam(p *onebot11.Reader) idmap.Flag {
 	f := flagParam(p)
 	if p.OK() && f.Kind != idmap.FlagFriend {
 		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
 	}
+	return f
+}
+
+// setFriendAddRequest: flag, approve (default true), remark, reason.
+// remark is accepted but Milky 1.2 has no way to set a friend remark, so it
+// is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
+func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	f := friendFlagParam(p)
 	approve := p.OptBool(true, "approve")
 	p.OptString("", "remark")
 	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}

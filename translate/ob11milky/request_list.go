@@ -120,10 +120,7 @@ func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader
 // → accept_friend_request / reject_friend_request with is_filtered=true,
 // whatever the flag says: this action is for filtered requests.
 func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	f := flagParam(p)
-	if p.OK() && f.Kind != idmap.FlagFriend {
-		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
-	}
+	f := friendFlagParam(p)
 	approve := p.OptBool(true, "approve")
 	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
 	if !approve {
