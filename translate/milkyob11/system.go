@@ -43,15 +43,17 @@ var systemAPIs = []API{
 	{Name: milky.APIGetCSRFToken, Category: "system", Class: Translated, OneBot: []string{"get_csrf_token"}, Handler: getCSRFToken},
 }
 
+type loginReply struct {
+	UserID   num    `json:"user_id"`
+	Nickname string `json:"nickname"`
+}
+
+func (r loginReply) milky() any {
+	return milky.GetLoginInfoOutput{Uin: int64(r.UserID), Nickname: r.Nickname}
+}
+
 func getLoginInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	var r struct {
-		UserID   num    `json:"user_id"`
-		Nickname string `json:"nickname"`
-	}
-	if err := env.Upstream.Call(ctx, "get_login_info", nil, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetLoginInfoOutput{Uin: int64(r.UserID), Nickname: r.Nickname}, nil
+	return ask(ctx, env, p, "get_login_info", nil, loginReply.milky)
 }
 
 // protocolTypes is the QQ client each implementation usually logs in as;
