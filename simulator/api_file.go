@@ -106,13 +106,9 @@ func (s *Sim) getGroupFileDownloadURL(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("file_id")
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
+		_, f, err := s.anyGroupFile(gid, id)
 		if err != nil {
 			return nil, err
-		}
-		f := g.file(id)
-		if f == nil {
-			return nil, notFound("file_id %q: no such file in group %d", id, gid)
 		}
 		return milky.DownloadURLOutput{DownloadURL: fmt.Sprintf("%s/sim/file/group/%d?id=%s&fname=%s", s.w.base, gid,
 			url.QueryEscape(id), url.QueryEscape(f.FileName))}, nil
@@ -143,6 +139,19 @@ func (s *Sim) getGroupFiles(p *milky.Params) locked {
 		}
 		return out, nil
 	}
+}
+
+// anyGroupFile finds a file wherever it sits in the group.
+func (s *Sim) anyGroupFile(gid int64, id string) (*group, *milky.GroupFile, error) {
+	g, err := s.groupLocked(gid)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := g.file(id)
+	if f == nil {
+		return nil, nil, notFound("file_id %q: no such file in group %d", id, gid)
+	}
+	return g, f, nil
 }
 
 // groupFile finds a file that must sit in folder.
@@ -224,13 +233,9 @@ func (s *Sim) deleteGroupFile(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("file_id")
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
+		g, f, err := s.anyGroupFile(gid, id)
 		if err != nil {
 			return nil, err
-		}
-		f := g.file(id)
-		if f == nil {
-			return nil, notFound("file_id %q: no such file in group %d", id, gid)
 		}
 		if err := s.mayManageFile(g, f, "delete_group_file"); err != nil {
 			return nil, err
