@@ -22,10 +22,7 @@ func (s *Sim) adminMember(gid, uid int64, role, what string) (*group, *milky.Gro
 		return nil, nil, err
 	}
 	m, err := g.member(uid)
-	if err != nil {
-		return nil, nil, err
-	}
-	return g, m, nil
+	return g, m, err // callers look at err first
 }
 
 func (s *Sim) adminGroup(gid int64, role, what string) (*group, error) {

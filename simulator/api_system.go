@@ -234,10 +234,7 @@ func (s *Sim) memberLocked(gid, uid int64) (*group, *milky.GroupMember, error) {
 		return nil, nil, err
 	}
 	m, err := g.member(uid)
-	if err != nil {
-		return nil, nil, err
-	}
-	return g, m, nil
+	return g, m, err // callers look at err first
 }
 
 func (g *group) member(uid int64) (*milky.GroupMember, error) {
