@@ -154,6 +154,15 @@ func (s *Sim) anyGroupFile(gid int64, id string) (*group, *milky.GroupFile, erro
 	return g, f, nil
 }
 
+// nameParam reads a file or folder name: not empty, no path separators.
+func nameParam(p *milky.Params, field string) string {
+	name := p.NonEmpty(field)
+	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
+		p.Fail(field, "must not contain / or \\")
+	}
+	return name
+}
+
 // groupFile finds a file that must sit in folder.
 func (s *Sim) groupFile(gid int64, id, folder string) (*group, *milky.GroupFile, error) {
 	g, err := s.groupLocked(gid)
@@ -211,10 +220,7 @@ func (s *Sim) renameGroupFile(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("file_id")
 	folder := p.StringDef("parent_folder_id", rootFolder)
-	name := p.NonEmpty("new_file_name")
-	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.Fail("new_file_name", "must not contain / or \\")
-	}
+	name := nameParam(p, "new_file_name")
 	return func() (any, error) {
 		g, f, err := s.groupFile(gid, id, folder)
 		if err != nil {
@@ -248,10 +254,7 @@ func (s *Sim) deleteGroupFile(p *milky.Params) locked {
 
 func (s *Sim) createGroupFolder(p *milky.Params) locked {
 	gid := p.Uin("group_id")
-	name := p.NonEmpty("folder_name")
-	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.Fail("folder_name", "must not contain / or \\")
-	}
+	name := nameParam(p, "folder_name")
 	return func() (any, error) {
 		g, err := s.adminGroup(gid, "admin", "create_group_folder")
 		if err != nil {
@@ -273,10 +276,7 @@ func (s *Sim) createGroupFolder(p *milky.Params) locked {
 func (s *Sim) renameGroupFolder(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("folder_id")
-	name := p.NonEmpty("new_folder_name")
-	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.Fail("new_folder_name", "must not contain / or \\")
-	}
+	name := nameParam(p, "new_folder_name")
 	return func() (any, error) {
 		g, err := s.adminGroup(gid, "admin", "rename_group_folder")
 		if err != nil {

@@ -52,18 +52,18 @@ func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any
 	f := friendFlagParam(p)
 	approve := p.OptBool(true, "approve")
 	p.OptString("", "remark")
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
-	if !approve {
-		in.Reason = optStringPtr(p, "reason")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
+	return answerFriendRequest(ctx, env, p, f.InitiatorUID, f.Filtered, approve)
+}
+
+// answerFriendRequest accepts or rejects a friend request; a reject reads
+// its reason (NapCat-style) first.
+func answerFriendRequest(ctx context.Context, env *Env, p *onebot11.Reader, uid string, filtered, approve bool) (any, error) {
 	if approve {
-		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
-			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}, nil)
+		return send(ctx, env, p, milky.APIAcceptFriendRequest,
+			&milky.AcceptFriendRequestInput{InitiatorUID: uid, IsFiltered: filtered})
 	}
-	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
+	return send(ctx, env, p, milky.APIRejectFriendRequest,
+		&milky.RejectFriendRequestInput{InitiatorUID: uid, IsFiltered: filtered, Reason: optStringPtr(p, "reason")})
 }
 
 // setGroupAddRequest: flag, approve (default true), reason (on reject), and

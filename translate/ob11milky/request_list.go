@@ -122,16 +122,5 @@ func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader
 func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	f := friendFlagParam(p)
 	approve := p.OptBool(true, "approve")
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
-	if !approve {
-		in.Reason = optStringPtr(p, "reason")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	if approve {
-		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
-			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}, nil)
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
+	return answerFriendRequest(ctx, env, p, f.InitiatorUID, true, approve)
 }
