@@ -91,28 +91,27 @@ func getImplInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	}, nil
 }
 
+type strangerReply struct {
+	Nickname string `json:"nickname"`
+	QID      string `json:"qid"`
+	Age      num    `json:"age"`
+	Sex      string `json:"sex"`
+	Remark   string `json:"remark"`
+	LongNick string `json:"long_nick"`
+	Level    text   `json:"level"`
+	Country  string `json:"country"`
+	City     string `json:"city"`
+	School   string `json:"school"`
+}
+
+func (r strangerReply) milky() any {
+	return milky.GetUserProfileOutput{Nickname: r.Nickname, QID: r.QID, Age: nonNeg32(r.Age), Sex: sex(r.Sex),
+		Remark: r.Remark, Bio: r.LongNick, Level: level(string(r.Level)), Country: r.Country, City: r.City, School: r.School}
+}
+
 func getUserProfile(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r struct {
-		Nickname string `json:"nickname"`
-		QID      string `json:"qid"`
-		Age      num    `json:"age"`
-		Sex      string `json:"sex"`
-		Remark   string `json:"remark"`
-		LongNick string `json:"long_nick"`
-		Level    text   `json:"level"`
-		Country  string `json:"country"`
-		City     string `json:"city"`
-		School   string `json:"school"`
-	}
-	if err := env.Upstream.Call(ctx, "get_stranger_info", obj{"user_id": uid}, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetUserProfileOutput{Nickname: r.Nickname, QID: r.QID, Age: nonNeg32(r.Age), Sex: sex(r.Sex),
-		Remark: r.Remark, Bio: r.LongNick, Level: level(string(r.Level)), Country: r.Country, City: r.City, School: r.School}, nil
+	return ask(ctx, env, p, "get_stranger_info", obj{"user_id": uid}, strangerReply.milky)
 }
 
 // friendReply is one get_friend_list item; category_* are only sent by
@@ -287,38 +286,33 @@ func setBio(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 }
 
 func getCustomFaceURLList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	var r []string
-	if err := env.Upstream.Call(ctx, "fetch_custom_face", nil, &r); err != nil {
-		return nil, err
-	}
-	if r == nil {
-		r = []string{}
-	}
-	return milky.GetCustomFaceURLListOutput{URLs: r}, nil
+	return ask(ctx, env, p, "fetch_custom_face", nil, func(r []string) any {
+		if r == nil {
+			r = []string{}
+		}
+		return milky.GetCustomFaceURLListOutput{URLs: r}
+	})
 }
+
+type cookiesReply struct {
+	Cookies string `json:"cookies"`
+}
+
+func (r cookiesReply) milky() any { return milky.GetCookiesOutput{Cookies: r.Cookies} }
 
 func getCookies(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	domain := p.NonEmpty("domain")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r struct {
-		Cookies string `json:"cookies"`
-	}
-	if err := env.Upstream.Call(ctx, "get_cookies", obj{"domain": domain}, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetCookiesOutput{Cookies: r.Cookies}, nil
+	return ask(ctx, env, p, "get_cookies", obj{"domain": domain}, cookiesReply.milky)
 }
 
-// getCSRFToken: OneBot's token is a number (NapCat sends it as a number,
+// csrfReply: OneBot's token is a number (NapCat sends it as a number,
 // some forks as a string); Milky's is a string.
+type csrfReply struct {
+	Token text `json:"token"`
+}
+
+func (r csrfReply) milky() any { return milky.GetCSRFTokenOutput{CSRFToken: string(r.Token)} }
+
 func getCSRFToken(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	var r struct {
-		Token text `json:"token"`
-	}
-	if err := env.Upstream.Call(ctx, "get_csrf_token", nil, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetCSRFTokenOutput{CSRFToken: string(r.Token)}, nil
+	return ask(ctx, env, p, "get_csrf_token", nil, csrfReply.milky)
 }
