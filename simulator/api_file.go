@@ -64,12 +64,9 @@ func (s *Sim) uploadGroupFile(p *milky.Params) locked {
 	uri := uri(p, "file_uri")
 	name := p.NonEmpty("file_name")
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
+		g, err := s.folderLocked(gid, folder)
 		if err != nil {
 			return nil, err
-		}
-		if folder != rootFolder && g.folder(folder) == nil {
-			return nil, notFound("parent_folder_id %q: no such folder in group %d", folder, gid)
 		}
 		_, size, _ := fileContent(uri)
 		now := s.now().Unix()
@@ -119,12 +116,9 @@ func (s *Sim) getGroupFiles(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	folder := p.StringDef("parent_folder_id", rootFolder)
 	return func() (any, error) {
-		g, err := s.groupLocked(gid)
+		g, err := s.folderLocked(gid, folder)
 		if err != nil {
 			return nil, err
-		}
-		if folder != rootFolder && g.folder(folder) == nil {
-			return nil, notFound("parent_folder_id %q: no such folder in group %d", folder, gid)
 		}
 		out := milky.GetGroupFilesOutput{Files: []milky.GroupFile{}, Folders: []milky.GroupFolder{}}
 		for _, f := range g.files {
@@ -139,6 +133,15 @@ func (s *Sim) getGroupFiles(p *milky.Params) locked {
 		}
 		return out, nil
 	}
+}
+
+// folderLocked finds the group with parent_folder_id folder in it.
+func (s *Sim) folderLocked(gid int64, folder string) (*group, error) {
+	g, err := s.groupLocked(gid)
+	if err == nil && folder != rootFolder && g.folder(folder) == nil {
+		err = notFound("parent_folder_id %q: no such folder in group %d", folder, gid)
+	}
+	return g, err
 }
 
 // anyGroupFile finds a file wherever it sits in the group.
