@@ -160,3 +160,14 @@ func messageIDParam(env *Env, p *onebot11.Reader, names ...string) (int32, idmap
 	}
 	return id, ref
 }
+
+// fetchMessageParam reads message_id (or id) and, once every parameter
+// read without error, fetches that message from the upstream.
+func fetchMessageParam(ctx context.Context, env *Env, p *onebot11.Reader) (int32, idmap.Ref, *milky.IncomingMessage, error) {
+	id, ref := messageIDParam(env, p, "message_id", "id")
+	if err := p.Err(); err != nil {
+		return 0, ref, nil, err
+	}
+	msg, err := env.FetchMessage(ctx, ref)
+	return id, ref, msg, err
+}

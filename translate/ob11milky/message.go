@@ -198,11 +198,7 @@ func (e *Env) recall(ctx context.Context, id int32, ref idmap.Ref) error {
 // getMsg: message_id → get_message, shaped like go-cqhttp/NapCat's get_msg:
 // the message event of that message plus message_id/real_id/message_seq.
 func getMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	id, ref := messageIDParam(env, p, "message_id", "id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	msg, err := env.FetchMessage(ctx, ref)
+	id, ref, msg, err := fetchMessageParam(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}
