@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // Do runs one Milky API on the OneBot 11 upstream: it looks the API up in
@@ -47,25 +48,12 @@ func (s Server) HandleAPI(ctx context.Context, api string, body []byte) (any, er
 }
 
 // ---- the common shapes of a handler, once its parameters are read ----
+// (segment.Send and segment.Ask, on this direction's upstream)
 
-// send does one OneBot action whose reply carries nothing the Milky API
-// answers, once every parameter read without error.
 func send(ctx context.Context, env *Env, p *milky.Params, action string, params any) (any, error) {
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, action, params, nil)
+	return segment.Send(ctx, env.Upstream, p, action, params)
 }
 
-// ask does one OneBot action, once every parameter read without error, and
-// converts its reply (decoded into an R) with conv.
 func ask[R any](ctx context.Context, env *Env, p *milky.Params, action string, params any, conv func(R) any) (any, error) {
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r R
-	if err := env.Upstream.Call(ctx, action, params, &r); err != nil {
-		return nil, err
-	}
-	return conv(r), nil
+	return segment.Ask(ctx, env.Upstream, p, action, params, conv)
 }

@@ -100,27 +100,14 @@ func actionError(action string, err error) *onebot11.Response {
 }
 
 // ---- the common shapes of a handler, once its parameters are read ----
+// (segment.Send and segment.Ask, on this direction's upstream)
 
-// send does one Milky call whose reply carries nothing the action answers,
-// once every parameter read without error.
 func send(ctx context.Context, env *Env, p *onebot11.Reader, api string, in any) (any, error) {
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, api, in, nil)
+	return segment.Send(ctx, env.Upstream, p, api, in)
 }
 
-// ask does one Milky call, once every parameter read without error, and
-// converts its reply (decoded into an Out) with conv.
-func ask[Out any](ctx context.Context, env *Env, p *onebot11.Reader, api string, in any, conv func(Out) any) (any, error) {
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out Out
-	if err := env.Upstream.Call(ctx, api, in, &out); err != nil {
-		return nil, err
-	}
-	return conv(out), nil
+func ask[R any](ctx context.Context, env *Env, p *onebot11.Reader, api string, in any, conv func(R) any) (any, error) {
+	return segment.Ask(ctx, env.Upstream, p, api, in, conv)
 }
 
 // ---- parameter helpers shared by the action files ----
