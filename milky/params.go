@@ -29,8 +29,13 @@ type Params struct {
 
 // Uins are checked against MinUin..MaxUin (outgoing_json.go).
 
-// maxEcho is how much of a bad value an error message repeats.
-const maxEcho = 40
+// maxEcho is how much of a bad value an error message repeats; maxPath is
+// how much of a field's path it names (longer, so that a field inside a
+// forward inside a message, 50-odd bytes, is still named in full).
+const (
+	maxEcho = 40
+	maxPath = 80
+)
 
 // ParseParams decodes a request body; an empty body counts as {} (some
 // clients send nothing for APIs without input). A body that is not an
@@ -344,8 +349,8 @@ func clipString(s string) string {
 
 // clipPath bounds a field path (deeply nested arrays could make it long).
 func clipPath(path string) string {
-	if len(path) <= maxEcho {
+	if len(path) <= maxPath {
 		return path
 	}
-	return "..." + path[len(path)-maxEcho+3:]
+	return "..." + path[len(path)-maxPath+3:]
 }

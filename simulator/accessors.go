@@ -14,9 +14,13 @@ import (
 func (s *Sim) Friends() []milky.Friend {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.Friend, 0, len(s.w.friendOrder))
-	for _, uid := range s.w.friendOrder {
-		out = append(out, *s.w.friends[uid])
+	return s.w.friendList()
+}
+
+func (w *world) friendList() []milky.Friend {
+	out := make([]milky.Friend, 0, len(w.friendOrder))
+	for _, uid := range w.friendOrder {
+		out = append(out, *w.friends[uid])
 	}
 	return out
 }
@@ -25,9 +29,13 @@ func (s *Sim) Friends() []milky.Friend {
 func (s *Sim) Groups() []milky.Group {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.Group, 0, len(s.w.groupOrder))
-	for _, gid := range s.w.groupOrder {
-		out = append(out, s.w.groups[gid].info)
+	return s.w.groupList()
+}
+
+func (w *world) groupList() []milky.Group {
+	out := make([]milky.Group, 0, len(w.groupOrder))
+	for _, gid := range w.groupOrder {
+		out = append(out, w.groups[gid].info)
 	}
 	return out
 }
@@ -82,33 +90,21 @@ func (s *Sim) History(scene string, peer int64) []milky.IncomingMessage {
 	if c == nil {
 		return nil
 	}
-	out := make([]milky.IncomingMessage, 0, len(c.msgs))
-	for _, m := range c.msgs {
-		out = append(out, *m)
-	}
-	return out
+	return values(c.msgs)
 }
 
 // FriendRequests lists every friend request, oldest first.
 func (s *Sim) FriendRequests() []milky.FriendRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.FriendRequest, 0, len(s.w.friendReqs))
-	for _, r := range s.w.friendReqs {
-		out = append(out, *r)
-	}
-	return out
+	return values(s.w.friendReqs)
 }
 
 // GroupNotifications lists every group notification, ascending seq.
 func (s *Sim) GroupNotifications() []milky.GroupNotification {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]milky.GroupNotification, 0, len(s.w.notifs))
-	for _, n := range s.w.notifs {
-		out = append(out, *n)
-	}
-	return out
+	return values(s.w.notifs)
 }
 
 // Nickname is the bot's current nickname.
@@ -137,4 +133,13 @@ func (s *Sim) Describe() string {
 		b.WriteString("  peers answer the bot's text with \"echo: <text>\"\n")
 	}
 	return b.String()
+}
+
+// values copies what ps point to, so that callers cannot reach the world.
+func values[T any](ps []*T) []T {
+	out := make([]T, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, *p)
+	}
+	return out
 }

@@ -14,20 +14,6 @@ import (
 // File APIs (11): private and group uploads, download links, the group file
 // tree (one level of folders under "/", as in QQ).
 
-var fileAPIs = map[string]apiFunc{
-	milky.APIUploadPrivateFile:         (*Sim).uploadPrivateFile,
-	milky.APIUploadGroupFile:           (*Sim).uploadGroupFile,
-	milky.APIGetPrivateFileDownloadURL: (*Sim).getPrivateFileDownloadURL,
-	milky.APIGetGroupFileDownloadURL:   (*Sim).getGroupFileDownloadURL,
-	milky.APIGetGroupFiles:             (*Sim).getGroupFiles,
-	milky.APIMoveGroupFile:             (*Sim).moveGroupFile,
-	milky.APIRenameGroupFile:           (*Sim).renameGroupFile,
-	milky.APIDeleteGroupFile:           (*Sim).deleteGroupFile,
-	milky.APICreateGroupFolder:         (*Sim).createGroupFolder,
-	milky.APIRenameGroupFolder:         (*Sim).renameGroupFolder,
-	milky.APIDeleteGroupFolder:         (*Sim).deleteGroupFolder,
-}
-
 const rootFolder = "/"
 
 // fileContent is what the simulator knows of an uploaded file: the decoded
@@ -50,128 +36,134 @@ func (w *world) putPrivFile(f *privFile) {
 	remember(&w.fileOrder, w.privFiles, f.id, f, maxPrivFiles)
 }
 
-func (s *Sim) uploadPrivateFile(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	uri := p.uri("file_uri")
-	name := p.nonEmpty("file_name")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) uploadPrivateFile(p *milky.Params) locked {
+	uid := p.Uin("user_id")
+	uri := uri(p, "file_uri")
+	name := p.NonEmpty("file_name")
+	return func() (any, error) {
+		if _, err := s.friendLocked(uid); err != nil {
+			return nil, err
+		}
+		data, size, hash := fileContent(uri)
+		f := &privFile{userID: uid, id: fmt.Sprintf("sim-file-%d-%s", s.w.newSerial(), hash[:8]), name: name, size: size, hash: hash, data: data}
+		s.w.putPrivFile(f)
+		// Milky reports a file twice: the upload event and a message carrying
+		// a file segment (consumers must de-duplicate).
+		s.emitLocked(milky.EventFriendFileUpload, milky.FriendFileUploadData{UserID: uid, FileID: f.id, FileName: name,
+			FileSize: size, FileHash: hash, IsSelf: true})
+		m := s.w.store(s.w.conv(convKey{milky.SceneFriend, uid}), s.w.selfID, s.now().Unix(), []milky.IncomingSegment{{
+			Type: milky.SegFile, Data: milky.IncomingSegmentData{FileID: f.id, FileName: name, FileSize: size, FileHash: ptr(hash)}}})
+		s.emitLocked(milky.EventMessageReceive, *m)
+		return milky.UploadFileOutput{FileID: f.id}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.friendLocked(uid); err != nil {
-		return nil, err
-	}
-	data, size, hash := fileContent(uri)
-	f := &privFile{userID: uid, id: fmt.Sprintf("sim-file-%d-%s", s.w.newSerial(), hash[:8]), name: name, size: size, hash: hash, data: data}
-	s.w.putPrivFile(f)
-	// Milky reports a file twice: the upload event and a message carrying
-	// a file segment (consumers must de-duplicate).
-	s.emitLocked(milky.EventFriendFileUpload, milky.FriendFileUploadData{UserID: uid, FileID: f.id, FileName: name,
-		FileSize: size, FileHash: hash, IsSelf: true})
-	m := s.w.store(s.w.conv(convKey{milky.SceneFriend, uid}), s.w.selfID, s.now().Unix(), []milky.IncomingSegment{{
-		Type: milky.SegFile, Data: milky.IncomingSegmentData{FileID: f.id, FileName: name, FileSize: size, FileHash: ptr(hash)}}})
-	s.emitLocked(milky.EventMessageReceive, *m)
-	return milky.UploadFileOutput{FileID: f.id}, nil
 }
 
-func (s *Sim) uploadGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	folder := p.strDef("parent_folder_id", rootFolder)
-	uri := p.uri("file_uri")
-	name := p.nonEmpty("file_name")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) uploadGroupFile(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	folder := p.StringDef("parent_folder_id", rootFolder)
+	uri := uri(p, "file_uri")
+	name := p.NonEmpty("file_name")
+	return func() (any, error) {
+		g, err := s.folderLocked(gid, folder)
+		if err != nil {
+			return nil, err
+		}
+		_, size, _ := fileContent(uri)
+		now := s.now().Unix()
+		f := s.w.addGroupFile(g, folder, name, size, s.w.selfID, now)
+		f.DownloadedTimes = 0
+		f.ExpireTime = nil
+		s.emitLocked(milky.EventGroupFileUpload, milky.GroupFileUploadData{GroupID: gid, UserID: s.w.selfID, FileID: f.FileID,
+			FileName: name, FileSize: size})
+		m := s.w.store(s.w.conv(convKey{milky.SceneGroup, gid}), s.w.selfID, now, []milky.IncomingSegment{{
+			Type: milky.SegFile, Data: milky.IncomingSegmentData{FileID: f.FileID, FileName: name, FileSize: size}}})
+		s.emitLocked(milky.EventMessageReceive, *m)
+		return milky.UploadFileOutput{FileID: f.FileID}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+}
+
+func (s *Sim) getPrivateFileDownloadURL(p *milky.Params) locked {
+	uid := p.Uin("user_id")
+	id := p.NonEmpty("file_id")
+	hash := p.NonEmpty("file_hash")
+	return func() (any, error) {
+		f := s.w.privFiles[id]
+		if f == nil || f.userID != uid {
+			return nil, notFound("file_id %q: no such file with user_id %d", id, uid)
+		}
+		if !strings.EqualFold(f.hash, hash) {
+			return nil, notFound("file_hash %q: does not match file %q", hash, id)
+		}
+		return milky.DownloadURLOutput{DownloadURL: fmt.Sprintf("%s/sim/file/private/%d?id=%s&fname=%s", s.w.base, uid,
+			url.QueryEscape(id), url.QueryEscape(f.name))}, nil
+	}
+}
+
+func (s *Sim) getGroupFileDownloadURL(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
+	return func() (any, error) {
+		_, f, err := s.anyGroupFile(gid, id)
+		if err != nil {
+			return nil, err
+		}
+		return milky.DownloadURLOutput{DownloadURL: fmt.Sprintf("%s/sim/file/group/%d?id=%s&fname=%s", s.w.base, gid,
+			url.QueryEscape(id), url.QueryEscape(f.FileName))}, nil
+	}
+}
+
+func (s *Sim) getGroupFiles(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	folder := p.StringDef("parent_folder_id", rootFolder)
+	return func() (any, error) {
+		g, err := s.folderLocked(gid, folder)
+		if err != nil {
+			return nil, err
+		}
+		out := milky.GetGroupFilesOutput{Files: []milky.GroupFile{}, Folders: []milky.GroupFolder{}}
+		for _, f := range g.files {
+			if f.ParentFolderID == folder {
+				out.Files = append(out.Files, *f)
+			}
+		}
+		for _, f := range g.folders {
+			if f.ParentFolderID == folder {
+				out.Folders = append(out.Folders, *f)
+			}
+		}
+		return out, nil
+	}
+}
+
+// folderLocked finds the group with parent_folder_id folder in it.
+func (s *Sim) folderLocked(gid int64, folder string) (*group, error) {
+	g, err := s.groupLocked(gid)
+	if err == nil && folder != rootFolder && g.folder(folder) == nil {
+		err = notFound("parent_folder_id %q: no such folder in group %d", folder, gid)
+	}
+	return g, err
+}
+
+// anyGroupFile finds a file wherever it sits in the group.
+func (s *Sim) anyGroupFile(gid int64, id string) (*group, *milky.GroupFile, error) {
 	g, err := s.groupLocked(gid)
 	if err != nil {
-		return nil, err
-	}
-	if folder != rootFolder && g.folder(folder) == nil {
-		return nil, notFound("parent_folder_id %q: no such folder in group %d", folder, gid)
-	}
-	_, size, _ := fileContent(uri)
-	now := s.now().Unix()
-	f := s.w.addGroupFile(g, folder, name, size, s.w.selfID, now)
-	f.DownloadedTimes = 0
-	f.ExpireTime = nil
-	s.emitLocked(milky.EventGroupFileUpload, milky.GroupFileUploadData{GroupID: gid, UserID: s.w.selfID, FileID: f.FileID,
-		FileName: name, FileSize: size})
-	m := s.w.store(s.w.conv(convKey{milky.SceneGroup, gid}), s.w.selfID, now, []milky.IncomingSegment{{
-		Type: milky.SegFile, Data: milky.IncomingSegmentData{FileID: f.FileID, FileName: name, FileSize: size}}})
-	s.emitLocked(milky.EventMessageReceive, *m)
-	return milky.UploadFileOutput{FileID: f.FileID}, nil
-}
-
-func (s *Sim) getPrivateFileDownloadURL(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	id := p.nonEmpty("file_id")
-	hash := p.nonEmpty("file_hash")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.w.privFiles[id]
-	if f == nil || f.userID != uid {
-		return nil, notFound("file_id %q: no such file with user_id %d", id, uid)
-	}
-	if !strings.EqualFold(f.hash, hash) {
-		return nil, notFound("file_hash %q: does not match file %q", hash, id)
-	}
-	return milky.DownloadURLOutput{DownloadURL: fmt.Sprintf("%s/sim/file/private/%d?id=%s&fname=%s", s.w.base, uid,
-		url.QueryEscape(id), url.QueryEscape(f.name))}, nil
-}
-
-func (s *Sim) getGroupFileDownloadURL(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f := g.file(id)
 	if f == nil {
-		return nil, notFound("file_id %q: no such file in group %d", id, gid)
+		return nil, nil, notFound("file_id %q: no such file in group %d", id, gid)
 	}
-	return milky.DownloadURLOutput{DownloadURL: fmt.Sprintf("%s/sim/file/group/%d?id=%s&fname=%s", s.w.base, gid,
-		url.QueryEscape(id), url.QueryEscape(f.FileName))}, nil
+	return g, f, nil
 }
 
-func (s *Sim) getGroupFiles(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	folder := p.strDef("parent_folder_id", rootFolder)
-	if err := p.Err(); err != nil {
-		return nil, err
+// nameParam reads a file or folder name: not empty, no path separators.
+func nameParam(p *milky.Params, field string) string {
+	name := p.NonEmpty(field)
+	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
+		p.Fail(field, "must not contain / or \\")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	if folder != rootFolder && g.folder(folder) == nil {
-		return nil, notFound("parent_folder_id %q: no such folder in group %d", folder, gid)
-	}
-	out := milky.GetGroupFilesOutput{Files: []milky.GroupFile{}, Folders: []milky.GroupFolder{}}
-	for _, f := range g.files {
-		if f.ParentFolderID == folder {
-			out.Files = append(out.Files, *f)
-		}
-	}
-	for _, f := range g.folders {
-		if f.ParentFolderID == folder {
-			out.Folders = append(out.Folders, *f)
-		}
-	}
-	return out, nil
+	return name
 }
 
 // groupFile finds a file that must sit in folder.
@@ -202,154 +194,123 @@ func (s *Sim) touchFolder(g *group, id string, delta int32) {
 	}
 }
 
-func (s *Sim) moveGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
-	from := p.strDef("parent_folder_id", rootFolder)
-	to := p.strDef("target_folder_id", rootFolder)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, f, err := s.groupFile(gid, id, from)
-	if err != nil {
-		return nil, err
-	}
-	if to != rootFolder && g.folder(to) == nil {
-		return nil, notFound("target_folder_id %q: no such folder in group %d", to, gid)
-	}
-	if err := s.mayManageFile(g, f, "move_group_file"); err != nil {
-		return nil, err
-	}
-	if from != to {
-		f.ParentFolderID = to
-		s.touchFolder(g, from, -1)
-		s.touchFolder(g, to, +1)
-	}
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) renameGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
-	folder := p.strDef("parent_folder_id", rootFolder)
-	name := p.nonEmpty("new_file_name")
-	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.fail("new_file_name", "must not contain / or \\")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, f, err := s.groupFile(gid, id, folder)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.mayManageFile(g, f, "rename_group_file"); err != nil {
-		return nil, err
-	}
-	f.FileName = name
-	s.touchFolder(g, folder, 0)
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) deleteGroupFile(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("file_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	f := g.file(id)
-	if f == nil {
-		return nil, notFound("file_id %q: no such file in group %d", id, gid)
-	}
-	if err := s.mayManageFile(g, f, "delete_group_file"); err != nil {
-		return nil, err
-	}
-	g.files = slices.DeleteFunc(g.files, func(x *milky.GroupFile) bool { return x == f })
-	s.touchFolder(g, f.ParentFolderID, -1)
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) createGroupFolder(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	name := p.nonEmpty("folder_name")
-	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.fail("folder_name", "must not contain / or \\")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "create_group_folder")
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range g.folders {
-		if f.FolderName == name {
-			return nil, refused("folder_name %q: a folder with this name already exists in group %d", name, gid)
+func (s *Sim) moveGroupFile(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
+	from := p.StringDef("parent_folder_id", rootFolder)
+	to := p.StringDef("target_folder_id", rootFolder)
+	return func() (any, error) {
+		g, f, err := s.groupFile(gid, id, from)
+		if err != nil {
+			return nil, err
 		}
+		if to != rootFolder && g.folder(to) == nil {
+			return nil, notFound("target_folder_id %q: no such folder in group %d", to, gid)
+		}
+		if err := s.mayManageFile(g, f, "move_group_file"); err != nil {
+			return nil, err
+		}
+		if from != to {
+			f.ParentFolderID = to
+			s.touchFolder(g, from, -1)
+			s.touchFolder(g, to, +1)
+		}
+		return milky.Empty{}, nil
 	}
-	now := s.now().Unix()
-	f := &milky.GroupFolder{GroupID: gid, FolderID: s.w.newFileID(), ParentFolderID: rootFolder, FolderName: name,
-		CreatedTime: now, LastModifiedTime: now, CreatorID: s.w.selfID}
-	g.folders = append(g.folders, f)
-	return milky.CreateGroupFolderOutput{FolderID: f.FolderID}, nil
 }
 
-func (s *Sim) renameGroupFolder(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("folder_id")
-	name := p.nonEmpty("new_folder_name")
-	if p.Err() == nil && strings.ContainsAny(name, `/\`) {
-		p.fail("new_folder_name", "must not contain / or \\")
+func (s *Sim) renameGroupFile(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
+	folder := p.StringDef("parent_folder_id", rootFolder)
+	name := nameParam(p, "new_file_name")
+	return func() (any, error) {
+		g, f, err := s.groupFile(gid, id, folder)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.mayManageFile(g, f, "rename_group_file"); err != nil {
+			return nil, err
+		}
+		f.FileName = name
+		s.touchFolder(g, folder, 0)
+		return milky.Empty{}, nil
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "rename_group_folder")
-	if err != nil {
-		return nil, err
-	}
-	f := g.folder(id)
-	if f == nil {
-		return nil, notFound("folder_id %q: no such folder in group %d", id, gid)
-	}
-	f.FolderName = name
-	f.LastModifiedTime = s.now().Unix()
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) deleteGroupFolder(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("folder_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) deleteGroupFile(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("file_id")
+	return func() (any, error) {
+		g, f, err := s.anyGroupFile(gid, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.mayManageFile(g, f, "delete_group_file"); err != nil {
+			return nil, err
+		}
+		g.files = slices.DeleteFunc(g.files, func(x *milky.GroupFile) bool { return x == f })
+		s.touchFolder(g, f.ParentFolderID, -1)
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "delete_group_folder")
-	if err != nil {
-		return nil, err
+}
+
+func (s *Sim) createGroupFolder(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	name := nameParam(p, "folder_name")
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "create_group_folder")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range g.folders {
+			if f.FolderName == name {
+				return nil, refused("folder_name %q: a folder with this name already exists in group %d", name, gid)
+			}
+		}
+		now := s.now().Unix()
+		f := &milky.GroupFolder{GroupID: gid, FolderID: s.w.newFileID(), ParentFolderID: rootFolder, FolderName: name,
+			CreatedTime: now, LastModifiedTime: now, CreatorID: s.w.selfID}
+		g.folders = append(g.folders, f)
+		return milky.CreateGroupFolderOutput{FolderID: f.FolderID}, nil
 	}
-	if id == rootFolder {
-		return nil, refused("folder_id %q: the root folder cannot be deleted", id)
+}
+
+func (s *Sim) renameGroupFolder(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("folder_id")
+	name := nameParam(p, "new_folder_name")
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "rename_group_folder")
+		if err != nil {
+			return nil, err
+		}
+		f := g.folder(id)
+		if f == nil {
+			return nil, notFound("folder_id %q: no such folder in group %d", id, gid)
+		}
+		f.FolderName = name
+		f.LastModifiedTime = s.now().Unix()
+		return milky.Empty{}, nil
 	}
-	if g.folder(id) == nil {
-		return nil, notFound("folder_id %q: no such folder in group %d", id, gid)
+}
+
+func (s *Sim) deleteGroupFolder(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("folder_id")
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "delete_group_folder")
+		if err != nil {
+			return nil, err
+		}
+		if id == rootFolder {
+			return nil, refused("folder_id %q: the root folder cannot be deleted", id)
+		}
+		if g.folder(id) == nil {
+			return nil, notFound("folder_id %q: no such folder in group %d", id, gid)
+		}
+		g.folders = slices.DeleteFunc(g.folders, func(f *milky.GroupFolder) bool { return f.FolderID == id })
+		g.files = slices.DeleteFunc(g.files, func(f *milky.GroupFile) bool { return f.ParentFolderID == id })
+		return milky.Empty{}, nil
 	}
-	g.folders = slices.DeleteFunc(g.folders, func(f *milky.GroupFolder) bool { return f.FolderID == id })
-	g.files = slices.DeleteFunc(g.files, func(f *milky.GroupFile) bool { return f.ParentFolderID == id })
-	return milky.Empty{}, nil
 }

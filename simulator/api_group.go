@@ -9,30 +9,6 @@ import (
 // Group APIs (21): group and member administration, announcements, essence,
 // reactions, nudges, notifications, requests and invitations.
 
-var groupAPIs = map[string]apiFunc{
-	milky.APISetGroupName:               (*Sim).setGroupName,
-	milky.APISetGroupAvatar:             (*Sim).setGroupAvatar,
-	milky.APISetGroupMemberCard:         (*Sim).setGroupMemberCard,
-	milky.APISetGroupMemberSpecialTitle: (*Sim).setGroupMemberSpecialTitle,
-	milky.APISetGroupMemberAdmin:        (*Sim).setGroupMemberAdmin,
-	milky.APISetGroupMemberMute:         (*Sim).setGroupMemberMute,
-	milky.APISetGroupWholeMute:          (*Sim).setGroupWholeMute,
-	milky.APIKickGroupMember:            (*Sim).kickGroupMember,
-	milky.APIGetGroupAnnouncements:      (*Sim).getGroupAnnouncements,
-	milky.APISendGroupAnnouncement:      (*Sim).sendGroupAnnouncement,
-	milky.APIDeleteGroupAnnouncement:    (*Sim).deleteGroupAnnouncement,
-	milky.APIGetGroupEssenceMessages:    (*Sim).getGroupEssenceMessages,
-	milky.APISetGroupEssenceMessage:     (*Sim).setGroupEssenceMessage,
-	milky.APIQuitGroup:                  (*Sim).quitGroup,
-	milky.APISendGroupMessageReaction:   (*Sim).sendGroupMessageReaction,
-	milky.APISendGroupNudge:             (*Sim).sendGroupNudge,
-	milky.APIGetGroupNotifications:      (*Sim).getGroupNotifications,
-	milky.APIAcceptGroupRequest:         (*Sim).acceptGroupRequest,
-	milky.APIRejectGroupRequest:         (*Sim).rejectGroupRequest,
-	milky.APIAcceptGroupInvitation:      (*Sim).acceptGroupInvitation,
-	milky.APIRejectGroupInvitation:      (*Sim).rejectGroupInvitation,
-}
-
 const (
 	maxMuteSeconds     = 30 * day // QQ's longest mute
 	maxSpecialTitleLen = 18       // bytes: QQ allows 6 CJK characters
@@ -45,11 +21,8 @@ func (s *Sim) adminMember(gid, uid int64, role, what string) (*group, *milky.Gro
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.memberLocked(g, uid)
-	if err != nil {
-		return nil, nil, err
-	}
-	return g, m, nil
+	m, err := g.member(uid)
+	return g, m, err // callers look at err first
 }
 
 func (s *Sim) adminGroup(gid int64, role, what string) (*group, error) {
@@ -60,330 +33,284 @@ func (s *Sim) adminGroup(gid int64, role, what string) (*group, error) {
 	return g, s.requireRole(g, role, what)
 }
 
-func (s *Sim) setGroupName(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	name := p.nonEmpty("new_group_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "set_group_name")
-	if err != nil {
-		return nil, err
-	}
-	g.info.GroupName = name
-	s.emitLocked(milky.EventGroupNameChange, milky.GroupNameChangeData{GroupID: gid, NewGroupName: name, OperatorID: s.w.selfID})
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) setGroupAvatar(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	p.uri("image_uri")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.adminGroup(gid, "admin", "set_group_avatar"); err != nil {
-		return nil, err
-	}
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) setGroupMemberCard(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	card := p.str("card")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.memberLocked(g, uid)
-	if err != nil {
-		return nil, err
-	}
-	if uid != s.w.selfID {
-		if err := s.requireOutrank(g, m, "set_group_member_card"); err != nil {
+func (s *Sim) setGroupName(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	name := p.NonEmpty("new_group_name")
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "set_group_name")
+		if err != nil {
 			return nil, err
 		}
+		g.info.GroupName = name
+		s.emitLocked(milky.EventGroupNameChange, milky.GroupNameChangeData{GroupID: gid, NewGroupName: name, OperatorID: s.w.selfID})
+		return milky.Empty{}, nil
 	}
-	m.Card = card // Milky 1.2 has no card-change event
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupMemberSpecialTitle(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	title := p.str("special_title")
+func (s *Sim) setGroupAvatar(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uri(p, "image_uri")
+	return func() (any, error) {
+		if _, err := s.adminGroup(gid, "admin", "set_group_avatar"); err != nil {
+			return nil, err
+		}
+		return milky.Empty{}, nil
+	}
+}
+
+func (s *Sim) setGroupMemberCard(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	card := p.String("card")
+	return func() (any, error) {
+		g, m, err := s.memberLocked(gid, uid)
+		if err != nil {
+			return nil, err
+		}
+		if uid != s.w.selfID {
+			if err := s.requireOutrank(g, m, "set_group_member_card"); err != nil {
+				return nil, err
+			}
+		}
+		m.Card = card // Milky 1.2 has no card-change event
+		return milky.Empty{}, nil
+	}
+}
+
+func (s *Sim) setGroupMemberSpecialTitle(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	title := p.String("special_title")
 	if p.Err() == nil && len(title) > maxSpecialTitleLen {
-		p.fail("special_title", "at most %d bytes (6 CJK characters), got %d", maxSpecialTitleLen, len(title))
+		p.Fail("special_title", "at most %d bytes (6 CJK characters), got %d", maxSpecialTitleLen, len(title))
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, m, err := s.adminMember(gid, uid, "owner", "set_group_member_special_title")
-	if err != nil {
-		return nil, err
-	}
-	m.Title = title
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) setGroupMemberAdmin(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	set := p.boolDef("is_set", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, m, err := s.adminMember(gid, uid, "owner", "set_group_member_admin")
-	if err != nil {
-		return nil, err
-	}
-	if m.Role == "owner" {
-		return nil, refused("user_id %d: the owner's role cannot change", uid)
-	}
-	role := "member"
-	if set {
-		role = "admin"
-	}
-	if m.Role == role {
+	return func() (any, error) {
+		_, m, err := s.adminMember(gid, uid, "owner", "set_group_member_special_title")
+		if err != nil {
+			return nil, err
+		}
+		m.Title = title
 		return milky.Empty{}, nil
 	}
-	m.Role = role
-	s.w.addNotif(&milky.GroupNotification{Type: milky.NotifyAdminChange, GroupID: gid, TargetUserID: uid, IsSet: set, OperatorID: ptr(s.w.selfID)})
-	s.emitLocked(milky.EventGroupAdminChange, milky.GroupAdminChangeData{GroupID: gid, UserID: uid, OperatorID: s.w.selfID, IsSet: set})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) setGroupMemberMute(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	dur := p.int32Def("duration", 0)
+func (s *Sim) setGroupMemberAdmin(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	set := p.BoolDef("is_set", true)
+	return func() (any, error) {
+		_, m, err := s.adminMember(gid, uid, "owner", "set_group_member_admin")
+		if err != nil {
+			return nil, err
+		}
+		if m.Role == "owner" {
+			return nil, refused("user_id %d: the owner's role cannot change", uid)
+		}
+		role := "member"
+		if set {
+			role = "admin"
+		}
+		if m.Role == role {
+			return milky.Empty{}, nil
+		}
+		m.Role = role
+		s.w.addNotif(&milky.GroupNotification{Type: milky.NotifyAdminChange, GroupID: gid, TargetUserID: uid, IsSet: set, OperatorID: ptr(s.w.selfID)})
+		s.emitLocked(milky.EventGroupAdminChange, milky.GroupAdminChangeData{GroupID: gid, UserID: uid, OperatorID: s.w.selfID, IsSet: set})
+		return milky.Empty{}, nil
+	}
+}
+
+func (s *Sim) setGroupMemberMute(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	dur := p.Int32Def("duration", 0)
 	if p.Err() == nil && dur > maxMuteSeconds {
-		p.fail("duration", "%d exceeds the maximum of %d seconds (30 days)", dur, maxMuteSeconds)
+		p.Fail("duration", "%d exceeds the maximum of %d seconds (30 days)", dur, maxMuteSeconds)
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, m, err := s.adminMember(gid, uid, "admin", "set_group_member_mute")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.requireOutrank(g, m, "set_group_member_mute"); err != nil {
-		return nil, err
-	}
-	if dur == 0 {
-		m.ShutUpEndTime = nil
-	} else {
-		m.ShutUpEndTime = ptr(s.now().Unix() + int64(dur))
-	}
-	s.emitLocked(milky.EventGroupMute, milky.GroupMuteData{GroupID: gid, UserID: uid, OperatorID: s.w.selfID, Duration: dur})
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) setGroupWholeMute(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	mute := p.boolDef("is_mute", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "set_group_whole_mute")
-	if err != nil {
-		return nil, err
-	}
-	if g.wholeMute == mute {
+	return func() (any, error) {
+		g, m, err := s.adminMember(gid, uid, "admin", "set_group_member_mute")
+		if err != nil {
+			return nil, err
+		}
+		if err := s.requireOutrank(g, m, "set_group_member_mute"); err != nil {
+			return nil, err
+		}
+		if dur == 0 {
+			m.ShutUpEndTime = nil
+		} else {
+			m.ShutUpEndTime = ptr(s.now().Unix() + int64(dur))
+		}
+		s.emitLocked(milky.EventGroupMute, milky.GroupMuteData{GroupID: gid, UserID: uid, OperatorID: s.w.selfID, Duration: dur})
 		return milky.Empty{}, nil
 	}
-	g.wholeMute = mute
-	s.emitLocked(milky.EventGroupWholeMute, milky.GroupWholeMuteData{GroupID: gid, OperatorID: s.w.selfID, IsMute: mute})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) kickGroupMember(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	block := p.boolDef("reject_add_request", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) setGroupWholeMute(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	mute := p.BoolDef("is_mute", true)
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "set_group_whole_mute")
+		if err != nil {
+			return nil, err
+		}
+		if g.wholeMute == mute {
+			return milky.Empty{}, nil
+		}
+		g.wholeMute = mute
+		s.emitLocked(milky.EventGroupWholeMute, milky.GroupWholeMuteData{GroupID: gid, OperatorID: s.w.selfID, IsMute: mute})
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, m, err := s.adminMember(gid, uid, "admin", "kick_group_member")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.requireOutrank(g, m, "kick_group_member"); err != nil {
-		return nil, err
-	}
-	g.removeMember(uid)
-	if block {
-		g.blocked[uid] = true
-	}
-	s.w.addNotif(&milky.GroupNotification{Type: milky.NotifyKick, GroupID: gid, TargetUserID: uid, OperatorID: ptr(s.w.selfID)})
-	s.emitLocked(milky.EventGroupMemberDecrease, milky.GroupMemberDecreaseData{GroupID: gid, UserID: uid, OperatorID: ptr(s.w.selfID)})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) getGroupAnnouncements(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) kickGroupMember(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	block := p.BoolDef("reject_add_request", false)
+	return func() (any, error) {
+		g, m, err := s.adminMember(gid, uid, "admin", "kick_group_member")
+		if err != nil {
+			return nil, err
+		}
+		if err := s.requireOutrank(g, m, "kick_group_member"); err != nil {
+			return nil, err
+		}
+		g.removeMember(uid)
+		if block {
+			g.blocked[uid] = true
+		}
+		s.w.addNotif(&milky.GroupNotification{Type: milky.NotifyKick, GroupID: gid, TargetUserID: uid, OperatorID: ptr(s.w.selfID)})
+		s.emitLocked(milky.EventGroupMemberDecrease, milky.GroupMemberDecreaseData{GroupID: gid, UserID: uid, OperatorID: ptr(s.w.selfID)})
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	return milky.GetGroupAnnouncementsOutput{Announcements: append([]milky.GroupAnnouncement{}, g.announcements...)}, nil
 }
 
-func (s *Sim) sendGroupAnnouncement(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	content := p.nonEmpty("content")
+func (s *Sim) getGroupAnnouncements(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
+			return nil, err
+		}
+		return milky.GetGroupAnnouncementsOutput{Announcements: append([]milky.GroupAnnouncement{}, g.announcements...)}, nil
+	}
+}
+
+func (s *Sim) sendGroupAnnouncement(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	content := p.NonEmpty("content")
 	var img *string
-	if p.has("image_uri") {
-		img = ptr(p.uri("image_uri"))
+	if p.Has("image_uri") {
+		img = ptr(uri(p, "image_uri"))
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "send_group_announcement")
+		if err != nil {
+			return nil, err
+		}
+		a := milky.GroupAnnouncement{GroupID: gid, AnnouncementID: s.w.newAnnouncementID(), UserID: s.w.selfID,
+			Time: s.now().Unix(), Content: content}
+		if img != nil {
+			data, _ := decodeURI(*img)
+			a.ImageURL = ptr(s.w.resURL(s.w.newResource("image", *img, data)))
+		}
+		g.announcements = append([]milky.GroupAnnouncement{a}, g.announcements...)
+		g.info.Announcement = content
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "send_group_announcement")
-	if err != nil {
-		return nil, err
-	}
-	a := milky.GroupAnnouncement{GroupID: gid, AnnouncementID: s.w.newAnnouncementID(), UserID: s.w.selfID,
-		Time: s.now().Unix(), Content: content}
-	if img != nil {
-		data, _ := decodeURI(*img)
-		a.ImageURL = ptr(s.w.resURL(s.w.newResource("image", *img, data)))
-	}
-	g.announcements = append([]milky.GroupAnnouncement{a}, g.announcements...)
-	g.info.Announcement = content
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) deleteGroupAnnouncement(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	id := p.nonEmpty("announcement_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) deleteGroupAnnouncement(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	id := p.NonEmpty("announcement_id")
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "delete_group_announcement")
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(g.announcements, func(a milky.GroupAnnouncement) bool { return a.AnnouncementID == id })
+		if i < 0 {
+			return nil, notFound("announcement_id %q: no such announcement in group %d", id, gid)
+		}
+		g.announcements = slices.Delete(g.announcements, i, i+1)
+		g.info.Announcement = ""
+		if len(g.announcements) > 0 {
+			g.info.Announcement = g.announcements[0].Content
+		}
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "delete_group_announcement")
-	if err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(g.announcements, func(a milky.GroupAnnouncement) bool { return a.AnnouncementID == id })
-	if i < 0 {
-		return nil, notFound("announcement_id %q: no such announcement in group %d", id, gid)
-	}
-	g.announcements = slices.Delete(g.announcements, i, i+1)
-	g.info.Announcement = ""
-	if len(g.announcements) > 0 {
-		g.info.Announcement = g.announcements[0].Content
-	}
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) getGroupEssenceMessages(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	idx := p.int32Req("page_index")
-	size := p.int32Req("page_size")
+func (s *Sim) getGroupEssenceMessages(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	idx := p.Int32("page_index")
+	size := p.Int32("page_size")
 	if p.Err() == nil && size == 0 {
-		p.fail("page_size", "must be at least 1")
+		p.Fail("page_size", "must be at least 1")
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
+			return nil, err
+		}
+		// Newest first, as QQ lists them.
+		all := slices.Clone(g.essence)
+		slices.Reverse(all)
+		from := min(int64(idx)*int64(size), int64(len(all)))
+		to := min(from+int64(size), int64(len(all)))
+		return milky.GetGroupEssenceMessagesOutput{Messages: append([]milky.GroupEssenceMessage{}, all[from:to]...),
+			IsEnd: to >= int64(len(all))}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	// Newest first, as QQ lists them.
-	all := slices.Clone(g.essence)
-	slices.Reverse(all)
-	from := min(int64(idx)*int64(size), int64(len(all)))
-	to := min(from+int64(size), int64(len(all)))
-	return milky.GetGroupEssenceMessagesOutput{Messages: append([]milky.GroupEssenceMessage{}, all[from:to]...),
-		IsEnd: to >= int64(len(all))}, nil
 }
 
 func deleteEssence(es []milky.GroupEssenceMessage, seq int64) []milky.GroupEssenceMessage {
 	return slices.DeleteFunc(es, func(e milky.GroupEssenceMessage) bool { return e.MessageSeq == seq })
 }
 
-func (s *Sim) setGroupEssenceMessage(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("message_seq")
-	set := p.boolDef("is_set", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.adminGroup(gid, "admin", "set_group_essence_message")
-	if err != nil {
-		return nil, err
-	}
-	isEss := slices.ContainsFunc(g.essence, func(e milky.GroupEssenceMessage) bool { return e.MessageSeq == seq })
-	if set {
-		m, _ := s.w.conv(convKey{milky.SceneGroup, gid}).find(seq)
-		if m == nil {
-			return nil, notFound("message_seq %d: no such message in group %d", seq, gid)
+func (s *Sim) setGroupEssenceMessage(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	seq := p.Int64("message_seq")
+	set := p.BoolDef("is_set", true)
+	return func() (any, error) {
+		g, err := s.adminGroup(gid, "admin", "set_group_essence_message")
+		if err != nil {
+			return nil, err
 		}
-		if isEss {
-			return milky.Empty{}, nil
+		isEss := slices.ContainsFunc(g.essence, func(e milky.GroupEssenceMessage) bool { return e.MessageSeq == seq })
+		if set {
+			m, _ := s.w.conv(convKey{milky.SceneGroup, gid}).find(seq)
+			if m == nil {
+				return nil, notFound("message_seq %d: no such message in group %d", seq, gid)
+			}
+			if isEss {
+				return milky.Empty{}, nil
+			}
+			g.essence = append(g.essence, s.w.essenceOf(g, m, s.w.selfID, s.now().Unix()))
+		} else {
+			if !isEss {
+				return nil, notFound("message_seq %d: not an essence message of group %d", seq, gid)
+			}
+			g.essence = deleteEssence(g.essence, seq)
 		}
-		g.essence = append(g.essence, s.w.essenceOf(g, m, s.w.selfID, s.now().Unix()))
-	} else {
-		if !isEss {
-			return nil, notFound("message_seq %d: not an essence message of group %d", seq, gid)
-		}
-		g.essence = deleteEssence(g.essence, seq)
+		s.emitLocked(milky.EventGroupEssenceMessageChange, milky.GroupEssenceMessageChangeData{GroupID: gid, MessageSeq: seq,
+			OperatorID: s.w.selfID, IsSet: set})
+		return milky.Empty{}, nil
 	}
-	s.emitLocked(milky.EventGroupEssenceMessageChange, milky.GroupEssenceMessageChangeData{GroupID: gid, MessageSeq: seq,
-		OperatorID: s.w.selfID, IsSet: set})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) quitGroup(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) quitGroup(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
+			return nil, err
+		}
+		if g.self(s.w).Role == "owner" {
+			return nil, refused("group_id %d: the owner cannot quit the group", gid)
+		}
+		s.w.removeGroup(gid)
+		s.emitLocked(milky.EventGroupMemberDecrease, milky.GroupMemberDecreaseData{GroupID: gid, UserID: s.w.selfID})
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	if g.self(s.w).Role == "owner" {
-		return nil, refused("group_id %d: the owner cannot quit the group", gid)
-	}
-	s.w.removeGroup(gid)
-	s.emitLocked(milky.EventGroupMemberDecrease, milky.GroupMemberDecreaseData{GroupID: gid, UserID: s.w.selfID})
-	return milky.Empty{}, nil
 }
 
 func (w *world) removeGroup(gid int64) {
@@ -392,132 +319,128 @@ func (w *world) removeGroup(gid int64) {
 	w.unpin(convKey{milky.SceneGroup, gid})
 }
 
-func (s *Sim) sendGroupMessageReaction(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("message_seq")
-	reaction := p.nonEmpty("reaction")
-	rtype := p.enumDef("reaction_type", "face", "face", "emoji")
-	add := p.boolDef("is_add", true)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) sendGroupMessageReaction(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	seq := p.Int64("message_seq")
+	reaction := p.NonEmpty("reaction")
+	rtype := p.EnumDef("reaction_type", "face", "face", "emoji")
+	add := p.BoolDef("is_add", true)
+	return func() (any, error) {
+		if _, err := s.groupLocked(gid); err != nil {
+			return nil, err
+		}
+		if m, _ := s.w.conv(convKey{milky.SceneGroup, gid}).find(seq); m == nil {
+			return nil, notFound("message_seq %d: no such message in group %d", seq, gid)
+		}
+		s.emitLocked(milky.EventGroupMessageReaction, milky.GroupMessageReactionData{GroupID: gid, UserID: s.w.selfID,
+			MessageSeq: seq, FaceID: reaction, ReactionType: rtype, IsAdd: add})
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.groupLocked(gid); err != nil {
-		return nil, err
-	}
-	if m, _ := s.w.conv(convKey{milky.SceneGroup, gid}).find(seq); m == nil {
-		return nil, notFound("message_seq %d: no such message in group %d", seq, gid)
-	}
-	s.emitLocked(milky.EventGroupMessageReaction, milky.GroupMessageReactionData{GroupID: gid, UserID: s.w.selfID,
-		MessageSeq: seq, FaceID: reaction, ReactionType: rtype, IsAdd: add})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) sendGroupNudge(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) sendGroupNudge(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	return func() (any, error) {
+		if _, _, err := s.memberLocked(gid, uid); err != nil {
+			return nil, err
+		}
+		s.emitLocked(milky.EventGroupNudge, milky.GroupNudgeData{GroupID: gid, SenderID: s.w.selfID, ReceiverID: uid,
+			DisplayAction: "戳了戳", DisplaySuffix: "", DisplayActionImgURL: ""})
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.memberLocked(g, uid); err != nil {
-		return nil, err
-	}
-	s.emitLocked(milky.EventGroupNudge, milky.GroupNudgeData{GroupID: gid, SenderID: s.w.selfID, ReceiverID: uid,
-		DisplayAction: "戳了戳", DisplaySuffix: "", DisplayActionImgURL: ""})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) getGroupNotifications(p *obj) (any, error) {
-	start := p.optInt64("start_notification_seq")
-	filtered := p.boolDef("is_filtered", false)
-	limit := p.int32Def("limit", 20)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := milky.GetGroupNotificationsOutput{Notifications: []milky.GroupNotification{}}
-	for i := len(s.w.notifs) - 1; i >= 0; i-- { // descending seq
-		n := s.w.notifs[i]
-		if n.IsFiltered != filtered || (start != nil && n.NotificationSeq > *start) {
-			continue
+func (s *Sim) getGroupNotifications(p *milky.Params) locked {
+	start := p.OptInt64("start_notification_seq")
+	filtered := p.BoolDef("is_filtered", false)
+	limit := p.Int32Def("limit", 20)
+	return func() (any, error) {
+		out := milky.GetGroupNotificationsOutput{Notifications: []milky.GroupNotification{}}
+		for i := len(s.w.notifs) - 1; i >= 0; i-- { // descending seq
+			n := s.w.notifs[i]
+			if n.IsFiltered != filtered || (start != nil && n.NotificationSeq > *start) {
+				continue
+			}
+			if len(out.Notifications) == int(limit) {
+				out.NextNotificationSeq = ptr(n.NotificationSeq)
+				break
+			}
+			c := *n
+			out.Notifications = append(out.Notifications, c)
 		}
-		if len(out.Notifications) == int(limit) {
-			out.NextNotificationSeq = ptr(n.NotificationSeq)
-			break
-		}
-		c := *n
-		out.Notifications = append(out.Notifications, c)
+		return out, nil
 	}
-	return out, nil
+}
+
+// requestRef names a pending group request by its notification.
+type requestRef struct {
+	seq, gid int64
+	typ      string
+	filtered bool
+}
+
+func readRequestRef(p *milky.Params) requestRef {
+	r := requestRef{seq: p.Int64("notification_seq"),
+		typ: p.Enum("notification_type", milky.NotifyJoinRequest, milky.NotifyInvitedJoinRequest),
+		gid: p.Uin("group_id"), filtered: p.BoolDef("is_filtered", false)}
+	p.OptString("reason")
+	return r
 }
 
 // groupRequest finds the pending request a notification stands for.
-func (s *Sim) groupRequest(p *obj) (*group, *milky.GroupNotification, error) {
-	seq := p.int64("notification_seq")
-	typ := p.enum("notification_type", milky.NotifyJoinRequest, milky.NotifyInvitedJoinRequest)
-	gid := p.uin("group_id")
-	filtered := p.boolDef("is_filtered", false)
-	p.optStr("reason")
-	if err := p.Err(); err != nil {
-		return nil, nil, err
-	}
-	g, err := s.adminGroup(gid, "admin", "handling group requests")
+func (s *Sim) groupRequest(r requestRef) (*group, *milky.GroupNotification, error) {
+	g, err := s.adminGroup(r.gid, "admin", "handling group requests")
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, n := range s.w.notifs {
-		if n.NotificationSeq != seq {
+		if n.NotificationSeq != r.seq {
 			continue
 		}
-		if n.Type != typ || n.GroupID != gid || n.IsFiltered != filtered {
+		if n.Type != r.typ || n.GroupID != r.gid || n.IsFiltered != r.filtered {
 			break
 		}
 		if n.State != "pending" {
-			return nil, nil, refused("notification_seq %d: the request is already %s", seq, n.State)
+			return nil, nil, refused("notification_seq %d: the request is already %s", r.seq, n.State)
 		}
 		return g, n, nil
 	}
-	return nil, nil, notFound("notification_seq %d: no %s in group %d with is_filtered=%t", seq, typ, gid, filtered)
+	return nil, nil, notFound("notification_seq %d: no %s in group %d with is_filtered=%t", r.seq, r.typ, r.gid, r.filtered)
 }
 
-func (s *Sim) acceptGroupRequest(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, n, err := s.groupRequest(p)
-	if err != nil {
-		return nil, err
+func (s *Sim) acceptGroupRequest(p *milky.Params) locked {
+	r := readRequestRef(p)
+	return func() (any, error) {
+		g, n, err := s.groupRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		n.State, n.OperatorID = "accepted", ptr(s.w.selfID)
+		ev := milky.GroupMemberIncreaseData{GroupID: g.info.GroupID, OperatorID: ptr(s.w.selfID)}
+		if n.Type == milky.NotifyJoinRequest {
+			ev.UserID = n.InitiatorID
+		} else {
+			ev.UserID, ev.InvitorID = n.TargetUserID, ptr(n.InitiatorID)
+		}
+		if g.members[ev.UserID] == nil {
+			s.w.join(g, ev.UserID, "member", s.now().Unix())
+			s.emitLocked(milky.EventGroupMemberIncrease, ev)
+		}
+		return milky.Empty{}, nil
 	}
-	n.State, n.OperatorID = "accepted", ptr(s.w.selfID)
-	ev := milky.GroupMemberIncreaseData{GroupID: g.info.GroupID, OperatorID: ptr(s.w.selfID)}
-	if n.Type == milky.NotifyJoinRequest {
-		ev.UserID = n.InitiatorID
-	} else {
-		ev.UserID, ev.InvitorID = n.TargetUserID, ptr(n.InitiatorID)
-	}
-	if g.members[ev.UserID] == nil {
-		s.w.join(g, ev.UserID, "member", s.now().Unix())
-		s.emitLocked(milky.EventGroupMemberIncrease, ev)
-	}
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) rejectGroupRequest(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, n, err := s.groupRequest(p)
-	if err != nil {
-		return nil, err
+func (s *Sim) rejectGroupRequest(p *milky.Params) locked {
+	r := readRequestRef(p)
+	return func() (any, error) {
+		_, n, err := s.groupRequest(r)
+		if err != nil {
+			return nil, err
+		}
+		n.State, n.OperatorID = "rejected", ptr(s.w.selfID)
+		return milky.Empty{}, nil
 	}
-	n.State, n.OperatorID = "rejected", ptr(s.w.selfID)
-	return milky.Empty{}, nil
 }
 
 // join adds uin to g with its profile.
@@ -535,12 +458,8 @@ func (w *world) join(g *group, uin int64, role string, t int64) *milky.GroupMemb
 	return m
 }
 
-func (s *Sim) invitation(p *obj) (*invitation, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("invitation_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
+// invitation finds the pending invitation to gid numbered seq.
+func (s *Sim) invitation(gid, seq int64) (*invitation, error) {
 	for _, inv := range s.w.invitations {
 		if inv.seq == seq && inv.groupID == gid {
 			if inv.state != "pending" {
@@ -552,39 +471,41 @@ func (s *Sim) invitation(p *obj) (*invitation, error) {
 	return nil, notFound("invitation_seq %d: no invitation to group %d", seq, gid)
 }
 
-func (s *Sim) acceptGroupInvitation(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inv, err := s.invitation(p)
-	if err != nil {
-		return nil, err
-	}
-	inv.state = "accepted"
-	if s.w.groups[inv.groupID] != nil {
+func (s *Sim) acceptGroupInvitation(p *milky.Params) locked {
+	gid, seq := p.Uin("group_id"), p.Int64("invitation_seq")
+	return func() (any, error) {
+		inv, err := s.invitation(gid, seq)
+		if err != nil {
+			return nil, err
+		}
+		inv.state = "accepted"
+		if s.w.groups[inv.groupID] != nil {
+			return milky.Empty{}, nil
+		}
+		now := s.now().Unix()
+		g := &group{info: milky.Group{GroupID: inv.groupID, GroupName: groupNamePool[inv.groupID%int64(len(groupNamePool))],
+			MaxMemberCount: 200, CreatedTime: now - 100*day, Description: "", Question: ""},
+			members: map[int64]*milky.GroupMember{}, blocked: map[int64]bool{}}
+		s.w.groups[g.info.GroupID] = g
+		s.w.groupOrder = append(s.w.groupOrder, g.info.GroupID)
+		owner := s.w.profileOf(s.w.newUin(100000000, 3999999999))
+		s.w.join(g, owner.uin, "owner", g.info.CreatedTime)
+		s.w.join(g, inv.initiator, "member", now-30*day)
+		s.w.join(g, s.w.selfID, "member", now)
+		s.emitLocked(milky.EventGroupMemberIncrease, milky.GroupMemberIncreaseData{GroupID: g.info.GroupID, UserID: s.w.selfID,
+			InvitorID: ptr(inv.initiator)})
 		return milky.Empty{}, nil
 	}
-	now := s.now().Unix()
-	g := &group{info: milky.Group{GroupID: inv.groupID, GroupName: groupNamePool[inv.groupID%int64(len(groupNamePool))],
-		MaxMemberCount: 200, CreatedTime: now - 100*day, Description: "", Question: ""},
-		members: map[int64]*milky.GroupMember{}, blocked: map[int64]bool{}}
-	s.w.groups[g.info.GroupID] = g
-	s.w.groupOrder = append(s.w.groupOrder, g.info.GroupID)
-	owner := s.w.profileOf(s.w.newUin(100000000, 3999999999))
-	s.w.join(g, owner.uin, "owner", g.info.CreatedTime)
-	s.w.join(g, inv.initiator, "member", now-30*day)
-	s.w.join(g, s.w.selfID, "member", now)
-	s.emitLocked(milky.EventGroupMemberIncrease, milky.GroupMemberIncreaseData{GroupID: g.info.GroupID, UserID: s.w.selfID,
-		InvitorID: ptr(inv.initiator)})
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) rejectGroupInvitation(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inv, err := s.invitation(p)
-	if err != nil {
-		return nil, err
+func (s *Sim) rejectGroupInvitation(p *milky.Params) locked {
+	gid, seq := p.Uin("group_id"), p.Int64("invitation_seq")
+	return func() (any, error) {
+		inv, err := s.invitation(gid, seq)
+		if err != nil {
+			return nil, err
+		}
+		inv.state = "rejected"
+		return milky.Empty{}, nil
 	}
-	inv.state = "rejected"
-	return milky.Empty{}, nil
 }

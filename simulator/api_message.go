@@ -10,58 +10,40 @@ import (
 
 // Message APIs (9): send, recall, fetch, history, resources, forwards.
 
-var messageAPIs = map[string]apiFunc{
-	milky.APISendPrivateMessage:   (*Sim).sendPrivateMessage,
-	milky.APISendGroupMessage:     (*Sim).sendGroupMessage,
-	milky.APIRecallPrivateMessage: (*Sim).recallPrivateMessage,
-	milky.APIRecallGroupMessage:   (*Sim).recallGroupMessage,
-	milky.APIGetMessage:           (*Sim).getMessage,
-	milky.APIGetHistoryMessages:   (*Sim).getHistoryMessages,
-	milky.APIGetResourceTempURL:   (*Sim).getResourceTempURL,
-	milky.APIGetForwardedMessages: (*Sim).getForwardedMessages,
-	milky.APIMarkMessageAsRead:    (*Sim).markMessageAsRead,
-}
-
 // recallWindow is how long QQ lets a sender recall its own message.
 const recallWindow = 2 * time.Minute
 
 const maxHistoryLimit = 30
 
-func (s *Sim) sendPrivateMessage(p *obj) (any, error) {
-	uid := p.uin("user_id")
+func (s *Sim) sendPrivateMessage(p *milky.Params) locked {
+	uid := p.Uin("user_id")
 	segs := parseOutgoing(p, "message", 0)
-	if err := p.Err(); err != nil {
-		return nil, err
+	return func() (any, error) {
+		if _, err := s.friendLocked(uid); err != nil {
+			return nil, err
+		}
+		return s.sendLocked(s.w.conv(convKey{milky.SceneFriend, uid}), nil, segs)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.friendLocked(uid); err != nil {
-		return nil, err
-	}
-	return s.sendLocked(s.w.conv(convKey{milky.SceneFriend, uid}), nil, segs)
 }
 
-func (s *Sim) sendGroupMessage(p *obj) (any, error) {
-	gid := p.uin("group_id")
+func (s *Sim) sendGroupMessage(p *milky.Params) locked {
+	gid := p.Uin("group_id")
 	segs := parseOutgoing(p, "message", 0)
-	if err := p.Err(); err != nil {
-		return nil, err
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
+			return nil, err
+		}
+		self := g.self(s.w)
+		now := s.now().Unix()
+		if self.ShutUpEndTime != nil && *self.ShutUpEndTime > now {
+			return nil, refused("group_id %d: the bot is muted until %d", gid, *self.ShutUpEndTime)
+		}
+		if g.wholeMute && rank(self.Role) == 0 {
+			return nil, refused("group_id %d: the group is muted", gid)
+		}
+		return s.sendLocked(s.w.conv(convKey{milky.SceneGroup, gid}), g, segs)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	self := g.self(s.w)
-	now := s.now().Unix()
-	if self.ShutUpEndTime != nil && *self.ShutUpEndTime > now {
-		return nil, refused("group_id %d: the bot is muted until %d", gid, *self.ShutUpEndTime)
-	}
-	if g.wholeMute && rank(self.Role) == 0 {
-		return nil, refused("group_id %d: the group is muted", gid)
-	}
-	return s.sendLocked(s.w.conv(convKey{milky.SceneGroup, gid}), g, segs)
 }
 
 // sendLocked stores the bot's message, reports it as message_receive with
@@ -141,61 +123,55 @@ func (w *world) talker(g *group, now int64) int64 {
 	return 0
 }
 
-func (s *Sim) recallPrivateMessage(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	seq := p.int64("message_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) recallPrivateMessage(p *milky.Params) locked {
+	uid := p.Uin("user_id")
+	seq := p.Int64("message_seq")
+	return func() (any, error) {
+		c := s.w.convs[convKey{milky.SceneFriend, uid}]
+		if c == nil {
+			return nil, notFound("user_id %d: no conversation with this user", uid)
+		}
+		m, _ := c.find(seq)
+		if m == nil {
+			return nil, notFound("message_seq %d: no such message", seq)
+		}
+		if m.SenderID != s.w.selfID {
+			return nil, refused("message_seq %d: only the bot's own private messages can be recalled", seq)
+		}
+		if err := s.recallWindowLocked(m); err != nil {
+			return nil, err
+		}
+		s.recallLocked(c, m, s.w.selfID)
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.w.convs[convKey{milky.SceneFriend, uid}]
-	if c == nil {
-		return nil, notFound("user_id %d: no conversation with this user", uid)
-	}
-	m, _ := c.find(seq)
-	if m == nil {
-		return nil, notFound("message_seq %d: no such message", seq)
-	}
-	if m.SenderID != s.w.selfID {
-		return nil, refused("message_seq %d: only the bot's own private messages can be recalled", seq)
-	}
-	if err := s.recallWindowLocked(m); err != nil {
-		return nil, err
-	}
-	s.recallLocked(c, m, s.w.selfID)
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) recallGroupMessage(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	seq := p.int64("message_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	c := s.w.conv(convKey{milky.SceneGroup, gid})
-	m, _ := c.find(seq)
-	if m == nil {
-		return nil, notFound("message_seq %d: no such message", seq)
-	}
-	if m.SenderID == s.w.selfID {
-		if err := s.recallWindowLocked(m); err != nil && rank(g.self(s.w).Role) == 0 {
+func (s *Sim) recallGroupMessage(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	seq := p.Int64("message_seq")
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
 			return nil, err
 		}
-	} else {
-		// Admins recall members' messages; the target's current role counts.
-		if err := s.requireOutrank(g, ptr(s.w.memberEntity(g, m.SenderID)), "recall_group_message"); err != nil {
-			return nil, err
+		c := s.w.conv(convKey{milky.SceneGroup, gid})
+		m, _ := c.find(seq)
+		if m == nil {
+			return nil, notFound("message_seq %d: no such message", seq)
 		}
+		if m.SenderID == s.w.selfID {
+			if err := s.recallWindowLocked(m); err != nil && rank(g.self(s.w).Role) == 0 {
+				return nil, err
+			}
+		} else {
+			// Admins recall members' messages; the target's current role counts.
+			if err := s.requireOutrank(g, ptr(s.w.memberEntity(g, m.SenderID)), "recall_group_message"); err != nil {
+				return nil, err
+			}
+		}
+		s.recallLocked(c, m, s.w.selfID)
+		return milky.Empty{}, nil
 	}
-	s.recallLocked(c, m, s.w.selfID)
-	return milky.Empty{}, nil
 }
 
 func (s *Sim) recallWindowLocked(m *milky.IncomingMessage) error {
@@ -217,85 +193,70 @@ func (s *Sim) recallLocked(c *conv, m *milky.IncomingMessage, operator int64) {
 		MessageSeq: m.MessageSeq, SenderID: m.SenderID, OperatorID: operator, DisplaySuffix: ""})
 }
 
-func (s *Sim) getMessage(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	seq := p.int64("message_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getMessage(p *milky.Params) locked {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	seq := p.Int64("message_seq")
+	return func() (any, error) {
+		c, err := s.peerLocked(scene, peer)
+		if err != nil {
+			return nil, err
+		}
+		m, _ := c.find(seq)
+		if m == nil {
+			return nil, notFound("message_seq %d: no such message in %s %d", seq, scene, peer)
+		}
+		return milky.GetMessageOutput{Message: *m}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.peerLocked(scene, peer)
-	if err != nil {
-		return nil, err
-	}
-	m, _ := c.find(seq)
-	if m == nil {
-		return nil, notFound("message_seq %d: no such message in %s %d", seq, scene, peer)
-	}
-	return milky.GetMessageOutput{Message: *m}, nil
 }
 
-func (s *Sim) getHistoryMessages(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	start := p.optInt64("start_message_seq")
-	limit := p.int32Def("limit", 20)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getHistoryMessages(p *milky.Params) locked {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	start := p.OptInt64("start_message_seq")
+	limit := p.Int32Def("limit", 20)
+	return func() (any, error) {
+		c, err := s.peerLocked(scene, peer)
+		if err != nil {
+			return nil, err
+		}
+		msgs, next := c.history(start, min(int(limit), maxHistoryLimit))
+		return milky.GetHistoryMessagesOutput{Messages: msgs, NextMessageSeq: next}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.peerLocked(scene, peer)
-	if err != nil {
-		return nil, err
-	}
-	msgs, next := c.history(start, min(int(limit), maxHistoryLimit))
-	return milky.GetHistoryMessagesOutput{Messages: msgs, NextMessageSeq: next}, nil
 }
 
-func (s *Sim) getResourceTempURL(p *obj) (any, error) {
-	id := p.nonEmpty("resource_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getResourceTempURL(p *milky.Params) locked {
+	id := p.NonEmpty("resource_id")
+	return func() (any, error) {
+		r := s.w.resources[id]
+		if r == nil {
+			return nil, notFound("resource_id %q: no such resource", id)
+		}
+		return milky.GetResourceTempURLOutput{URL: fmt.Sprintf("%s?rkey=%d", s.w.resURL(r), s.w.newSerial())}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.w.resources[id]
-	if r == nil {
-		return nil, notFound("resource_id %q: no such resource", id)
-	}
-	return milky.GetResourceTempURLOutput{URL: fmt.Sprintf("%s?rkey=%d", s.w.resURL(r), s.w.newSerial())}, nil
 }
 
-func (s *Sim) getForwardedMessages(p *obj) (any, error) {
-	id := p.nonEmpty("forward_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getForwardedMessages(p *milky.Params) locked {
+	id := p.NonEmpty("forward_id")
+	return func() (any, error) {
+		nodes, ok := s.w.forwards[id]
+		if !ok {
+			return nil, notFound("forward_id %q: no such forwarded message", id)
+		}
+		return milky.GetForwardedMessagesOutput{Messages: append([]milky.IncomingForwardedMessage(nil), nodes...)}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	nodes, ok := s.w.forwards[id]
-	if !ok {
-		return nil, notFound("forward_id %q: no such forwarded message", id)
-	}
-	return milky.GetForwardedMessagesOutput{Messages: append([]milky.IncomingForwardedMessage(nil), nodes...)}, nil
 }
 
-func (s *Sim) markMessageAsRead(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	seq := p.int64("message_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) markMessageAsRead(p *milky.Params) locked {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	seq := p.Int64("message_seq")
+	return func() (any, error) {
+		c, err := s.peerLocked(scene, peer)
+		if err != nil {
+			return nil, err
+		}
+		c.readSeq = max(c.readSeq, seq)
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.peerLocked(scene, peer)
-	if err != nil {
-		return nil, err
-	}
-	c.readSeq = max(c.readSeq, seq)
-	return milky.Empty{}, nil
 }

@@ -8,252 +8,198 @@ import (
 
 // System APIs (17): account, profiles, contact lists, pins, cookies.
 
-var systemAPIs = map[string]apiFunc{
-	milky.APIGetLoginInfo:         (*Sim).getLoginInfo,
-	milky.APIGetImplInfo:          (*Sim).getImplInfo,
-	milky.APIGetUserProfile:       (*Sim).getUserProfile,
-	milky.APIGetFriendList:        (*Sim).getFriendList,
-	milky.APIGetFriendInfo:        (*Sim).getFriendInfo,
-	milky.APIGetGroupList:         (*Sim).getGroupList,
-	milky.APIGetGroupInfo:         (*Sim).getGroupInfo,
-	milky.APIGetGroupMemberList:   (*Sim).getGroupMemberList,
-	milky.APIGetGroupMemberInfo:   (*Sim).getGroupMemberInfo,
-	milky.APIGetPeerPins:          (*Sim).getPeerPins,
-	milky.APISetPeerPin:           (*Sim).setPeerPin,
-	milky.APISetAvatar:            (*Sim).setAvatar,
-	milky.APISetNickname:          (*Sim).setNickname,
-	milky.APISetBio:               (*Sim).setBio,
-	milky.APIGetCustomFaceURLList: (*Sim).getCustomFaceURLList,
-	milky.APIGetCookies:           (*Sim).getCookies,
-	milky.APIGetCSRFToken:         (*Sim).getCSRFToken,
-}
-
 // Impl info reported by get_impl_info.
 const (
 	ImplName    = "qqbridge-simulator"
 	ImplVersion = "1.0.0"
 )
 
-func (s *Sim) getLoginInfo(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return milky.GetLoginInfoOutput{Uin: s.w.selfID, Nickname: s.w.nickname}, nil
+func (s *Sim) getLoginInfo(p *milky.Params) locked {
+	return func() (any, error) {
+		return milky.GetLoginInfoOutput{Uin: s.w.selfID, Nickname: s.w.nickname}, nil
+	}
 }
 
-func (s *Sim) getImplInfo(p *obj) (any, error) {
-	return milky.GetImplInfoOutput{ImplName: ImplName, ImplVersion: ImplVersion,
-		QQProtocolVersion: "9.9.19-34740", QQProtocolType: "linux", MilkyVersion: milky.Version}, nil
+func (s *Sim) getImplInfo(p *milky.Params) locked {
+	return func() (any, error) {
+		return milky.GetImplInfoOutput{ImplName: ImplName, ImplVersion: ImplVersion,
+			QQProtocolVersion: "9.9.19-34740", QQProtocolType: "linux", MilkyVersion: milky.Version}, nil
+	}
 }
 
-func (s *Sim) getUserProfile(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getUserProfile(p *milky.Params) locked {
+	uid := p.Uin("user_id")
+	return func() (any, error) {
+		pr := s.w.profileOf(uid)
+		if uid == s.w.selfID {
+			pr.nickname, pr.bio = s.w.nickname, s.w.bio
+		}
+		remark := ""
+		if f := s.w.friends[uid]; f != nil {
+			remark = f.Remark
+		}
+		return milky.GetUserProfileOutput{Nickname: pr.nickname, QID: pr.qid, Age: pr.age, Sex: pr.sex, Remark: remark,
+			Bio: pr.bio, Level: pr.level, Country: pr.country, City: pr.city, School: pr.school}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pr := s.w.profileOf(uid)
-	if uid == s.w.selfID {
-		pr.nickname, pr.bio = s.w.nickname, s.w.bio
-	}
-	remark := ""
-	if f := s.w.friends[uid]; f != nil {
-		remark = f.Remark
-	}
-	return milky.GetUserProfileOutput{Nickname: pr.nickname, QID: pr.qid, Age: pr.age, Sex: pr.sex, Remark: remark,
-		Bio: pr.bio, Level: pr.level, Country: pr.country, City: pr.city, School: pr.school}, nil
 }
 
-func (s *Sim) getFriendList(p *obj) (any, error) {
-	p.boolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getFriendList(p *milky.Params) locked {
+	p.BoolDef("no_cache", false)
+	return func() (any, error) {
+		return milky.GetFriendListOutput{Friends: s.w.friendList()}, nil
 	}
-	return milky.GetFriendListOutput{Friends: s.Friends()}, nil
 }
 
-func (s *Sim) getFriendInfo(p *obj) (any, error) {
-	uid := p.uin("user_id")
-	p.boolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getFriendInfo(p *milky.Params) locked {
+	uid := p.Uin("user_id")
+	p.BoolDef("no_cache", false)
+	return func() (any, error) {
+		f, err := s.friendLocked(uid)
+		if err != nil {
+			return nil, err
+		}
+		return milky.GetFriendInfoOutput{Friend: *f}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, err := s.friendLocked(uid)
-	if err != nil {
-		return nil, err
-	}
-	return milky.GetFriendInfoOutput{Friend: *f}, nil
 }
 
-func (s *Sim) getGroupList(p *obj) (any, error) {
-	p.boolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getGroupList(p *milky.Params) locked {
+	p.BoolDef("no_cache", false)
+	return func() (any, error) {
+		return milky.GetGroupListOutput{Groups: s.w.groupList()}, nil
 	}
-	return milky.GetGroupListOutput{Groups: s.Groups()}, nil
 }
 
-func (s *Sim) getGroupInfo(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	p.boolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getGroupInfo(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	p.BoolDef("no_cache", false)
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
+			return nil, err
+		}
+		return milky.GetGroupInfoOutput{Group: g.info}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	return milky.GetGroupInfoOutput{Group: g.info}, nil
 }
 
-func (s *Sim) getGroupMemberList(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	p.boolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getGroupMemberList(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	p.BoolDef("no_cache", false)
+	return func() (any, error) {
+		g, err := s.groupLocked(gid)
+		if err != nil {
+			return nil, err
+		}
+		return milky.GetGroupMemberListOutput{Members: s.w.members(g)}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	return milky.GetGroupMemberListOutput{Members: s.w.members(g)}, nil
 }
 
-func (s *Sim) getGroupMemberInfo(p *obj) (any, error) {
-	gid := p.uin("group_id")
-	uid := p.uin("user_id")
-	p.boolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) getGroupMemberInfo(p *milky.Params) locked {
+	gid := p.Uin("group_id")
+	uid := p.Uin("user_id")
+	p.BoolDef("no_cache", false)
+	return func() (any, error) {
+		g, m, err := s.memberLocked(gid, uid)
+		if err != nil {
+			return nil, err
+		}
+		return milky.GetGroupMemberInfoOutput{Member: s.w.memberEntity(g, m.UserID)}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupLocked(gid)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.memberLocked(g, uid)
-	if err != nil {
-		return nil, err
-	}
-	return milky.GetGroupMemberInfoOutput{Member: s.w.memberEntity(g, m.UserID)}, nil
 }
 
-func (s *Sim) getPeerPins(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := milky.GetPeerPinsOutput{Friends: []milky.Friend{}, Groups: []milky.Group{}}
-	for _, k := range s.w.pins {
-		switch k.scene {
-		case milky.SceneFriend:
-			if f := s.w.friends[k.peer]; f != nil {
-				out.Friends = append(out.Friends, *f)
-			}
-		case milky.SceneGroup:
-			if g := s.w.groups[k.peer]; g != nil {
-				out.Groups = append(out.Groups, g.info)
+func (s *Sim) getPeerPins(p *milky.Params) locked {
+	return func() (any, error) {
+		out := milky.GetPeerPinsOutput{Friends: []milky.Friend{}, Groups: []milky.Group{}}
+		for _, k := range s.w.pins {
+			switch k.scene {
+			case milky.SceneFriend:
+				if f := s.w.friends[k.peer]; f != nil {
+					out.Friends = append(out.Friends, *f)
+				}
+			case milky.SceneGroup:
+				if g := s.w.groups[k.peer]; g != nil {
+					out.Groups = append(out.Groups, g.info)
+				}
 			}
 		}
+		return out, nil
 	}
-	return out, nil
 }
 
-func (s *Sim) setPeerPin(p *obj) (any, error) {
-	scene := p.scene("message_scene")
-	peer := p.uin("peer_id")
-	pinned := p.boolDef("is_pinned", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.peerLocked(scene, peer); err != nil {
-		return nil, err
-	}
-	k := convKey{scene, peer}
-	if s.w.isPinned(k) == pinned {
-		return milky.Empty{}, nil // no change, no event
-	}
-	if pinned {
-		s.w.pins = append([]convKey{k}, s.w.pins...)
-	} else {
-		s.w.unpin(k)
-	}
-	s.emitLocked(milky.EventPeerPinChange, milky.PeerPinChangeData{MessageScene: scene, PeerID: peer, IsPinned: pinned})
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) setAvatar(p *obj) (any, error) {
-	uri := p.uri("uri")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.w.avatarURI = uri
-	return milky.Empty{}, nil
-}
-
-func (s *Sim) setNickname(p *obj) (any, error) {
-	name := p.nonEmpty("new_nickname")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.w.nickname = name
-	s.w.people[s.w.selfID].nickname = name
-	for _, g := range s.w.groups {
-		if m := g.self(s.w); m != nil {
-			m.Nickname = name
+func (s *Sim) setPeerPin(p *milky.Params) locked {
+	scene := p.Scene("message_scene")
+	peer := p.Uin("peer_id")
+	pinned := p.BoolDef("is_pinned", true)
+	return func() (any, error) {
+		if _, err := s.peerLocked(scene, peer); err != nil {
+			return nil, err
 		}
+		k := convKey{scene, peer}
+		if s.w.isPinned(k) == pinned {
+			return milky.Empty{}, nil // no change, no event
+		}
+		if pinned {
+			s.w.pins = append([]convKey{k}, s.w.pins...)
+		} else {
+			s.w.unpin(k)
+		}
+		s.emitLocked(milky.EventPeerPinChange, milky.PeerPinChangeData{MessageScene: scene, PeerID: peer, IsPinned: pinned})
+		return milky.Empty{}, nil
 	}
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) setBio(p *obj) (any, error) {
-	bio := p.str("new_bio")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) setAvatar(p *milky.Params) locked {
+	uri := uri(p, "uri")
+	return func() (any, error) {
+		s.w.avatarURI = uri
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.w.bio = bio
-	return milky.Empty{}, nil
 }
 
-func (s *Sim) getCustomFaceURLList(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	urls := make([]string, 0, 3)
-	for i := range 3 {
-		urls = append(urls, fmt.Sprintf("%s/sim/res/custom-face-%d", s.w.base, i+1))
+func (s *Sim) setNickname(p *milky.Params) locked {
+	name := p.NonEmpty("new_nickname")
+	return func() (any, error) {
+		s.w.nickname = name
+		s.w.people[s.w.selfID].nickname = name
+		for _, g := range s.w.groups {
+			if m := g.self(s.w); m != nil {
+				m.Nickname = name
+			}
+		}
+		return milky.Empty{}, nil
 	}
-	return milky.GetCustomFaceURLListOutput{URLs: urls}, nil
 }
 
-func (s *Sim) getCookies(p *obj) (any, error) {
-	domain := p.nonEmpty("domain")
-	if err := p.Err(); err != nil {
-		return nil, err
+func (s *Sim) setBio(p *milky.Params) locked {
+	bio := p.String("new_bio")
+	return func() (any, error) {
+		s.w.bio = bio
+		return milky.Empty{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pskey := fmt.Sprintf("sim%08x", hashOf(domain))
-	return milky.GetCookiesOutput{Cookies: fmt.Sprintf("uin=o%d; skey=%s; p_uin=o%d; p_skey=%s",
-		s.w.selfID, s.w.cookieSK, s.w.selfID, pskey)}, nil
 }
 
-func (s *Sim) getCSRFToken(p *obj) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return milky.GetCSRFTokenOutput{CSRFToken: fmt.Sprint(bkn(s.w.cookieSK))}, nil
+func (s *Sim) getCustomFaceURLList(p *milky.Params) locked {
+	return func() (any, error) {
+		urls := make([]string, 0, 3)
+		for i := range 3 {
+			urls = append(urls, fmt.Sprintf("%s/sim/res/custom-face-%d", s.w.base, i+1))
+		}
+		return milky.GetCustomFaceURLListOutput{URLs: urls}, nil
+	}
+}
+
+func (s *Sim) getCookies(p *milky.Params) locked {
+	domain := p.NonEmpty("domain")
+	return func() (any, error) {
+		pskey := fmt.Sprintf("sim%08x", hashOf(domain))
+		return milky.GetCookiesOutput{Cookies: fmt.Sprintf("uin=o%d; skey=%s; p_uin=o%d; p_skey=%s",
+			s.w.selfID, s.w.cookieSK, s.w.selfID, pskey)}, nil
+	}
+}
+
+func (s *Sim) getCSRFToken(p *milky.Params) locked {
+	return func() (any, error) {
+		return milky.GetCSRFTokenOutput{CSRFToken: fmt.Sprint(bkn(s.w.cookieSK))}, nil
+	}
 }
 
 // bkn is QQ's CSRF token derived from the skey cookie.
@@ -281,7 +227,17 @@ func (s *Sim) groupLocked(gid int64) (*group, error) {
 	return nil, notFound("group_id %d: no such group (the bot is not a member)", gid)
 }
 
-func (s *Sim) memberLocked(g *group, uid int64) (*milky.GroupMember, error) {
+// memberLocked finds group gid and its member uid.
+func (s *Sim) memberLocked(gid, uid int64) (*group, *milky.GroupMember, error) {
+	g, err := s.groupLocked(gid)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := g.member(uid)
+	return g, m, err // callers look at err first
+}
+
+func (g *group) member(uid int64) (*milky.GroupMember, error) {
 	if m := g.members[uid]; m != nil {
 		return m, nil
 	}

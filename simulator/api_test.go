@@ -246,7 +246,7 @@ func TestDeterministicWorld(t *testing.T) {
 		roles := map[string]int{}
 		for _, m := range ms {
 			roles[m.Role]++
-			assert.GreaterOrEqual(t, m.UserID, int64(minUin))
+			assert.GreaterOrEqual(t, m.UserID, int64(milky.MinUin))
 		}
 		assert.Equal(t, 1, roles["owner"])
 		assert.GreaterOrEqual(t, roles["admin"], 1)

@@ -19,12 +19,7 @@ func BenchmarkSendGroupMessage(b *testing.B) {
 	s := New(Options{Now: func() time.Time { return testNow }})
 	defer s.Close()
 	body := []byte(fmt.Sprintf(`{"group_id": %d, "message": [{"type": "text", "data": {"text": "hello"}}, {"type": "face", "data": {"face_id": "14"}}]}`, s.Groups()[0].GroupID))
-	ctx := context.Background()
-	for b.Loop() {
-		if _, err := s.HandleAPI(ctx, "send_group_message", body); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchAPI(b, s, "send_group_message", body)
 }
 
 func BenchmarkGetHistory30(b *testing.B) {
@@ -35,9 +30,14 @@ func BenchmarkGetHistory30(b *testing.B) {
 		s.ReceiveGroupMessage(g, s.Members(g)[1].UserID, textSegs("x"))
 	}
 	body := []byte(fmt.Sprintf(`{"message_scene": "group", "peer_id": %d, "limit": 30}`, g))
+	benchAPI(b, s, "get_history_messages", body)
+}
+
+// benchAPI measures one in-process API call.
+func benchAPI(b *testing.B, s *Sim, api string, body []byte) {
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := s.HandleAPI(ctx, "get_history_messages", body); err != nil {
+		if _, err := s.HandleAPI(ctx, api, body); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -44,13 +44,19 @@ func nextMessage(t *testing.T, ch <-chan *milky.Event) milky.IncomingMessage {
 	}
 }
 
-func TestEcho(t *testing.T) {
+// newEchoSim is a simulator with echo on, its clock, a subscription and
+// the first friend, all closed when the test ends.
+func newEchoSim(t *testing.T) (*Sim, *fakeClock, <-chan *milky.Event, int64) {
 	clock := &fakeClock{t: testNow}
 	s := New(Options{Echo: true, EchoDelay: time.Millisecond, Now: clock.Now})
-	defer s.Close()
+	t.Cleanup(s.Close)
 	ch, cancel := s.Subscribe()
-	defer cancel()
-	f := s.Friends()[0].UserID
+	t.Cleanup(cancel)
+	return s, clock, ch, s.Friends()[0].UserID
+}
+
+func TestEcho(t *testing.T) {
+	s, clock, ch, f := newEchoSim(t)
 	send := func(text string) {
 		mustCall[milky.SendMessageOutput](t, s, "send_private_message", `{"user_id": %d, "message": [{"type": "text", "data": {"text": %q}}]}`, f, text)
 	}
@@ -95,12 +101,7 @@ func TestEcho(t *testing.T) {
 // the peer's "echo: ..." comes back to it and must not be answered, even
 // when the rate limit would allow it.
 func TestEchoBotCannotStorm(t *testing.T) {
-	clock := &fakeClock{t: testNow}
-	s := New(Options{Echo: true, EchoDelay: time.Millisecond, Now: clock.Now})
-	defer s.Close()
-	ch, cancel := s.Subscribe()
-	defer cancel()
-	f := s.Friends()[0].UserID
+	s, clock, ch, f := newEchoSim(t)
 	scheduled := func() int {
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -23,56 +23,55 @@ import (
 const maxForwardDepth = 8
 
 // parseOutgoing validates o[name] as an OutgoingSegment array.
-func parseOutgoing(o *obj, name string, depth int) []milky.OutgoingSegment {
-	raws := o.array(name)
+func parseOutgoing(o *milky.Params, name string, depth int) []milky.OutgoingSegment {
+	raws := o.Array(name)
 	if o.Err() != nil {
 		return nil
 	}
 	if len(raws) == 0 {
-		o.fail(name, "must not be empty")
+		o.Fail(name, "must not be empty")
 		return nil
 	}
 	out := make([]milky.OutgoingSegment, 0, len(raws))
 	for i, raw := range raws {
-		path := fmt.Sprintf("%s%s[%d]", o.path, name, i)
-		so := subObj(path+".", path, raw, o.err)
-		typ := so.str("type")
+		so := o.Element(name, i, raw)
+		typ := so.String("type")
 		if so.Err() != nil {
 			return nil
 		}
-		d := so.child("data")
+		d := so.Object("data")
 		if so.Err() != nil {
 			return nil
 		}
 		var data any
 		switch typ {
 		case milky.SegText:
-			data = milky.OutgoingText{Text: d.str("text")}
+			data = milky.OutgoingText{Text: d.String("text")}
 		case milky.SegMention:
-			data = milky.OutgoingMention{UserID: d.uin("user_id")}
+			data = milky.OutgoingMention{UserID: d.Uin("user_id")}
 		case milky.SegMentionAll:
 			data = milky.OutgoingMentionAll{}
 		case milky.SegFace:
-			data = milky.OutgoingFace{FaceID: d.nonEmpty("face_id"), IsLarge: d.boolDef("is_large", false)}
+			data = milky.OutgoingFace{FaceID: d.NonEmpty("face_id"), IsLarge: d.BoolDef("is_large", false)}
 		case milky.SegReply:
-			data = milky.OutgoingReply{MessageSeq: d.int64("message_seq")}
+			data = milky.OutgoingReply{MessageSeq: d.Int64("message_seq")}
 		case milky.SegImage:
-			data = milky.OutgoingImage{URI: d.uri("uri"), SubType: d.enumDef("sub_type", "normal", "normal", "sticker"),
-				Summary: d.optStr("summary")}
+			data = milky.OutgoingImage{URI: uri(d, "uri"), SubType: d.EnumDef("sub_type", "normal", "normal", "sticker"),
+				Summary: d.OptString("summary")}
 		case milky.SegRecord:
-			data = milky.OutgoingRecord{URI: d.uri("uri")}
+			data = milky.OutgoingRecord{URI: uri(d, "uri")}
 		case milky.SegVideo:
-			v := milky.OutgoingVideo{URI: d.uri("uri")}
-			if d.has("thumb_uri") {
-				v.ThumbURI = ptr(d.uri("thumb_uri"))
+			v := milky.OutgoingVideo{URI: uri(d, "uri")}
+			if d.Has("thumb_uri") {
+				v.ThumbURI = ptr(uri(d, "thumb_uri"))
 			}
 			data = v
 		case milky.SegForward:
 			data = parseForward(d, depth)
 		case milky.SegLightApp:
-			data = milky.OutgoingLightApp{JSONPayload: d.nonEmpty("json_payload")}
+			data = milky.OutgoingLightApp{JSONPayload: d.NonEmpty("json_payload")}
 		default:
-			so.fail("type", "%q is not an outgoing segment type (text, mention, mention_all, face, reply, image, record, video, forward, light_app)", typ)
+			so.Fail("type", "%q is not an outgoing segment type (text, mention, mention_all, face, reply, image, record, video, forward, light_app)", typ)
 		}
 		if o.Err() != nil {
 			return nil
@@ -82,37 +81,36 @@ func parseOutgoing(o *obj, name string, depth int) []milky.OutgoingSegment {
 	return out
 }
 
-func parseForward(d *obj, depth int) milky.OutgoingForward {
+func parseForward(d *milky.Params, depth int) milky.OutgoingForward {
 	var f milky.OutgoingForward
 	if depth >= maxForwardDepth {
-		d.fail("messages", "forwards nested deeper than %d levels", maxForwardDepth)
+		d.Fail("messages", "forwards nested deeper than %d levels", maxForwardDepth)
 		return f
 	}
-	nodes := d.array("messages")
+	nodes := d.Array("messages")
 	if d.Err() == nil && len(nodes) == 0 {
-		d.fail("messages", "must not be empty")
+		d.Fail("messages", "must not be empty")
 	}
 	for i, raw := range nodes {
-		path := fmt.Sprintf("%smessages[%d]", d.path, i)
-		n := subObj(path+".", path, raw, d.err)
-		node := milky.OutgoingForwardedMessage{UserID: n.uin("user_id"), SenderName: n.str("sender_name")}
+		n := d.Element("messages", i, raw)
+		node := milky.OutgoingForwardedMessage{UserID: n.Uin("user_id"), SenderName: n.String("sender_name")}
 		node.Segments = parseOutgoing(n, "segments", depth+1)
 		if d.Err() != nil {
 			return f
 		}
 		f.Messages = append(f.Messages, node)
 	}
-	f.Title = d.optStr("title")
-	f.Summary = d.optStr("summary")
-	f.Prompt = d.optStr("prompt")
-	if raws, ok := d.optArray("preview"); ok {
+	f.Title = d.OptString("title")
+	f.Summary = d.OptString("summary")
+	f.Prompt = d.OptString("prompt")
+	if raws, ok := d.OptArray("preview"); ok {
 		if d.Err() == nil && (len(raws) < 1 || len(raws) > 4) {
-			d.fail("preview", "must have 1 to 4 items, got %d", len(raws))
+			d.Fail("preview", "must have 1 to 4 items, got %d", len(raws))
 		}
 		for i, r := range raws {
 			var s string
 			if len(r) == 0 || r[0] != '"' || json.Unmarshal(r, &s) != nil {
-				d.fail(fmt.Sprintf("preview[%d]", i), "must be a string")
+				d.Fail(fmt.Sprintf("preview[%d]", i), "must be a string")
 				break
 			}
 			f.Preview = append(f.Preview, s)
@@ -123,13 +121,13 @@ func parseForward(d *obj, depth int) milky.OutgoingForward {
 
 // uri reads a required resource URI in one of the three schemes Milky
 // accepts; base64:// content must decode.
-func (o *obj) uri(name string) string {
-	s, ok := o.strField(name, true)
-	if !ok {
+func uri(o *milky.Params, name string) string {
+	s := o.String(name)
+	if o.Err() != nil {
 		return ""
 	}
 	if _, err := decodeURI(s); err != nil {
-		o.fail(name, "%v", err)
+		o.Fail(name, "%v", err)
 	}
 	return s
 }

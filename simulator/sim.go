@@ -122,7 +122,7 @@ func New(opts Options) *Sim {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if opts.SelfID < minUin || opts.SelfID > maxUin {
+	if opts.SelfID < milky.MinUin || opts.SelfID > milky.MaxUin {
 		s.log.Warn("simulator: SelfID is not a valid uin; events will not pass Milky validation", "self_id", opts.SelfID)
 	}
 	s.w = newWorld(opts.SelfID, opts.Nickname, opts.PublicURL, opts.Seed, s.now())
@@ -199,30 +199,110 @@ func (s *Sim) HandleAPI(ctx context.Context, api string, body []byte) (any, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p, err := parseBody(body)
-	if err == nil {
-		var data any
-		data, err = h(s, p)
-		if err == nil {
-			return data, nil
-		}
+	data, err := s.call(h, milky.ParseParams(body))
+	if err != nil {
+		s.log.Debug("simulator: api call failed", "api", api, "err", err)
+		return nil, err
 	}
-	s.log.Debug("simulator: api call failed", "api", api, "err", err)
-	return nil, err
+	return data, nil
 }
 
-type apiFunc func(s *Sim, p *obj) (any, error)
+// An API handler works in two phases: apiFunc reads and checks every
+// parameter (no world access), and the locked function it returns acts on
+// the world under s.mu. Keeping the phases apart means a bad request never
+// changes anything and the lock is never held while decoding.
+type (
+	apiFunc func(s *Sim, p *milky.Params) locked
+	locked  func() (any, error)
+)
 
-// apiHandlers is every API, from the per-category tables.
-var apiHandlers = func() map[string]apiFunc {
-	m := map[string]apiFunc{}
-	for _, t := range []map[string]apiFunc{systemAPIs, messageAPIs, friendAPIs, groupAPIs, fileAPIs} {
-		for k, v := range t {
-			m[k] = v
-		}
+// call runs both phases of h; the locked one only if p read without error.
+func (s *Sim) call(h apiFunc, p *milky.Params) (any, error) {
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
-	return m
-}()
+	run := h(s, p)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return run()
+}
+
+// apiHandlers is every API the simulator implements, by category (each
+// category's handlers live in api_<category>.go).
+var apiHandlers = map[string]apiFunc{
+	// system (api_system.go)
+	milky.APIGetLoginInfo:         (*Sim).getLoginInfo,
+	milky.APIGetImplInfo:          (*Sim).getImplInfo,
+	milky.APIGetUserProfile:       (*Sim).getUserProfile,
+	milky.APIGetFriendList:        (*Sim).getFriendList,
+	milky.APIGetFriendInfo:        (*Sim).getFriendInfo,
+	milky.APIGetGroupList:         (*Sim).getGroupList,
+	milky.APIGetGroupInfo:         (*Sim).getGroupInfo,
+	milky.APIGetGroupMemberList:   (*Sim).getGroupMemberList,
+	milky.APIGetGroupMemberInfo:   (*Sim).getGroupMemberInfo,
+	milky.APIGetPeerPins:          (*Sim).getPeerPins,
+	milky.APISetPeerPin:           (*Sim).setPeerPin,
+	milky.APISetAvatar:            (*Sim).setAvatar,
+	milky.APISetNickname:          (*Sim).setNickname,
+	milky.APISetBio:               (*Sim).setBio,
+	milky.APIGetCustomFaceURLList: (*Sim).getCustomFaceURLList,
+	milky.APIGetCookies:           (*Sim).getCookies,
+	milky.APIGetCSRFToken:         (*Sim).getCSRFToken,
+	// message (api_message.go)
+	milky.APISendPrivateMessage:   (*Sim).sendPrivateMessage,
+	milky.APISendGroupMessage:     (*Sim).sendGroupMessage,
+	milky.APIRecallPrivateMessage: (*Sim).recallPrivateMessage,
+	milky.APIRecallGroupMessage:   (*Sim).recallGroupMessage,
+	milky.APIGetMessage:           (*Sim).getMessage,
+	milky.APIGetHistoryMessages:   (*Sim).getHistoryMessages,
+	milky.APIGetResourceTempURL:   (*Sim).getResourceTempURL,
+	milky.APIGetForwardedMessages: (*Sim).getForwardedMessages,
+	milky.APIMarkMessageAsRead:    (*Sim).markMessageAsRead,
+	// friend (api_friend.go)
+	milky.APISendFriendNudge:     (*Sim).sendFriendNudge,
+	milky.APISendProfileLike:     (*Sim).sendProfileLike,
+	milky.APIDeleteFriend:        (*Sim).deleteFriend,
+	milky.APIGetFriendRequests:   (*Sim).getFriendRequests,
+	milky.APIAcceptFriendRequest: (*Sim).acceptFriendRequest,
+	milky.APIRejectFriendRequest: (*Sim).rejectFriendRequest,
+	// group (api_group.go)
+	milky.APISetGroupName:               (*Sim).setGroupName,
+	milky.APISetGroupAvatar:             (*Sim).setGroupAvatar,
+	milky.APISetGroupMemberCard:         (*Sim).setGroupMemberCard,
+	milky.APISetGroupMemberSpecialTitle: (*Sim).setGroupMemberSpecialTitle,
+	milky.APISetGroupMemberAdmin:        (*Sim).setGroupMemberAdmin,
+	milky.APISetGroupMemberMute:         (*Sim).setGroupMemberMute,
+	milky.APISetGroupWholeMute:          (*Sim).setGroupWholeMute,
+	milky.APIKickGroupMember:            (*Sim).kickGroupMember,
+	milky.APIGetGroupAnnouncements:      (*Sim).getGroupAnnouncements,
+	milky.APISendGroupAnnouncement:      (*Sim).sendGroupAnnouncement,
+	milky.APIDeleteGroupAnnouncement:    (*Sim).deleteGroupAnnouncement,
+	milky.APIGetGroupEssenceMessages:    (*Sim).getGroupEssenceMessages,
+	milky.APISetGroupEssenceMessage:     (*Sim).setGroupEssenceMessage,
+	milky.APIQuitGroup:                  (*Sim).quitGroup,
+	milky.APISendGroupMessageReaction:   (*Sim).sendGroupMessageReaction,
+	milky.APISendGroupNudge:             (*Sim).sendGroupNudge,
+	milky.APIGetGroupNotifications:      (*Sim).getGroupNotifications,
+	milky.APIAcceptGroupRequest:         (*Sim).acceptGroupRequest,
+	milky.APIRejectGroupRequest:         (*Sim).rejectGroupRequest,
+	milky.APIAcceptGroupInvitation:      (*Sim).acceptGroupInvitation,
+	milky.APIRejectGroupInvitation:      (*Sim).rejectGroupInvitation,
+	// file (api_file.go)
+	milky.APIUploadPrivateFile:         (*Sim).uploadPrivateFile,
+	milky.APIUploadGroupFile:           (*Sim).uploadGroupFile,
+	milky.APIGetPrivateFileDownloadURL: (*Sim).getPrivateFileDownloadURL,
+	milky.APIGetGroupFileDownloadURL:   (*Sim).getGroupFileDownloadURL,
+	milky.APIGetGroupFiles:             (*Sim).getGroupFiles,
+	milky.APIMoveGroupFile:             (*Sim).moveGroupFile,
+	milky.APIRenameGroupFile:           (*Sim).renameGroupFile,
+	milky.APIDeleteGroupFile:           (*Sim).deleteGroupFile,
+	milky.APICreateGroupFolder:         (*Sim).createGroupFolder,
+	milky.APIRenameGroupFolder:         (*Sim).renameGroupFolder,
+	milky.APIDeleteGroupFolder:         (*Sim).deleteGroupFolder,
+}
 
 // APIs lists the names of every API the simulator implements.
 func APIs() []string {

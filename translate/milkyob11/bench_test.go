@@ -6,6 +6,7 @@ import (
 
 	"github.com/goccy/go-json"
 
+	"github.com/qqbridge/gateway/internal/scripted"
 	"github.com/qqbridge/gateway/onebot11"
 )
 
@@ -18,10 +19,7 @@ func BenchmarkSendGroupMessage(b *testing.B) {
 		`{"type":"image","data":{"uri":"https://example.com/a.png"}}]}`)
 	env := fuzzEnv(onebot11.NapCat)
 	reply := json.RawMessage(`{"message_id":9}`)
-	env.Upstream = answerCaller(func(action string, params any) (json.RawMessage, error) {
-		_, err := json.Marshal(params)
-		return reply, err
-	})
+	env.Upstream = scripted.Answer(func(string, []byte) (json.RawMessage, error) { return reply, nil })
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // Do runs one Milky API on the OneBot 11 upstream: it looks the API up in
@@ -44,4 +45,15 @@ type Server struct{ Env *Env }
 
 func (s Server) HandleAPI(ctx context.Context, api string, body []byte) (any, error) {
 	return Do(ctx, s.Env, api, body)
+}
+
+// ---- the common shapes of a handler, once its parameters are read ----
+// (segment.Send and segment.Ask, on this direction's upstream)
+
+func send(ctx context.Context, env *Env, p *milky.Params, action string, params any) (any, error) {
+	return segment.Send(ctx, env.Upstream, p, action, params)
+}
+
+func ask[R any](ctx context.Context, env *Env, p *milky.Params, action string, params any, conv func(R) any) (any, error) {
+	return segment.Ask(ctx, env.Upstream, p, action, params, conv)
 }

@@ -1,11 +1,7 @@
 package milkyob11
 
 import (
-	"context"
-	"fmt"
 	"sync"
-
-	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/idmap"
 )
@@ -121,68 +117,4 @@ func (f *fakeFlags) FlagForSeq(kind string, seq int64) (string, bool) {
 	defer f.mu.Unlock()
 	flag, ok := f.bySeq[kind][seq]
 	return flag, ok
-}
-
-// recordedCall is one upstream call as the fake saw it.
-type recordedCall struct {
-	Action string
-	Params json.RawMessage
-}
-
-// scriptedCaller is a onebot11.Caller answering calls in order from a
-// script and recording them. A call beyond the script, or for another
-// action than scripted, fails (and the runner reports it).
-type scriptedCaller struct {
-	mu     sync.Mutex
-	script []scriptedReply
-	calls  []recordedCall
-}
-
-type scriptedReply struct {
-	Action string
-	Data   json.RawMessage // decoded into resp when Err is nil
-	Err    error
-}
-
-func (s *scriptedCaller) Call(_ context.Context, action string, params any, resp any) error {
-	if params == nil {
-		params = struct{}{}
-	}
-	body, err := json.Marshal(params)
-	if err != nil {
-		return fmt.Errorf("fake caller: marshal %s params: %w", action, err)
-	}
-	s.mu.Lock()
-	i := len(s.calls)
-	s.calls = append(s.calls, recordedCall{Action: action, Params: body})
-	s.mu.Unlock()
-	if i >= len(s.script) {
-		return fmt.Errorf("fake caller: unexpected call %d to %s (script has %d)", i+1, action, len(s.script))
-	}
-	r := s.script[i]
-	if r.Action != action {
-		return fmt.Errorf("fake caller: call %d is %s, script says %s", i+1, action, r.Action)
-	}
-	if r.Err != nil {
-		return r.Err
-	}
-	if resp != nil && len(r.Data) > 0 {
-		return json.Unmarshal(r.Data, resp)
-	}
-	return nil
-}
-
-// answerCaller answers every call with a function of the action; for
-// fuzzing and benchmarks.
-type answerCaller func(action string, params any) (json.RawMessage, error)
-
-func (a answerCaller) Call(_ context.Context, action string, params any, resp any) error {
-	data, err := a(action, params)
-	if err != nil {
-		return err
-	}
-	if resp != nil && len(data) > 0 {
-		return json.Unmarshal(data, resp)
-	}
-	return nil
 }

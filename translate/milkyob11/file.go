@@ -48,10 +48,21 @@ type fileIDReply struct {
 	FileID text `json:"file_id"`
 }
 
+func (r fileIDReply) milky() any { return milky.UploadFileOutput{FileID: string(r.FileID)} }
+
+type fileURLReply struct {
+	URL string `json:"url"`
+}
+
+func (r fileURLReply) milky() any { return milky.DownloadURLOutput{DownloadURL: r.URL} }
+
 // uploadSource is the file parameter of the upload actions: the Milky URI
 // as is, except on go-cqhttp, which uploads local files only and takes a
-// path.
-func uploadSource(env *Env, uri string) (string, error) {
+// path. It runs once every parameter read without error.
+func uploadSource(env *Env, p *milky.Params, uri string) (string, error) {
+	if err := p.Err(); err != nil {
+		return "", err
+	}
 	uri, err := segment.ConfineLocalURI(uri, env.LocalFile)
 	if err != nil {
 		return "", badParam(&segment.Error{Field: "file_uri", Reason: err.Error()})
@@ -77,18 +88,11 @@ func uploadPrivateFile(ctx context.Context, env *Env, p *milky.Params) (any, err
 	uid := p.Uin("user_id")
 	uri := p.NonEmpty("file_uri")
 	name := p.NonEmpty("file_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	uri, err := uploadSource(env, uri)
+	uri, err := uploadSource(env, p, uri)
 	if err != nil {
 		return nil, err
 	}
-	var r fileIDReply
-	if err := env.Upstream.Call(ctx, "upload_private_file", obj{"user_id": uid, "file": uri, "name": name}, &r); err != nil {
-		return nil, err
-	}
-	return milky.UploadFileOutput{FileID: string(r.FileID)}, nil
+	return ask(ctx, env, p, "upload_private_file", obj{"user_id": uid, "file": uri, "name": name}, fileIDReply.milky)
 }
 
 // folderParam is the name of upload_group_file's folder parameter:
@@ -105,10 +109,7 @@ func uploadGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error
 	parent := p.StringDef("parent_folder_id", rootFolder)
 	uri := p.NonEmpty("file_uri")
 	name := p.NonEmpty("file_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	uri, err := uploadSource(env, uri)
+	uri, err := uploadSource(env, p, uri)
 	if err != nil {
 		return nil, err
 	}
@@ -116,48 +117,26 @@ func uploadGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error
 	if parent != rootFolder && parent != "" {
 		params[folderParam(env)] = parent
 	}
-	var r fileIDReply
-	if err := env.Upstream.Call(ctx, "upload_group_file", params, &r); err != nil {
-		return nil, err
-	}
-	return milky.UploadFileOutput{FileID: string(r.FileID)}, nil
+	return ask(ctx, env, p, "upload_group_file", params, fileIDReply.milky)
 }
 
 func getPrivateFileDownloadURL(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
 	id := p.NonEmpty("file_id")
 	hash := p.String("file_hash")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
 	params := obj{"file_id": id}
 	if env.impl() == onebot11.QQBridge {
 		// The gateway's own first direction sits on Milky, which needs the
 		// friend and the hash as well.
 		params["user_id"], params["file_hash"] = uid, hash
 	}
-	var r struct {
-		URL string `json:"url"`
-	}
-	if err := env.Upstream.Call(ctx, "get_private_file_url", params, &r); err != nil {
-		return nil, err
-	}
-	return milky.DownloadURLOutput{DownloadURL: r.URL}, nil
+	return ask(ctx, env, p, "get_private_file_url", params, fileURLReply.milky)
 }
 
 func getGroupFileDownloadURL(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("file_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r struct {
-		URL string `json:"url"`
-	}
-	if err := env.Upstream.Call(ctx, "get_group_file_url", obj{"group_id": gid, "file_id": id}, &r); err != nil {
-		return nil, err
-	}
-	return milky.DownloadURLOutput{DownloadURL: r.URL}, nil
+	return ask(ctx, env, p, "get_group_file_url", obj{"group_id": gid, "file_id": id}, fileURLReply.milky)
 }
 
 type groupFilesReply struct {
@@ -240,20 +219,14 @@ func renameGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error
 	id := p.NonEmpty("file_id")
 	parent := p.StringDef("parent_folder_id", rootFolder)
 	name := p.NonEmpty("new_file_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "rename_group_file",
-		obj{"group_id": gid, "file_id": id, "current_parent_directory": parent, "new_name": name}, nil)
+	return send(ctx, env, p, "rename_group_file",
+		obj{"group_id": gid, "file_id": id, "current_parent_directory": parent, "new_name": name})
 }
 
 func deleteGroupFile(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("file_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "delete_group_file", obj{"group_id": gid, "file_id": id}, nil)
+	return send(ctx, env, p, "delete_group_file", obj{"group_id": gid, "file_id": id})
 }
 
 // createGroupFolder: LLOneBot answers folder_id; NapCat its NT result with
@@ -286,17 +259,11 @@ func renameGroupFolder(ctx context.Context, env *Env, p *milky.Params) (any, err
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("folder_id")
 	name := p.NonEmpty("new_folder_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "rename_group_file_folder", obj{"group_id": gid, "folder_id": id, "new_folder_name": name}, nil)
+	return send(ctx, env, p, "rename_group_file_folder", obj{"group_id": gid, "folder_id": id, "new_folder_name": name})
 }
 
 func deleteGroupFolder(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	id := p.NonEmpty("folder_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "delete_group_folder", obj{"group_id": gid, "folder_id": id}, nil)
+	return send(ctx, env, p, "delete_group_folder", obj{"group_id": gid, "folder_id": id})
 }

@@ -63,18 +63,12 @@ func sendFriendNudge(ctx context.Context, env *Env, p *milky.Params) (any, error
 func sendProfileLike(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
 	count := p.Int32Def("count", 1)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "send_like", obj{"user_id": uid, "times": count}, nil)
+	return send(ctx, env, p, "send_like", obj{"user_id": uid, "times": count})
 }
 
 func deleteFriend(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "delete_friend", obj{"user_id": uid}, nil)
+	return send(ctx, env, p, "delete_friend", obj{"user_id": uid})
 }
 
 // doubtRequest is one get_doubt_friends_add_request item (every field a

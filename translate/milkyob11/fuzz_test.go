@@ -9,6 +9,7 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/internal/golden"
+	"github.com/qqbridge/gateway/internal/scripted"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 )
@@ -44,10 +45,7 @@ func fuzzEnv(impl onebot11.Impl) *Env {
 	flags.preload(idmap.FlagFriendRequest, 1, "f")
 	flags.preload(idmap.FlagGroupRequest, 1, "g")
 	flags.preload(idmap.FlagInvitation, 1, "i")
-	caller := answerCaller(func(action string, params any) (json.RawMessage, error) {
-		if _, err := json.Marshal(params); err != nil {
-			return nil, err
-		}
+	caller := scripted.Answer(func(action string, _ []byte) (json.RawMessage, error) {
 		if r, ok := fuzzReplies[action]; ok {
 			return json.RawMessage(r), nil
 		}

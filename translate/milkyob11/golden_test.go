@@ -3,12 +3,10 @@ package milkyob11
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/internal/golden"
+	"github.com/qqbridge/gateway/internal/scripted"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 )
@@ -40,84 +39,33 @@ func TestGoldenAPIs(t *testing.T) {
 		require.NoError(t, c.Sections[0].Decode(&req), "request")
 		require.Equal(t, strings.SplitN(c.Name, "/", 2)[0], req.API, "a case lives in the directory of its API")
 
-		caller, n, i := &scriptedCaller{}, len(c.Sections), 1
-		for ; i+1 < n && c.Sections[i].Has("call"); i += 2 {
-			r, err := scriptReply(c.Sections[i], c.Sections[i+1])
-			require.NoError(t, err, "sections %d and %d", i+1, i+2)
-			caller.script = append(caller.script, r)
-		}
-		if !*golden.Update { // -update may start from the request and the replies alone
-			require.Equal(t, n-1, i, "want the request, (call, reply) pairs, then the response")
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		data, err := Do(ctx, goldenEnvFor(t, c.Sections[0], caller), req.API, req.Body)
-		if log != nil && err == nil {
-			line, _ := json.Marshal(map[string]any{"api": req.API, "data": data})
-			_, _ = log.Write(append(line, '\n'))
-		}
-		// The table names every action a translation calls (COVERAGE.md lists them).
-		if a := APIs[req.API]; a != nil {
-			for _, call := range caller.calls {
-				assert.Contains(t, a.OneBot, call.Action, "%s calls %s, which its table row does not list", req.API, call.Action)
+		return scripted.Run(t, c, oneBotUpstream, func(ctx context.Context, caller *scripted.Caller) any {
+			data, err := Do(ctx, goldenEnvFor(t, c.Sections[0], caller), req.API, req.Body)
+			if log != nil && err == nil {
+				line, _ := json.Marshal(map[string]any{"api": req.API, "data": data})
+				_, _ = log.Write(append(line, '\n'))
 			}
-		}
-
-		got := []*golden.Section{c.Sections[0]}
-		for i, call := range caller.calls {
-			// Replies are scripted by position; a call beyond the script
-			// gets a placeholder reply for the reviewer to edit.
-			reply := golden.NewSection("", "reply", "error 100 (no canned reply: edit this line)")
-			if i < len(caller.script) && caller.script[i].Action == call.Action {
-				reply = c.Sections[2*i+2]
+			// The table names every action a translation calls (COVERAGE.md lists them).
+			if a := APIs[req.API]; a != nil {
+				for _, call := range caller.Calls() {
+					assert.Contains(t, a.OneBot, call.Name, "%s calls %s, which its table row does not list", req.API, call.Name)
+				}
 			}
-			got = append(got, golden.NewSection(golden.JSON(call.Params), "call", call.Action), reply)
-		}
-		return append(got, golden.NewSection(golden.JSON(envelope(data, err))))
+			return envelope(data, err)
+		})
 	})
 }
 
-// scriptReply turns a call section and its `# reply:` section into the
-// fake upstream's answer: ok (data = body), error <retcode> <message> (a
-// failed envelope), http <status> <message>, unavailable, timeout.
-func scriptReply(call, reply *golden.Section) (scriptedReply, error) {
-	action, ok := call.Get("call")
-	if !ok || len(call.Directives) != 1 {
-		return scriptedReply{}, errors.New("want a section with one `# call: <action>` directive")
-	}
-	r := scriptedReply{Action: action}
-	text, ok := reply.Get("reply")
-	if !ok {
-		return r, fmt.Errorf("the section after call %s needs a `# reply:` directive", action)
-	}
-	kind, rest, _ := strings.Cut(text, " ")
-	switch kind {
-	case "ok":
-		if !json.Valid([]byte(reply.Body)) {
-			return r, fmt.Errorf("reply of %s is not JSON", action)
-		}
-		r.Data = json.RawMessage(reply.Body)
-	case "unavailable":
-		r.Err = &onebot11.UnavailableError{Action: action, Err: errors.New("dial tcp 127.0.0.1:3001: connection refused")}
-	case "timeout":
-		r.Err = &onebot11.UnavailableError{Action: action, Err: context.DeadlineExceeded}
-	case "error", "http":
-		codeText, msg, _ := strings.Cut(rest, " ")
-		code, err := strconv.Atoi(codeText)
-		if err != nil {
-			return r, fmt.Errorf("reply %s: bad code %q", kind, codeText)
-		}
-		e := &onebot11.ActionError{Action: action, Message: msg}
-		if kind == "error" {
-			e.Retcode = code
-		} else {
-			e.HTTPStatus = code
-		}
-		r.Err = e
-	default:
-		return r, fmt.Errorf("unknown reply %q", kind)
-	}
-	return r, nil
+// oneBotUpstream is what a scripted reply means from a OneBot 11 upstream.
+var oneBotUpstream = scripted.Protocol{
+	Unavailable: func(action string, cause error) error {
+		return &onebot11.UnavailableError{Action: action, Err: cause}
+	},
+	Failed: func(action string, retcode, status int, msg string) error {
+		return &onebot11.ActionError{Action: action, Retcode: retcode, HTTPStatus: status, Message: msg}
+	},
+	Refused:     "dial tcp 127.0.0.1:3001: connection refused",
+	Placeholder: "error 100 (no canned reply: edit this line)",
 }
 
 // envelope is what the Milky server would send for Do's result.
@@ -137,7 +85,7 @@ func envelope(data any, err error) map[string]any {
 
 // goldenEnvFor builds the Env from the request section's `# env:`,
 // `# seqs:` and `# flags:` directives.
-func goldenEnvFor(t *testing.T, req *golden.Section, caller *scriptedCaller) *Env {
+func goldenEnvFor(t *testing.T, req *golden.Section, caller *scripted.Caller) *Env {
 	var opts struct {
 		Impl   string `json:"impl"`
 		SelfID *int64 `json:"self_id"`

@@ -53,8 +53,11 @@ var groupAPIs = []API{
 }
 
 // upstreamID resolves a Milky message_seq of a conversation to the
-// upstream's message_id.
-func upstreamID(env *Env, scene string, peer, seq int64) (int32, error) {
+// upstream's message_id, once every parameter read without error.
+func upstreamID(env *Env, p *milky.Params, scene string, peer, seq int64) (int32, error) {
+	if err := p.Err(); err != nil {
+		return 0, err
+	}
 	if env.Seqs != nil {
 		if id, ok := env.Seqs.UpstreamID(idmap.Ref{Scene: scene, Peer: peer, Seq: seq}); ok {
 			return id, nil
@@ -66,46 +69,31 @@ func upstreamID(env *Env, scene string, peer, seq int64) (int32, error) {
 func setGroupName(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	name := p.NonEmpty("new_group_name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_name", obj{"group_id": gid, "group_name": name}, nil)
+	return send(ctx, env, p, "set_group_name", obj{"group_id": gid, "group_name": name})
 }
 
 func setGroupAvatar(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	uri := p.NonEmpty("image_uri")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_portrait", obj{"group_id": gid, "file": uri}, nil)
+	return send(ctx, env, p, "set_group_portrait", obj{"group_id": gid, "file": uri})
 }
 
 func setGroupMemberCard(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	card := p.String("card")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_card", obj{"group_id": gid, "user_id": uid, "card": card}, nil)
+	return send(ctx, env, p, "set_group_card", obj{"group_id": gid, "user_id": uid, "card": card})
 }
 
 func setGroupMemberSpecialTitle(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	title := p.String("special_title")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_special_title", obj{"group_id": gid, "user_id": uid, "special_title": title}, nil)
+	return send(ctx, env, p, "set_group_special_title", obj{"group_id": gid, "user_id": uid, "special_title": title})
 }
 
 func setGroupMemberAdmin(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	set := p.BoolDef("is_set", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_admin", obj{"group_id": gid, "user_id": uid, "enable": set}, nil)
+	return send(ctx, env, p, "set_group_admin", obj{"group_id": gid, "user_id": uid, "enable": set})
 }
 
 // setGroupMemberMute always sends duration: go-cqhttp's default is 30
@@ -113,28 +101,19 @@ func setGroupMemberAdmin(ctx context.Context, env *Env, p *milky.Params) (any, e
 func setGroupMemberMute(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	d := p.Int32Def("duration", 0)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_ban", obj{"group_id": gid, "user_id": uid, "duration": d}, nil)
+	return send(ctx, env, p, "set_group_ban", obj{"group_id": gid, "user_id": uid, "duration": d})
 }
 
 func setGroupWholeMute(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	mute := p.BoolDef("is_mute", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_whole_ban", obj{"group_id": gid, "enable": mute}, nil)
+	return send(ctx, env, p, "set_group_whole_ban", obj{"group_id": gid, "enable": mute})
 }
 
 func kickGroupMember(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid, uid := p.Uin("group_id"), p.Uin("user_id")
 	reject := p.BoolDef("reject_add_request", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_kick", obj{"group_id": gid, "user_id": uid, "reject_add_request": reject}, nil)
+	return send(ctx, env, p, "set_group_kick", obj{"group_id": gid, "user_id": uid, "reject_add_request": reject})
 }
 
 type noticeReply struct {
@@ -152,30 +131,25 @@ type noticeReply struct {
 
 func getGroupAnnouncements(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r []noticeReply
-	if err := env.Upstream.Call(ctx, "_get_group_notice", obj{"group_id": gid}, &r); err != nil {
-		return nil, err
-	}
-	out := milky.GetGroupAnnouncementsOutput{Announcements: make([]milky.GroupAnnouncement, 0, len(r))}
-	for _, n := range r {
-		a := milky.GroupAnnouncement{GroupID: gid, AnnouncementID: string(n.NoticeID), UserID: int64(n.SenderID),
-			Time: nonNeg64(n.PublishTime), Content: n.Message.Text}
-		if len(n.Message.Images) > 0 {
-			img := n.Message.Images[0]
-			u := img.URL
-			if u == "" && img.ID != "" {
-				u = "https://gdynamic.qpic.cn/gdynamic/" + string(img.ID) + "/0" // the address QQ serves notice images at
+	return ask(ctx, env, p, "_get_group_notice", obj{"group_id": gid}, func(r []noticeReply) any {
+		out := milky.GetGroupAnnouncementsOutput{Announcements: make([]milky.GroupAnnouncement, 0, len(r))}
+		for _, n := range r {
+			a := milky.GroupAnnouncement{GroupID: gid, AnnouncementID: string(n.NoticeID), UserID: int64(n.SenderID),
+				Time: nonNeg64(n.PublishTime), Content: n.Message.Text}
+			if len(n.Message.Images) > 0 {
+				img := n.Message.Images[0]
+				u := img.URL
+				if u == "" && img.ID != "" {
+					u = "https://gdynamic.qpic.cn/gdynamic/" + string(img.ID) + "/0" // the address QQ serves notice images at
+				}
+				if u != "" {
+					a.ImageURL = &u
+				}
 			}
-			if u != "" {
-				a.ImageURL = &u
-			}
+			out.Announcements = append(out.Announcements, a)
 		}
-		out.Announcements = append(out.Announcements, a)
-	}
-	return out, nil
+		return out
+	})
 }
 
 func sendGroupAnnouncement(ctx context.Context, env *Env, p *milky.Params) (any, error) {
@@ -206,10 +180,7 @@ func setGroupEssenceMessage(ctx context.Context, env *Env, p *milky.Params) (any
 	gid := p.Uin("group_id")
 	seq := p.Int64("message_seq")
 	set := p.BoolDef("is_set", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	id, err := upstreamID(env, idmap.SceneGroup, gid, seq)
+	id, err := upstreamID(env, p, idmap.SceneGroup, gid, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -222,10 +193,7 @@ func setGroupEssenceMessage(ctx context.Context, env *Env, p *milky.Params) (any
 
 func quitGroup(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_group_leave", obj{"group_id": gid}, nil)
+	return send(ctx, env, p, "set_group_leave", obj{"group_id": gid})
 }
 
 // emojiID is QQ's id for a reaction: a face id as is, an emoji as the
@@ -247,10 +215,7 @@ func sendGroupMessageReaction(ctx context.Context, env *Env, p *milky.Params) (a
 	reaction := p.NonEmpty("reaction")
 	typ := p.EnumDef("reaction_type", milky.ReactionFace, milky.ReactionFace, milky.ReactionEmoji)
 	add := p.BoolDef("is_add", true)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	id, err := upstreamID(env, idmap.SceneGroup, gid, seq)
+	id, err := upstreamID(env, p, idmap.SceneGroup, gid, seq)
 	if err != nil {
 		return nil, err
 	}

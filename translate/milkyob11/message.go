@@ -19,10 +19,7 @@ var messageAPIs = []API{
 func recall(ctx context.Context, env *Env, p *milky.Params, scene, peerField string) (any, error) {
 	peer := p.Uin(peerField)
 	seq := p.Int64("message_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	id, err := upstreamID(env, scene, peer, seq)
+	id, err := upstreamID(env, p, scene, peer, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +50,7 @@ func markMessageAsRead(ctx context.Context, env *Env, p *milky.Params) (any, err
 		}
 		return nil, env.Upstream.Call(ctx, "mark_private_msg_as_read", obj{"user_id": peer}, nil)
 	}
-	id, err := upstreamID(env, scene, peer, seq)
+	id, err := upstreamID(env, p, scene, peer, seq)
 	if err != nil {
 		return nil, err
 	}

@@ -100,10 +100,7 @@ func getMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	scene := p.Scene("message_scene")
 	peer := p.Uin("peer_id")
 	seq := p.Int64("message_seq")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	id, err := upstreamID(env, scene, peer, seq)
+	id, err := upstreamID(env, p, scene, peer, seq)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +152,7 @@ func getHistoryMessages(ctx context.Context, env *Env, p *milky.Params) (any, er
 	}
 	params := obj{peerField: peer, "count": limit + 1}
 	if start != nil {
-		id, err := upstreamID(env, scene, peer, *start)
+		id, err := upstreamID(env, p, scene, peer, *start)
 		if err != nil {
 			return nil, err
 		}

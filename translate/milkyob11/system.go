@@ -43,15 +43,17 @@ var systemAPIs = []API{
 	{Name: milky.APIGetCSRFToken, Category: "system", Class: Translated, OneBot: []string{"get_csrf_token"}, Handler: getCSRFToken},
 }
 
+type loginReply struct {
+	UserID   num    `json:"user_id"`
+	Nickname string `json:"nickname"`
+}
+
+func (r loginReply) milky() any {
+	return milky.GetLoginInfoOutput{Uin: int64(r.UserID), Nickname: r.Nickname}
+}
+
 func getLoginInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	var r struct {
-		UserID   num    `json:"user_id"`
-		Nickname string `json:"nickname"`
-	}
-	if err := env.Upstream.Call(ctx, "get_login_info", nil, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetLoginInfoOutput{Uin: int64(r.UserID), Nickname: r.Nickname}, nil
+	return ask(ctx, env, p, "get_login_info", nil, loginReply.milky)
 }
 
 // protocolTypes is the QQ client each implementation usually logs in as;
@@ -95,28 +97,27 @@ func getImplInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	}, nil
 }
 
+type strangerReply struct {
+	Nickname string `json:"nickname"`
+	QID      string `json:"qid"`
+	Age      num    `json:"age"`
+	Sex      string `json:"sex"`
+	Remark   string `json:"remark"`
+	LongNick string `json:"long_nick"`
+	Level    text   `json:"level"`
+	Country  string `json:"country"`
+	City     string `json:"city"`
+	School   string `json:"school"`
+}
+
+func (r strangerReply) milky() any {
+	return milky.GetUserProfileOutput{Nickname: r.Nickname, QID: r.QID, Age: nonNeg32(r.Age), Sex: sex(r.Sex),
+		Remark: r.Remark, Bio: r.LongNick, Level: level(string(r.Level)), Country: r.Country, City: r.City, School: r.School}
+}
+
 func getUserProfile(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r struct {
-		Nickname string `json:"nickname"`
-		QID      string `json:"qid"`
-		Age      num    `json:"age"`
-		Sex      string `json:"sex"`
-		Remark   string `json:"remark"`
-		LongNick string `json:"long_nick"`
-		Level    text   `json:"level"`
-		Country  string `json:"country"`
-		City     string `json:"city"`
-		School   string `json:"school"`
-	}
-	if err := env.Upstream.Call(ctx, "get_stranger_info", obj{"user_id": uid}, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetUserProfileOutput{Nickname: r.Nickname, QID: r.QID, Age: nonNeg32(r.Age), Sex: sex(r.Sex),
-		Remark: r.Remark, Bio: r.LongNick, Level: level(string(r.Level)), Country: r.Country, City: r.City, School: r.School}, nil
+	return ask(ctx, env, p, "get_stranger_info", obj{"user_id": uid}, strangerReply.milky)
 }
 
 // friendReply is one get_friend_list item; category_* are only sent by
@@ -192,34 +193,24 @@ func (g *groupReply) milky() milky.Group {
 
 func getGroupList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r []groupReply
-	if err := env.Upstream.Call(ctx, "get_group_list", obj{"no_cache": noCache}, &r); err != nil {
-		return nil, err
-	}
-	out := milky.GetGroupListOutput{Groups: make([]milky.Group, 0, len(r))}
-	for i := range r {
-		out.Groups = append(out.Groups, r[i].milky())
-	}
-	return out, nil
+	return ask(ctx, env, p, "get_group_list", obj{"no_cache": noCache}, func(r []groupReply) any {
+		out := milky.GetGroupListOutput{Groups: make([]milky.Group, 0, len(r))}
+		for i := range r {
+			out.Groups = append(out.Groups, r[i].milky())
+		}
+		return out
+	})
 }
 
 func getGroupInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r groupReply
-	if err := env.Upstream.Call(ctx, "get_group_info", obj{"group_id": gid, "no_cache": noCache}, &r); err != nil {
-		return nil, err
-	}
-	if r.GroupID == 0 {
-		r.GroupID = num(gid) // some implementations echo nothing for a group they cache poorly
-	}
-	return milky.GetGroupInfoOutput{Group: r.milky()}, nil
+	return ask(ctx, env, p, "get_group_info", obj{"group_id": gid, "no_cache": noCache}, func(r groupReply) any {
+		if r.GroupID == 0 {
+			r.GroupID = num(gid) // some implementations echo nothing for a group they cache poorly
+		}
+		return milky.GetGroupInfoOutput{Group: r.milky()}
+	})
 }
 
 type memberReply struct {
@@ -251,18 +242,13 @@ func (m *memberReply) milky(env *Env, gid int64) milky.GroupMember {
 func getGroupMemberList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	gid := p.Uin("group_id")
 	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r []memberReply
-	if err := env.Upstream.Call(ctx, "get_group_member_list", obj{"group_id": gid, "no_cache": noCache}, &r); err != nil {
-		return nil, err
-	}
-	out := milky.GetGroupMemberListOutput{Members: make([]milky.GroupMember, 0, len(r))}
-	for i := range r {
-		out.Members = append(out.Members, r[i].milky(env, gid))
-	}
-	return out, nil
+	return ask(ctx, env, p, "get_group_member_list", obj{"group_id": gid, "no_cache": noCache}, func(r []memberReply) any {
+		out := milky.GetGroupMemberListOutput{Members: make([]milky.GroupMember, 0, len(r))}
+		for i := range r {
+			out.Members = append(out.Members, r[i].milky(env, gid))
+		}
+		return out
+	})
 }
 
 func getGroupMemberInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
@@ -284,18 +270,12 @@ func getGroupMemberInfo(ctx context.Context, env *Env, p *milky.Params) (any, er
 
 func setAvatar(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uri := p.NonEmpty("uri")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_qq_avatar", obj{"file": uri}, nil)
+	return send(ctx, env, p, "set_qq_avatar", obj{"file": uri})
 }
 
 func setNickname(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	name := p.NonEmpty("new_nickname")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, "set_qq_profile", obj{"nickname": name}, nil)
+	return send(ctx, env, p, "set_qq_profile", obj{"nickname": name})
 }
 
 // setBio uses NapCat's set_self_longnick where offered: NapCat's
@@ -312,38 +292,33 @@ func setBio(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 }
 
 func getCustomFaceURLList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	var r []string
-	if err := env.Upstream.Call(ctx, "fetch_custom_face", nil, &r); err != nil {
-		return nil, err
-	}
-	if r == nil {
-		r = []string{}
-	}
-	return milky.GetCustomFaceURLListOutput{URLs: r}, nil
+	return ask(ctx, env, p, "fetch_custom_face", nil, func(r []string) any {
+		if r == nil {
+			r = []string{}
+		}
+		return milky.GetCustomFaceURLListOutput{URLs: r}
+	})
 }
+
+type cookiesReply struct {
+	Cookies string `json:"cookies"`
+}
+
+func (r cookiesReply) milky() any { return milky.GetCookiesOutput{Cookies: r.Cookies} }
 
 func getCookies(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	domain := p.NonEmpty("domain")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var r struct {
-		Cookies string `json:"cookies"`
-	}
-	if err := env.Upstream.Call(ctx, "get_cookies", obj{"domain": domain}, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetCookiesOutput{Cookies: r.Cookies}, nil
+	return ask(ctx, env, p, "get_cookies", obj{"domain": domain}, cookiesReply.milky)
 }
 
-// getCSRFToken: OneBot's token is a number (NapCat sends it as a number,
+// csrfReply: OneBot's token is a number (NapCat sends it as a number,
 // some forks as a string); Milky's is a string.
+type csrfReply struct {
+	Token text `json:"token"`
+}
+
+func (r csrfReply) milky() any { return milky.GetCSRFTokenOutput{CSRFToken: string(r.Token)} }
+
 func getCSRFToken(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	var r struct {
-		Token text `json:"token"`
-	}
-	if err := env.Upstream.Call(ctx, "get_csrf_token", nil, &r); err != nil {
-		return nil, err
-	}
-	return milky.GetCSRFTokenOutput{CSRFToken: string(r.Token)}, nil
+	return ask(ctx, env, p, "get_csrf_token", nil, csrfReply.milky)
 }

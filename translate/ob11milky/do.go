@@ -99,6 +99,17 @@ func actionError(action string, err error) *onebot11.Response {
 	return ErrorResponse(segment.Wrapf(err, "%s", action))
 }
 
+// ---- the common shapes of a handler, once its parameters are read ----
+// (segment.Send and segment.Ask, on this direction's upstream)
+
+func send(ctx context.Context, env *Env, p *onebot11.Reader, api string, in any) (any, error) {
+	return segment.Send(ctx, env.Upstream, p, api, in)
+}
+
+func ask[R any](ctx context.Context, env *Env, p *onebot11.Reader, api string, in any, conv func(R) any) (any, error) {
+	return segment.Ask(ctx, env.Upstream, p, api, in, conv)
+}
+
 // ---- parameter helpers shared by the action files ----
 
 // uinParam reads a required user or group number and checks it is a QQ
@@ -135,4 +146,15 @@ func messageIDParam(env *Env, p *onebot11.Reader, names ...string) (int32, idmap
 		p.Fail(segment.Wrapf(err, "parameter %s", p.Name(names...)))
 	}
 	return id, ref
+}
+
+// fetchMessageParam reads message_id (or id) and, once every parameter
+// read without error, fetches that message from the upstream.
+func fetchMessageParam(ctx context.Context, env *Env, p *onebot11.Reader) (int32, idmap.Ref, *milky.IncomingMessage, error) {
+	id, ref := messageIDParam(env, p, "message_id", "id")
+	if err := p.Err(); err != nil {
+		return 0, ref, nil, err
+	}
+	msg, err := env.FetchMessage(ctx, ref)
+	return id, ref, msg, err
 }

@@ -25,7 +25,7 @@ func TestDoUnsupportedAction(t *testing.T) {
 }
 
 func TestQuickOperationDirect(t *testing.T) {
-	caller := &scriptedCaller{}
+	caller := newScriptedCaller()
 	env := &Env{ForOneBot: segment.ForOneBot{Upstream: caller, IDs: newFakeIDs(), SelfID: func() int64 { return 10001 }}}
 	ctx := context.Background()
 
@@ -33,7 +33,7 @@ func TestQuickOperationDirect(t *testing.T) {
 	require.NoError(t, QuickOperation(ctx, env, json.RawMessage(`{"post_type":"meta_event","meta_event_type":"heartbeat"}`), json.RawMessage(`{"reply":"x"}`)))
 	require.NoError(t, QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group","group_id":123456,"user_id":10002}`), json.RawMessage(`{}`)))
 	require.NoError(t, QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group"}`), nil))
-	assert.Empty(t, caller.calls)
+	assert.Empty(t, caller.Calls())
 
 	err := QuickOperation(ctx, env, json.RawMessage(`[1]`), json.RawMessage(`{}`))
 	require.Error(t, err)
@@ -50,14 +50,14 @@ func TestQuickOperationDirect(t *testing.T) {
 	err = QuickOperation(ctx, env, json.RawMessage(`{"post_type":"message","message_type":"group","group_id":123456,"user_id":10002,"anonymous":{"id":1,"name":"x","flag":"f"}}`), json.RawMessage(`{"kick":true}`))
 	require.Error(t, err)
 	assert.Equal(t, onebot11.RetcodeUnsupported, ErrorResponse(err).Retcode)
-	assert.Empty(t, caller.calls)
+	assert.Empty(t, caller.Calls())
 }
 
 // A bot-chosen name (an action, a CQ code type) is echoed clipped: the
 // failure message (sent as message, wording and msg, and logged once by
 // the runtime) stays small however large the input.
 func TestDoErrorEchoesAreBounded(t *testing.T) {
-	env := &Env{ForOneBot: segment.ForOneBot{Upstream: &scriptedCaller{}, IDs: newFakeIDs()}}
+	env := &Env{ForOneBot: segment.ForOneBot{Upstream: newScriptedCaller(), IDs: newFakeIDs()}}
 	huge := strings.Repeat("a", 1<<20)
 	r := Do(context.Background(), env, huge, nil)
 	assert.Equal(t, onebot11.RetcodeNotFound, r.Retcode)
@@ -94,12 +94,12 @@ func TestValidateAgreesWithDo(t *testing.T) {
 			}
 		}
 
-		caller := &scriptedCaller{}
+		caller := newScriptedCaller()
 		env := goldenEnvFor(t, c.Sections[0], caller)
 		ids := env.IDs.(*fakeIDs)
 		before := len(ids.byID)
 		v := Validate(context.Background(), env, req.Action, req.Params)
-		assert.Empty(t, caller.calls, "%s: Validate called upstream", file)
+		assert.Empty(t, caller.Calls(), "%s: Validate called upstream", file)
 		assert.Equal(t, before, len(ids.byID), "%s: Validate recorded a message id", file)
 		if v != nil {
 			refused++
@@ -115,7 +115,7 @@ func TestValidateAgreesWithDo(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	caller := &scriptedCaller{}
+	caller := newScriptedCaller()
 	env := &Env{ForOneBot: segment.ForOneBot{Upstream: caller, IDs: newFakeIDs(), SelfID: func() int64 { return 10001 }}}
 	ctx := context.Background()
 	r := Validate(ctx, env, "nonexistent_action", nil)
@@ -131,5 +131,5 @@ func TestValidate(t *testing.T) {
 	r = Validate(ctx, env, "send_group_msg", json.RawMessage(`{"group_id":123456,"message":"[CQ:reply,id=77]hi"}`))
 	require.NotNil(t, r, "a reply to an unknown message_id is refused from the id map alone")
 	assert.Nil(t, Validate(ctx, env, "send_group_msg", json.RawMessage(`{"group_id":123456,"message":"hi"}`)))
-	assert.Empty(t, caller.calls, "Validate never calls upstream")
+	assert.Empty(t, caller.Calls(), "Validate never calls upstream")
 }

@@ -15,10 +15,7 @@ import (
 // deleteGroupFile: group_id, file_id (busid accepted) → delete_group_file.
 func deleteGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, fileID := groupFileParams(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIDeleteGroupFile, &milky.DeleteGroupFileInput{GroupID: groupID, FileID: fileID}, nil)
+	return send(ctx, env, p, milky.APIDeleteGroupFile, &milky.DeleteGroupFileInput{GroupID: groupID, FileID: fileID})
 }
 
 // moveGroupFile: group_id, file_id, the folder now holding the file
@@ -43,10 +40,7 @@ func renameGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, er
 	in := milky.RenameGroupFileInput{GroupID: groupID, FileID: fileID}
 	in.NewFileName = requiredString(p, "new_name", "new_file_name", "name")
 	in.ParentFolderID = folderParam(p, "current_parent_directory", "parent_directory", "parent_folder_id", "folder_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIRenameGroupFile, &in, nil)
+	return send(ctx, env, p, milky.APIRenameGroupFile, &in)
 }
 
 // createGroupFileFolder: group_id, name (go-cqhttp, LLOneBot) or
@@ -91,10 +85,7 @@ func createFolder(ctx context.Context, env *Env, groupID int64, name string) (an
 func deleteGroupFolder(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	folderID := requiredString(p, "folder_id", "folder")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIDeleteGroupFolder, &milky.DeleteGroupFolderInput{GroupID: groupID, FolderID: folderID}, nil)
+	return send(ctx, env, p, milky.APIDeleteGroupFolder, &milky.DeleteGroupFolderInput{GroupID: groupID, FolderID: folderID})
 }
 
 // renameGroupFileFolder: group_id, folder_id, new_folder_name → rename_group_folder.
@@ -103,8 +94,5 @@ func renameGroupFileFolder(ctx context.Context, env *Env, p *onebot11.Reader) (a
 	in := milky.RenameGroupFolderInput{GroupID: groupID}
 	in.FolderID = requiredString(p, "folder_id", "folder")
 	in.NewFolderName = requiredString(p, "new_folder_name", "new_name", "name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIRenameGroupFolder, &in, nil)
+	return send(ctx, env, p, milky.APIRenameGroupFolder, &in)
 }

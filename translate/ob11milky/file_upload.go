@@ -22,14 +22,7 @@ func uploadGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, er
 		return nil, err
 	}
 	in.ParentFolderID = folderParam(p, "folder", "folder_id", "parent_folder_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.UploadFileOutput
-	if err := env.Upstream.Call(ctx, milky.APIUploadGroupFile, &in, &out); err != nil {
-		return nil, err
-	}
-	return &onebot11.UploadResult{FileID: out.FileID}, nil
+	return ask(ctx, env, p, milky.APIUploadGroupFile, &in, uploadResult)
 }
 
 // uploadPrivateFile: user_id, file, name → upload_private_file (the file is
@@ -41,12 +34,11 @@ func uploadPrivateFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, 
 	if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
 		return nil, err
 	}
-	var out milky.UploadFileOutput
-	if err := env.Upstream.Call(ctx, milky.APIUploadPrivateFile, &in, &out); err != nil {
-		return nil, err
-	}
-	return &onebot11.UploadResult{FileID: out.FileID}, nil
+	return ask(ctx, env, p, milky.APIUploadPrivateFile, &in, uploadResult)
 }
+
+// uploadResult is the OneBot answer to an upload.
+func uploadResult(out milky.UploadFileOutput) any { return &onebot11.UploadResult{FileID: out.FileID} }
 
 // uploadSource reads the file to upload (a local path, file://, http(s)://
 // or base64:// URI, or a received media name, as for segments) and its name:
@@ -115,11 +107,7 @@ func postGroupFile(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 		if in.FileURI, in.FileName, err = uploadSource(ctx, env, p, "file"); err != nil {
 			return nil, err
 		}
-		var out milky.UploadFileOutput
-		if err := env.Upstream.Call(ctx, milky.APIUploadGroupFile, &in, &out); err != nil {
-			return nil, err
-		}
-		return &onebot11.UploadResult{FileID: out.FileID}, nil
+		return ask(ctx, env, p, milky.APIUploadGroupFile, &in, uploadResult)
 	}
 	ref := requiredString(p, kind)
 	if err := p.Err(); err != nil {

@@ -204,11 +204,7 @@ func forwardGroupSingleMsg(ctx context.Context, env *Env, p *onebot11.Reader) (a
 
 // forwardSingle checks the reads of its caller too.
 func forwardSingle(ctx context.Context, env *Env, p *onebot11.Reader, scene string, peer int64) (any, error) {
-	id, ref := messageIDParam(env, p, "message_id", "id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	msg, err := env.FetchMessage(ctx, ref)
+	id, _, msg, err := fetchMessageParam(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}

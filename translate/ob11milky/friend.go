@@ -12,33 +12,25 @@ import (
 
 // friendActions are the friend actions. Each handler is a small function below.
 var friendActions = []Action{
-	{Name: "send_like", Category: "friend", Class: Translated, Handler: sendLike,
-		Milky: []string{milky.APISendProfileLike}},
-	{Name: "get_friend_list", Category: "friend", Class: Translated, Handler: getFriendList,
-		Milky: []string{milky.APIGetFriendList}},
-	{Name: "get_stranger_info", Category: "friend", Class: Translated, Handler: getStrangerInfo,
-		Milky: []string{milky.APIGetUserProfile}},
-	{Name: "get_friends_with_category", Category: "friend", Class: Emulated, Handler: getFriendsWithCategory,
-		Milky: []string{milky.APIGetFriendList}},
-	{Name: "delete_friend", Category: "friend", Class: Translated, Handler: deleteFriend,
-		Milky: []string{milky.APIDeleteFriend}},
-	{Name: "friend_poke", Category: "friend", Class: Translated, Handler: friendPoke,
-		Milky: []string{milky.APISendFriendNudge}},
-	{Name: "set_qq_avatar", Category: "friend", Class: Translated, Handler: setQQAvatar,
-		Milky: []string{milky.APISetAvatar, milky.APIGetResourceTempURL}},
-	{Name: "set_qq_profile", Category: "friend", Class: Translated, Handler: setQQProfile,
-		Milky: []string{milky.APISetNickname, milky.APISetBio}},
-	{Name: "get_qq_avatar", Category: "friend", Class: Emulated, Handler: getQQAvatar},
-	{Name: "set_friend_remark", Category: "friend", Class: Unsupported,
-		Reason: "Milky 1.2 has no API to set a friend's remark (get_friend_list only reads it)"},
-	{Name: "set_friend_category", Category: "friend", Class: Unsupported,
-		Reason: "Milky 1.2 has no API to move a friend to another category (get_friend_list only reads it)"},
-	{Name: "get_profile_like", Category: "friend", Class: Unsupported,
-		Reason: "Milky 1.2 can send profile likes (send_like) but has no API listing who liked whom"},
-	{Name: "get_profile_like_me", Category: "friend", Class: Unsupported,
-		Reason: "Milky 1.2 can send profile likes (send_like) but has no API listing who liked the bot"},
-	{Name: "get_robot_uin_range", Category: "friend", Class: Unsupported,
-		Reason: "Milky 1.2 does not expose QQ's official robot uin ranges, and a list built into the gateway would go stale"},
+	translated("friend", "send_like", sendLike, milky.APISendProfileLike),
+	translated("friend", "get_friend_list", getFriendList, milky.APIGetFriendList),
+	translated("friend", "get_stranger_info", getStrangerInfo, milky.APIGetUserProfile),
+	emulated("friend", "get_friends_with_category", getFriendsWithCategory, milky.APIGetFriendList),
+	translated("friend", "delete_friend", deleteFriend, milky.APIDeleteFriend),
+	translated("friend", "friend_poke", friendPoke, milky.APISendFriendNudge),
+	translated("friend", "set_qq_avatar", setQQAvatar, milky.APISetAvatar, milky.APIGetResourceTempURL),
+	translated("friend", "set_qq_profile", setQQProfile, milky.APISetNickname, milky.APISetBio),
+	emulated("friend", "get_qq_avatar", getQQAvatar),
+	unsupported("friend", "set_friend_remark",
+		"Milky 1.2 has no API to set a friend's remark (get_friend_list only reads it)"),
+	unsupported("friend", "set_friend_category",
+		"Milky 1.2 has no API to move a friend to another category (get_friend_list only reads it)"),
+	unsupported("friend", "get_profile_like",
+		"Milky 1.2 can send profile likes (send_like) but has no API listing who liked whom"),
+	unsupported("friend", "get_profile_like_me",
+		"Milky 1.2 can send profile likes (send_like) but has no API listing who liked the bot"),
+	unsupported("friend", "get_robot_uin_range",
+		"Milky 1.2 does not expose QQ's official robot uin ranges, and a list built into the gateway would go stale"),
 }
 
 // sendLike: user_id, times (default 1) → send_profile_like count.
@@ -57,21 +49,16 @@ func sendLike(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 // getFriendList: no_cache → get_friend_list.
 func getFriendList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetFriendListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetFriendList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.FriendInfo, 0, len(out.Friends))
-	for _, f := range out.Friends {
-		list = append(list, onebot11.FriendInfo{
-			UserID: f.UserID, Nickname: f.Nickname, Remark: f.Remark, Sex: f.Sex, QID: f.QID,
-			CategoryID: f.Category.CategoryID, CategoryName: f.Category.CategoryName,
-		})
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetFriendList, &milky.NoCacheInput{NoCache: noCache}, func(out milky.GetFriendListOutput) any {
+		list := make([]onebot11.FriendInfo, 0, len(out.Friends))
+		for _, f := range out.Friends {
+			list = append(list, onebot11.FriendInfo{
+				UserID: f.UserID, Nickname: f.Nickname, Remark: f.Remark, Sex: f.Sex, QID: f.QID,
+				CategoryID: f.Category.CategoryID, CategoryName: f.Category.CategoryName,
+			})
+		}
+		return list
+	})
 }
 
 // getStrangerInfo: user_id (no_cache accepted; Milky's get_user_profile has
@@ -130,10 +117,7 @@ func deleteFriend(ctx context.Context, env *Env, p *onebot11.Reader) (any, error
 			p.Fail(onebot11.Errorf(onebot11.RetcodeUnsupported, "parameter %s: Milky 1.2's delete_friend only deletes; it cannot also block or delete on both sides", flag))
 		}
 	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIDeleteFriend, &milky.DeleteFriendInput{UserID: userID}, nil)
+	return send(ctx, env, p, milky.APIDeleteFriend, &milky.DeleteFriendInput{UserID: userID})
 }
 
 // friendPoke: user_id (the friend), target_id (NapCat: who is poked; the

@@ -11,91 +11,59 @@ import (
 
 // groupActions are the group actions. Each handler is a small function below.
 var groupActions = []Action{
-	{Name: "set_group_ban", Category: "group", Class: Translated, Handler: setGroupBan,
-		Milky: []string{milky.APISetGroupMemberMute}},
-	{Name: "set_group_whole_ban", Category: "group", Class: Translated, Handler: setGroupWholeBan,
-		Milky: []string{milky.APISetGroupWholeMute}},
-	{Name: "set_group_kick", Category: "group", Class: Translated, Handler: setGroupKick,
-		Milky: []string{milky.APIKickGroupMember}},
-	{Name: "set_group_card", Category: "group", Class: Translated, Handler: setGroupCard,
-		Milky: []string{milky.APISetGroupMemberCard}},
-	{Name: "set_group_admin", Category: "group", Class: Translated, Handler: setGroupAdmin,
-		Milky: []string{milky.APISetGroupMemberAdmin}},
-	{Name: "set_group_name", Category: "group", Class: Translated, Handler: setGroupName,
-		Milky: []string{milky.APISetGroupName}},
-	{Name: "set_group_leave", Category: "group", Class: Translated, Handler: setGroupLeave,
-		Milky: []string{milky.APIQuitGroup}},
-	{Name: "set_group_special_title", Category: "group", Class: Translated, Handler: setGroupSpecialTitle,
-		Milky: []string{milky.APISetGroupMemberSpecialTitle}},
-	{Name: "get_group_info", Category: "group", Class: Translated, Handler: getGroupInfo,
-		Milky: []string{milky.APIGetGroupInfo}},
-	{Name: "get_group_list", Category: "group", Class: Translated, Handler: getGroupList,
-		Milky: []string{milky.APIGetGroupList}},
-	{Name: "get_group_member_info", Category: "group", Class: Translated, Handler: getGroupMemberInfo,
-		Milky: []string{milky.APIGetGroupMemberInfo}},
-	{Name: "get_group_member_list", Category: "group", Class: Translated, Handler: getGroupMemberList,
-		Milky: []string{milky.APIGetGroupMemberList}},
-	{Name: "get_group_info_ex", Category: "group", Class: Emulated, Handler: getGroupInfoEx,
-		Milky: []string{milky.APIGetGroupInfo}},
-	{Name: "set_group_portrait", Category: "group", Class: Translated, Handler: setGroupPortrait,
-		Milky: []string{milky.APISetGroupAvatar, milky.APIGetResourceTempURL}},
-	{Name: "set_group_avatar", Category: "group", Class: Translated, Handler: setGroupPortrait,
-		Milky: []string{milky.APISetGroupAvatar, milky.APIGetResourceTempURL}},
-	{Name: "group_poke", Category: "group", Class: Translated, Handler: groupPoke,
-		Milky: []string{milky.APISendGroupNudge}},
-	{Name: "group_touch", Category: "group", Class: Translated, Handler: groupPoke,
-		Milky: []string{milky.APISendGroupNudge}},
+	translated("group", "set_group_ban", setGroupBan, milky.APISetGroupMemberMute),
+	translated("group", "set_group_whole_ban", setGroupWholeBan, milky.APISetGroupWholeMute),
+	translated("group", "set_group_kick", setGroupKick, milky.APIKickGroupMember),
+	translated("group", "set_group_card", setGroupCard, milky.APISetGroupMemberCard),
+	translated("group", "set_group_admin", setGroupAdmin, milky.APISetGroupMemberAdmin),
+	translated("group", "set_group_name", setGroupName, milky.APISetGroupName),
+	translated("group", "set_group_leave", setGroupLeave, milky.APIQuitGroup),
+	translated("group", "set_group_special_title", setGroupSpecialTitle, milky.APISetGroupMemberSpecialTitle),
+	translated("group", "get_group_info", getGroupInfo, milky.APIGetGroupInfo),
+	translated("group", "get_group_list", getGroupList, milky.APIGetGroupList),
+	translated("group", "get_group_member_info", getGroupMemberInfo, milky.APIGetGroupMemberInfo),
+	translated("group", "get_group_member_list", getGroupMemberList, milky.APIGetGroupMemberList),
+	emulated("group", "get_group_info_ex", getGroupInfoEx, milky.APIGetGroupInfo),
+	translated("group", "set_group_portrait", setGroupPortrait,
+		milky.APISetGroupAvatar, milky.APIGetResourceTempURL),
+	translated("group", "set_group_avatar", setGroupPortrait,
+		milky.APISetGroupAvatar, milky.APIGetResourceTempURL),
+	translated("group", "group_poke", groupPoke, milky.APISendGroupNudge),
+	translated("group", "group_touch", groupPoke, milky.APISendGroupNudge),
 	// group_kick_batch.go
-	{Name: "set_group_kick_members", Category: "group", Class: Translated, Handler: setGroupKickMembers,
-		Milky: []string{milky.APIKickGroupMember}},
-	{Name: "batch_delete_group_member", Category: "group", Class: Translated, Handler: batchDeleteGroupMember,
-		Milky: []string{milky.APIKickGroupMember}},
+	translated("group", "set_group_kick_members", setGroupKickMembers, milky.APIKickGroupMember),
+	translated("group", "batch_delete_group_member", batchDeleteGroupMember, milky.APIKickGroupMember),
 	// group_essence.go
-	{Name: "set_essence_msg", Category: "group", Class: Translated, Handler: setEssenceMsg,
-		Milky: []string{milky.APISetGroupEssenceMessage}},
-	{Name: "delete_essence_msg", Category: "group", Class: Translated, Handler: deleteEssenceMsg,
-		Milky: []string{milky.APISetGroupEssenceMessage}},
-	{Name: "get_essence_msg_list", Category: "group", Class: Translated, Handler: getEssenceMsgList,
-		Milky: []string{milky.APIGetGroupEssenceMessages}},
-	{Name: "get_group_essence_msg", Category: "group", Class: Translated, Handler: getEssenceMsgList,
-		Milky: []string{milky.APIGetGroupEssenceMessages}},
+	translated("group", "set_essence_msg", setEssenceMsg, milky.APISetGroupEssenceMessage),
+	translated("group", "delete_essence_msg", deleteEssenceMsg, milky.APISetGroupEssenceMessage),
+	translated("group", "get_essence_msg_list", getEssenceMsgList, milky.APIGetGroupEssenceMessages),
+	translated("group", "get_group_essence_msg", getEssenceMsgList, milky.APIGetGroupEssenceMessages),
 	// group_notice.go
-	{Name: "_send_group_notice", Category: "group", Class: Translated, Handler: sendGroupNotice,
-		Milky: []string{milky.APISendGroupAnnouncement, milky.APIGetResourceTempURL}},
-	{Name: "_get_group_notice", Category: "group", Class: Translated, Handler: getGroupNotice,
-		Milky: []string{milky.APIGetGroupAnnouncements}},
-	{Name: "_delete_group_notice", Category: "group", Class: Translated, Handler: deleteGroupNotice,
-		Milky: []string{milky.APIDeleteGroupAnnouncement}},
+	translated("group", "_send_group_notice", sendGroupNotice,
+		milky.APISendGroupAnnouncement, milky.APIGetResourceTempURL),
+	translated("group", "_get_group_notice", getGroupNotice, milky.APIGetGroupAnnouncements),
+	translated("group", "_delete_group_notice", deleteGroupNotice, milky.APIDeleteGroupAnnouncement),
 	// group_shut.go
-	{Name: "get_prohibited_member_list", Category: "group", Class: Emulated, Handler: getProhibitedMemberList,
-		Milky: []string{milky.APIGetGroupMemberList}},
-	{Name: "get_group_shut_list", Category: "group", Class: Emulated, Handler: getGroupShutList,
-		Milky: []string{milky.APIGetGroupMemberList}},
+	emulated("group", "get_prohibited_member_list", getProhibitedMemberList, milky.APIGetGroupMemberList),
+	emulated("group", "get_group_shut_list", getGroupShutList, milky.APIGetGroupMemberList),
 	// What Milky 1.2 cannot express.
-	{Name: "set_group_anonymous", Category: "group", Class: Unsupported,
-		Reason: "QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API"},
-	{Name: "set_group_anonymous_ban", Category: "group", Class: Unsupported,
-		Reason: "QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API (ban the member with set_group_ban)"},
-	{Name: "send_group_sign", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no group check-in (打卡) API"},
-	{Name: "set_group_sign", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no group check-in (打卡) API"},
-	{Name: "set_group_remark", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no API to set the bot's remark for a group (get_group_info only reads it)"},
-	{Name: "set_group_msg_mask", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no API for a group's message notification setting"},
-	{Name: "get_group_honor_info", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 exposes no group honor data (talkative, performer, legend, ...), so no part of the answer would be real"},
-	{Name: "get_group_at_all_remain", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 does not report how many @all mentions remain today; a count derived from the bot's role would be a guess"},
-	{Name: "get_group_album_list", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no group album API"},
-	{Name: "create_group_album", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no group album API"},
-	{Name: "delete_group_album", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no group album API"},
-	{Name: "upload_group_album", Category: "group", Class: Unsupported,
-		Reason: "Milky 1.2 has no group album API"},
+	unsupported("group", "set_group_anonymous",
+		"QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API"),
+	unsupported("group", "set_group_anonymous_ban",
+		"QQ no longer has anonymous group chat and Milky 1.2 has no anonymous API (ban the member with set_group_ban)"),
+	unsupported("group", "send_group_sign", "Milky 1.2 has no group check-in (打卡) API"),
+	unsupported("group", "set_group_sign", "Milky 1.2 has no group check-in (打卡) API"),
+	unsupported("group", "set_group_remark",
+		"Milky 1.2 has no API to set the bot's remark for a group (get_group_info only reads it)"),
+	unsupported("group", "set_group_msg_mask", "Milky 1.2 has no API for a group's message notification setting"),
+	unsupported("group", "get_group_honor_info",
+		"Milky 1.2 exposes no group honor data (talkative, performer, legend, ...), so no part of the answer would be real"),
+	unsupported("group", "get_group_at_all_remain",
+		"Milky 1.2 does not report how many @all mentions remain today; a count derived from the bot's role would be a guess"),
+	unsupported("group", "get_group_album_list", "Milky 1.2 has no group album API"),
+	unsupported("group", "create_group_album", "Milky 1.2 has no group album API"),
+	unsupported("group", "delete_group_album", "Milky 1.2 has no group album API"),
+	unsupported("group", "upload_group_album", "Milky 1.2 has no group album API"),
 }
 
 // defaultBanSeconds is go-cqhttp's default set_group_ban duration (30 min);
@@ -111,66 +79,48 @@ func groupMember(p *onebot11.Reader) (groupID, userID int64) {
 func setGroupBan(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	duration := int32Param(p, defaultBanSeconds, "duration")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberMute,
-		&milky.SetGroupMemberMuteInput{GroupID: groupID, UserID: userID, Duration: duration}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberMute,
+		&milky.SetGroupMemberMuteInput{GroupID: groupID, UserID: userID, Duration: duration})
 }
 
 // setGroupWholeBan: group_id, enable (default true).
 func setGroupWholeBan(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	enable := p.OptBool(true, "enable")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupWholeMute,
-		&milky.SetGroupWholeMuteInput{GroupID: groupID, IsMute: enable}, nil)
+	return send(ctx, env, p, milky.APISetGroupWholeMute,
+		&milky.SetGroupWholeMuteInput{GroupID: groupID, IsMute: enable})
 }
 
 // setGroupKick: group_id, user_id, reject_add_request (default false).
 func setGroupKick(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	reject := p.OptBool(false, "reject_add_request")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIKickGroupMember,
-		&milky.KickGroupMemberInput{GroupID: groupID, UserID: userID, RejectAddRequest: reject}, nil)
+	return send(ctx, env, p, milky.APIKickGroupMember,
+		&milky.KickGroupMemberInput{GroupID: groupID, UserID: userID, RejectAddRequest: reject})
 }
 
 // setGroupCard: group_id, user_id, card (default "": removes the card).
 func setGroupCard(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	card := p.OptString("", "card")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberCard,
-		&milky.SetGroupMemberCardInput{GroupID: groupID, UserID: userID, Card: card}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberCard,
+		&milky.SetGroupMemberCardInput{GroupID: groupID, UserID: userID, Card: card})
 }
 
 // setGroupAdmin: group_id, user_id, enable (default true; false unsets).
 func setGroupAdmin(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	enable := p.OptBool(true, "enable")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberAdmin,
-		&milky.SetGroupMemberAdminInput{GroupID: groupID, UserID: userID, IsSet: enable}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberAdmin,
+		&milky.SetGroupMemberAdminInput{GroupID: groupID, UserID: userID, IsSet: enable})
 }
 
 // setGroupName: group_id, group_name (NcatBot's kwarg is name).
 func setGroupName(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	name := p.String("group_name", "name")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupName,
-		&milky.SetGroupNameInput{GroupID: groupID, NewGroupName: name}, nil)
+	return send(ctx, env, p, milky.APISetGroupName,
+		&milky.SetGroupNameInput{GroupID: groupID, NewGroupName: name})
 }
 
 // setGroupLeave: group_id. is_dismiss is accepted but has no Milky
@@ -179,10 +129,7 @@ func setGroupName(ctx context.Context, env *Env, p *onebot11.Reader) (any, error
 func setGroupLeave(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	p.OptBool(false, "is_dismiss")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID}, nil)
+	return send(ctx, env, p, milky.APIQuitGroup, &milky.GroupIDInput{GroupID: groupID})
 }
 
 // setGroupSpecialTitle: group_id, user_id, special_title (default "":
@@ -191,11 +138,8 @@ func setGroupLeave(ctx context.Context, env *Env, p *onebot11.Reader) (any, erro
 func setGroupSpecialTitle(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	title := p.OptString("", "special_title")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISetGroupMemberSpecialTitle,
-		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title}, nil)
+	return send(ctx, env, p, milky.APISetGroupMemberSpecialTitle,
+		&milky.SetGroupMemberSpecialTitleInput{GroupID: groupID, UserID: userID, SpecialTitle: title})
 }
 
 func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
@@ -209,32 +153,22 @@ func toGroupInfo(g *milky.Group) onebot11.GroupInfo {
 func getGroupInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupInfoOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	info := toGroupInfo(&out.Group)
-	return &info, nil
+	return ask(ctx, env, p, milky.APIGetGroupInfo, &milky.GetGroupInfoInput{GroupID: groupID, NoCache: noCache}, func(out milky.GetGroupInfoOutput) any {
+		info := toGroupInfo(&out.Group)
+		return &info
+	})
 }
 
 // getGroupList: no_cache → get_group_list.
 func getGroupList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.GroupInfo, 0, len(out.Groups))
-	for i := range out.Groups {
-		list = append(list, toGroupInfo(&out.Groups[i]))
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetGroupList, &milky.NoCacheInput{NoCache: noCache}, func(out milky.GetGroupListOutput) any {
+		list := make([]onebot11.GroupInfo, 0, len(out.Groups))
+		for i := range out.Groups {
+			list = append(list, toGroupInfo(&out.Groups[i]))
+		}
+		return list
+	})
 }
 
 // toMemberInfo converts a member of groupID (the request's: some
@@ -255,34 +189,24 @@ func toMemberInfo(groupID int64, m *milky.GroupMember) onebot11.MemberInfo {
 func getGroupMemberInfo(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupMemberInfoOutput
 	in := milky.GetGroupMemberInfoInput{GroupID: groupID, UserID: userID, NoCache: noCache}
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberInfo, &in, &out); err != nil {
-		return nil, err
-	}
-	info := toMemberInfo(groupID, &out.Member)
-	return &info, nil
+	return ask(ctx, env, p, milky.APIGetGroupMemberInfo, &in, func(out milky.GetGroupMemberInfoOutput) any {
+		info := toMemberInfo(groupID, &out.Member)
+		return &info
+	})
 }
 
 // getGroupMemberList: group_id, no_cache → get_group_member_list.
 func getGroupMemberList(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
 	noCache := p.OptBool(false, "no_cache")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupMemberListOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.MemberInfo, 0, len(out.Members))
-	for i := range out.Members {
-		list = append(list, toMemberInfo(groupID, &out.Members[i]))
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetGroupMemberList, &milky.GetGroupMemberListInput{GroupID: groupID, NoCache: noCache}, func(out milky.GetGroupMemberListOutput) any {
+		list := make([]onebot11.MemberInfo, 0, len(out.Members))
+		for i := range out.Members {
+			list = append(list, toMemberInfo(groupID, &out.Members[i]))
+		}
+		return list
+	})
 }
 
 // getGroupInfoEx: group_id, no_cache → get_group_info.
@@ -323,8 +247,5 @@ func setGroupPortrait(ctx context.Context, env *Env, p *onebot11.Reader) (any, e
 // groupPoke (group_poke, group_touch): group_id, user_id → send_group_nudge.
 func groupPoke(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID, userID := groupMember(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	return nil, env.Upstream.Call(ctx, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID}, nil)
+	return send(ctx, env, p, milky.APISendGroupNudge, &milky.SendGroupNudgeInput{GroupID: groupID, UserID: userID})
 }

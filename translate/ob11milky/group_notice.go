@@ -44,23 +44,18 @@ func sendGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, er
 // getGroupNotice: group_id → get_group_announcements.
 func getGroupNotice(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	groupID := uinParam(p, "group_id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetGroupAnnouncementsOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetGroupAnnouncements, &milky.GroupIDInput{GroupID: groupID}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.GroupNotice, 0, len(out.Announcements))
-	for _, a := range out.Announcements {
-		n := onebot11.GroupNotice{NoticeID: a.AnnouncementID, SenderID: a.UserID, PublishTime: a.Time,
-			Message: onebot11.NoticeMessage{Text: a.Content, Images: []onebot11.NoticeImage{}}}
-		if a.ImageURL != nil && *a.ImageURL != "" {
-			n.Message.Images = append(n.Message.Images, onebot11.NoticeImage{ID: gdynamicID(*a.ImageURL), URL: *a.ImageURL})
+	return ask(ctx, env, p, milky.APIGetGroupAnnouncements, &milky.GroupIDInput{GroupID: groupID}, func(out milky.GetGroupAnnouncementsOutput) any {
+		list := make([]onebot11.GroupNotice, 0, len(out.Announcements))
+		for _, a := range out.Announcements {
+			n := onebot11.GroupNotice{NoticeID: a.AnnouncementID, SenderID: a.UserID, PublishTime: a.Time,
+				Message: onebot11.NoticeMessage{Text: a.Content, Images: []onebot11.NoticeImage{}}}
+			if a.ImageURL != nil && *a.ImageURL != "" {
+				n.Message.Images = append(n.Message.Images, onebot11.NoticeImage{ID: gdynamicID(*a.ImageURL), URL: *a.ImageURL})
+			}
+			list = append(list, n)
 		}
-		list = append(list, n)
-	}
-	return list, nil
+		return list
+	})
 }
 
 // gdynamicID extracts <id> from http(s)://gdynamic.qpic.cn/gdynamic/<id>/<size>;

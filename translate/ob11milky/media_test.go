@@ -70,7 +70,7 @@ func TestMediaLocalFiles(t *testing.T) {
 		}
 		return errors.New("outside /srv/media")
 	}
-	env := &Env{ForOneBot: segment.ForOneBot{Upstream: &scriptedCaller{}, LocalFile: underRoot}}
+	env := &Env{ForOneBot: segment.ForOneBot{Upstream: newScriptedCaller(), LocalFile: underRoot}}
 	ctx := context.Background()
 	for _, tc := range []struct{ in, want, err string }{
 		{"file:///srv/media/a.png", "file:///srv/media/a.png", ""},
@@ -119,17 +119,17 @@ func TestMediaLocalFiles(t *testing.T) {
 		{"set_qq_avatar", `{"file":"file:///etc/passwd"}`,
 			`set_qq_avatar: parameter file: local file "/etc/passwd" refused: outside /srv/media`},
 	} {
-		caller := &scriptedCaller{}
+		caller := newScriptedCaller()
 		env := &Env{ForOneBot: segment.ForOneBot{Upstream: caller, IDs: ids, SelfID: func() int64 { return 10001 }, LocalFile: underRoot}}
 		r := Do(ctx, env, tc.action, json.RawMessage(tc.params))
 		assert.Equal(t, tc.msg, r.Message, tc.params)
 		assert.Equal(t, onebot11.RetcodeBadRequest, r.Retcode, tc.params)
-		assert.Empty(t, caller.calls, "nothing goes upstream: %s", tc.params)
+		assert.Empty(t, caller.Calls(), "nothing goes upstream: %s", tc.params)
 		assert.Equal(t, r, Validate(ctx, env, tc.action, json.RawMessage(tc.params)), "an _async call is refused the same way")
 	}
 
 	// No policy: local references pass as they came (today's behaviour).
-	open := &Env{ForOneBot: segment.ForOneBot{Upstream: &scriptedCaller{}}}
+	open := &Env{ForOneBot: segment.ForOneBot{Upstream: newScriptedCaller()}}
 	got, err := open.MediaURI(ctx, "file", "file:///srv/media/../../etc/passwd")
 	require.NoError(t, err)
 	assert.Equal(t, "file:///srv/media/../../etc/passwd", got)

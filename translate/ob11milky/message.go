@@ -24,58 +24,45 @@ var (
 // standard can_send_image/can_send_record. The handlers live in this file
 // and in forward.go, history.go, reaction.go and resource.go.
 var messageActions = []Action{
-	{Name: "send_private_msg", Category: "message", Class: Translated, Handler: sendPrivateMsg,
-		Milky: append([]string{milky.APISendPrivateMessage}, sendPrivateHelpers...)},
-	{Name: "send_group_msg", Category: "message", Class: Translated, Handler: sendGroupMsg,
-		Milky: append([]string{milky.APISendGroupMessage}, sendGroupHelpers...)},
-	{Name: "send_msg", Category: "message", Class: Translated, Handler: sendMsg,
-		Milky: append([]string{milky.APISendPrivateMessage, milky.APISendGroupMessage, milky.APISendFriendNudge, milky.APIUploadPrivateFile}, sendGroupHelpers...)},
-	{Name: "delete_msg", Category: "message", Class: Translated, Handler: deleteMsg,
-		Milky: []string{milky.APIRecallGroupMessage, milky.APIRecallPrivateMessage}},
-	{Name: "get_msg", Category: "message", Class: Translated, Handler: getMsg,
-		Milky: []string{milky.APIGetMessage}},
-	{Name: "get_forward_msg", Category: "message", Class: Translated, Handler: getForwardMsg,
-		Milky: []string{milky.APIGetForwardedMessages, milky.APIGetMessage}},
-	{Name: "send_private_forward_msg", Category: "message", Class: Translated, Handler: sendPrivateForwardMsg,
-		Milky: append([]string{milky.APISendPrivateMessage}, sendHelpers...)},
-	{Name: "send_group_forward_msg", Category: "message", Class: Translated, Handler: sendGroupForwardMsg,
-		Milky: append([]string{milky.APISendGroupMessage}, sendHelpers...)},
-	{Name: "get_history_msg", Category: "message", Class: Translated, Handler: getHistoryMsg,
-		Milky: []string{milky.APIGetHistoryMessages}},
-	{Name: "get_group_msg_history", Category: "message", Class: Translated, Handler: getGroupMsgHistory,
-		Milky: []string{milky.APIGetHistoryMessages}},
-	{Name: "get_friend_msg_history", Category: "message", Class: Translated, Handler: getFriendMsgHistory,
-		Milky: []string{milky.APIGetHistoryMessages}},
-	{Name: "clear_msgs", Category: "message", Class: Unsupported,
-		Reason: "Milky 1.2 has no API to clear a conversation's local message history"},
-	{Name: "forward_friend_single_msg", Category: "message", Class: Emulated, Handler: forwardFriendSingleMsg,
-		Milky: []string{milky.APIGetMessage, milky.APIGetResourceTempURL, milky.APISendPrivateMessage}},
-	{Name: "forward_group_single_msg", Category: "message", Class: Emulated, Handler: forwardGroupSingleMsg,
-		Milky: []string{milky.APIGetMessage, milky.APIGetResourceTempURL, milky.APISendGroupMessage}},
-	{Name: "set_msg_emoji_like", Category: "message", Class: Translated, Handler: setMsgEmojiLike,
-		Milky: []string{milky.APISendGroupMessageReaction}},
-	{Name: "unset_msg_emoji_like", Category: "message", Class: Translated, Handler: unsetMsgEmojiLike,
-		Milky: []string{milky.APISendGroupMessageReaction}},
-	{Name: "set_group_comment_face", Category: "message", Class: Translated, Handler: setGroupCommentFace,
-		Milky: []string{milky.APISendGroupMessageReaction}},
-	{Name: "mark_msg_as_read", Category: "message", Class: Translated, Handler: markMsgAsRead,
-		Milky: []string{milky.APIMarkMessageAsRead, milky.APIGetHistoryMessages}},
-	{Name: "voice_msg_to_text", Category: "message", Class: Unsupported,
-		Reason: "Milky 1.2 has no speech-to-text API"},
-	{Name: "send_group_ai_record", Category: "message", Class: Unsupported,
-		Reason: "Milky 1.2 has no API for QQ's AI voice characters"},
-	{Name: "get_ai_characters", Category: "message", Class: Unsupported,
-		Reason: "Milky 1.2 has no API for QQ's AI voice characters"},
-	{Name: "get_image", Category: "message", Class: Emulated, Handler: getImage,
-		Milky: []string{milky.APIGetResourceTempURL}},
-	{Name: "get_record", Category: "message", Class: Emulated, Handler: getRecord,
-		Milky: []string{milky.APIGetResourceTempURL}},
-	{Name: "get_file", Category: "message", Class: Emulated, Handler: getFile,
-		Milky: []string{milky.APIGetGroupFileDownloadURL, milky.APIGetPrivateFileDownloadURL, milky.APIGetResourceTempURL}},
+	translated("message", "send_private_msg", sendPrivateMsg,
+		append([]string{milky.APISendPrivateMessage}, sendPrivateHelpers...)...),
+	translated("message", "send_group_msg", sendGroupMsg,
+		append([]string{milky.APISendGroupMessage}, sendGroupHelpers...)...),
+	translated("message", "send_msg", sendMsg,
+		append([]string{milky.APISendPrivateMessage, milky.APISendGroupMessage, milky.APISendFriendNudge, milky.APIUploadPrivateFile}, sendGroupHelpers...)...),
+	translated("message", "delete_msg", deleteMsg,
+		milky.APIRecallGroupMessage, milky.APIRecallPrivateMessage),
+	translated("message", "get_msg", getMsg, milky.APIGetMessage),
+	translated("message", "get_forward_msg", getForwardMsg,
+		milky.APIGetForwardedMessages, milky.APIGetMessage),
+	translated("message", "send_private_forward_msg", sendPrivateForwardMsg,
+		append([]string{milky.APISendPrivateMessage}, sendHelpers...)...),
+	translated("message", "send_group_forward_msg", sendGroupForwardMsg,
+		append([]string{milky.APISendGroupMessage}, sendHelpers...)...),
+	translated("message", "get_history_msg", getHistoryMsg, milky.APIGetHistoryMessages),
+	translated("message", "get_group_msg_history", getGroupMsgHistory, milky.APIGetHistoryMessages),
+	translated("message", "get_friend_msg_history", getFriendMsgHistory, milky.APIGetHistoryMessages),
+	unsupported("message", "clear_msgs", "Milky 1.2 has no API to clear a conversation's local message history"),
+	emulated("message", "forward_friend_single_msg", forwardFriendSingleMsg,
+		milky.APIGetMessage, milky.APIGetResourceTempURL, milky.APISendPrivateMessage),
+	emulated("message", "forward_group_single_msg", forwardGroupSingleMsg,
+		milky.APIGetMessage, milky.APIGetResourceTempURL, milky.APISendGroupMessage),
+	translated("message", "set_msg_emoji_like", setMsgEmojiLike, milky.APISendGroupMessageReaction),
+	translated("message", "unset_msg_emoji_like", unsetMsgEmojiLike, milky.APISendGroupMessageReaction),
+	translated("message", "set_group_comment_face", setGroupCommentFace, milky.APISendGroupMessageReaction),
+	translated("message", "mark_msg_as_read", markMsgAsRead,
+		milky.APIMarkMessageAsRead, milky.APIGetHistoryMessages),
+	unsupported("message", "voice_msg_to_text", "Milky 1.2 has no speech-to-text API"),
+	unsupported("message", "send_group_ai_record", "Milky 1.2 has no API for QQ's AI voice characters"),
+	unsupported("message", "get_ai_characters", "Milky 1.2 has no API for QQ's AI voice characters"),
+	emulated("message", "get_image", getImage, milky.APIGetResourceTempURL),
+	emulated("message", "get_record", getRecord, milky.APIGetResourceTempURL),
+	emulated("message", "get_file", getFile,
+		milky.APIGetGroupFileDownloadURL, milky.APIGetPrivateFileDownloadURL, milky.APIGetResourceTempURL),
 	// Milky implementations must accept image and record segments (its FAQ
 	// sets minimum formats for both), so the answer is always yes.
-	{Name: "can_send_image", Category: "message", Class: Emulated, Handler: canSend},
-	{Name: "can_send_record", Category: "message", Class: Emulated, Handler: canSend},
+	emulated("message", "can_send_image", canSend),
+	emulated("message", "can_send_record", canSend),
 }
 
 // sendPrivateMsg: user_id, message, auto_escape. go-cqhttp's group_id (a
@@ -211,11 +198,7 @@ func (e *Env) recall(ctx context.Context, id int32, ref idmap.Ref) error {
 // getMsg: message_id → get_message, shaped like go-cqhttp/NapCat's get_msg:
 // the message event of that message plus message_id/real_id/message_seq.
 func getMsg(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	id, ref := messageIDParam(env, p, "message_id", "id")
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	msg, err := env.FetchMessage(ctx, ref)
+	id, ref, msg, err := fetchMessageParam(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}

@@ -12,19 +12,17 @@ import (
 // requestActions are the request actions of the catalog (§1.6). Answering
 // is below; listing pending requests is in request_list.go.
 var requestActions = []Action{
-	{Name: "set_friend_add_request", Category: "request", Class: Translated, Handler: setFriendAddRequest,
-		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
-	{Name: "set_group_add_request", Category: "request", Class: Translated, Handler: setGroupAddRequest,
-		Milky: []string{milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest,
-			milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation}},
-	{Name: "get_group_system_msg", Category: "request", Class: Translated, Handler: getGroupSystemMsg,
-		Milky: []string{milky.APIGetGroupNotifications}},
-	{Name: "get_group_ignore_add_request", Category: "request", Class: Translated, Handler: getGroupIgnoreAddRequest,
-		Milky: []string{milky.APIGetGroupNotifications}},
-	{Name: "get_doubt_friends_add_request", Category: "request", Class: Translated, Handler: getDoubtFriendsAddRequest,
-		Milky: []string{milky.APIGetFriendRequests}},
-	{Name: "set_doubt_friends_add_request", Category: "request", Class: Translated, Handler: setDoubtFriendsAddRequest,
-		Milky: []string{milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest}},
+	translated("request", "set_friend_add_request", setFriendAddRequest,
+		milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest),
+	translated("request", "set_group_add_request", setGroupAddRequest,
+		milky.APIAcceptGroupRequest, milky.APIRejectGroupRequest, milky.APIAcceptGroupInvitation, milky.APIRejectGroupInvitation),
+	translated("request", "get_group_system_msg", getGroupSystemMsg, milky.APIGetGroupNotifications),
+	translated("request", "get_group_ignore_add_request", getGroupIgnoreAddRequest,
+		milky.APIGetGroupNotifications),
+	translated("request", "get_doubt_friends_add_request", getDoubtFriendsAddRequest,
+		milky.APIGetFriendRequests),
+	translated("request", "set_doubt_friends_add_request", setDoubtFriendsAddRequest,
+		milky.APIAcceptFriendRequest, milky.APIRejectFriendRequest),
 }
 
 // flagParam reads and parses the flag (a string, or a number some bots send).
@@ -38,28 +36,34 @@ func flagParam(p *onebot11.Reader) idmap.Flag {
 	return f
 }
 
-// setFriendAddRequest: flag, approve (default true), remark, reason.
-// remark is accepted but Milky 1.2 has no way to set a friend remark, so it
-// is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
-func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+// friendFlagParam reads a flag that must name a friend request.
+func friendFlagParam(p *onebot11.Reader) idmap.Flag {
 	f := flagParam(p)
 	if p.OK() && f.Kind != idmap.FlagFriend {
 		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
 	}
+	return f
+}
+
+// setFriendAddRequest: flag, approve (default true), remark, reason.
+// remark is accepted but Milky 1.2 has no way to set a friend remark, so it
+// is not applied; reason (not in OneBot, NapCat-style) goes with a reject.
+func setFriendAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
+	f := friendFlagParam(p)
 	approve := p.OptBool(true, "approve")
 	p.OptString("", "remark")
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}
-	if !approve {
-		in.Reason = optStringPtr(p, "reason")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
+	return answerFriendRequest(ctx, env, p, f.InitiatorUID, f.Filtered, approve)
+}
+
+// answerFriendRequest accepts or rejects a friend request; a reject reads
+// its reason (NapCat-style) first.
+func answerFriendRequest(ctx context.Context, env *Env, p *onebot11.Reader, uid string, filtered, approve bool) (any, error) {
 	if approve {
-		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
-			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: f.Filtered}, nil)
+		return send(ctx, env, p, milky.APIAcceptFriendRequest,
+			&milky.AcceptFriendRequestInput{InitiatorUID: uid, IsFiltered: filtered})
 	}
-	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
+	return send(ctx, env, p, milky.APIRejectFriendRequest,
+		&milky.RejectFriendRequestInput{InitiatorUID: uid, IsFiltered: filtered, Reason: optStringPtr(p, "reason")})
 }
 
 // setGroupAddRequest: flag, approve (default true), reason (on reject), and

@@ -99,25 +99,20 @@ func groupJoinRequests(ctx context.Context, env *Env, filtered bool, limit int32
 // is_filtered=true.
 func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
 	limit := requestLimit(p)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	var out milky.GetFriendRequestsOutput
-	if err := env.Upstream.Call(ctx, milky.APIGetFriendRequests, &milky.GetFriendRequestsInput{Limit: limit, IsFiltered: true}, &out); err != nil {
-		return nil, err
-	}
-	list := make([]onebot11.DoubtFriendRequest, 0, len(out.Requests))
-	for _, r := range out.Requests {
-		list = append(list, onebot11.DoubtFriendRequest{
-			Flag:   idmap.FriendRequestFlag(r.InitiatorUID, r.InitiatorID, true),
-			Uin:    strconv.FormatInt(r.InitiatorID, 10),
-			Source: r.Via,
-			Msg:    r.Comment,
-			Time:   strconv.FormatInt(r.Time, 10),
-			Type:   r.State,
-		})
-	}
-	return list, nil
+	return ask(ctx, env, p, milky.APIGetFriendRequests, &milky.GetFriendRequestsInput{Limit: limit, IsFiltered: true}, func(out milky.GetFriendRequestsOutput) any {
+		list := make([]onebot11.DoubtFriendRequest, 0, len(out.Requests))
+		for _, r := range out.Requests {
+			list = append(list, onebot11.DoubtFriendRequest{
+				Flag:   idmap.FriendRequestFlag(r.InitiatorUID, r.InitiatorID, true),
+				Uin:    strconv.FormatInt(r.InitiatorID, 10),
+				Source: r.Via,
+				Msg:    r.Comment,
+				Time:   strconv.FormatInt(r.Time, 10),
+				Type:   r.State,
+			})
+		}
+		return list
+	})
 }
 
 // setDoubtFriendsAddRequest: flag (from get_doubt_friends_add_request),
@@ -125,21 +120,7 @@ func getDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader
 // → accept_friend_request / reject_friend_request with is_filtered=true,
 // whatever the flag says: this action is for filtered requests.
 func setDoubtFriendsAddRequest(ctx context.Context, env *Env, p *onebot11.Reader) (any, error) {
-	f := flagParam(p)
-	if p.OK() && f.Kind != idmap.FlagFriend {
-		p.Failf("parameter flag: a group request flag; answer it with set_group_add_request")
-	}
+	f := friendFlagParam(p)
 	approve := p.OptBool(true, "approve")
-	in := milky.RejectFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}
-	if !approve {
-		in.Reason = optStringPtr(p, "reason")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	if approve {
-		return nil, env.Upstream.Call(ctx, milky.APIAcceptFriendRequest,
-			&milky.AcceptFriendRequestInput{InitiatorUID: f.InitiatorUID, IsFiltered: true}, nil)
-	}
-	return nil, env.Upstream.Call(ctx, milky.APIRejectFriendRequest, &in, nil)
+	return answerFriendRequest(ctx, env, p, f.InitiatorUID, true, approve)
 }

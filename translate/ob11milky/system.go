@@ -9,27 +9,20 @@ import (
 
 // systemActions are the system actions. Each handler is a small function below.
 var systemActions = []Action{
-	{Name: "get_login_info", Category: "system", Class: Translated, Handler: getLoginInfo,
-		Milky: []string{milky.APIGetLoginInfo}},
-	{Name: "get_version_info", Category: "system", Class: Translated, Handler: getVersionInfo,
-		Milky: []string{milky.APIGetImplInfo}},
-	{Name: "get_status", Category: "system", Class: Emulated, Handler: getStatus},
-	{Name: ".handle_quick_operation", Category: "other", Class: Translated, Handler: handleQuickOperation,
-		Milky: quickOperationAPIs},
+	translated("system", "get_login_info", getLoginInfo, milky.APIGetLoginInfo),
+	translated("system", "get_version_info", getVersionInfo, milky.APIGetImplInfo),
+	emulated("system", "get_status", getStatus),
+	translated("other", ".handle_quick_operation", handleQuickOperation, quickOperationAPIs...),
 	// system_cookies.go
-	{Name: "get_cookies", Category: "system", Class: Translated, Handler: getCookies,
-		Milky: []string{milky.APIGetCookies, milky.APIGetCSRFToken}},
-	{Name: "get_csrf_token", Category: "system", Class: Translated, Handler: getCSRFToken,
-		Milky: []string{milky.APIGetCSRFToken}},
-	{Name: "get_credentials", Category: "system", Class: Translated, Handler: getCredentials,
-		Milky: []string{milky.APIGetCookies, milky.APIGetCSRFToken}},
+	translated("system", "get_cookies", getCookies, milky.APIGetCookies, milky.APIGetCSRFToken),
+	translated("system", "get_csrf_token", getCSRFToken, milky.APIGetCSRFToken),
+	translated("system", "get_credentials", getCredentials, milky.APIGetCookies, milky.APIGetCSRFToken),
 	// What Milky 1.2 cannot express.
-	{Name: "set_restart", Category: "system", Class: Unsupported,
-		Reason: "the gateway cannot restart the Milky implementation: Milky 1.2 has no restart API"},
-	{Name: "clean_cache", Category: "system", Class: Unsupported,
-		Reason: "Milky 1.2 has no API to clear the implementation's cache, and the gateway keeps none of its own (its message-id map is state): a success would be false"},
-	{Name: "set_online_status", Category: "system", Class: Unsupported,
-		Reason: "Milky 1.2 has no API to set the bot's online status"},
+	unsupported("system", "set_restart",
+		"the gateway cannot restart the Milky implementation: Milky 1.2 has no restart API"),
+	unsupported("system", "clean_cache",
+		"Milky 1.2 has no API to clear the implementation's cache, and the gateway keeps none of its own (its message-id map is state): a success would be false"),
+	unsupported("system", "set_online_status", "Milky 1.2 has no API to set the bot's online status"),
 }
 
 // getLoginInfo → get_login_info (uin becomes user_id).

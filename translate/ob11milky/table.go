@@ -64,3 +64,17 @@ func buildTable(lists ...[]Action) map[string]*Action {
 	}
 	return t
 }
+
+// translated, emulated and unsupported build the common rows of the
+// per-category lists; a row with more to say is written out as an Action.
+func translated(category, name string, h Handler, milkyAPIs ...string) Action {
+	return Action{Name: name, Category: category, Class: Translated, Handler: h, Milky: milkyAPIs}
+}
+
+func emulated(category, name string, h Handler, milkyAPIs ...string) Action {
+	return Action{Name: name, Category: category, Class: Emulated, Handler: h, Milky: milkyAPIs}
+}
+
+func unsupported(category, name, reason string) Action {
+	return Action{Name: name, Category: category, Class: Unsupported, Reason: reason}
+}
