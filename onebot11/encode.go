@@ -305,3 +305,16 @@ func (s *Sender) appendJSON(b []byte) []byte {
 	}
 	return append(b, '}')
 }
+
+// AppendEvent appends ev's JSON: the typed encoder for message events,
+// json.Marshal for the rest (rarer, and without per-segment maps).
+func AppendEvent(b []byte, ev Event) ([]byte, error) {
+	if m, ok := ev.(*MessageEvent); ok {
+		return m.AppendJSON(b)
+	}
+	v, err := json.Marshal(ev)
+	if err != nil {
+		return b, err
+	}
+	return append(b, v...), nil
+}

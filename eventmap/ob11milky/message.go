@@ -25,7 +25,7 @@ func messageReceive(env *Env, ev *milky.Event) (Result, error) {
 	if isFileUploadMessage(msg) {
 		return Result{Skipped: SkipDuplicateFile}, nil
 	}
-	out := env.MessageEventAs(msg, selfID(env, ev))
+	out := env.IncomingMessageEvent(msg, selfID(env, ev))
 	if ev.Time != 0 {
 		out.Time = ev.Time
 	}
