@@ -34,10 +34,14 @@ func (e *ForOneBot) IncomingSegments(scene string, peer int64, segs []milky.Inco
 // IncomingMessage is IncomingSegments as a typed onebot11.Message (no map
 // per segment): what the event path encodes. Never nil.
 func (e *ForOneBot) IncomingMessage(scene string, peer int64, segs []milky.IncomingSegment) onebot11.Message {
-	out := make(onebot11.Message, 0, len(segs))
-	// One backing array for every param of the message; each segment keeps
-	// a capped window of it, so a later growth never overwrites one.
-	b := msgBuilder{params: make([]onebot11.Param, 0, 2*len(segs)+2)}
+	return e.buildMessage(make(onebot11.Message, 0, len(segs)), make([]onebot11.Param, 0, 2*len(segs)+2), scene, peer, segs)
+}
+
+// buildMessage appends the converted segments to out, their params to
+// params: one backing array for every param of the message, of which each
+// segment keeps a capped window, so a later growth never overwrites one.
+func (e *ForOneBot) buildMessage(out onebot11.Message, params []onebot11.Param, scene string, peer int64, segs []milky.IncomingSegment) onebot11.Message {
+	b := msgBuilder{params: params}
 	for i := range segs {
 		out = append(out, e.incomingSegment(&b, scene, peer, &segs[i]))
 	}
@@ -185,11 +189,15 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 // without a map per segment, and encodable with MessageEvent.AppendJSON.
 // The event path uses it.
 func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
-	segs := e.IncomingMessage(msg.MessageScene, msg.PeerID, msg.Segments)
+	// The event, its segments and their params in one allocation for the
+	// usual message (they live exactly as long as each other).
+	a := new(eventAlloc)
+	segs := e.buildMessage(a.segs[:0], a.params[:0], msg.MessageScene, msg.PeerID, msg.Segments)
 	// The buffer is never written again, so the string may share it.
 	rawBuf := segs.AppendCQ(make([]byte, 0, rawMessageCap(msg)))
 	raw := unsafe.String(unsafe.SliceData(rawBuf), len(rawBuf))
-	ev := &onebot11.MessageEvent{
+	ev := &a.ev
+	*ev = onebot11.MessageEvent{
 		Header:     onebot11.Header{Time: msg.Time, SelfID: selfID, PostType: onebot11.PostMessage},
 		MessageSeq: msg.MessageSeq,
 		RealID:     msg.MessageSeq,
@@ -252,15 +260,23 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 	return ev
 }
 
+// eventAlloc holds a message event with room for a usual message's
+// segments; longer messages grow out of it.
+type eventAlloc struct {
+	ev     onebot11.MessageEvent
+	segs   [6]onebot11.BuiltSegment
+	params [12]onebot11.Param
+}
+
 // rawMessageCap guesses the CQ string's length so that it is built in
 // one allocation most of the time.
 func rawMessageCap(msg *milky.IncomingMessage) int {
 	n := 0
 	for i := range msg.Segments {
 		d := &msg.Segments[i].Data
-		n += len(d.Text) + len(d.ResourceID) + len(d.TempURL) + len(d.Summary) + len(d.Name) + 32
+		n += len(d.Text) + len(d.ResourceID) + len(d.TempURL) + len(d.Summary) + len(d.Name) + 48
 	}
-	return n
+	return n + n/4 // escapes
 }
 
 // ForwardNode is one message of get_forward_msg's messages list, in
