@@ -143,27 +143,42 @@ func appendCQParam(b []byte, k, v string) []byte {
 func appendCQEscaped(b []byte, s string, value bool) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !cqSpecial[c] {
+			continue
+		}
 		var rep string
-		switch s[i] {
+		switch c {
 		case '&':
 			rep = "&amp;"
 		case '[':
 			rep = "&#91;"
 		case ']':
 			rep = "&#93;"
-		case ',':
+		default: // ','
 			if !value {
 				continue
 			}
 			rep = "&#44;"
-		default:
-			continue
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, rep...)
 		last = i + 1
 	}
 	return append(b, s[last:]...)
+}
+
+// cqSpecial marks the bytes CQ escaping may replace; jsonSafe the ASCII
+// bytes a JSON string carries as they are.
+var cqSpecial, jsonSafe [256]bool
+
+func init() {
+	for _, c := range "&[]," {
+		cqSpecial[c] = true
+	}
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		jsonSafe[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
 }
 
 const hexDigits = "0123456789abcdef"
@@ -176,11 +191,11 @@ func AppendJSONString(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonSafe[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
 			b = append(b, s[last:i]...)
 			switch c {
 			case '"', '\\':
