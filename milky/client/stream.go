@@ -90,7 +90,9 @@ func (c *Client) StreamConnected() bool { return c.connected.Load() }
 
 // eventStream is one live /event connection.
 type eventStream interface {
-	// next returns the next event payload. ErrSSETooLarge is not fatal.
+	// next returns the next event payload, valid until the next call (the
+	// WebSocket stream reads every frame into one buffer). ErrSSETooLarge
+	// is not fatal.
 	next() ([]byte, error)
 	close()
 }
@@ -284,6 +286,9 @@ func (c *Client) authHeader() http.Header {
 
 type wsStream struct {
 	conn *websocket.Conn
+	// buf holds the frame being read; next reuses it, so its payload is
+	// valid until the following call.
+	buf  []byte
 	idle time.Duration
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -356,12 +361,44 @@ func (s *wsStream) next() ([]byte, error) {
 		// Armed here, not after the last message: time spent in the handler
 		// is not the server's silence. Pongs extend it while we wait.
 		_ = s.conn.SetReadDeadline(time.Now().Add(s.idle))
-		mt, data, err := s.conn.ReadMessage()
+		mt, r, err := s.conn.NextReader()
 		if err != nil {
 			return nil, err
 		}
-		if mt == websocket.TextMessage || mt == websocket.BinaryMessage {
-			return data, nil
+		if mt != websocket.TextMessage && mt != websocket.BinaryMessage {
+			continue
+		}
+		if cap(s.buf) > maxKeptFrameBuffer {
+			s.buf = nil // one huge event does not pin its buffer for good
+		}
+		s.buf, err = readFrame(s.buf[:0], r)
+		if err != nil {
+			return nil, err
+		}
+		return s.buf, nil
+	}
+}
+
+// maxKeptFrameBuffer: a frame buffer grown beyond this is dropped after use.
+const maxKeptFrameBuffer = 1 << 20
+
+// readFrame appends all of r to b, growing b as io.ReadAll does (the read
+// limit is enforced by the connection's reader).
+func readFrame(b []byte, r io.Reader) ([]byte, error) {
+	if cap(b) == 0 {
+		b = make([]byte, 0, 4<<10)
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
 		}
 	}
 }
