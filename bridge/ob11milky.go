@@ -114,7 +114,7 @@ func (d *OneBotOnMilky) Start(ctx context.Context) error {
 
 // RunEvents implements Direction.
 func (d *OneBotOnMilky) RunEvents(ctx context.Context) {
-	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents}, d.onEvent)
+	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents, ReuseEvent: true}, d.onEvent)
 }
 
 // onEvent is the per-event hot path: translate, encode once, fan out.

@@ -37,12 +37,14 @@ func checkEncoding(t *testing.T, m Message) {
 		{Header: Header{Time: 1, SelfID: 2, PostType: PostMessage}, MessageType: "group", SubType: "normal",
 			MessageID: -5, MessageSeq: 7, RealID: 7, UserID: 9, GroupID: 11, Message: m, MessageFormat: FormatArray,
 			RawMessage: cq, Font: 14, Sender: Sender{UserID: 9, Nickname: m[1].Params[1].Value, Card: "c<", Sex: "male", Level: "1", Role: "member", Title: "t"}},
+		{Header: Header{PostType: PostMessageSent}, MessageType: "private", TargetID: 3, Message: &m, MessageFormat: FormatArray},
 		{Header: Header{PostType: PostMessageSent}, MessageType: "private", TargetID: 3, Message: cq,
 			MessageFormat: FormatString, RawMessage: cq, Sender: Sender{GroupID: 4}, TempSource: &src},
 	} {
 		got, err := ev.AppendJSON(nil)
 		require.NoError(t, err)
-		if _, ok := ev.Message.(Message); ok {
+		switch ev.Message.(type) {
+		case Message, *Message:
 			ev.Message = segs
 		}
 		want, err := json.Marshal(ev)

@@ -178,14 +178,14 @@ func (e *ForOneBot) MessageEvent(msg *milky.IncomingMessage) *onebot11.MessageEv
 // event stream carries self_id before the runtime may know it).
 func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
 	ev := e.IncomingMessageEvent(msg, selfID)
-	if m, ok := ev.Message.(onebot11.Message); ok {
+	if m, ok := ev.Message.(*onebot11.Message); ok {
 		ev.Message = m.Segments()
 	}
 	return ev
 }
 
 // IncomingMessageEvent is MessageEventAs with the array form as a typed
-// onebot11.Message instead of []onebot11.Segment: the same JSON, built
+// *onebot11.Message instead of []onebot11.Segment: the same JSON, built
 // without a map per segment, and encodable with MessageEvent.AppendJSON.
 // The event path uses it.
 func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
@@ -216,7 +216,10 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 	if e.MessageFormat == onebot11.FormatString {
 		ev.Message, ev.MessageFormat = raw, onebot11.FormatString
 	} else {
-		ev.Message, ev.MessageFormat = segs, onebot11.FormatArray
+		// A pointer into the allocation: a slice stored in an interface
+		// would be one more.
+		a.msg = segs
+		ev.Message, ev.MessageFormat = &a.msg, onebot11.FormatArray
 	}
 
 	switch msg.MessageScene {
@@ -264,6 +267,7 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 // segments; longer messages grow out of it.
 type eventAlloc struct {
 	ev     onebot11.MessageEvent
+	msg    onebot11.Message
 	segs   [6]onebot11.BuiltSegment
 	params [12]onebot11.Param
 }
