@@ -283,7 +283,7 @@ func appendStringField(b []byte, key, v string) []byte {
 }
 
 // AppendJSON appends the event's JSON, byte for byte what json.Marshal
-// gives, without reflection when Message is a (*)Message or a string (any
+// gives, without reflection when Message is a (*)Message or a (*)string (any
 // other value goes through json.Marshal).
 func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"time":`...)
@@ -310,6 +310,8 @@ func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 		b = m.AppendJSON(b)
 	case string:
 		b = AppendJSONString(b, m)
+	case *string:
+		b = AppendJSONString(b, *m)
 	default:
 		v, err := json.Marshal(m)
 		if err != nil {

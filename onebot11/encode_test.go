@@ -40,6 +40,7 @@ func checkEncoding(t *testing.T, m Message) {
 		{Header: Header{PostType: PostMessageSent}, MessageType: "private", TargetID: 3, Message: &m, MessageFormat: FormatArray},
 		{Header: Header{PostType: PostMessageSent}, MessageType: "private", TargetID: 3, Message: cq,
 			MessageFormat: FormatString, RawMessage: cq, Sender: Sender{GroupID: 4}, TempSource: &src},
+		{Header: Header{PostType: PostMessage}, MessageType: "private", Message: &cq, MessageFormat: FormatString, RawMessage: cq},
 	} {
 		got, err := ev.AppendJSON(nil)
 		require.NoError(t, err)

@@ -178,15 +178,20 @@ func (e *ForOneBot) MessageEvent(msg *milky.IncomingMessage) *onebot11.MessageEv
 // event stream carries self_id before the runtime may know it).
 func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
 	ev := e.IncomingMessageEvent(msg, selfID)
-	if m, ok := ev.Message.(*onebot11.Message); ok {
+	switch m := ev.Message.(type) {
+	case *onebot11.Message:
 		ev.Message = m.Segments()
+	case *string:
+		ev.Message = *m
 	}
 	return ev
 }
 
-// IncomingMessageEvent is MessageEventAs with the array form as a typed
-// *onebot11.Message instead of []onebot11.Segment: the same JSON, built
-// without a map per segment, and encodable with MessageEvent.AppendJSON.
+// IncomingMessageEvent is MessageEventAs with Message as a typed
+// *onebot11.Message instead of []onebot11.Segment (array form) or a
+// *string (string form): the same JSON, built without a map per segment
+// nor an allocation per interface value, and encodable with
+// MessageEvent.AppendJSON.
 // The event path uses it.
 func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
 	// The event, its segments and their params in one allocation for the
@@ -194,7 +199,11 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 	a := new(eventAlloc)
 	segs := e.buildMessage(a.segs[:0], a.params[:0], msg.MessageScene, msg.PeerID, msg.Segments)
 	// The buffer is never written again, so the string may share it.
-	rawBuf := segs.AppendCQ(make([]byte, 0, rawMessageCap(msg)))
+	rawBuf := a.raw[:0]
+	if n := rawMessageCap(msg); n > len(a.raw) {
+		rawBuf = make([]byte, 0, n)
+	}
+	rawBuf = segs.AppendCQ(rawBuf)
 	raw := unsafe.String(unsafe.SliceData(rawBuf), len(rawBuf))
 	ev := &a.ev
 	*ev = onebot11.MessageEvent{
@@ -214,7 +223,8 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 		ev.MessageID = e.IDs.IDFor(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
 	}
 	if e.MessageFormat == onebot11.FormatString {
-		ev.Message, ev.MessageFormat = raw, onebot11.FormatString
+		a.rawStr = raw
+		ev.Message, ev.MessageFormat = &a.rawStr, onebot11.FormatString
 	} else {
 		// A pointer into the allocation: a slice stored in an interface
 		// would be one more.
@@ -264,10 +274,12 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 }
 
 // eventAlloc holds a message event with room for a usual message's
-// segments; longer messages grow out of it.
+// segments and raw_message; longer messages grow out of it.
 type eventAlloc struct {
+	raw    [1024]byte
 	ev     onebot11.MessageEvent
 	msg    onebot11.Message
+	rawStr string
 	segs   [6]onebot11.BuiltSegment
 	params [12]onebot11.Param
 }
