@@ -1,6 +1,7 @@
 package onebot11
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
@@ -68,4 +69,13 @@ func FuzzMessageEncoding(f *testing.F) {
 		want, _ := json.Marshal(text)
 		require.Equal(t, string(want), string(AppendJSONString(nil, text)))
 	})
+}
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	s := strings.Repeat("lorem ipsum [dolor] sit amet & co, ", 12)
+	var buf []byte
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = AppendJSONString(buf[:0], s)
+	}
 }
