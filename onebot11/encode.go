@@ -257,13 +257,14 @@ const (
 // the bytes to the bytewise loop).
 func wordSafe(w string) bool {
 	v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
-	bad := v & msb                   // non-ASCII
-	bad |= (v - lsb*0x20) &^ v & msb // control bytes
-	bad |= hasZero(v ^ (lsb * '"'))
+	// Bit 7 of a byte of (v&0x7f..)+0x60.. is set iff its low 7 bits are
+	// at least 0x20: the control bytes are the ones left clear.
+	bad := (v | ^((v &^ msb) + lsb*0x60)) & msb // non-ASCII or control
+	// Pairs that differ in one bit share a test: " & (0x22 0x26), < > (0x3c
+	// 0x3e); then \.
+	bad |= hasZero((v ^ (lsb * '"')) &^ (lsb * 0x04))
+	bad |= hasZero((v ^ (lsb * '<')) &^ (lsb * 0x02))
 	bad |= hasZero(v ^ (lsb * '\\'))
-	bad |= hasZero(v ^ (lsb * '<'))
-	bad |= hasZero(v ^ (lsb * '>'))
-	bad |= hasZero(v ^ (lsb * '&'))
 	return bad == 0
 }
 

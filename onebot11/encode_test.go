@@ -79,3 +79,16 @@ func BenchmarkAppendJSONString(b *testing.B) {
 		buf = AppendJSONString(buf[:0], s)
 	}
 }
+
+// Every byte at every offset of a word-scanned string, against json.Marshal.
+func TestAppendJSONStringEveryByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for at := 0; at < 17; at++ {
+			b := []byte(strings.Repeat("abcdefgh", 3))
+			b[at] = byte(c)
+			want, err := json.Marshal(string(b))
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(AppendJSONString(nil, string(b))), "byte %#x at %d", c, at)
+		}
+	}
+}
