@@ -276,12 +276,14 @@ func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int6
 // eventAlloc holds a message event with room for a usual message's
 // segments and raw_message; longer messages grow out of it.
 type eventAlloc struct {
-	raw    [1024]byte
 	ev     onebot11.MessageEvent
 	msg    onebot11.Message
 	rawStr string
 	segs   [6]onebot11.BuiltSegment
 	params [12]onebot11.Param
+	// raw last: the garbage collector scans an object only up to its last
+	// pointer.
+	raw [1024]byte
 }
 
 // rawMessageCap guesses the CQ string's length so that it is built in
