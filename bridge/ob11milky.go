@@ -6,12 +6,11 @@ import (
 	"net"
 	"time"
 
-	"github.com/goccy/go-json"
-
 	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
 	"github.com/qqbridge/gateway/metrics"
 	"github.com/qqbridge/gateway/milky"
 	milkyclient "github.com/qqbridge/gateway/milky/client"
+	"github.com/qqbridge/gateway/onebot11"
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 	"github.com/qqbridge/gateway/segment"
 	translate "github.com/qqbridge/gateway/translate/ob11milky"
@@ -28,6 +27,9 @@ type OneBotOnMilky struct {
 	env    *translate.Env
 	events *eventmap.Env
 	ob     *ob11server.Server
+	// scratch is where onEvent encodes; RunEvents calls it from one
+	// goroutine, so one buffer serves every event.
+	scratch []byte
 }
 
 var _ Direction = (*OneBotOnMilky)(nil)
@@ -112,7 +114,7 @@ func (d *OneBotOnMilky) Start(ctx context.Context) error {
 
 // RunEvents implements Direction.
 func (d *OneBotOnMilky) RunEvents(ctx context.Context) {
-	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents}, d.onEvent)
+	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents, ReuseEvent: true}, d.onEvent)
 }
 
 // onEvent is the per-event hot path: translate, encode once, fan out.
@@ -136,14 +138,19 @@ func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
 		d.rt.Log.Debug("event skipped", "event_type", ev.EventType, "reason", res.Skipped)
 	}
 	for _, out := range res.Events {
-		b, err := json.Marshal(out)
+		b, err := onebot11.AppendEvent(d.scratch[:0], out)
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", ev.EventType, "err", err)
 			continue
 		}
+		// The queues keep the frame: it gets its own exact-size copy, and
+		// the scratch buffer (grown to the largest event) stays for the next.
+		d.scratch = b
+		frame := make([]byte, len(b))
+		copy(frame, b)
 		m.Event("downstream_out", out.EventName())
-		d.ob.Publish(b)
+		d.ob.Publish(frame)
 	}
 }
 

@@ -12,8 +12,21 @@ type Event interface {
 	EventName() string
 }
 
-// EventName implements Event (post_type is message or message_sent).
-func (e *MessageEvent) EventName() string { return e.PostType + "." + e.MessageType }
+// EventName implements Event (post_type is message or message_sent). The
+// four usual names are constants: it is called once per delivered event.
+func (e *MessageEvent) EventName() string {
+	switch {
+	case e.PostType == PostMessage && e.MessageType == MessageGroup:
+		return "message.group"
+	case e.PostType == PostMessage && e.MessageType == MessagePrivate:
+		return "message.private"
+	case e.PostType == PostMessageSent && e.MessageType == MessageGroup:
+		return "message_sent.group"
+	case e.PostType == PostMessageSent && e.MessageType == MessagePrivate:
+		return "message_sent.private"
+	}
+	return e.PostType + "." + e.MessageType
+}
 
 // EventName implements Event.
 func (e *NoticeEvent) EventName() string { return PostNotice + "." + e.NoticeType }

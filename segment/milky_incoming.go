@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
@@ -27,82 +28,124 @@ const MessageFont = 14
 // unknown) gives reply id "0". An unknown segment type becomes a text segment
 // saying so (Milky's compatibility rule) and is reported to OnUntranslated.
 func (e *ForOneBot) IncomingSegments(scene string, peer int64, segs []milky.IncomingSegment) []onebot11.Segment {
-	out := make([]onebot11.Segment, 0, len(segs))
+	return e.IncomingMessage(scene, peer, segs).Segments()
+}
+
+// IncomingMessage is IncomingSegments as a typed onebot11.Message (no map
+// per segment): what the event path encodes. Never nil.
+func (e *ForOneBot) IncomingMessage(scene string, peer int64, segs []milky.IncomingSegment) onebot11.Message {
+	return e.buildMessage(make(onebot11.Message, 0, len(segs)), make([]onebot11.Param, 0, 2*len(segs)+2), scene, peer, segs)
+}
+
+// buildMessage appends the converted segments to out, their params to
+// params: one backing array for every param of the message, of which each
+// segment keeps a capped window, so a later growth never overwrites one.
+func (e *ForOneBot) buildMessage(out onebot11.Message, params []onebot11.Param, scene string, peer int64, segs []milky.IncomingSegment) onebot11.Message {
+	b := msgBuilder{params: params}
 	for i := range segs {
-		out = append(out, e.incomingSegment(scene, peer, &segs[i]))
+		out = append(out, e.incomingSegment(&b, scene, peer, &segs[i]))
 	}
 	return out
 }
 
-func (e *ForOneBot) incomingSegment(scene string, peer int64, s *milky.IncomingSegment) onebot11.Segment {
+// msgBuilder collects the params of one message's segments.
+type msgBuilder struct {
+	params []onebot11.Param
+	start  int
+}
+
+func (b *msgBuilder) put(key, v string) {
+	b.params = append(b.params, onebot11.Param{Key: key, Value: v})
+}
+
+// putOpt leaves out an optional value that is empty.
+func (b *msgBuilder) putOpt(key, v string) {
+	if v != "" {
+		b.put(key, v)
+	}
+}
+
+// seg closes the segment whose params were put since the previous one.
+func (b *msgBuilder) seg(typ string) onebot11.BuiltSegment {
+	p := b.params[b.start:len(b.params):len(b.params)]
+	b.start = len(b.params)
+	return onebot11.BuiltSegment{Type: typ, Params: p}
+}
+
+// incomingSegment puts the params in CQ order (onebot11's keyOrder), the
+// order raw_message lists them.
+func (e *ForOneBot) incomingSegment(b *msgBuilder, scene string, peer int64, s *milky.IncomingSegment) onebot11.BuiltSegment {
 	d := &s.Data
 	switch s.Type {
 	case milky.SegText:
-		return seg("text", map[string]any{"text": d.Text})
+		b.put("text", d.Text)
+		return b.seg("text")
 	case milky.SegMention:
-		data := map[string]any{"qq": strconv.FormatInt(d.UserID, 10)}
-		putOpt(data, "name", d.Name)
-		return seg("at", data)
+		b.put("qq", strconv.FormatInt(d.UserID, 10))
+		b.putOpt("name", d.Name)
+		return b.seg("at")
 	case milky.SegMentionAll:
-		return seg("at", map[string]any{"qq": "all"})
+		b.put("qq", "all")
+		return b.seg("at")
 	case milky.SegFace:
-		data := map[string]any{"id": d.FaceID}
+		b.put("id", d.FaceID)
 		if d.IsLarge {
-			data["large"] = "true"
+			b.put("large", "true")
 		}
-		return seg("face", data)
+		return b.seg("face")
 	case milky.SegReply:
-		return seg("reply", map[string]any{"id": strconv.FormatInt(int64(e.replyID(scene, peer, d.MessageSeq)), 10)})
+		b.put("id", strconv.FormatInt(int64(e.replyID(scene, peer, d.MessageSeq)), 10))
+		return b.seg("reply")
 	case milky.SegImage:
 		sub := "0"
 		if d.SubType == milky.ImageSticker {
 			sub = "1"
 		}
-		data := map[string]any{"file": d.ResourceID, "sub_type": sub}
-		putOpt(data, "url", d.TempURL)
-		putOpt(data, "summary", d.Summary)
-		return seg("image", data)
+		b.put("file", d.ResourceID)
+		b.put("sub_type", sub)
+		b.putOpt("url", d.TempURL)
+		b.putOpt("summary", d.Summary)
+		return b.seg("image")
 	case milky.SegRecord:
-		data := map[string]any{"file": d.ResourceID}
-		putOpt(data, "url", d.TempURL)
-		return seg("record", data)
+		b.put("file", d.ResourceID)
+		b.putOpt("url", d.TempURL)
+		return b.seg("record")
 	case milky.SegVideo:
-		data := map[string]any{"file": d.ResourceID}
-		putOpt(data, "url", d.TempURL)
-		return seg("video", data)
+		b.put("file", d.ResourceID)
+		b.putOpt("url", d.TempURL)
+		return b.seg("video")
 	case milky.SegFile:
-		data := map[string]any{
-			"file":      d.FileID,
-			"file_id":   d.FileID,
-			"name":      d.FileName,
-			"file_size": strconv.FormatInt(d.FileSize, 10),
-		}
+		b.put("file", d.FileID)
+		b.put("file_id", d.FileID)
+		b.put("name", d.FileName)
+		b.put("file_size", strconv.FormatInt(d.FileSize, 10))
 		if d.FileHash != nil {
-			putOpt(data, "file_hash", *d.FileHash)
+			b.putOpt("file_hash", *d.FileHash)
 		}
-		return seg("file", data)
+		return b.seg("file")
 	case milky.SegForward:
-		return seg("forward", map[string]any{"id": d.ForwardID})
+		b.put("id", d.ForwardID)
+		return b.seg("forward")
 	case milky.SegMarketFace:
-		data := map[string]any{
-			"emoji_package_id": strconv.FormatInt(int64(d.EmojiPackageID), 10),
-			"emoji_id":         d.EmojiID,
-			"key":              d.Key,
-		}
-		putOpt(data, "summary", d.Summary)
-		putOpt(data, "url", d.URL)
-		return seg("mface", data)
+		b.put("emoji_package_id", strconv.FormatInt(int64(d.EmojiPackageID), 10))
+		b.put("emoji_id", d.EmojiID)
+		b.put("key", d.Key)
+		b.putOpt("summary", d.Summary)
+		b.putOpt("url", d.URL)
+		return b.seg("mface")
 	case milky.SegLightApp:
-		return seg("json", map[string]any{"data": d.JSONPayload})
+		b.put("data", d.JSONPayload)
+		return b.seg("json")
 	case milky.SegXML:
-		data := map[string]any{"data": d.XMLPayload}
+		b.put("data", d.XMLPayload)
 		if d.ServiceID != 0 {
-			data["resid"] = strconv.FormatInt(int64(d.ServiceID), 10)
+			b.put("resid", strconv.FormatInt(int64(d.ServiceID), 10))
 		}
-		return seg("xml", data)
+		return b.seg("xml")
 	}
 	e.untranslated("segment", s.Type)
-	return seg("text", map[string]any{"text": "[unsupported segment: " + s.Type + "]"})
+	b.put("text", "[unsupported segment: "+s.Type+"]")
+	return b.seg("text")
 }
 
 // replyID is the message_id of a quoted message: the same id the bot got
@@ -112,16 +155,6 @@ func (e *ForOneBot) replyID(scene string, peer, seq int64) int32 {
 		return 0
 	}
 	return e.IDs.IDFor(idmap.Ref{Scene: scene, Peer: peer, Seq: seq})
-}
-
-func seg(typ string, data map[string]any) onebot11.Segment {
-	return onebot11.Segment{Type: typ, Data: data}
-}
-
-func putOpt(data map[string]any, key, v string) {
-	if v != "" {
-		data[key] = v
-	}
 }
 
 // FormatMessage renders converted segments in the configured message format:
@@ -144,9 +177,36 @@ func (e *ForOneBot) MessageEvent(msg *milky.IncomingMessage) *onebot11.MessageEv
 // MessageEventAs is MessageEvent with the bot's uin given explicitly (the
 // event stream carries self_id before the runtime may know it).
 func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
-	segs := e.IncomingSegments(msg.MessageScene, msg.PeerID, msg.Segments)
-	raw := onebot11.FormatCQ(segs)
-	ev := &onebot11.MessageEvent{
+	ev := e.IncomingMessageEvent(msg, selfID)
+	switch m := ev.Message.(type) {
+	case *onebot11.Message:
+		ev.Message = m.Segments()
+	case *string:
+		ev.Message = *m
+	}
+	return ev
+}
+
+// IncomingMessageEvent is MessageEventAs with Message as a typed
+// *onebot11.Message instead of []onebot11.Segment (array form) or a
+// *string (string form): the same JSON, built without a map per segment
+// nor an allocation per interface value, and encodable with
+// MessageEvent.AppendJSON.
+// The event path uses it.
+func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
+	// The event, its segments and their params in one allocation for the
+	// usual message (they live exactly as long as each other).
+	a := new(eventAlloc)
+	segs := e.buildMessage(a.segs[:0], a.params[:0], msg.MessageScene, msg.PeerID, msg.Segments)
+	// The buffer is never written again, so the string may share it.
+	rawBuf := a.raw[:0]
+	if n := rawMessageCap(msg); n > len(a.raw) {
+		rawBuf = make([]byte, 0, n)
+	}
+	rawBuf = segs.AppendCQ(rawBuf)
+	raw := unsafe.String(unsafe.SliceData(rawBuf), len(rawBuf))
+	ev := &a.ev
+	*ev = onebot11.MessageEvent{
 		Header:     onebot11.Header{Time: msg.Time, SelfID: selfID, PostType: onebot11.PostMessage},
 		MessageSeq: msg.MessageSeq,
 		RealID:     msg.MessageSeq,
@@ -163,9 +223,13 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 		ev.MessageID = e.IDs.IDFor(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
 	}
 	if e.MessageFormat == onebot11.FormatString {
-		ev.Message, ev.MessageFormat = raw, onebot11.FormatString
+		a.rawStr = raw
+		ev.Message, ev.MessageFormat = &a.rawStr, onebot11.FormatString
 	} else {
-		ev.Message, ev.MessageFormat = segs, onebot11.FormatArray
+		// A pointer into the allocation: a slice stored in an interface
+		// would be one more.
+		a.msg = segs
+		ev.Message, ev.MessageFormat = &a.msg, onebot11.FormatArray
 	}
 
 	switch msg.MessageScene {
@@ -207,6 +271,30 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 		ev.Sender.Nickname = e.SelfNickname()
 	}
 	return ev
+}
+
+// eventAlloc holds a message event with room for a usual message's
+// segments and raw_message; longer messages grow out of it.
+type eventAlloc struct {
+	ev     onebot11.MessageEvent
+	msg    onebot11.Message
+	rawStr string
+	segs   [6]onebot11.BuiltSegment
+	params [12]onebot11.Param
+	// raw last: the garbage collector scans an object only up to its last
+	// pointer.
+	raw [1024]byte
+}
+
+// rawMessageCap guesses the CQ string's length so that it is built in
+// one allocation most of the time.
+func rawMessageCap(msg *milky.IncomingMessage) int {
+	n := 0
+	for i := range msg.Segments {
+		d := &msg.Segments[i].Data
+		n += len(d.Text) + len(d.ResourceID) + len(d.TempURL) + len(d.Summary) + len(d.Name) + 48
+	}
+	return n + n/4 // escapes
 }
 
 // ForwardNode is one message of get_forward_msg's messages list, in

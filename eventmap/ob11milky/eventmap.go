@@ -117,10 +117,18 @@ func (e *DataError) Error() string {
 
 // decode unmarshals ev.Data into T, turning decoder errors into a DataError.
 func decode[T any](ev *milky.Event) (*T, error) {
-	if len(ev.Data) == 0 || string(ev.Data) == "null" {
-		return nil, &DataError{EventType: ev.EventType, Problem: "missing"}
-	}
 	v := new(T)
+	if err := decodeInto(ev, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// decodeInto is decode into a given (zeroed or reused) value.
+func decodeInto[T any](ev *milky.Event, v *T) error {
+	if len(ev.Data) == 0 || string(ev.Data) == "null" {
+		return &DataError{EventType: ev.EventType, Problem: "missing"}
+	}
 	// Strings refer to ev.Data instead of copies (fewer allocations on the
 	// per-event path); Map's contract is that ev.Data is not modified.
 	if err := json.UnmarshalWithOption(ev.Data, v, json.DecodeNoCopyString()); err != nil {
@@ -130,12 +138,12 @@ func decode[T any](ev *milky.Event) (*T, error) {
 			if te.Field != "" && te.Type != nil {
 				want = jsonKind(te.Type.Kind())
 			}
-			return nil, &DataError{EventType: ev.EventType, Field: te.Field,
+			return &DataError{EventType: ev.EventType, Field: te.Field,
 				Problem: fmt.Sprintf("want %s, got %s", want, te.Value)}
 		}
-		return nil, &DataError{EventType: ev.EventType, Problem: "invalid JSON: " + err.Error()}
+		return &DataError{EventType: ev.EventType, Problem: "invalid JSON: " + err.Error()}
 	}
-	return v, nil
+	return nil
 }
 
 // jsonKind names the JSON value a Go kind decodes from.

@@ -74,6 +74,15 @@ func (te *testEnv) run(t *testing.T, input *golden.Section) *golden.Section {
 	if events == nil {
 		events = []onebot11.Event{}
 	}
+	// The event path encodes with onebot11.AppendEvent: the same bytes as
+	// json.Marshal, which the golden files check.
+	for _, e := range events {
+		want, merr := json.Marshal(e)
+		require.NoError(t, merr)
+		got, aerr := onebot11.AppendEvent(nil, e)
+		require.NoError(t, aerr)
+		require.Equal(t, string(want), string(got), "AppendEvent differs from json.Marshal")
+	}
 	out := golden.NewSection(golden.JSON(events))
 	if err != nil {
 		out.Add("error", err.Error())

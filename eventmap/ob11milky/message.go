@@ -1,6 +1,8 @@
 package ob11milky
 
 import (
+	"sync"
+
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
@@ -8,9 +10,22 @@ import (
 
 // Message family: message_receive, message_recall, peer_pin_change.
 
+// messages recycles the decoded message_receive payloads: the OneBot event
+// copies what it needs (strings keep pointing into ev.Data, not into the
+// struct), so the struct and its segment array serve the next message.
+var messages = sync.Pool{New: func() any { return new(milky.IncomingMessage) }}
+
 func messageReceive(env *Env, ev *milky.Event) (Result, error) {
-	msg, err := decode[milky.IncomingMessage](ev)
-	if err != nil {
+	msg := messages.Get().(*milky.IncomingMessage)
+	defer func() {
+		// Zeroed (but the segment array kept) so nothing of this event
+		// leaks into the next decode or stays reachable from the pool.
+		segs := msg.Segments[:cap(msg.Segments)]
+		clear(segs)
+		*msg = milky.IncomingMessage{Segments: segs[:0]}
+		messages.Put(msg)
+	}()
+	if err := decodeInto(ev, msg); err != nil {
 		return Result{}, err
 	}
 	if ok, err := knownScene(env, ev, msg.MessageScene); !ok {
@@ -25,7 +40,7 @@ func messageReceive(env *Env, ev *milky.Event) (Result, error) {
 	if isFileUploadMessage(msg) {
 		return Result{Skipped: SkipDuplicateFile}, nil
 	}
-	out := env.MessageEventAs(msg, selfID(env, ev))
+	out := env.IncomingMessageEvent(msg, selfID(env, ev))
 	if ev.Time != 0 {
 		out.Time = ev.Time
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +17,9 @@ import (
 	"github.com/qqbridge/gateway/internal/conformance"
 
 	"github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpproxy"
+
 	"github.com/qqbridge/gateway/milky"
 )
 
@@ -33,7 +35,9 @@ type ClientConfig struct {
 	Timeout time.Duration
 	// DialTimeout bounds the TCP connect; default 2s.
 	DialTimeout time.Duration
-	// HTTPClient replaces the built-in keep-alive client (optional).
+	// HTTPClient replaces the built-in net/http client of the SSE event
+	// stream (optional); its transport's TLS settings also apply to the
+	// WebSocket stream and to API calls, which go over fasthttp.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Observer   Observer // may be nil
@@ -47,17 +51,22 @@ const (
 	maxResponseBytes = 64 << 20
 	// maxErrorBodyBytes bounds how much of a non-200 body becomes the message.
 	maxErrorBodyBytes = 512
+	// idleConnLifetime: a pooled API connection idle this long is closed.
+	// Below Node's 5s keep-alive default, so the client does not reuse a
+	// connection the upstream is closing (fasthttp cannot see that).
+	idleConnLifetime = 4 * time.Second
 )
 
 // Client calls a Milky implementation's /api and follows its /event stream.
 // It is safe for concurrent use; run at most one RunEvents at a time.
 type Client struct {
 	cfg      ClientConfig
-	apiBase  string // BaseURL + "/api/"
-	eventURL string // BaseURL + "/event" (no token: safe to log)
-	hc       *http.Client
-	streamHC *http.Client // hc without a whole-request timeout, for SSE
-	wsTLS    *tls.Config  // TLS settings for the WebSocket dialer, taken once at NewClient
+	apiBase  string           // BaseURL + "/api/"
+	eventURL string           // BaseURL + "/event" (no token: safe to log)
+	fc       *fasthttp.Client // API calls
+	hc       *http.Client     // the SSE stream's client (see streamHC)
+	streamHC *http.Client     // hc without a whole-request timeout, for SSE
+	wsTLS    *tls.Config      // TLS settings for the WebSocket dialer, taken once at NewClient
 	log      *slog.Logger
 
 	connected atomic.Bool
@@ -132,6 +141,32 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	sc := *c.hc
 	sc.Timeout = 0
 	c.streamHC = &sc
+
+	// API calls: fasthttp, dialling like net/http did (proxy from the
+	// environment, both IP families, DialTimeout so a dead host fails fast).
+	pd := &fasthttpproxy.Dialer{Timeout: cfg.DialTimeout, DialDualStack: true}
+	dial, err := pd.GetDialFuncForTLS(true, u.Scheme == "https")
+	if err != nil {
+		return nil, fmt.Errorf("milky client: proxy settings: %v", err)
+	}
+	c.fc = &fasthttp.Client{
+		Dial:                          dial,
+		TLSConfig:                     c.wsTLS.Clone(),
+		MaxConnsPerHost:               1024,
+		MaxConnWaitTimeout:            cfg.Timeout,
+		MaxIdleConnDuration:           idleConnLifetime,
+		MaxResponseBodySize:           maxResponseBytes,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		NoDefaultUserAgentHeader:      true,
+		// An upstream that closed a pooled connection before answering did
+		// not process the request: one retry on a fresh connection, as
+		// net/http retries a request on a connection closed while idle.
+		RetryIfErr: func(_ *fasthttp.Request, attempts int, err error) (bool, bool) {
+			return false, attempts < 2 && errors.Is(err, fasthttp.ErrConnectionClosed)
+		},
+		MaxIdemponentCallAttempts: 2,
+	}
 	return c, nil
 }
 
@@ -202,40 +237,99 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 		}
 	}
 	conformance.Log(conformance.Request, api, body)
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.apiBase+api, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("milky %s: build request: %w", api, err)
-	}
-	hreq.Header.Set("Content-Type", "application/json")
+
+	hreq := fasthttp.AcquireRequest()
+	hresp := fasthttp.AcquireResponse()
+	hreq.Header.SetMethod(fasthttp.MethodPost)
+	hreq.SetRequestURI(c.apiBase + api)
+	hreq.Header.SetContentType("application/json")
 	hreq.Header.Set("Accept", "application/json")
 	if c.cfg.Token != "" {
 		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 	}
-	hresp, err := c.hc.Do(hreq)
+	hreq.SetBodyRaw(body)
+	err := c.do(ctx, hreq, hresp)
 	if err != nil {
+		// do released them, or left them to the call it abandoned.
 		return &milky.UnavailableError{API: api, Err: err}
 	}
 	defer func() {
-		// Drain a little so the connection can be reused.
-		_, _ = io.CopyN(io.Discard, hresp.Body, 4096)
-		_ = hresp.Body.Close()
+		fasthttp.ReleaseRequest(hreq)
+		fasthttp.ReleaseResponse(hresp)
 	}()
+	return decodeReply(api, hresp, resp)
+}
 
-	if hresp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(hresp.Body, maxErrorBodyBytes))
-		return &milky.APIError{API: api, HTTPStatus: hresp.StatusCode, Message: errorBodyMessage(hresp.StatusCode, msg)}
+// do runs one exchange within the call timeout and ctx. fasthttp knows no
+// contexts: a ctx that can end before the deadline gets a watcher, and an
+// abandoned exchange finishes (bounded by the deadline) in the background,
+// releasing hreq and hresp itself. On error, hreq and hresp are no longer
+// the caller's.
+func (c *Client) do(ctx context.Context, hreq *fasthttp.Request, hresp *fasthttp.Response) error {
+	deadline := time.Now().Add(c.cfg.Timeout)
+	ctxBound := false
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline, ctxBound = d, true
 	}
-	raw, err := io.ReadAll(io.LimitReader(hresp.Body, maxResponseBytes+1))
-	if err != nil {
-		return &milky.UnavailableError{API: api, Err: fmt.Errorf("read response: %w", err)}
+	timeoutErr := func() error {
+		if ctxBound {
+			return ctx.Err()
+		}
+		return fmt.Errorf("no answer within %v: %w", c.cfg.Timeout, context.DeadlineExceeded)
 	}
-	if len(raw) > maxResponseBytes {
-		return &milky.UnavailableError{API: api, Err: fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)}
+	if err := ctx.Err(); err != nil {
+		release(hreq, hresp)
+		return err
+	}
+	if ctx.Done() == nil {
+		err := c.fc.DoDeadline(hreq, hresp, deadline)
+		if err != nil {
+			release(hreq, hresp)
+			if errors.Is(err, fasthttp.ErrTimeout) {
+				return timeoutErr()
+			}
+		}
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.fc.DoDeadline(hreq, hresp, deadline) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			release(hreq, hresp)
+			if errors.Is(err, fasthttp.ErrTimeout) {
+				if ctxBound && ctx.Err() == nil {
+					return context.DeadlineExceeded
+				}
+				return timeoutErr()
+			}
+		}
+		return err
+	case <-ctx.Done():
+		go func() {
+			<-done
+			release(hreq, hresp)
+		}()
+		return ctx.Err()
+	}
+}
+
+func release(hreq *fasthttp.Request, hresp *fasthttp.Response) {
+	fasthttp.ReleaseRequest(hreq)
+	fasthttp.ReleaseResponse(hresp)
+}
+
+// decodeReply turns the upstream's answer into resp or the typed error.
+func decodeReply(api string, hresp *fasthttp.Response, resp any) error {
+	if status := hresp.StatusCode(); status != fasthttp.StatusOK {
+		msg := hresp.Body()
+		if len(msg) > maxErrorBodyBytes {
+			msg = msg[:maxErrorBodyBytes]
+		}
+		return &milky.APIError{API: api, HTTPStatus: status, Message: errorBodyMessage(status, msg)}
 	}
 	var env envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	if err := json.Unmarshal(hresp.Body(), &env); err != nil {
 		return &milky.UnavailableError{API: api, Err: fmt.Errorf("bad response envelope: %w", err)}
 	}
 	if env.Status != "ok" || env.Retcode != 0 {

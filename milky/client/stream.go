@@ -39,6 +39,10 @@ type StreamConfig struct {
 	IdleTimeout time.Duration
 	// MaxEventBytes bounds one event; default 16 MiB.
 	MaxEventBytes int64
+	// ReuseEvent decodes every event into one *milky.Event, so handle must
+	// not keep the pointer past its return (each event's Data is still its
+	// own). The event hot path sets it; it saves an allocation per event.
+	ReuseEvent bool
 }
 
 const (
@@ -90,7 +94,9 @@ func (c *Client) StreamConnected() bool { return c.connected.Load() }
 
 // eventStream is one live /event connection.
 type eventStream interface {
-	// next returns the next event payload. ErrSSETooLarge is not fatal.
+	// next returns the next event payload, valid until the next call (the
+	// WebSocket stream reads every frame into one buffer). ErrSSETooLarge
+	// is not fatal.
 	next() ([]byte, error)
 	close()
 }
@@ -204,6 +210,8 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 	c.log.Info("milky event stream connected", "transport", sc.Transport, "url", c.eventURL)
 
 	delivered := 0
+	var reused milky.Event
+	names := make(map[string]string) // interned event_type values
 	for {
 		var payload []byte
 		payload, err = s.next()
@@ -214,8 +222,16 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 			}
 			break
 		}
-		var ev milky.Event
-		if jerr := json.Unmarshal(payload, &ev); jerr != nil || ev.EventType == "" {
+		ev := &reused
+		if !sc.ReuseEvent {
+			ev = new(milky.Event)
+		}
+		*ev = milky.Event{} // Data must not share the previous event's bytes
+		// event_type is decoded in place and interned at once: the payload
+		// buffer is reused, and the name becomes a metrics label.
+		jerr := json.UnmarshalWithOption(payload, ev, json.DecodeNoCopyString())
+		ev.EventType = intern(names, ev.EventType)
+		if jerr != nil || ev.EventType == "" {
 			if jerr == nil {
 				jerr = errors.New("no event_type")
 			}
@@ -226,7 +242,7 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 			break
 		}
 		delivered++
-		c.deliver(handle, &ev)
+		c.deliver(handle, ev)
 	}
 	s.close()
 	c.connected.Store(false)
@@ -250,6 +266,22 @@ func (c *Client) deliver(handle func(ev *milky.Event), ev *milky.Event) {
 		}
 	}()
 	handle(ev)
+}
+
+// maxInterned bounds the event_type values one connection interns (Milky
+// 1.2 has 20; the rest are copied each time).
+const maxInterned = 64
+
+// intern returns a string equal to s that does not share s's bytes.
+func intern(names map[string]string, s string) string {
+	if v, ok := names[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	if len(names) < maxInterned {
+		names[v] = v
+	}
+	return v
 }
 
 func clip(b []byte, n int) string {
@@ -284,6 +316,9 @@ func (c *Client) authHeader() http.Header {
 
 type wsStream struct {
 	conn *websocket.Conn
+	// buf holds the frame being read; next reuses it, so its payload is
+	// valid until the following call.
+	buf  []byte
 	idle time.Duration
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -356,12 +391,44 @@ func (s *wsStream) next() ([]byte, error) {
 		// Armed here, not after the last message: time spent in the handler
 		// is not the server's silence. Pongs extend it while we wait.
 		_ = s.conn.SetReadDeadline(time.Now().Add(s.idle))
-		mt, data, err := s.conn.ReadMessage()
+		mt, r, err := s.conn.NextReader()
 		if err != nil {
 			return nil, err
 		}
-		if mt == websocket.TextMessage || mt == websocket.BinaryMessage {
-			return data, nil
+		if mt != websocket.TextMessage && mt != websocket.BinaryMessage {
+			continue
+		}
+		if cap(s.buf) > maxKeptFrameBuffer {
+			s.buf = nil // one huge event does not pin its buffer for good
+		}
+		s.buf, err = readFrame(s.buf[:0], r)
+		if err != nil {
+			return nil, err
+		}
+		return s.buf, nil
+	}
+}
+
+// maxKeptFrameBuffer: a frame buffer grown beyond this is dropped after use.
+const maxKeptFrameBuffer = 1 << 20
+
+// readFrame appends all of r to b, growing b as io.ReadAll does (the read
+// limit is enforced by the connection's reader).
+func readFrame(b []byte, r io.Reader) ([]byte, error) {
+	if cap(b) == 0 {
+		b = make([]byte, 0, 4<<10)
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
 		}
 	}
 }

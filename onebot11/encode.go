@@ -1,0 +1,371 @@
+package onebot11
+
+import (
+	"encoding/binary"
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/goccy/go-json"
+)
+
+// Typed encoding of the message events the gateway builds itself, for the
+// per-event hot path: the JSON is appended straight into one buffer, with no
+// map per segment and no reflection. The bytes are exactly those json.Marshal
+// gives for the same event with Message as []Segment (data keys sorted,
+// HTML-escaped, invalid UTF-8 replaced); encode_test.go holds that proof.
+
+// Param is one key=value of a segment the gateway builds.
+type Param struct{ Key, Value string }
+
+// BuiltSegment is a segment the gateway builds from an upstream message:
+// its data are strings (as go-cqhttp sends them) and its keys are unique.
+type BuiltSegment struct {
+	Type   string
+	Params []Param
+}
+
+// Message is a message the gateway built, in array form. It encodes like
+// the []Segment that Segments returns, and FormatCQ of that is AppendCQ.
+type Message []BuiltSegment
+
+// Segments returns the message as map-based segments (for code that edits
+// or inspects them).
+func (m Message) Segments() []Segment {
+	out := make([]Segment, 0, len(m))
+	for _, s := range m {
+		data := make(map[string]any, len(s.Params))
+		for _, p := range s.Params {
+			data[p.Key] = p.Value
+		}
+		out = append(out, Segment{Type: s.Type, Data: data})
+	}
+	return out
+}
+
+// MarshalJSON implements json.Marshaler (a nil Message is []: a message
+// event always carries an array).
+func (m Message) MarshalJSON() ([]byte, error) { return m.AppendJSON(nil), nil }
+
+// AppendJSON appends the array form: [{"type":..,"data":{..}},..] with the
+// data keys in sorted order, as json.Marshal writes a map.
+func (m Message) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i, s := range m {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":`...)
+		b = AppendJSONString(b, s.Type)
+		b = append(b, `,"data":{`...)
+		// Selection in key order: segments have a handful of params, and
+		// this needs no scratch space.
+		prev, first := "", true
+		for range s.Params {
+			k := -1
+			for j := range s.Params {
+				key := s.Params[j].Key
+				if (first || key > prev) && (k < 0 || key < s.Params[k].Key) {
+					k = j
+				}
+			}
+			if k < 0 {
+				break
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first, prev = false, s.Params[k].Key
+			b = AppendJSONString(b, prev)
+			b = append(b, ':')
+			b = AppendJSONString(b, s.Params[k].Value)
+		}
+		b = append(b, "}}"...)
+	}
+	return append(b, ']')
+}
+
+// AppendCQ appends the CQ string form, the same text FormatCQ gives for
+// m.Segments(): text escaped, keys in keyOrder then sorted.
+func (m Message) AppendCQ(b []byte) []byte {
+	for _, s := range m {
+		if s.Type == "text" {
+			v, _ := s.param("text")
+			b = appendCQEscaped(b, v, false)
+			continue
+		}
+		b = append(b, "[CQ:"...)
+		b = append(b, s.Type...)
+		pref := keyOrder[s.Type]
+		for _, k := range pref {
+			if v, ok := s.param(k); ok {
+				b = appendCQParam(b, k, v)
+			}
+		}
+		prev, first := "", true
+		for range s.Params {
+			k := -1
+			for j := range s.Params {
+				key := s.Params[j].Key
+				if contains(pref, key) {
+					continue
+				}
+				if (first || key > prev) && (k < 0 || key < s.Params[k].Key) {
+					k = j
+				}
+			}
+			if k < 0 {
+				break
+			}
+			first, prev = false, s.Params[k].Key
+			b = appendCQParam(b, prev, s.Params[k].Value)
+		}
+		b = append(b, ']')
+	}
+	return b
+}
+
+func (s *BuiltSegment) param(key string) (string, bool) {
+	for _, p := range s.Params {
+		if p.Key == key {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+func appendCQParam(b []byte, k, v string) []byte {
+	b = append(b, ',')
+	b = append(b, k...)
+	b = append(b, '=')
+	return appendCQEscaped(b, v, true)
+}
+
+// appendCQEscaped is EscapeText (value false) or EscapeValue appended.
+func appendCQEscaped(b []byte, s string, value bool) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !cqSpecial[c] {
+			continue
+		}
+		var rep string
+		switch c {
+		case '&':
+			rep = "&amp;"
+		case '[':
+			rep = "&#91;"
+		case ']':
+			rep = "&#93;"
+		default: // ','
+			if !value {
+				continue
+			}
+			rep = "&#44;"
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, rep...)
+		last = i + 1
+	}
+	return append(b, s[last:]...)
+}
+
+// cqSpecial marks the bytes CQ escaping may replace; jsonSafe the ASCII
+// bytes a JSON string carries as they are.
+var cqSpecial, jsonSafe [256]bool
+
+func init() {
+	for _, c := range "&[]," {
+		cqSpecial[c] = true
+	}
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		jsonSafe[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s as a JSON string exactly as json.Marshal
+// writes it: HTML characters and U+2028/U+2029 as \u escapes, invalid UTF-8
+// as \ufffd.
+func AppendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	last := 0
+	for i := 0; i < len(s); {
+		// Eight plain ASCII bytes at a time: the common case of long text.
+		for i+8 <= len(s) && wordSafe(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		c := s[i]
+		if jsonSafe[c] {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[last:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			last = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[last:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			last = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[last:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			last = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[last:]...)
+	return append(b, '"')
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// wordSafe reports whether the first 8 bytes of w (it has 8) all are in jsonSafe (exact:
+// each test below has no false negatives, and a false positive only sends
+// the bytes to the bytewise loop).
+func wordSafe(w string) bool {
+	v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
+	// Bit 7 of a byte of (v&0x7f..)+0x60.. is set iff its low 7 bits are
+	// at least 0x20: the control bytes are the ones left clear.
+	bad := (v | ^((v &^ msb) + lsb*0x60)) & msb // non-ASCII or control
+	// Pairs that differ in one bit share a test: " & (0x22 0x26), < > (0x3c
+	// 0x3e); then \.
+	bad |= hasZero((v ^ (lsb * '"')) &^ (lsb * 0x04))
+	bad |= hasZero((v ^ (lsb * '<')) &^ (lsb * 0x02))
+	bad |= hasZero(v ^ (lsb * '\\'))
+	return bad == 0
+}
+
+func hasZero(v uint64) uint64 { return (v - lsb) &^ v & msb }
+
+func appendKey(b []byte, key string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	return append(b, '"', ':')
+}
+
+func appendIntField(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(appendKey(b, key), v, 10)
+}
+
+func appendStringField(b []byte, key, v string) []byte {
+	return AppendJSONString(appendKey(b, key), v)
+}
+
+// AppendJSON appends the event's JSON, byte for byte what json.Marshal
+// gives, without reflection when Message is a (*)Message or a (*)string (any
+// other value goes through json.Marshal).
+func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"time":`...)
+	b = strconv.AppendInt(b, e.Time, 10)
+	b = appendIntField(b, "self_id", e.SelfID)
+	b = appendStringField(b, "post_type", e.PostType)
+	b = appendStringField(b, "message_type", e.MessageType)
+	b = appendStringField(b, "sub_type", e.SubType)
+	b = appendIntField(b, "message_id", int64(e.MessageID))
+	b = appendIntField(b, "message_seq", e.MessageSeq)
+	b = appendIntField(b, "real_id", e.RealID)
+	b = appendIntField(b, "user_id", e.UserID)
+	if e.GroupID != 0 {
+		b = appendIntField(b, "group_id", e.GroupID)
+	}
+	if e.TargetID != 0 {
+		b = appendIntField(b, "target_id", e.TargetID)
+	}
+	b = appendKey(b, "message")
+	switch m := e.Message.(type) {
+	case *Message:
+		b = m.AppendJSON(b)
+	case Message:
+		b = m.AppendJSON(b)
+	case string:
+		b = AppendJSONString(b, m)
+	case *string:
+		b = AppendJSONString(b, *m)
+	default:
+		v, err := json.Marshal(m)
+		if err != nil {
+			return b, err
+		}
+		b = append(b, v...)
+	}
+	b = appendStringField(b, "message_format", e.MessageFormat)
+	b = appendStringField(b, "raw_message", e.RawMessage)
+	b = appendIntField(b, "font", int64(e.Font))
+	b = e.Sender.appendJSON(appendKey(b, "sender"))
+	if e.TempSource != nil {
+		b = appendIntField(b, "temp_source", int64(*e.TempSource))
+	}
+	return append(b, '}'), nil
+}
+
+func (s *Sender) appendJSON(b []byte) []byte {
+	b = append(b, `{"user_id":`...)
+	b = strconv.AppendInt(b, s.UserID, 10)
+	b = appendStringField(b, "nickname", s.Nickname)
+	if s.Card != "" {
+		b = appendStringField(b, "card", s.Card)
+	}
+	if s.Sex != "" {
+		b = appendStringField(b, "sex", s.Sex)
+	}
+	b = appendIntField(b, "age", int64(s.Age))
+	if s.Level != "" {
+		b = appendStringField(b, "level", s.Level)
+	}
+	if s.Role != "" {
+		b = appendStringField(b, "role", s.Role)
+	}
+	if s.Title != "" {
+		b = appendStringField(b, "title", s.Title)
+	}
+	if s.GroupID != 0 {
+		b = appendIntField(b, "group_id", s.GroupID)
+	}
+	return append(b, '}')
+}
+
+// AppendEvent appends ev's JSON: the typed encoder for message events,
+// json.Marshal for the rest (rarer, and without per-segment maps).
+func AppendEvent(b []byte, ev Event) ([]byte, error) {
+	if m, ok := ev.(*MessageEvent); ok {
+		return m.AppendJSON(b)
+	}
+	v, err := json.Marshal(ev)
+	if err != nil {
+		return b, err
+	}
+	return append(b, v...), nil
+}
