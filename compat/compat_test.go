@@ -22,12 +22,12 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qqbridge/gateway/internal/conformance"
+	"github.com/qqbridge/gateway/internal/syncbuf"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
@@ -216,7 +216,7 @@ func raceEnabled() bool {
 
 type gateway struct {
 	addr   string // OneBot 11 listener, host:port
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
 // startGateway runs the binary on the built-in simulator with loopback
@@ -232,7 +232,7 @@ func startGateway(t *testing.T, bin string, extra ...string) *gateway {
 	cmd.Env = baseEnv()
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	gw := &gateway{stderr: &syncBuffer{}}
+	gw := &gateway{stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = gw.stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{})
@@ -337,22 +337,4 @@ func baseEnv() []string {
 		}
 	}
 	return env
-}
-
-// syncBuffer is a bytes.Buffer safe for the process writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

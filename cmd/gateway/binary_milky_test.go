@@ -15,6 +15,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/syncbuf"
 )
 
 // The reverse direction's operations, as TestBinary_RunSIGTERM and
@@ -32,7 +34,7 @@ func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 	cmd.Env = baseEnv()
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{})

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/syncbuf"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
 
@@ -160,7 +160,7 @@ func TestBinary_RunSIGTERM(t *testing.T) {
 	cmd.Env = baseEnv()
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{}) // closed when the process ended; waitErr is then set
@@ -248,23 +248,3 @@ func TestBinary_RunSIGTERM(t *testing.T) {
 	_, _, code = runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz", "--timeout", "2s")
 	assert.Equal(t, 1, code)
 }
-
-// syncBuffer is a bytes.Buffer safe for the process writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)

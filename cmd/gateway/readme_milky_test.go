@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/syncbuf"
 )
 
 // TestBinary_ReadmeMilkyExamples runs the curl calls of the README's "Milky
@@ -38,7 +40,7 @@ func TestBinary_ReadmeMilkyExamples(t *testing.T) {
 	cmd.Env = baseEnv()
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })

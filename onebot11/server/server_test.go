@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
-	"github.com/qqbridge/gateway/onebot11"
-	"github.com/qqbridge/gateway/onebot11/ob11test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/syncbuf"
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
 
 const testSelfID = 10001
@@ -398,30 +400,13 @@ func TestConnectionsAndObserver(t *testing.T) {
 	assert.Equal(t, 1, env.obs.get(&env.obs.opened, "ws_reverse"))
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogsNeverContainSecrets(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
 	rs := ob11test.NewReverseServer("other")
 	t.Cleanup(rs.Close)
-	var logs lockedBuf
+	var logs syncbuf.Buffer
 	env := newEnv(t, ServerConfig{
 		AccessToken:          "TOKSECRET",
 		Secret:               "SIGSECRET",
