@@ -151,9 +151,7 @@ func TestHTTPNonReadingClientTimesOut(t *testing.T) {
 	require.Eventually(t, func() bool { return env.s.httpInFlight.Load() == 0 }, 10*time.Second, 5*time.Millisecond,
 		"the handler gives up on a client that does not read its reply")
 	require.Eventually(t, func() bool {
-		env.s.fsMu.Lock()
-		defer env.s.fsMu.Unlock()
-		return len(env.s.httpConns) == 0
+		return env.s.http.Conns() == 0
 	}, 10*time.Second, 5*time.Millisecond, "the connection is closed once the reply could not be written in time")
 }
 
