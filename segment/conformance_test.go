@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/idmap/idmaptest"
 	"github.com/qqbridge/gateway/internal/conformance/schematest"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
@@ -33,7 +34,7 @@ func TestSchemaConformance(t *testing.T) {
 		buf.WriteByte('\n')
 	}
 	for _, c := range goldenInputs(t, "incoming") {
-		segs, err := (&Incoming{Seqs: newFakeSeqs(), Quotes: fakeQuotes{}}).FromOneBotRaw(testScene, testPeer, c.input)
+		segs, err := (&Incoming{Seqs: idmaptest.NewSeqs(), Quotes: fakeQuotes{}}).FromOneBotRaw(testScene, testPeer, c.input)
 		if err != nil {
 			continue
 		}
