@@ -4,40 +4,17 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
-	"github.com/stretchr/testify/require"
 )
 
 var (
 	derive = idmap.DeriveID
 	nextID = idmap.NextID
 )
-
-// fakeClock is a settable clock for retention tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // store is what both implementations offer.
 type store interface {

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/testclock"
 )
 
 // Behaviour shared by Store and Memory.
@@ -163,7 +165,7 @@ func TestRetentionByCountFreesIDs(t *testing.T) {
 func TestRetentionByAge(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			clk := newFakeClock()
+			clk := testclock.New()
 			s := im.open(t, t.TempDir(), Options{MaxAge: time.Hour, Now: clk.Now})
 			a := idmap.Ref{Scene: idmap.SceneGroup, Peer: 1, Seq: 1}
 			b := idmap.Ref{Scene: idmap.SceneGroup, Peer: 1, Seq: 2}
@@ -198,7 +200,7 @@ func TestRetentionByAge(t *testing.T) {
 func TestExpiredRefRefreshedInPlace(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			clk := newFakeClock()
+			clk := testclock.New()
 			dir := t.TempDir()
 			o := Options{MaxAge: time.Hour, Now: clk.Now, hash: constHash(50)}
 			s := im.open(t, dir, o)
@@ -230,7 +232,7 @@ func TestExpiredRefRefreshedInPlace(t *testing.T) {
 func TestExpiredSlotTakenOver(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			clk := newFakeClock()
+			clk := testclock.New()
 			dir := t.TempDir()
 			o := Options{MaxAge: time.Hour, Now: clk.Now, hash: constHash(7)}
 			s := im.open(t, dir, o)
