@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
@@ -41,6 +42,14 @@ func impls() []impl {
 		}},
 		{name: "memory", open: func(t testing.TB, _ string, o Options) store { return NewMemory(quiet(o)) }},
 	}
+}
+
+// assertRef checks that id resolves, to want.
+func assertRef(t *testing.T, s store, id int32, want idmap.Ref) {
+	t.Helper()
+	got, ok := s.RefFor(id)
+	require.True(t, ok, "id %d", id)
+	assert.Equal(t, want, got)
 }
 
 func quiet(o Options) Options {

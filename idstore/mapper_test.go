@@ -47,11 +47,9 @@ func TestIDForStableAndRefForRoundTrip(t *testing.T) {
 			r := idmap.Ref{Scene: idmap.SceneFriend, Peer: 10001, Seq: 42}
 			id := s.IDFor(r)
 			assert.Equal(t, id, s.IDFor(r))
-			got, ok := s.RefFor(id)
-			require.True(t, ok)
-			assert.Equal(t, r, got)
+			assertRef(t, s, id, r)
 
-			_, ok = s.RefFor(nextID(id))
+			_, ok := s.RefFor(nextID(id))
 			assert.False(t, ok, "never issued")
 			_, ok = s.RefFor(0)
 			assert.False(t, ok)
@@ -155,9 +153,7 @@ func TestRetentionByCountFreesIDs(t *testing.T) {
 			_, ok := s.RefFor(7)
 			require.False(t, ok)
 			assert.Equal(t, int32(7), s.IDFor(refs[4]))
-			got, ok := s.RefFor(7)
-			require.True(t, ok)
-			assert.Equal(t, refs[4], got)
+			assertRef(t, s, 7, refs[4])
 		})
 	}
 }
@@ -178,17 +174,13 @@ func TestRetentionByAge(t *testing.T) {
 			clk.Advance(45 * time.Minute) // a is 75m old, b 45m
 			_, ok := s.RefFor(idA)
 			assert.False(t, ok, "expired before any sweep")
-			got, ok := s.RefFor(idB)
-			require.True(t, ok)
-			assert.Equal(t, b, got)
+			assertRef(t, s, idB, b)
 			require.NoError(t, s.Flush())
 			assert.Equal(t, 1, s.Stats().Entries)
 
 			// Met again, a is recorded afresh; its slot was free so the id is the same.
 			assert.Equal(t, idA, s.IDFor(a))
-			got, ok = s.RefFor(idA)
-			require.True(t, ok)
-			assert.Equal(t, a, got)
+			assertRef(t, s, idA, a)
 			require.NoError(t, s.Flush())
 			assert.Equal(t, 2, s.Stats().Entries)
 		})
@@ -210,17 +202,13 @@ func TestExpiredRefRefreshedInPlace(t *testing.T) {
 			require.NoError(t, s.Flush())
 			clk.Advance(2 * time.Hour)
 			assert.Equal(t, int32(51), s.IDFor(b), "b refreshed, keeps 51 though 50 is expired")
-			got, ok := s.RefFor(51)
-			require.True(t, ok)
-			assert.Equal(t, b, got)
+			assertRef(t, s, 51, b)
 			require.NoError(t, s.Flush())
 			assert.Equal(t, 1, s.Stats().Entries)
 			if im.durable {
 				require.NoError(t, s.Close())
 				s = im.open(t, dir, o)
-				got, ok = s.RefFor(51)
-				require.True(t, ok)
-				assert.Equal(t, b, got)
+				assertRef(t, s, 51, b)
 				assert.Equal(t, 1, s.Stats().Entries)
 			}
 		})
@@ -241,16 +229,12 @@ func TestExpiredSlotTakenOver(t *testing.T) {
 			require.NoError(t, s.Flush())
 			clk.Advance(2 * time.Hour)
 			require.Equal(t, int32(7), s.IDFor(b), "b takes a's expired slot")
-			got, ok := s.RefFor(7)
-			require.True(t, ok)
-			assert.Equal(t, b, got)
+			assertRef(t, s, 7, b)
 			assert.Equal(t, int32(8), s.IDFor(a), "a is new again; 7 is b's")
 			check := func(s store) {
 				t.Helper()
 				for id, want := range map[int32]idmap.Ref{7: b, 8: a} {
-					got, ok := s.RefFor(id)
-					require.True(t, ok, "id %d", id)
-					assert.Equal(t, want, got)
+					assertRef(t, s, id, want)
 				}
 				assert.Equal(t, int32(8), s.IDFor(a))
 				assert.Equal(t, int32(7), s.IDFor(b))
