@@ -11,6 +11,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 )
 
 // The reverse direction's operations, as TestBinary_RunSIGTERM and
@@ -22,11 +24,11 @@ import (
 // holds the token.
 func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 	const token = "milky-bot-token-4711"
-	p := startProc(t, milkyAPIRe, true, "--downstream", "milky", "--access-token", token,
+	p := startProc(t, gatewayproc.MilkyAPI, true, "--downstream", "milky", "--access-token", token,
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
 		"--data", t.TempDir(), "--log-format", "json")
-	addr, metricsAddr, stderr := p.api, p.metrics, p.stderr
-	p.waitReady(t)
+	addr, metricsAddr, stderr := p.API, p.Metrics, p.Stderr
+	p.WaitReady(t)
 	out, errOut, code := runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz")
 	assert.Equal(t, 0, code, "healthcheck: %s %s", out, errOut)
 
@@ -60,7 +62,7 @@ func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), `"api":"no_such_api"`) },
 		5*time.Second, 20*time.Millisecond, "no log line for the failed call; stderr: %s", stderr.String())
 
-	start := p.sigterm(t)
+	start := p.SIGTERM(t)
 	require.NoError(t, ws.SetReadDeadline(time.Now().Add(15*time.Second)))
 	var closeErr *websocket.CloseError
 	for {
@@ -70,7 +72,7 @@ func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 		}
 	}
 	assert.Equal(t, websocket.CloseGoingAway, closeErr.Code, "close code on shutdown")
-	p.requireExitedInGrace(t, start)
+	p.RequireExitedInGrace(t, start)
 	logs := stderr.String()
 	assert.Contains(t, logs, "shutting down")
 	assert.NotContains(t, logs, token)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
 
@@ -150,13 +151,13 @@ func TestBinary_BadFlag(t *testing.T) {
 // process exits 0 within the grace period.
 func TestBinary_RunSIGTERM(t *testing.T) {
 	// The banner names the bound addresses.
-	p := startProc(t, ob11APIRe, true,
+	p := startProc(t, gatewayproc.OneBotAPI, true,
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
 		"--data", t.TempDir(), "--heartbeat", "1s", "--log-format", "json")
-	apiAddr, metricsAddr, stderr := p.api, p.metrics, p.stderr
+	apiAddr, metricsAddr, stderr := p.API, p.Metrics, p.Stderr
 
 	// Ready: the built-in simulator answers and its stream is up.
-	p.waitReady(t)
+	p.WaitReady(t)
 
 	// The container healthcheck subcommand agrees.
 	out, errOut, code := runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz")
@@ -171,11 +172,11 @@ func TestBinary_RunSIGTERM(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ok", r.Status)
 
-	start := p.sigterm(t)
+	start := p.SIGTERM(t)
 	closeCode, err := bot.WaitClosed(ctx)
 	require.NoError(t, err, "the bot's socket was not closed")
 	assert.Equal(t, 1001, closeCode, "close code on shutdown")
-	p.requireExitedInGrace(t, start)
+	p.RequireExitedInGrace(t, start)
 	assert.Contains(t, stderr.String(), "shutting down")
 
 	// Gone: the healthcheck now fails.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 )
 
 // TestBinary_ReadmeMilkyExamples runs the curl calls of the README's "Milky
@@ -33,8 +35,8 @@ func TestBinary_ReadmeMilkyExamples(t *testing.T) {
 	calls := regexp.MustCompile(`curl -X POST -H 'Content-Type: application/json' -d '(\{.*?\})'\s+http://127\.0\.0\.1:3010/api/([a-z_]+)`).FindAllStringSubmatch(section, -1)
 	require.GreaterOrEqual(t, len(calls), 2, "the section's curl calls")
 
-	p := startProc(t, milkyAPIRe, false, "--downstream", "milky", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
-	addr, stderr := p.api, p.stderr
+	p := startProc(t, gatewayproc.MilkyAPI, false, "--downstream", "milky", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
+	addr, stderr := p.API, p.Stderr
 
 	// The SSE stream the section shows with curl -N.
 	require.Contains(t, section, "curl -N http://127.0.0.1:3010/event")

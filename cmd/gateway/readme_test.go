@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 )
 
 // startBinary runs the built gateway on the built-in simulator with
@@ -17,9 +19,9 @@ import (
 // addresses from its banner once it is ready.
 func startBinary(t *testing.T) (api, metricsAddr string) {
 	t.Helper()
-	p := startProc(t, ob11APIRe, true, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
-	p.waitReady(t)
-	return p.api, p.metrics
+	p := startProc(t, gatewayproc.OneBotAPI, true, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
+	p.WaitReady(t)
+	return p.API, p.Metrics
 }
 
 func get(t *testing.T, url string) (int, string) {
