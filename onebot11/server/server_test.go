@@ -242,6 +242,32 @@ func serve(t testing.TB, s *Server) string {
 	return "http://" + ln.Addr().String()
 }
 
+// startWebhookEnv starts a server posting to a fresh webhook receiver that
+// checks cfg.Secret.
+func startWebhookEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.WebhookReceiver, context.Context) {
+	t.Helper()
+	wh := ob11test.NewWebhookReceiver(cfg.Secret)
+	t.Cleanup(wh.Close)
+	cfg.Webhooks = append([]string{wh.URL}, cfg.Webhooks...)
+	env := newEnv(t, cfg)
+	ctx := testCtx(t)
+	env.s.Start(ctx)
+	return env, wh, ctx
+}
+
+// startReverseEnv starts a server dialing a fresh reverse WebSocket server
+// that wants no token.
+func startReverseEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.ReverseServer, context.Context) {
+	t.Helper()
+	rs := ob11test.NewReverseServer("")
+	t.Cleanup(rs.Close)
+	cfg.ReverseWS = append([]string{rs.URL}, cfg.ReverseWS...)
+	env := newEnv(t, cfg)
+	ctx := testCtx(t)
+	env.s.Start(ctx)
+	return env, rs, ctx
+}
+
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -286,11 +312,7 @@ func eventSeq(t *testing.T, raw []byte) int {
 }
 
 func TestShutdownFinishesInFlightThenClosesGoingAway(t *testing.T) {
-	rs := ob11test.NewReverseServer("")
-	t.Cleanup(rs.Close)
-	env := newEnv(t, ServerConfig{ReverseWS: []string{rs.URL}, ReconnectInterval: 20 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, rs, ctx := startReverseEnv(t, ServerConfig{ReconnectInterval: 20 * time.Millisecond})
 
 	cl, err := ob11test.DialForward(ctx, env.ws("/"), "")
 	require.NoError(t, err)
