@@ -1,12 +1,8 @@
 package milkyob11
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/internal/conformance/schematest"
@@ -19,20 +15,13 @@ import (
 // skips, saying so, without them (fails under CI=true).
 func TestSchemaConformance(t *testing.T) {
 	tools := schematest.Require(t)
-	var buf bytes.Buffer
-	n := 0
+	var values []any
 	for _, c := range goldenCases(t) {
 		for _, ev := range run(c.Sections[0].Body).events {
-			line, err := json.Marshal(map[string]any{"kind": "event", "source": c.Name, "value": ev})
-			require.NoError(t, err)
-			buf.Write(line)
-			buf.WriteByte('\n')
-			n++
+			values = append(values, map[string]any{"kind": "event", "source": c.Name, "value": ev})
 		}
 	}
-	file := filepath.Join(t.TempDir(), "events.jsonl")
-	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
-	out, err := tools.Run("check-events.mjs", file)
-	t.Logf("%d events checked:\n%s", n, out)
+	out, err := tools.CheckEvents(t, values)
+	t.Logf("%d events checked:\n%s", len(values), out)
 	require.NoError(t, err, "schema check failed")
 }

@@ -242,6 +242,15 @@ func serve(t testing.TB, s *Server) string {
 	return "http://" + ln.Addr().String()
 }
 
+// startEnv starts a server's outbound transports with a test-bounded ctx.
+func startEnv(t *testing.T, cfg ServerConfig) (*testEnv, context.Context) {
+	t.Helper()
+	env := newEnv(t, cfg)
+	ctx := testCtx(t)
+	env.s.Start(ctx)
+	return env, ctx
+}
+
 // startWebhookEnv starts a server posting to a fresh webhook receiver that
 // checks cfg.Secret.
 func startWebhookEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.WebhookReceiver, context.Context) {
@@ -249,9 +258,7 @@ func startWebhookEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.Webhoo
 	wh := ob11test.NewWebhookReceiver(cfg.Secret)
 	t.Cleanup(wh.Close)
 	cfg.Webhooks = append([]string{wh.URL}, cfg.Webhooks...)
-	env := newEnv(t, cfg)
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, ctx := startEnv(t, cfg)
 	return env, wh, ctx
 }
 
@@ -262,9 +269,7 @@ func startReverseEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.Revers
 	rs := ob11test.NewReverseServer("")
 	t.Cleanup(rs.Close)
 	cfg.ReverseWS = append([]string{rs.URL}, cfg.ReverseWS...)
-	env := newEnv(t, cfg)
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, ctx := startEnv(t, cfg)
 	return env, rs, ctx
 }
 

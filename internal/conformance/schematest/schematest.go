@@ -5,11 +5,14 @@
 package schematest
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/goccy/go-json"
 )
 
 // Tools is what a schema check runs with.
@@ -40,6 +43,27 @@ func Require(t testing.TB) Tools {
 		stop("conformance/node_modules missing (cd conformance && npm ci); schema check skipped")
 	}
 	return Tools{Node: node, Dir: dir}
+}
+
+// CheckEvents writes values as JSON lines ({"kind":...,"source":...,
+// "value":...} records) to a temporary file and runs check-events.mjs on
+// it, returning its output.
+func (tl Tools) CheckEvents(t testing.TB, values []any) (string, error) {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, v := range values {
+		line, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("schematest: encode %T: %v", v, err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	file := filepath.Join(t.TempDir(), "values.jsonl")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatalf("schematest: %v", err)
+	}
+	return tl.Run("check-events.mjs", file)
 }
 
 // Run runs one of conformance/'s scripts on file from inside conformance/
