@@ -47,17 +47,11 @@ func startOneBotUpstream(t *testing.T, opts bridge.Options) *obUpstream {
 func (u *obUpstream) start() {
 	u.t.Helper()
 	opts := u.opts
-	if opts.Listen == "" {
-		opts.Listen = "127.0.0.1:0"
-	}
-	if opts.Logger == nil {
-		opts.Logger = testLogger()
-	}
+	runtimeDefaults(&opts)
 	if opts.ReconnectInterval == 0 {
 		opts.ReconnectInterval = 50 * time.Millisecond
 	}
 	opts.Heartbeat = 5 * time.Second
-	opts.Version = "e2e"
 	rt := bridge.NewOneBotOnMilky(opts, nil)
 	require.NoError(u.t, rt.Start(context.Background()))
 	u.rt = rt

@@ -49,17 +49,23 @@ type running struct {
 // gatewayDefaults fills what every gateway of the suite runs with:
 // loopback ports, the test logger and a bounded upstream timeout.
 func gatewayDefaults(opts *bridge.Options) {
-	if opts.Listen == "" {
-		opts.Listen = "127.0.0.1:0"
-	}
+	runtimeDefaults(opts)
 	if opts.MetricsListen == "" {
 		opts.MetricsListen = "127.0.0.1:0"
 	}
-	if opts.Logger == nil {
-		opts.Logger = testLogger()
-	}
 	if opts.UpstreamTimeout == 0 {
 		opts.UpstreamTimeout = 5 * time.Second
+	}
+}
+
+// runtimeDefaults fills what every runtime of the suite (gateways and the
+// OneBot 11 upstream of the reverse suite) runs with.
+func runtimeDefaults(opts *bridge.Options) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.Logger == nil {
+		opts.Logger = testLogger()
 	}
 	opts.Version = "e2e"
 }
