@@ -14,7 +14,7 @@ import (
 // Errors of Serving.Serve; servers wrap or map them to their own words.
 var (
 	ErrServingClosed = errors.New("closed")
-	ErrServeTwice    = errors.New("Serve called twice")
+	ErrServeTwice    = errors.New("serve called twice")
 )
 
 // Serving runs one fasthttp.Server for a protocol server (the OneBot 11 and

@@ -14,7 +14,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -254,8 +253,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		ErrorHandler:                 requestError,
 	}
 	err := s.http.Serve(ln, fs)
-	if errors.Is(err, transport.ErrServingClosed) || errors.Is(err, transport.ErrServeTwice) {
-		return fmt.Errorf("milky server: %w", err)
+	switch {
+	case errors.Is(err, transport.ErrServingClosed):
+		return errors.New("milky server: closed")
+	case errors.Is(err, transport.ErrServeTwice):
+		return errors.New("milky server: Serve called twice")
 	}
 	return err
 }
