@@ -52,6 +52,13 @@ func assertRef(t *testing.T, s store, id int32, want idmap.Ref) {
 	assert.Equal(t, want, got)
 }
 
+// assertEntries flushes s and checks how many entries it holds.
+func assertEntries(t *testing.T, s store, want int) {
+	t.Helper()
+	require.NoError(t, s.Flush())
+	assert.Equal(t, want, s.Stats().Entries)
+}
+
 func quiet(o Options) Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
