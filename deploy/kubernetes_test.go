@@ -188,6 +188,14 @@ func readK8sFiles(t *testing.T, files ...string) []k8sObject {
 	return objs
 }
 
+func containersByName(cs []container) map[string]container {
+	byName := map[string]container{}
+	for _, c := range cs {
+		byName[c.Name] = c
+	}
+	return byName
+}
+
 // secretSpec is the part of a Secret the tests read.
 type secretSpec struct {
 	StringData map[string]string `yaml:"stringData"`
@@ -246,10 +254,7 @@ func TestKubernetesDeployment(t *testing.T) {
 	assert.Equal(t, "Recreate", d.Spec.Strategy.Type)
 	assert.True(t, subset(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels), "selector must match the pod labels")
 
-	byName := map[string]container{}
-	for _, c := range pod.Containers {
-		byName[c.Name] = c
-	}
+	byName := containersByName(pod.Containers)
 	require.Contains(t, byName, "gateway")
 	require.Len(t, pod.Containers, 2, "the implementation and the gateway sidecar")
 	gw := byName["gateway"]
@@ -455,10 +460,7 @@ func TestKubernetesMilkyBots(t *testing.T) {
 	assert.True(t, subset(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels), "selector must match the pod labels")
 	pod := d.Spec.Template.Spec
 	require.Len(t, pod.Containers, 2, "the implementation and the gateway sidecar")
-	byName := map[string]container{}
-	for _, c := range pod.Containers {
-		byName[c.Name] = c
-	}
+	byName := containersByName(pod.Containers)
 	require.Contains(t, byName, "gateway")
 	require.Contains(t, byName, "onebot11")
 	gw := byName["gateway"]
