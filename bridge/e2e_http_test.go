@@ -1,11 +1,9 @@
 package bridge_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/goccy/go-json"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/internal/syncbuf"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
 
@@ -196,7 +195,7 @@ func TestHTTP_Async(t *testing.T) {
 // status and message the plain call would get, and nothing reaches the
 // upstream; the one WARN line stays small however large the input.
 func TestHTTP_AsyncValidatesFirst(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	e := startGateway(t, bridge.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, nil, true)
 	c := e.http("", ob11test.AuthNone)
 	e.sim.ResetCalls()
@@ -220,23 +219,6 @@ func TestHTTP_AsyncValidatesFirst(t *testing.T) {
 		assert.Less(t, len(line), 1000, "log line %.200s", line)
 	}
 	assert.Empty(t, e.sim.Calls(), "nothing went upstream")
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // --media-local-files deny: a bot's local file is refused naming the

@@ -2,12 +2,10 @@ package bridge_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -49,17 +47,11 @@ func startOneBotUpstream(t *testing.T, opts bridge.Options) *obUpstream {
 func (u *obUpstream) start() {
 	u.t.Helper()
 	opts := u.opts
-	if opts.Listen == "" {
-		opts.Listen = "127.0.0.1:0"
-	}
-	if opts.Logger == nil {
-		opts.Logger = testLogger()
-	}
+	runtimeDefaults(&opts)
 	if opts.ReconnectInterval == 0 {
 		opts.ReconnectInterval = 50 * time.Millisecond
 	}
 	opts.Heartbeat = 5 * time.Second
-	opts.Version = "e2e"
 	rt := bridge.NewOneBotOnMilky(opts, nil)
 	require.NoError(u.t, rt.Start(context.Background()))
 	u.rt = rt
@@ -82,19 +74,14 @@ func (u *obUpstream) stop() {
 }
 
 // groupA is the simulator's first group and a member who is not the bot.
-func (u *obUpstream) groupA() (groupID, member int64) {
-	g := u.sim.Groups()[0].GroupID
-	return g, u.sim.Members(g)[1].UserID
-}
+func (u *obUpstream) groupA() (groupID, member int64) { return simGroupA(u.sim) }
 
 // mgw is a running reverse gateway: Milky bots downstream.
 type mgw struct {
-	t       *testing.T
-	g       *bridge.Runtime
-	base    string // http://host:port of the Milky listener
-	metrics string
-	token   string
-	api     *milkytest.Client
+	running
+	base  string // http://host:port of the Milky listener
+	token string
+	api   *milkytest.Client
 }
 
 // startMilkyGateway starts the reverse direction on 127.0.0.1:0 ports in
@@ -102,56 +89,14 @@ type mgw struct {
 // with t.Cleanup. It waits for /readyz 200 when waitReady.
 func startMilkyGateway(t *testing.T, opts bridge.Options, waitReady bool) *mgw {
 	t.Helper()
-	if opts.Listen == "" {
-		opts.Listen = "127.0.0.1:0"
-	}
-	if opts.MetricsListen == "" {
-		opts.MetricsListen = "127.0.0.1:0"
-	}
-	if opts.Logger == nil {
-		opts.Logger = testLogger()
-	}
-	if opts.UpstreamTimeout == 0 {
-		opts.UpstreamTimeout = 5 * time.Second
-	}
-	opts.Version = "e2e"
-	g := bridge.NewMilkyOnOneBot(opts, nil)
-	require.NoError(t, g.Start(context.Background()))
-	m := &mgw{t: t, g: g, base: "http://" + g.Addr(), metrics: "http://" + g.MetricsAddr(), token: opts.AccessToken}
+	gatewayDefaults(&opts)
+	r := startRuntime(t, "reverse gateway", bridge.NewMilkyOnOneBot(opts, nil))
+	m := &mgw{running: r, base: "http://" + r.g.Addr(), token: opts.AccessToken}
 	m.api = milkytest.NewClient(m.base, opts.AccessToken)
-	t.Cleanup(func() { m.shutdown() })
 	if waitReady {
 		m.waitReady()
 	}
 	return m
-}
-
-// shutdown drains the gateway (idempotent: Runtime.Shutdown runs once).
-func (m *mgw) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := m.g.Shutdown(ctx); err != nil {
-		m.t.Errorf("reverse gateway shutdown: %v", err)
-	}
-}
-
-func (m *mgw) readyz() (int, map[string]any) {
-	resp, err := http.Get(m.metrics + "/readyz")
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
-}
-
-func (m *mgw) waitReady() {
-	m.t.Helper()
-	eventually(m.t, "reverse gateway /readyz 200", func() bool {
-		code, _ := m.readyz()
-		return code == http.StatusOK
-	})
 }
 
 // call runs api and requires success, decoding data into out (nil: skip).

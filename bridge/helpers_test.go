@@ -37,14 +37,83 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
+// running is what the gateways of both directions share in the suite: the
+// running bridge.Runtime and its /metrics, /healthz, /readyz listener.
+type running struct {
+	t       *testing.T
+	name    string // for failure messages: "gateway", "reverse gateway"
+	g       *bridge.Runtime
+	metrics string // http://host:port of /metrics, /healthz, /readyz
+}
+
+// gatewayDefaults fills what every gateway of the suite runs with:
+// loopback ports, the test logger and a bounded upstream timeout.
+func gatewayDefaults(opts *bridge.Options) {
+	runtimeDefaults(opts)
+	if opts.MetricsListen == "" {
+		opts.MetricsListen = "127.0.0.1:0"
+	}
+	if opts.UpstreamTimeout == 0 {
+		opts.UpstreamTimeout = 5 * time.Second
+	}
+}
+
+// runtimeDefaults fills what every runtime of the suite (gateways and the
+// OneBot 11 upstream of the reverse suite) runs with.
+func runtimeDefaults(opts *bridge.Options) {
+	if opts.Listen == "" {
+		opts.Listen = "127.0.0.1:0"
+	}
+	if opts.Logger == nil {
+		opts.Logger = testLogger()
+	}
+	opts.Version = "e2e"
+}
+
+// startRuntime starts g and registers its shutdown with t.Cleanup.
+func startRuntime(t *testing.T, name string, g *bridge.Runtime) running {
+	t.Helper()
+	require.NoError(t, g.Start(context.Background()))
+	r := running{t: t, name: name, g: g, metrics: "http://" + g.MetricsAddr()}
+	t.Cleanup(r.shutdown)
+	return r
+}
+
+// shutdown drains the gateway (idempotent: Runtime.Shutdown runs once).
+func (r *running) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := r.g.Shutdown(ctx); err != nil {
+		r.t.Errorf("%s shutdown: %v", r.name, err)
+	}
+}
+
+// readyz returns /readyz's status code and body.
+func (r *running) readyz() (int, map[string]any) {
+	resp, err := http.Get(r.metrics + "/readyz")
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+func (r *running) waitReady() {
+	r.t.Helper()
+	eventually(r.t, r.name+" /readyz 200", func() bool {
+		code, _ := r.readyz()
+		return code == http.StatusOK
+	})
+}
+
 // gw is a running gateway and the simulator behind it.
 type gw struct {
-	t       *testing.T
-	g       *bridge.Runtime
-	sim     *simulator.Sim
-	base    string // http://host:port of the OneBot 11 listener
-	ws      string // ws://host:port
-	metrics string // http://host:port of /metrics, /healthz, /readyz
+	running
+	sim  *simulator.Sim
+	base string // http://host:port of the OneBot 11 listener
+	ws   string // ws://host:port
 }
 
 // startGateway starts a gateway on 127.0.0.1:0 ports. With opts.UpstreamURL
@@ -54,35 +123,15 @@ type gw struct {
 // unless the upstream is expected to be down (waitReady false).
 func startGateway(t *testing.T, opts bridge.Options, sim *simulator.Sim, waitReady bool) *gw {
 	t.Helper()
-	if opts.Listen == "" {
-		opts.Listen = "127.0.0.1:0"
-	}
-	if opts.MetricsListen == "" {
-		opts.MetricsListen = "127.0.0.1:0"
-	}
-	if opts.Logger == nil {
-		opts.Logger = testLogger()
-	}
+	gatewayDefaults(&opts)
 	if opts.ReconnectInterval == 0 {
 		opts.ReconnectInterval = 100 * time.Millisecond
 	}
-	if opts.UpstreamTimeout == 0 {
-		opts.UpstreamTimeout = 5 * time.Second
-	}
-	opts.Version = "e2e"
 	if opts.UpstreamURL == "" {
 		sim, opts.UpstreamURL = startSim(t, simulator.Options{})
 	}
-	g := bridge.NewOneBotOnMilky(opts, nil)
-	require.NoError(t, g.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		if err := g.Shutdown(ctx); err != nil {
-			t.Errorf("gateway shutdown: %v", err)
-		}
-	})
-	e := &gw{t: t, g: g, sim: sim, base: "http://" + g.Addr(), ws: "ws://" + g.Addr(), metrics: "http://" + g.MetricsAddr()}
+	r := startRuntime(t, "gateway", bridge.NewOneBotOnMilky(opts, nil))
+	e := &gw{running: r, sim: sim, base: "http://" + r.g.Addr(), ws: "ws://" + r.g.Addr()}
 	if waitReady {
 		e.waitReady()
 	}
@@ -109,26 +158,6 @@ func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), wait)
 	t.Cleanup(cancel)
 	return c
-}
-
-// readyz returns /readyz's status code and body.
-func (e *gw) readyz() (int, map[string]any) {
-	resp, err := http.Get(e.metrics + "/readyz")
-	if err != nil {
-		return 0, nil
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
-}
-
-func (e *gw) waitReady() {
-	e.t.Helper()
-	eventually(e.t, "gateway /readyz 200", func() bool {
-		code, _ := e.readyz()
-		return code == http.StatusOK
-	})
 }
 
 // eventually polls cond every 20ms until it holds or wait passes.
@@ -159,9 +188,11 @@ func (e *gw) dial(path, token string, opts ...ob11test.Option) *ob11test.WSClien
 
 // groupA is the simulator's first group (the bot is its owner); member is
 // a member of it who is not the bot.
-func (e *gw) groupA() (groupID, member int64) {
-	g := e.sim.Groups()[0].GroupID
-	return g, e.sim.Members(g)[1].UserID
+func (e *gw) groupA() (groupID, member int64) { return simGroupA(e.sim) }
+
+func simGroupA(sim *simulator.Sim) (groupID, member int64) {
+	g := sim.Groups()[0].GroupID
+	return g, sim.Members(g)[1].UserID
 }
 
 func text(s string) []milky.IncomingSegment {
@@ -228,22 +259,23 @@ func nextMessage(t *testing.T, src eventSource, postType, substr string) msgEven
 // nextNotice waits for the next notice of noticeType and decodes it.
 func nextNotice(t *testing.T, src eventSource, noticeType string) map[string]any {
 	t.Helper()
-	raw, err := src.NextEventWhere(ctx(t), func(e ob11test.Event) bool {
+	return nextDecoded(t, src, "notice "+noticeType, func(e ob11test.Event) bool {
 		return e.PostType == "notice" && e.NoticeType == noticeType
 	})
-	require.NoError(t, err, "waiting for notice %s", noticeType)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(raw, &m))
-	return m
 }
 
 // nextRequest waits for the next request event of requestType.
 func nextRequest(t *testing.T, src eventSource, requestType string) map[string]any {
 	t.Helper()
-	raw, err := src.NextEventWhere(ctx(t), func(e ob11test.Event) bool {
+	return nextDecoded(t, src, "request "+requestType, func(e ob11test.Event) bool {
 		return e.PostType == "request" && e.RequestType == requestType
 	})
-	require.NoError(t, err, "waiting for request %s", requestType)
+}
+
+func nextDecoded(t *testing.T, src eventSource, what string, match func(ob11test.Event) bool) map[string]any {
+	t.Helper()
+	raw, err := src.NextEventWhere(ctx(t), match)
+	require.NoError(t, err, "waiting for %s", what)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(raw, &m))
 	return m

@@ -8,13 +8,11 @@
 package compat
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,12 +20,13 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qqbridge/gateway/internal/conformance"
+	"github.com/qqbridge/gateway/internal/gatewayproc"
+	"github.com/qqbridge/gateway/internal/syncbuf"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
@@ -216,7 +215,7 @@ func raceEnabled() bool {
 
 type gateway struct {
 	addr   string // OneBot 11 listener, host:port
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
 // startGateway runs the binary on the built-in simulator with loopback
@@ -228,68 +227,20 @@ func startGateway(t *testing.T, bin string, extra ...string) *gateway {
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
 		"--access-token", compatToken, "--data", t.TempDir(), "--heartbeat", "1s", "--log-format", "text",
 	}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = baseEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	gw := &gateway{stderr: &syncBuffer{}}
-	cmd.Stderr = gw.stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+	p := gatewayproc.Start(t, bin, baseEnv(), gatewayproc.OneBotAPI, true, args...)
+	gw := &gateway{addr: p.API, stderr: p.Stderr}
+	t.Cleanup(func() { // before Start's own cleanup, which kills
+		_ = p.Cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
-			assert.NoError(t, waitErr, "gateway exit after SIGTERM; stderr:\n%s", gw.stderr)
+		case <-p.Exited:
+			assert.NoError(t, p.WaitErr, "gateway exit after SIGTERM; stderr:\n%s", gw.stderr)
 		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+			_ = p.Cmd.Process.Kill()
+			<-p.Exited
 			t.Errorf("the gateway did not exit after SIGTERM; stderr:\n%s", gw.stderr)
 		}
 	})
-
-	apiRe := regexp.MustCompile(`HTTP API:\s+http://(127\.0\.0\.1:\d+)/`)
-	metricsRe := regexp.MustCompile(`metrics/health:\s+http://(127\.0\.0\.1:\d+)/metrics`)
-	lines := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var metricsAddr string
-	deadline := time.After(30 * time.Second)
-	for gw.addr == "" || metricsAddr == "" {
-		select {
-		case l, ok := <-lines:
-			require.True(t, ok, "stdout ended before the banner; stderr:\n%s", gw.stderr)
-			if m := apiRe.FindStringSubmatch(l); m != nil {
-				gw.addr = m[1]
-			}
-			if m := metricsRe.FindStringSubmatch(l); m != nil {
-				metricsAddr = m[1]
-			}
-		case <-deadline:
-			t.Fatalf("no banner from the gateway; stderr:\n%s", gw.stderr)
-		}
-	}
-	go func() {
-		for range lines { //nolint:revive // drain so the gateway never blocks on stdout
-		}
-	}()
-
-	client := &http.Client{Timeout: 2 * time.Second}
-	require.Eventually(t, func() bool {
-		resp, err := client.Get("http://" + metricsAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 50*time.Millisecond, "gateway /readyz; stderr:\n%s", gw.stderr)
+	p.WaitReady(t)
 	return gw
 }
 
@@ -337,22 +288,4 @@ func baseEnv() []string {
 		}
 	}
 	return env
-}
-
-// syncBuffer is a bytes.Buffer safe for the process writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -227,11 +227,17 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
-func TestHelp(t *testing.T) {
+// captureHelp sends --help's text to the returned buffer for the test.
+func captureHelp(t *testing.T) *bytes.Buffer {
 	var buf bytes.Buffer
 	old := helpOutput
 	helpOutput = &buf
-	defer func() { helpOutput = old }()
+	t.Cleanup(func() { helpOutput = old })
+	return &buf
+}
+
+func TestHelp(t *testing.T) {
+	buf := captureHelp(t)
 
 	for _, a := range []string{"-h", "--help", "-help"} {
 		buf.Reset()

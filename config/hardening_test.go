@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,10 +30,7 @@ func TestUnknownEnvWarnsWithSuggestion(t *testing.T) {
 }
 
 func TestHelpListsEverySubcommand(t *testing.T) {
-	var buf bytes.Buffer
-	old := helpOutput
-	helpOutput = &buf
-	t.Cleanup(func() { helpOutput = old })
+	buf := captureHelp(t)
 	_, err := Load([]string{"--help"}, nil)
 	require.ErrorIs(t, err, ErrHelp)
 	for _, s := range []string{"gateway [flags]", "gateway simulate", "gateway check-config", "gateway healthcheck", "gateway --version", "--upstream-secret"} {

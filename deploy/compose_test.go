@@ -1,18 +1,14 @@
 package deploy
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -195,25 +191,17 @@ func TestComposeReverseProfile(t *testing.T) {
 
 	// The image's ENV plus the service's environment, as compose would
 	// pass them with an empty .env, must pass check-config.
-	bin := buildLikeDockerfile(t)
-	if runtime.GOOS != "linux" {
-		t.Skip("the binary is built for linux")
-	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	bin := linuxBinary(t)
+	var env []string
 	for k, v := range img.env {
 		env = append(env, k+"="+v)
 	}
 	for k, v := range gw.Environment {
 		env = append(env, k+"="+composeDefault(v))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "check-config")
-	cmd.Env = env
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "check-config with gateway-milky's environment:\n%s", out)
-	assert.Contains(t, string(out), "downstream: milky")
-	assert.Contains(t, string(out), "upstream_protocol: onebot11")
+	out := checkConfig(t, bin, "gateway-milky", env)
+	assert.Contains(t, out, "downstream: milky")
+	assert.Contains(t, out, "upstream_protocol: onebot11")
 }
 
 // composeDefault expands ${VAR:-default} to its default (an empty .env).

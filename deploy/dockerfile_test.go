@@ -362,6 +362,32 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// linuxBinary is buildLikeDockerfile's binary, for a test that runs it: it
+// skips where that binary cannot run.
+func linuxBinary(t *testing.T) string {
+	t.Helper()
+	bin := buildLikeDockerfile(t)
+	if runtime.GOOS != "linux" {
+		t.Skip("the binary is built for linux")
+	}
+	return bin
+}
+
+// checkConfig runs bin's check-config with PATH, a fresh HOME and env, as
+// an orchestrator would start the container; it requires success, naming
+// whose environment it was, and returns the output.
+func checkConfig(t *testing.T, bin, whose string, env []string) string {
+	t.Helper()
+	env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "check-config")
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "check-config with %s's environment:\n%s", whose, out)
+	return string(out)
+}
+
 // buildLikeDockerfile runs the Dockerfile's `go build` line from the
 // repository root for linux on this machine's architecture.
 func buildLikeDockerfile(t *testing.T) string {
@@ -460,10 +486,7 @@ func TestBuildIsStatic(t *testing.T) {
 // TestHealthcheckCommand runs the image's HEALTHCHECK command against a
 // stand-in /healthz: exit 0 on 200, non-zero otherwise.
 func TestHealthcheckCommand(t *testing.T) {
-	bin := buildLikeDockerfile(t)
-	if runtime.GOOS != "linux" {
-		t.Skip("the binary is built for linux")
-	}
+	bin := linuxBinary(t)
 	img := readDockerfile(t)
 	status := http.StatusOK
 	var mu sync.Mutex
@@ -520,10 +543,7 @@ func withURL(args []string, url string) []string {
 // loopback ports, and checks /healthz, /readyz, /metrics and the HEALTHCHECK;
 // once per direction, since the same dashboard and alert rules serve both.
 func TestContainerDefaultsSmoke(t *testing.T) {
-	bin := buildLikeDockerfile(t)
-	if runtime.GOOS != "linux" {
-		t.Skip("the binary is built for linux")
-	}
+	bin := linuxBinary(t)
 	t.Run("onebot11_downstream", func(t *testing.T) { containerSmoke(t, bin, nil) })
 	// The reverse direction: Milky bots, the simulator seen as a OneBot 11
 	// implementation upstream (what `gateway --downstream milky` runs).

@@ -2,17 +2,13 @@ package deploy
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"io"
 	"os"
-	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -192,6 +188,34 @@ func readK8sFiles(t *testing.T, files ...string) []k8sObject {
 	return objs
 }
 
+func containersByName(cs []container) map[string]container {
+	byName := map[string]container{}
+	for _, c := range cs {
+		byName[c.Name] = c
+	}
+	return byName
+}
+
+// secretSpec is the part of a Secret the tests read.
+type secretSpec struct {
+	StringData map[string]string `yaml:"stringData"`
+}
+
+// assertTokensFromSecret checks that the gateway's two tokens come from
+// the Secret example, never from plain values, and returns that Secret.
+func assertTokensFromSecret(t *testing.T, objs []k8sObject, gw container) secretSpec {
+	t.Helper()
+	var sec secretSpec
+	secret := findK8s(t, objs, "Secret", &sec)
+	for _, env := range []string{"GATEWAY_UPSTREAM_TOKEN", "GATEWAY_ACCESS_TOKEN"} {
+		_, name, key, ok := gw.env(env)
+		require.True(t, ok, "gateway env %s", env)
+		assert.Equal(t, secret.Metadata.Name, name, "%s must come from the Secret", env)
+		assert.Contains(t, sec.StringData, key, "%s: key %s in the Secret example", env, key)
+	}
+	return sec
+}
+
 func findK8s(t *testing.T, objs []k8sObject, kind string, v any) k8sObject {
 	t.Helper()
 	var found []k8sObject
@@ -230,10 +254,7 @@ func TestKubernetesDeployment(t *testing.T) {
 	assert.Equal(t, "Recreate", d.Spec.Strategy.Type)
 	assert.True(t, subset(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels), "selector must match the pod labels")
 
-	byName := map[string]container{}
-	for _, c := range pod.Containers {
-		byName[c.Name] = c
-	}
+	byName := containersByName(pod.Containers)
 	require.Contains(t, byName, "gateway")
 	require.Len(t, pod.Containers, 2, "the implementation and the gateway sidecar")
 	gw := byName["gateway"]
@@ -261,17 +282,7 @@ func TestKubernetesDeployment(t *testing.T) {
 	assert.Equal(t, "http://127.0.0.1:"+strconv.Itoa(byName["milky"].port("milky")), up, "the gateway talks to the implementation in its pod")
 
 	// Tokens come from the Secret, never from plain values.
-	var sec struct {
-		Type       string            `yaml:"type"`
-		StringData map[string]string `yaml:"stringData"`
-	}
-	secret := findK8s(t, objs, "Secret", &sec)
-	for _, env := range []string{"GATEWAY_UPSTREAM_TOKEN", "GATEWAY_ACCESS_TOKEN"} {
-		_, name, key, ok := gw.env(env)
-		require.True(t, ok, "gateway env %s", env)
-		assert.Equal(t, secret.Metadata.Name, name, "%s must come from the Secret", env)
-		assert.Contains(t, sec.StringData, key, "%s: key %s in the Secret example", env, key)
-	}
+	assertTokensFromSecret(t, objs, gw)
 
 	// Resources and hardening, for every container.
 	runAsNonRootPod := pod.SecurityContext.RunAsNonRoot != nil && *pod.SecurityContext.RunAsNonRoot
@@ -449,10 +460,7 @@ func TestKubernetesMilkyBots(t *testing.T) {
 	assert.True(t, subset(d.Spec.Selector.MatchLabels, d.Spec.Template.Metadata.Labels), "selector must match the pod labels")
 	pod := d.Spec.Template.Spec
 	require.Len(t, pod.Containers, 2, "the implementation and the gateway sidecar")
-	byName := map[string]container{}
-	for _, c := range pod.Containers {
-		byName[c.Name] = c
-	}
+	byName := containersByName(pod.Containers)
 	require.Contains(t, byName, "gateway")
 	require.Contains(t, byName, "onebot11")
 	gw := byName["gateway"]
@@ -473,16 +481,7 @@ func TestKubernetesMilkyBots(t *testing.T) {
 	assert.Equal(t, "/readyz", gw.ReadinessProbe.HTTPGet.Path)
 	assert.Equal(t, "/healthz", gw.LivenessProbe.HTTPGet.Path)
 
-	var sec struct {
-		StringData map[string]string `yaml:"stringData"`
-	}
-	secret := findK8s(t, objs, "Secret", &sec)
-	for _, env := range []string{"GATEWAY_UPSTREAM_TOKEN", "GATEWAY_ACCESS_TOKEN"} {
-		_, name, key, ok := gw.env(env)
-		require.True(t, ok, "gateway env %s", env)
-		assert.Equal(t, secret.Metadata.Name, name, "%s must come from the Secret", env)
-		assert.Contains(t, sec.StringData, key, "%s: key %s in the Secret example", env, key)
-	}
+	sec := assertTokensFromSecret(t, objs, gw)
 	for _, c := range pod.Containers {
 		sc := c.SecurityContext
 		require.NotNil(t, sc, "%s: securityContext", c.Name)
@@ -531,11 +530,8 @@ func TestKubernetesMilkyBots(t *testing.T) {
 	assert.False(t, subset(firstSvc.Spec.Selector, d.Spec.Template.Metadata.Labels), "the first direction's Service must not send OneBot 11 bots to this pod")
 
 	// The gateway's environment (tokens filled in) passes check-config.
-	bin := buildLikeDockerfile(t)
-	if runtime.GOOS != "linux" {
-		t.Skip("the binary is built for linux")
-	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	bin := linuxBinary(t)
+	var env []string
 	for _, e := range gw.Env {
 		val := e.Value
 		if e.ValueFrom != nil {
@@ -543,12 +539,7 @@ func TestKubernetesMilkyBots(t *testing.T) {
 		}
 		env = append(env, e.Name+"="+val)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "check-config")
-	cmd.Env = env
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "check-config with the sidecar's environment:\n%s", out)
-	assert.Contains(t, string(out), "downstream: milky")
-	assert.Contains(t, string(out), "access_token: '***'")
+	out := checkConfig(t, bin, "the sidecar", env)
+	assert.Contains(t, out, "downstream: milky")
+	assert.Contains(t, out, "access_token: '***'")
 }

@@ -3,33 +3,15 @@ package idmap
 import (
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/testclock"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func randomRef(r *rand.Rand) Ref {
 	scenes := [...]string{SceneFriend, SceneGroup, SceneTemp}
@@ -77,7 +59,7 @@ func TestSeqMapperSemantics(t *testing.T) {
 }
 
 func TestSeqMapperRetention(t *testing.T) {
-	clk := newFakeClock()
+	clk := testclock.New()
 	m := NewMemory(Options{MaxAge: time.Hour, Now: clk.Now})
 	a := m.RefForUpstream(SceneGroup, 1, 10, 0)
 	clk.Advance(30 * time.Minute)
@@ -193,7 +175,7 @@ func observe(m *Memory, maxID int32, upRefs []Ref, maxFlag int64) answers {
 // the journal after it, both rebuild a Memory that answers the same.
 // Invariants hold throughout: ids unique and both directions agree.
 func TestReplayAndSnapshotRebuildTheSameState(t *testing.T) {
-	clk := newFakeClock()
+	clk := testclock.New()
 	j := &journal{}
 	o := Options{
 		MaxEntries: 300, MaxAge: time.Hour, Now: clk.Now,

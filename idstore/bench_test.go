@@ -34,14 +34,20 @@ func benchSeqStores(b *testing.B, o Options, fn func(b *testing.B, s seqStore)) 
 	b.Run("memory", func(b *testing.B) { fn(b, NewMemory(quiet(o))) })
 }
 
+// mappedRefs is refsN(n), each already given its id by s.
+func mappedRefs(s store, n int) []idmap.Ref {
+	refs := refsN(n)
+	for _, r := range refs {
+		s.IDFor(r)
+	}
+	return refs
+}
+
 // BenchmarkIDForHot: refs already mapped (the per-event path for replies,
 // recalls, get_msg), spread over more refs than fit in the CPU cache.
 func BenchmarkIDForHot(b *testing.B) {
 	benchStores(b, Options{MaxAge: DefaultMaxAge}, func(b *testing.B, s store) {
-		refs := refsN(10_000)
-		for _, r := range refs {
-			s.IDFor(r)
-		}
+		refs := mappedRefs(s, 10_000)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; b.Loop(); i++ {
@@ -53,10 +59,7 @@ func BenchmarkIDForHot(b *testing.B) {
 // BenchmarkIDForHotParallel: the same from all cores (one mutex).
 func BenchmarkIDForHotParallel(b *testing.B) {
 	benchStores(b, Options{MaxAge: DefaultMaxAge}, func(b *testing.B, s store) {
-		refs := refsN(10_000)
-		for _, r := range refs {
-			s.IDFor(r)
-		}
+		refs := mappedRefs(s, 10_000)
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {

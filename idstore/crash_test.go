@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idmap"
 )
 
 // Crash safety: what a SIGKILL leaves behind is exactly what write(2)

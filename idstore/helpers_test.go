@@ -4,40 +4,18 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
-	"github.com/stretchr/testify/require"
 )
 
 var (
 	derive = idmap.DeriveID
 	nextID = idmap.NextID
 )
-
-// fakeClock is a settable clock for retention tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // store is what both implementations offer.
 type store interface {
@@ -64,6 +42,21 @@ func impls() []impl {
 		}},
 		{name: "memory", open: func(t testing.TB, _ string, o Options) store { return NewMemory(quiet(o)) }},
 	}
+}
+
+// assertRef checks that id resolves, to want.
+func assertRef(t *testing.T, s store, id int32, want idmap.Ref) {
+	t.Helper()
+	got, ok := s.RefFor(id)
+	require.True(t, ok, "id %d", id)
+	assert.Equal(t, want, got)
+}
+
+// assertEntries flushes s and checks how many entries it holds.
+func assertEntries(t *testing.T, s store, want int) {
+	t.Helper()
+	require.NoError(t, s.Flush())
+	assert.Equal(t, want, s.Stats().Entries)
 }
 
 func quiet(o Options) Options {

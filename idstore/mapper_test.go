@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/testclock"
 )
 
 // Behaviour shared by Store and Memory.
@@ -45,11 +47,9 @@ func TestIDForStableAndRefForRoundTrip(t *testing.T) {
 			r := idmap.Ref{Scene: idmap.SceneFriend, Peer: 10001, Seq: 42}
 			id := s.IDFor(r)
 			assert.Equal(t, id, s.IDFor(r))
-			got, ok := s.RefFor(id)
-			require.True(t, ok)
-			assert.Equal(t, r, got)
+			assertRef(t, s, id, r)
 
-			_, ok = s.RefFor(nextID(id))
+			_, ok := s.RefFor(nextID(id))
 			assert.False(t, ok, "never issued")
 			_, ok = s.RefFor(0)
 			assert.False(t, ok)
@@ -131,8 +131,7 @@ func TestRetentionByCount(t *testing.T) {
 			for i, r := range refs {
 				ids[i] = s.IDFor(r)
 			}
-			require.NoError(t, s.Flush())
-			assert.Equal(t, 100, s.Stats().Entries)
+			assertEntries(t, s, 100)
 			for i, id := range ids {
 				_, ok := s.RefFor(id)
 				assert.Equal(t, i >= 150, ok, "ref %d", i)
@@ -153,9 +152,7 @@ func TestRetentionByCountFreesIDs(t *testing.T) {
 			_, ok := s.RefFor(7)
 			require.False(t, ok)
 			assert.Equal(t, int32(7), s.IDFor(refs[4]))
-			got, ok := s.RefFor(7)
-			require.True(t, ok)
-			assert.Equal(t, refs[4], got)
+			assertRef(t, s, 7, refs[4])
 		})
 	}
 }
@@ -163,32 +160,25 @@ func TestRetentionByCountFreesIDs(t *testing.T) {
 func TestRetentionByAge(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			clk := newFakeClock()
+			clk := testclock.New()
 			s := im.open(t, t.TempDir(), Options{MaxAge: time.Hour, Now: clk.Now})
 			a := idmap.Ref{Scene: idmap.SceneGroup, Peer: 1, Seq: 1}
 			b := idmap.Ref{Scene: idmap.SceneGroup, Peer: 1, Seq: 2}
 			idA := s.IDFor(a)
 			clk.Advance(30 * time.Minute)
 			idB := s.IDFor(b)
-			require.NoError(t, s.Flush())
-			assert.Equal(t, 2, s.Stats().Entries)
+			assertEntries(t, s, 2)
 
 			clk.Advance(45 * time.Minute) // a is 75m old, b 45m
 			_, ok := s.RefFor(idA)
 			assert.False(t, ok, "expired before any sweep")
-			got, ok := s.RefFor(idB)
-			require.True(t, ok)
-			assert.Equal(t, b, got)
-			require.NoError(t, s.Flush())
-			assert.Equal(t, 1, s.Stats().Entries)
+			assertRef(t, s, idB, b)
+			assertEntries(t, s, 1)
 
 			// Met again, a is recorded afresh; its slot was free so the id is the same.
 			assert.Equal(t, idA, s.IDFor(a))
-			got, ok = s.RefFor(idA)
-			require.True(t, ok)
-			assert.Equal(t, a, got)
-			require.NoError(t, s.Flush())
-			assert.Equal(t, 2, s.Stats().Entries)
+			assertRef(t, s, idA, a)
+			assertEntries(t, s, 2)
 		})
 	}
 }
@@ -198,7 +188,7 @@ func TestRetentionByAge(t *testing.T) {
 func TestExpiredRefRefreshedInPlace(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			clk := newFakeClock()
+			clk := testclock.New()
 			dir := t.TempDir()
 			o := Options{MaxAge: time.Hour, Now: clk.Now, hash: constHash(50)}
 			s := im.open(t, dir, o)
@@ -208,17 +198,12 @@ func TestExpiredRefRefreshedInPlace(t *testing.T) {
 			require.NoError(t, s.Flush())
 			clk.Advance(2 * time.Hour)
 			assert.Equal(t, int32(51), s.IDFor(b), "b refreshed, keeps 51 though 50 is expired")
-			got, ok := s.RefFor(51)
-			require.True(t, ok)
-			assert.Equal(t, b, got)
-			require.NoError(t, s.Flush())
-			assert.Equal(t, 1, s.Stats().Entries)
+			assertRef(t, s, 51, b)
+			assertEntries(t, s, 1)
 			if im.durable {
 				require.NoError(t, s.Close())
 				s = im.open(t, dir, o)
-				got, ok = s.RefFor(51)
-				require.True(t, ok)
-				assert.Equal(t, b, got)
+				assertRef(t, s, 51, b)
 				assert.Equal(t, 1, s.Stats().Entries)
 			}
 		})
@@ -230,7 +215,7 @@ func TestExpiredRefRefreshedInPlace(t *testing.T) {
 func TestExpiredSlotTakenOver(t *testing.T) {
 	for _, im := range impls() {
 		t.Run(im.name, func(t *testing.T) {
-			clk := newFakeClock()
+			clk := testclock.New()
 			dir := t.TempDir()
 			o := Options{MaxAge: time.Hour, Now: clk.Now, hash: constHash(7)}
 			s := im.open(t, dir, o)
@@ -239,23 +224,18 @@ func TestExpiredSlotTakenOver(t *testing.T) {
 			require.NoError(t, s.Flush())
 			clk.Advance(2 * time.Hour)
 			require.Equal(t, int32(7), s.IDFor(b), "b takes a's expired slot")
-			got, ok := s.RefFor(7)
-			require.True(t, ok)
-			assert.Equal(t, b, got)
+			assertRef(t, s, 7, b)
 			assert.Equal(t, int32(8), s.IDFor(a), "a is new again; 7 is b's")
 			check := func(s store) {
 				t.Helper()
 				for id, want := range map[int32]idmap.Ref{7: b, 8: a} {
-					got, ok := s.RefFor(id)
-					require.True(t, ok, "id %d", id)
-					assert.Equal(t, want, got)
+					assertRef(t, s, id, want)
 				}
 				assert.Equal(t, int32(8), s.IDFor(a))
 				assert.Equal(t, int32(7), s.IDFor(b))
 			}
 			check(s)
-			require.NoError(t, s.Flush())
-			assert.Equal(t, 2, s.Stats().Entries)
+			assertEntries(t, s, 2)
 			if im.durable {
 				require.NoError(t, s.Close())
 				s2 := im.open(t, dir, o)

@@ -4,8 +4,9 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/qqbridge/gateway/idmap"
 )
 
 // An idmap.Ref's Scene may point into a caller's (event) buffer; the store must not

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qqbridge/gateway/idmap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/testclock"
 )
 
 // Behaviour specific to the durable Store.
@@ -139,7 +141,7 @@ func TestLoweredMaxEntriesAppliedOnOpen(t *testing.T) {
 // what is appended after it lands in the new file.
 func TestCompaction(t *testing.T) {
 	dir := t.TempDir()
-	clk := newFakeClock()
+	clk := testclock.New()
 	o := Options{MaxEntries: 1000, MaxAge: time.Hour, Now: clk.Now, FlushInterval: time.Hour}
 	s := openStore(t, dir, o)
 	for i := range 5000 {
@@ -227,7 +229,7 @@ func TestBackgroundCompactionUnderLoad(t *testing.T) {
 
 // An idle store sweeps expired entries on Flush without new writes.
 func TestIdleSweepByAge(t *testing.T) {
-	clk := newFakeClock()
+	clk := testclock.New()
 	s := openStore(t, t.TempDir(), Options{MaxAge: time.Hour, Now: clk.Now})
 	id := s.IDFor(idmap.Ref{Seq: 1})
 	require.NoError(t, s.Flush())
@@ -394,7 +396,7 @@ func TestSeqAndFlagMappingsRestart(t *testing.T) {
 // Expiry, takeovers, refreshes and sweeps racing with lookups and
 // compactions: afterwards a reopened store agrees with every answer.
 func TestConcurrentWithExpiry(t *testing.T) {
-	clk := newFakeClock()
+	clk := testclock.New()
 	dir := t.TempDir()
 	o := Options{
 		MaxAge: time.Minute, MaxEntries: 400, Now: clk.Now, FlushInterval: time.Millisecond,

@@ -360,15 +360,13 @@ func TestConcurrentRecording(t *testing.T) {
 	defer srv.Close()
 	var wg sync.WaitGroup
 	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 500 {
 				recordOneOfEach(m)
 				m.QueueDepth("webhook", fmt.Sprintf("t%d", g), i%7)
 				m.Event("upstream_in", fmt.Sprintf("t%d_%d", g, i%50))
 			}
-		}()
+		})
 	}
 	for range 5 {
 		resp, err := http.Get(srv.URL)
@@ -386,13 +384,11 @@ func TestLabelSetCapUnderContention(t *testing.T) {
 	l := newLabelSet("other", 10)
 	var wg sync.WaitGroup
 	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range 100 {
 				l.get(fmt.Sprintf("n%d_%d", g, i))
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	n := 0

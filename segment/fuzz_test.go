@@ -6,6 +6,7 @@ import (
 
 	"github.com/goccy/go-json"
 
+	"github.com/qqbridge/gateway/idmap/idmaptest"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
@@ -27,7 +28,7 @@ func FuzzIncoming(f *testing.F) {
 	seedInputs(f, "incoming")
 	f.Add([]byte(`"[CQ:reply,id=2147483648][CQ:at,qq=-1][CQ:image,sub_type=1e999,width=99999999999]"`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c := &Incoming{Seqs: newFakeSeqs(), Quotes: fakeQuotes{}, OnUntranslated: func(string) {}}
+		c := &Incoming{Seqs: idmaptest.NewSeqs(), Quotes: fakeQuotes{}, OnUntranslated: func(string) {}}
 		segs, err := c.FromOneBotRaw(testScene, testPeer, in)
 		if err != nil {
 			if len(err.Error()) > 200 {
@@ -54,7 +55,7 @@ func FuzzOutgoing(f *testing.F) {
 			}
 			return
 		}
-		seqs := newFakeSeqs()
+		seqs := idmaptest.NewSeqs()
 		seqs.RefForUpstream(testScene, testPeer, 1, 0)
 		c := &Outgoing{Seqs: seqs}
 		if _, err := c.ToOneBot(testScene, testPeer, segs); err != nil && len(err.Error()) > 300 {

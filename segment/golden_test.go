@@ -8,7 +8,7 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/require"
 
-	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/idmap/idmaptest"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
@@ -18,54 +18,6 @@ const (
 	testScene = milky.SceneGroup
 	testPeer  = 30001
 )
-
-type (
-	convKey struct {
-		scene string
-		peer  int64
-	}
-	upKey struct {
-		scene string
-		peer  int64
-		id    int32
-	}
-)
-
-// fakeSeqs is a deterministic idmap.SeqMapper: per conversation, seqs start
-// at 100 in first-sighting order unless the upstream gives its own seq.
-type fakeSeqs struct {
-	refs map[upKey]idmap.Ref // (scene, peer, id) -> ref
-	ids  map[idmap.Ref]int32
-	next map[convKey]int64
-}
-
-func newFakeSeqs() *fakeSeqs {
-	return &fakeSeqs{refs: map[upKey]idmap.Ref{}, ids: map[idmap.Ref]int32{}, next: map[convKey]int64{}}
-}
-
-func (f *fakeSeqs) RefForUpstream(scene string, peer int64, id int32, upstreamSeq int64) idmap.Ref {
-	k := upKey{scene, peer, id}
-	if r, ok := f.refs[k]; ok {
-		return r
-	}
-	ck := convKey{scene, peer}
-	seq := upstreamSeq
-	if seq <= 0 {
-		seq = max(f.next[ck], 100)
-	}
-	f.next[ck] = max(f.next[ck], seq+1)
-	r := idmap.Ref{Scene: scene, Peer: peer, Seq: seq}
-	f.refs[k] = r
-	f.ids[r] = id
-	return r
-}
-
-func (f *fakeSeqs) UpstreamID(ref idmap.Ref) (int32, bool) {
-	id, ok := f.ids[ref]
-	return id, ok
-}
-
-var _ idmap.SeqMapper = (*fakeSeqs)(nil)
 
 // fakeQuotes knows one quoted message: upstream id 7 in the test group.
 type fakeQuotes struct{}
@@ -84,7 +36,7 @@ func (fakeQuotes) Quoted(scene string, peer int64, id int32) (Quoted, bool) {
 func TestGoldenIncoming(t *testing.T) {
 	golden.Run(t, "testdata/incoming", func(t *testing.T, c *golden.Case) []*golden.Section {
 		var untranslated []string
-		conv := &Incoming{Seqs: newFakeSeqs(), Quotes: fakeQuotes{}, OnUntranslated: func(typ string) { untranslated = append(untranslated, typ) }}
+		conv := &Incoming{Seqs: idmaptest.NewSeqs(), Quotes: fakeQuotes{}, OnUntranslated: func(typ string) { untranslated = append(untranslated, typ) }}
 		segs, err := conv.FromOneBotRaw(testScene, testPeer, []byte(c.Sections[0].Body))
 		want := golden.NewSection("")
 		if err != nil {
@@ -112,7 +64,7 @@ func TestGoldenIncoming(t *testing.T) {
 // ids 1..3 are known in the test group as seqs 100..102 before each case.
 func TestGoldenOutgoing(t *testing.T) {
 	golden.Run(t, "testdata/outgoing", func(t *testing.T, c *golden.Case) []*golden.Section {
-		seqs := newFakeSeqs()
+		seqs := idmaptest.NewSeqs()
 		for id := int32(1); id <= 3; id++ {
 			seqs.RefForUpstream(testScene, testPeer, id, 0)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/idmap/idmaptest"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 )
@@ -12,13 +13,13 @@ import (
 // Forwarded content has no conversation: replies get seq 0 and the mapper
 // is not asked (it would hand out seqs in a conversation that does not exist).
 func TestIncomingNoConversation(t *testing.T) {
-	seqs := newFakeSeqs()
+	seqs := idmaptest.NewSeqs()
 	c := &Incoming{Seqs: seqs, Quotes: fakeQuotes{}}
 	out := c.FromOneBot("", 0, []onebot11.Segment{{Type: "reply", Data: map[string]any{"id": "7", "qq": "20003"}}})
 	require.Equal(t, milky.SegReply, out[0].Type)
 	require.Zero(t, out[0].Data.MessageSeq)
 	require.Equal(t, int64(20003), out[0].Data.SenderID, "the segment's own sender still applies")
-	require.Empty(t, seqs.refs)
+	require.Zero(t, seqs.Len(), "no ref was handed out")
 }
 
 func TestIncomingZeroValue(t *testing.T) {

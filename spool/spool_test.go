@@ -114,15 +114,23 @@ func TestBound(t *testing.T) {
 	assert.ErrorIs(t, s.Append(make([]byte, MaxRecord+1)), ErrTooLarge)
 }
 
-func TestTornTailIsCut(t *testing.T) {
-	dir := t.TempDir()
+// closedWith3 writes records 0, 1, 2 to a fresh spool and closes it, for
+// tests that damage its files; it returns the directory and segment files.
+func closedWith3(t *testing.T) (dir string, segs []string) {
+	t.Helper()
+	dir = t.TempDir()
 	s, err := Open(dir, Options{})
 	require.NoError(t, err)
 	for i := range 3 {
 		require.NoError(t, s.Append(rec(i)))
 	}
 	require.NoError(t, s.Close())
-	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	segs, _ = filepath.Glob(filepath.Join(dir, "*.seg"))
+	return dir, segs
+}
+
+func TestTornTailIsCut(t *testing.T) {
+	dir, segs := closedWith3(t)
 	require.Len(t, segs, 1)
 	f, err := os.OpenFile(segs[0], os.O_WRONLY|os.O_APPEND, 0)
 	require.NoError(t, err)
@@ -130,7 +138,7 @@ func TestTornTailIsCut(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 
-	s, err = Open(dir, Options{})
+	s, err := Open(dir, Options{})
 	require.NoError(t, err)
 	defer s.Close()
 	assert.Equal(t, 3, s.Len())
@@ -139,19 +147,12 @@ func TestTornTailIsCut(t *testing.T) {
 }
 
 func TestCorruptRecordEndsSegment(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir, Options{})
-	require.NoError(t, err)
-	for i := range 3 {
-		require.NoError(t, s.Append(rec(i)))
-	}
-	require.NoError(t, s.Close())
-	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	dir, segs := closedWith3(t)
 	b, err := os.ReadFile(segs[0])
 	require.NoError(t, err)
 	b[19+8] ^= 0xff // flip a payload byte of the second record
 	require.NoError(t, os.WriteFile(segs[0], b, 0o600))
-	s, err = Open(dir, Options{})
+	s, err := Open(dir, Options{})
 	require.NoError(t, err)
 	defer s.Close()
 	assert.Equal(t, want(0, 1), drain(t, s))

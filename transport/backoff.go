@@ -65,3 +65,20 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
+
+// PollUntil checks done every interval until it holds, ctx ends or stop is
+// closed (nil: never). It is for drains that have no event to wait on
+// (a queue emptying while its writer works).
+func PollUntil(ctx context.Context, stop <-chan struct{}, every time.Duration, done func() bool) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for !done() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+	}
+}

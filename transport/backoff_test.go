@@ -38,3 +38,17 @@ func TestSleepStopsOnCancel(t *testing.T) {
 	assert.False(t, Sleep(ctx, time.Hour))
 	assert.True(t, Sleep(context.Background(), time.Microsecond))
 }
+
+func TestPollUntilStopsOnDoneStopOrCtx(t *testing.T) {
+	n := 0
+	PollUntil(context.Background(), nil, time.Millisecond, func() bool { n++; return n == 3 })
+	assert.Equal(t, 3, n, "polled until done")
+
+	stop := make(chan struct{})
+	close(stop)
+	PollUntil(context.Background(), stop, time.Hour, func() bool { return false })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	PollUntil(ctx, nil, time.Hour, func() bool { return false })
+}

@@ -1,20 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net/http"
-	"os/exec"
-	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 )
 
 // The reverse direction's operations, as TestBinary_RunSIGTERM and
@@ -26,51 +24,11 @@ import (
 // holds the token.
 func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 	const token = "milky-bot-token-4711"
-	cmd := exec.Command(gatewayBinary(t), "--downstream", "milky", "--access-token", token,
+	p := startProc(t, gatewayproc.MilkyAPI, true, "--downstream", "milky", "--access-token", token,
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
 		"--data", t.TempDir(), "--log-format", "json")
-	cmd.Env = baseEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	apiRe := regexp.MustCompile(`API:\s+POST http://(127\.0\.0\.1:\d+)/api/<name>`)
-	metricsRe := regexp.MustCompile(`metrics/health:\s+http://(127\.0\.0\.1:\d+)/metrics`)
-	var addr, metricsAddr string
-	sc := bufio.NewScanner(stdout)
-	for (addr == "" || metricsAddr == "") && sc.Scan() {
-		if m := apiRe.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-		}
-		if m := metricsRe.FindStringSubmatch(sc.Text()); m != nil {
-			metricsAddr = m[1]
-		}
-	}
-	require.NotEmpty(t, addr, "no Milky banner; stderr: %s", stderr.String())
-	require.NotEmpty(t, metricsAddr, "no banner; stderr: %s", stderr.String())
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + metricsAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 15*time.Second, 50*time.Millisecond, "readyz; stderr: %s", stderr.String())
+	addr, metricsAddr, stderr := p.API, p.Metrics, p.Stderr
+	p.WaitReady(t)
 	out, errOut, code := runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz")
 	assert.Equal(t, 0, code, "healthcheck: %s %s", out, errOut)
 
@@ -104,8 +62,7 @@ func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), `"api":"no_such_api"`) },
 		5*time.Second, 20*time.Millisecond, "no log line for the failed call; stderr: %s", stderr.String())
 
-	start := time.Now()
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	start := p.SIGTERM(t)
 	require.NoError(t, ws.SetReadDeadline(time.Now().Add(15*time.Second)))
 	var closeErr *websocket.CloseError
 	for {
@@ -115,13 +72,7 @@ func TestBinary_MilkyRunSIGTERM(t *testing.T) {
 		}
 	}
 	assert.Equal(t, websocket.CloseGoingAway, closeErr.Code, "close code on shutdown")
-	select {
-	case <-exited:
-		assert.NoError(t, waitErr, "exit status; stderr: %s", stderr.String())
-		assert.Less(t, time.Since(start), 12*time.Second, "exits within the 10s grace period")
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the gateway did not exit after SIGTERM; stderr: %s", stderr.String())
-	}
+	p.RequireExitedInGrace(t, start)
 	logs := stderr.String()
 	assert.Contains(t, logs, "shutting down")
 	assert.NotContains(t, logs, token)

@@ -1,26 +1,22 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
 
@@ -154,68 +150,14 @@ func TestBinary_BadFlag(t *testing.T) {
 // a bot connects, SIGTERM closes the bot's socket with 1001 and the
 // process exits 0 within the grace period.
 func TestBinary_RunSIGTERM(t *testing.T) {
-	cmd := exec.Command(gatewayBinary(t),
+	// The banner names the bound addresses.
+	p := startProc(t, gatewayproc.OneBotAPI, true,
 		"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
 		"--data", t.TempDir(), "--heartbeat", "1s", "--log-format", "json")
-	cmd.Env = baseEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	exited := make(chan struct{}) // closed when the process ended; waitErr is then set
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	// The banner names the bound addresses.
-	lines := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	apiRe := regexp.MustCompile(`HTTP API:\s+http://(127\.0\.0\.1:\d+)/`)
-	metricsRe := regexp.MustCompile(`metrics/health:\s+http://(127\.0\.0\.1:\d+)/metrics`)
-	var apiAddr, metricsAddr string
-	deadline := time.After(30 * time.Second)
-	for apiAddr == "" || metricsAddr == "" {
-		select {
-		case l, ok := <-lines:
-			require.True(t, ok, "stdout ended before the banner; stderr: %s", stderr.String())
-			if m := apiRe.FindStringSubmatch(l); m != nil {
-				apiAddr = m[1]
-			}
-			if m := metricsRe.FindStringSubmatch(l); m != nil {
-				metricsAddr = m[1]
-			}
-		case <-deadline:
-			t.Fatalf("no banner; stderr: %s", stderr.String())
-		}
-	}
-	go func() {
-		for range lines { //nolint:revive // drain
-		}
-	}()
+	apiAddr, metricsAddr, stderr := p.API, p.Metrics, p.Stderr
 
 	// Ready: the built-in simulator answers and its stream is up.
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + metricsAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 15*time.Second, 50*time.Millisecond, "readyz; stderr: %s", stderr.String())
+	p.WaitReady(t)
 
 	// The container healthcheck subcommand agrees.
 	out, errOut, code := runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz")
@@ -230,41 +172,14 @@ func TestBinary_RunSIGTERM(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ok", r.Status)
 
-	start := time.Now()
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	start := p.SIGTERM(t)
 	closeCode, err := bot.WaitClosed(ctx)
 	require.NoError(t, err, "the bot's socket was not closed")
 	assert.Equal(t, 1001, closeCode, "close code on shutdown")
-	select {
-	case <-exited:
-		assert.NoError(t, waitErr, "exit status; stderr: %s", stderr.String())
-		assert.Less(t, time.Since(start), 12*time.Second, "exits within the 10s grace period")
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the gateway did not exit after SIGTERM; stderr: %s", stderr.String())
-	}
+	p.RequireExitedInGrace(t, start)
 	assert.Contains(t, stderr.String(), "shutting down")
 
 	// Gone: the healthcheck now fails.
 	_, _, code = runBinary(t, nil, "healthcheck", "--url", "http://"+metricsAddr+"/healthz", "--timeout", "2s")
 	assert.Equal(t, 1, code)
 }
-
-// syncBuffer is a bytes.Buffer safe for the process writer and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)

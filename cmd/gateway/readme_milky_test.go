@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 )
 
 // TestBinary_ReadmeMilkyExamples runs the curl calls of the README's "Milky
@@ -34,24 +35,8 @@ func TestBinary_ReadmeMilkyExamples(t *testing.T) {
 	calls := regexp.MustCompile(`curl -X POST -H 'Content-Type: application/json' -d '(\{.*?\})'\s+http://127\.0\.0\.1:3010/api/([a-z_]+)`).FindAllStringSubmatch(section, -1)
 	require.GreaterOrEqual(t, len(calls), 2, "the section's curl calls")
 
-	cmd := exec.Command(gatewayBinary(t), "--downstream", "milky", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
-	cmd.Env = baseEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	apiRe := regexp.MustCompile(`API:\s+POST http://(127\.0\.0\.1:\d+)/api/<name>`)
-	var addr string
-	sc := bufio.NewScanner(stdout)
-	for addr == "" && sc.Scan() {
-		if m := apiRe.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-		}
-	}
-	require.NotEmpty(t, addr, "no Milky banner; stderr: %s", stderr.String())
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	p := startProc(t, gatewayproc.MilkyAPI, false, "--downstream", "milky", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
+	addr, stderr := p.API, p.Stderr
 
 	// The SSE stream the section shows with curl -N.
 	require.Contains(t, section, "curl -N http://127.0.0.1:3010/event")

@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/gatewayproc"
 )
 
 // startBinary runs the built gateway on the built-in simulator with
@@ -20,37 +19,9 @@ import (
 // addresses from its banner once it is ready.
 func startBinary(t *testing.T) (api, metricsAddr string) {
 	t.Helper()
-	cmd := exec.Command(gatewayBinary(t), "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
-	cmd.Env = baseEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	apiRe := regexp.MustCompile(`HTTP API:\s+http://(127\.0\.0\.1:\d+)/`)
-	metricsRe := regexp.MustCompile(`metrics/health:\s+http://(127\.0\.0\.1:\d+)/metrics`)
-	sc := bufio.NewScanner(stdout)
-	for (api == "" || metricsAddr == "") && sc.Scan() {
-		if m := apiRe.FindStringSubmatch(sc.Text()); m != nil {
-			api = m[1]
-		}
-		if m := metricsRe.FindStringSubmatch(sc.Text()); m != nil {
-			metricsAddr = m[1]
-		}
-	}
-	require.NotEmpty(t, api, "no banner; stderr: %s", stderr.String())
-	require.NotEmpty(t, metricsAddr, "no banner; stderr: %s", stderr.String())
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + metricsAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 15*time.Second, 20*time.Millisecond, "readyz; stderr: %s", stderr.String())
-	return api, metricsAddr
+	p := startProc(t, gatewayproc.OneBotAPI, true, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data", t.TempDir())
+	p.WaitReady(t)
+	return p.API, p.Metrics
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/idmap/idmaptest"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
@@ -17,79 +17,6 @@ const (
 	testGroup = 30001
 	testNow   = 1750000009
 )
-
-type (
-	convKey struct {
-		scene string
-		peer  int64
-	}
-	upKey struct {
-		scene string
-		peer  int64
-		id    int32
-	}
-)
-
-// fakeSeqs is a deterministic idmap.SeqMapper: per conversation, seqs start
-// at 100 in first-sighting order unless the upstream gives its own seq.
-type fakeSeqs struct {
-	refs map[upKey]idmap.Ref
-	ids  map[idmap.Ref]int32
-	next map[convKey]int64
-}
-
-func newFakeSeqs() *fakeSeqs {
-	return &fakeSeqs{refs: map[upKey]idmap.Ref{}, ids: map[idmap.Ref]int32{}, next: map[convKey]int64{}}
-}
-
-func (f *fakeSeqs) RefForUpstream(scene string, peer int64, id int32, upstreamSeq int64) idmap.Ref {
-	k := upKey{scene, peer, id}
-	if r, ok := f.refs[k]; ok {
-		return r
-	}
-	ck := convKey{scene, peer}
-	seq := upstreamSeq
-	if seq <= 0 {
-		seq = max(f.next[ck], 100)
-	}
-	f.next[ck] = max(f.next[ck], seq+1)
-	r := idmap.Ref{Scene: scene, Peer: peer, Seq: seq}
-	f.refs[k], f.ids[r] = r, id
-	return r
-}
-
-func (f *fakeSeqs) UpstreamID(ref idmap.Ref) (int32, bool) {
-	id, ok := f.ids[ref]
-	return id, ok
-}
-
-// fakeFlags hands out seqs from 1 per kind in first-sighting order.
-type fakeFlags struct {
-	seqs  map[[2]string]int64
-	flags map[string][]string
-}
-
-func newFakeFlags() *fakeFlags {
-	return &fakeFlags{seqs: map[[2]string]int64{}, flags: map[string][]string{}}
-}
-
-func (f *fakeFlags) SeqForFlag(kind, flag string) int64 {
-	if s, ok := f.seqs[[2]string{kind, flag}]; ok {
-		return s
-	}
-	f.flags[kind] = append(f.flags[kind], flag)
-	s := int64(len(f.flags[kind]))
-	f.seqs[[2]string{kind, flag}] = s
-	return s
-}
-
-func (f *fakeFlags) FlagForSeq(kind string, seq int64) (string, bool) {
-	l := f.flags[kind]
-	if seq < 1 || int(seq) > len(l) {
-		return "", false
-	}
-	return l[seq-1], true
-}
 
 // testDir knows group 30001 (owner 20001 Alice, admin 20002 Bob) and friend
 // 20002.
@@ -119,7 +46,7 @@ type testEnv struct {
 func newTestEnv() *testEnv {
 	te := &testEnv{}
 	te.Env = &Env{
-		SelfID: testSelf, Seqs: newFakeSeqs(), Flags: newFakeFlags(), Dir: testDir(), Quotes: quotes{},
+		SelfID: testSelf, Seqs: idmaptest.NewSeqs(), Flags: idmaptest.NewFlags(), Dir: testDir(), Quotes: quotes{},
 		Now:            func() int64 { return testNow },
 		OnUntranslated: func(kind, typ string) { te.untranslated = append(te.untranslated, kind+" "+typ) },
 	}

@@ -2,12 +2,12 @@ package server
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/qqbridge/gateway/internal/conformance"
+	"github.com/qqbridge/gateway/internal/conformance/schematest"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
@@ -20,17 +20,7 @@ import (
 // or the schema package (cd conformance && npm ci) is missing.
 func checkConformance(t *testing.T, log string) (string, error) {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not installed")
-	}
-	dir, err := filepath.Abs("../../conformance")
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@saltify", "milky-types")); err != nil {
-		t.Skip("run (cd conformance && npm ci) first")
-	}
-	out, err := exec.Command(node, filepath.Join(dir, "check.mjs"), log).CombinedOutput()
-	return string(out), err
+	return schematest.Require(t).Run("check.mjs", log)
 }
 
 // withConformanceLog points the server's conformance log at a temp file

@@ -14,7 +14,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -152,11 +151,11 @@ type Server struct {
 	draining chan struct{} // closed by Shutdown: flush, then leave
 	drainMu  sync.Once
 
-	mu        sync.Mutex
-	subs      map[*subscriber]struct{}
-	httpConns map[net.Conn]struct{} // Serve's non-hijacked connections
-	closed    bool
-	fs        *fasthttp.Server
+	http transport.Serving
+
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool
 	// fanout is the copy-on-write list Publish reads without a lock.
 	fanout atomic.Pointer[[]*transport.Queue]
 	hooks  []*webhook
@@ -171,16 +170,15 @@ func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	base, stop := context.WithCancel(context.Background())
 	s := &Server{
-		cfg:       cfg,
-		log:       cfg.Logger.With("component", "milky-server"),
-		obs:       cfg.Observer,
-		token:     transport.NewToken(cfg.Token),
-		exact:     map[string]fasthttp.RequestHandler{},
-		base:      base,
-		stop:      stop,
-		draining:  make(chan struct{}),
-		subs:      map[*subscriber]struct{}{},
-		httpConns: map[net.Conn]struct{}{},
+		cfg:      cfg,
+		log:      cfg.Logger.With("component", "milky-server"),
+		obs:      cfg.Observer,
+		token:    transport.NewToken(cfg.Token),
+		exact:    map[string]fasthttp.RequestHandler{},
+		base:     base,
+		stop:     stop,
+		draining: make(chan struct{}),
+		subs:     map[*subscriber]struct{}{},
 	}
 	s.upgrader = websocket.FastHTTPUpgrader{
 		HandshakeTimeout: handshakeTimeout,
@@ -239,15 +237,6 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 // Serve accepts connections on ln until Shutdown or Close. It returns nil
 // after a Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errors.New("milky server: closed")
-	}
-	if s.fs != nil {
-		s.mu.Unlock()
-		return errors.New("milky server: Serve called twice")
-	}
 	fs := &fasthttp.Server{
 		Handler:                      s.handler,
 		Name:                         "milky",
@@ -258,37 +247,29 @@ func (s *Server) Serve(ln net.Listener) error {
 		CloseOnShutdown:              true,
 		NoDefaultContentType:         true,
 		NoDefaultDate:                true,
-		Logger:                       fasthttpLogger{s.log},
+		Logger:                       transport.FastHTTPLogger(s.log),
 		ConnState:                    s.connState,
 		DisablePreParseMultipartForm: true,
 		ErrorHandler:                 requestError,
 	}
-	s.fs = fs
-	s.mu.Unlock()
-	err := fs.Serve(ln)
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return nil
+	err := s.http.Serve(ln, fs)
+	switch {
+	case errors.Is(err, transport.ErrServingClosed):
+		return errors.New("milky server: closed")
+	case errors.Is(err, transport.ErrServeTwice):
+		return errors.New("milky server: Serve called twice")
 	}
 	return err
 }
 
-// connState tracks /api connections, for the observer and so a hard stop
-// can cut keep-alive connections fasthttp would otherwise go on serving.
-func (s *Server) connState(c net.Conn, st fasthttp.ConnState) {
+// connState reports /api connections to the observer (s.http tracks them
+// for a hard stop).
+func (s *Server) connState(_ net.Conn, st fasthttp.ConnState) {
 	switch st {
 	case fasthttp.StateNew:
-		s.mu.Lock()
-		s.httpConns[c] = struct{}{}
-		s.mu.Unlock()
 		s.obs.ConnOpened(TransportHTTP)
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		// A hijacked connection leaves as "http" and comes back as ws/sse.
-		s.mu.Lock()
-		delete(s.httpConns, c)
-		s.mu.Unlock()
 		s.obs.ConnClosed(TransportHTTP)
 	}
 }
@@ -308,12 +289,6 @@ func requestError(ctx *fasthttp.RequestCtx, err error) {
 	default:
 		ctx.Error("malformed request", fasthttp.StatusBadRequest)
 	}
-}
-
-type fasthttpLogger struct{ log *slog.Logger }
-
-func (l fasthttpLogger) Printf(format string, args ...any) {
-	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
 
 // Subscribers is the number of connected /event streams, not counting
@@ -354,13 +329,10 @@ func (s *Server) DropStreams() {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
-	fs := s.fs
 	s.mu.Unlock()
-	var err error
-	if fs != nil {
-		if err = fs.ShutdownWithContext(ctx); err != nil {
-			s.hardStop() // in-flight calls outlived ctx: cut them
-		}
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		s.hardStop() // in-flight calls outlived ctx: cut them
 	}
 	s.drainMu.Do(func() { close(s.draining) })
 	done := make(chan struct{})
@@ -401,7 +373,5 @@ func (s *Server) hardStop() {
 	for sub := range s.subs {
 		sub.cut()
 	}
-	for c := range s.httpConns {
-		_ = c.Close()
-	}
+	s.http.CutConns()
 }

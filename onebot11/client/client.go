@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
-	"github.com/qqbridge/gateway/onebot11"
 	"github.com/valyala/fasthttp"
+
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // Client is the upstream OneBot 11 client. It implements onebot11.Caller
@@ -401,7 +403,7 @@ func (c *Client) infoLoop(ctx context.Context) {
 		}
 		d := backoffDelay(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt, rand.Float64())
 		c.log.Warn("onebot11 upstream account info not available yet", "err", err, "retry_in", d.Round(time.Millisecond))
-		if !sleepCtx(ctx, d) {
+		if !transport.Sleep(ctx, d) {
 			return
 		}
 	}
@@ -415,17 +417,6 @@ func backoffDelay(lo, hi time.Duration, attempt int, jitter float64) time.Durati
 		d *= 2
 	}
 	return time.Duration(float64(min(d, hi)) * (0.8 + 0.4*jitter))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // Transport names the configured transport: TransportWS (forward

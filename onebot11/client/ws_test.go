@@ -31,9 +31,7 @@ func TestForwardConcurrentCallsMatchedByEcho(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 50)
 			for i := range 50 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					var out struct{ N int }
 					if err := c.Call(ctxT(t), "double", map[string]int{"n": i}, &out); err != nil {
 						errs <- err
@@ -42,7 +40,7 @@ func TestForwardConcurrentCallsMatchedByEcho(t *testing.T) {
 					if out.N != 2*i {
 						errs <- fmt.Errorf("call %d got %d", i, out.N)
 					}
-				}()
+				})
 			}
 			wg.Wait()
 			close(errs)

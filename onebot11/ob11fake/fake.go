@@ -552,13 +552,8 @@ func Sign(secret string, body []byte) string {
 func (f *Fake) Close() {
 	f.mu.Lock()
 	f.closed = true
-	srvs := f.servers
-	f.servers = nil
 	f.mu.Unlock()
-	for _, s := range srvs {
-		_ = s.Close()
-	}
-	f.Drop()
+	f.StopListening()
 	f.hc.CloseIdleConnections()
 }
 

@@ -200,9 +200,7 @@ func churn(t *testing.T, env *testEnv, bot *flakyBot, n, rate, outages int, d ti
 	env.s.Start(ctx)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		every := time.Duration(n/rate) * time.Second / time.Duration(outages+1)
 		for i := range outages {
 			select {
@@ -212,7 +210,7 @@ func churn(t *testing.T, env *testEnv, bot *flakyBot, n, rate, outages int, d ti
 			}
 			bot.outage(i%outageKinds, d)
 		}
-	}()
+	})
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	for i := 1; i <= n; i++ {
 		<-tick.C

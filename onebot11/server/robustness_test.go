@@ -76,15 +76,23 @@ func TestWSRepliesToNonReadingClientAreBounded(t *testing.T) {
 	require.LessOrEqual(t, c.respPending.Load(), int64(wsMaxConcurrency))
 }
 
+// rawConn opens a plain TCP connection to the server, for requests no HTTP
+// client would send; closed when the test ends.
+func (e *testEnv) rawConn(t *testing.T) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
 // A client that sends headers and then stops sending its body must not pin
 // a connection forever: the whole request has a deadline and the client
 // is told 408.
 func TestHTTPStalledBodyTimesOut(t *testing.T) {
 	env := newEnv(t, ServerConfig{BodyTimeout: 200 * time.Millisecond})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.Write([]byte("POST /echo_params HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":"))
+	conn := env.rawConn(t)
+	_, err := conn.Write([]byte("POST /echo_params HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":"))
 	require.NoError(t, err)
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -99,10 +107,8 @@ func TestHTTPStalledBodyTimesOut(t *testing.T) {
 // BodyTimeout: 408, connection closed, no action.
 func TestHTTPTricklingBodyIsCut(t *testing.T) {
 	env := newEnv(t, ServerConfig{BodyTimeout: 300 * time.Millisecond})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.Write([]byte("POST /echo_params HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":\""))
+	conn := env.rawConn(t)
+	_, err := conn.Write([]byte("POST /echo_params HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":\""))
 	require.NoError(t, err)
 	stop := make(chan struct{})
 	trickled := make(chan struct{})
@@ -137,9 +143,7 @@ func TestHTTPTricklingBodyIsCut(t *testing.T) {
 // with it Shutdown's wait for in-flight calls) forever.
 func TestHTTPNonReadingClientTimesOut(t *testing.T) {
 	env := newEnv(t, ServerConfig{ioIdleTimeout: 200 * time.Millisecond})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
-	require.NoError(t, err)
-	defer conn.Close()
+	conn := env.rawConn(t)
 	// echo_params answers with its params: a 12 MiB reply outgrows any
 	// loopback socket buffer.
 	body := `{"big":"` + strings.Repeat("x", 12<<20) + `"}`
@@ -151,9 +155,7 @@ func TestHTTPNonReadingClientTimesOut(t *testing.T) {
 	require.Eventually(t, func() bool { return env.s.httpInFlight.Load() == 0 }, 10*time.Second, 5*time.Millisecond,
 		"the handler gives up on a client that does not read its reply")
 	require.Eventually(t, func() bool {
-		env.s.fsMu.Lock()
-		defer env.s.fsMu.Unlock()
-		return len(env.s.httpConns) == 0
+		return env.s.http.Conns() == 0
 	}, 10*time.Second, 5*time.Millisecond, "the connection is closed once the reply could not be written in time")
 }
 

@@ -147,11 +147,8 @@ type Server struct {
 
 	workers *workers // runs per-action goroutines on warm stacks
 
-	upgrader  websocket.FastHTTPUpgrader
-	fsMu      sync.Mutex
-	fs        *fasthttp.Server // set by Serve
-	fsClosed  bool             // Shutdown stopped (or will stop) fs
-	httpConns map[net.Conn]struct{}
+	upgrader websocket.FastHTTPUpgrader
+	http     transport.Serving
 }
 
 // NewServer builds a server; call Start to begin the outbound transports and
@@ -200,8 +197,6 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 		obs:     cfg.Observer,
 		auth:    transport.NewToken(cfg.AccessToken),
 		forward: make(map[*wsConn]struct{}),
-
-		httpConns: make(map[net.Conn]struct{}),
 	}
 	s.upgrader = s.newUpgrader()
 	if s.log == nil {
@@ -226,16 +221,6 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 // their /ws, /onebot/v11/ws spellings) on ln, one fasthttp port for both,
 // until Shutdown. It returns nil after Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	s.fsMu.Lock()
-	if s.fsClosed {
-		s.fsMu.Unlock()
-		_ = ln.Close()
-		return nil
-	}
-	if s.fs != nil {
-		s.fsMu.Unlock()
-		return errors.New("onebot11 server: Serve called twice")
-	}
 	fs := &fasthttp.Server{
 		Handler: s.route,
 		Name:    "qqbridge-gateway",
@@ -258,13 +243,16 @@ func (s *Server) Serve(ln net.Listener) error {
 		// Form bodies are parsed by readHTTPRequest; multipart is refused.
 		DisablePreParseMultipartForm: true,
 		ErrorHandler:                 s.requestError,
-		ConnState:                    s.connState,
-		Logger:                       fasthttpLogger{s.log},
+		Logger:                       transport.FastHTTPLogger(s.log),
 	}
-	s.fs = fs
-	s.fsMu.Unlock()
-	err := fs.Serve(ln)
-	if s.isClosing() {
+	err := s.http.Serve(ln, fs)
+	switch {
+	case errors.Is(err, transport.ErrServingClosed):
+		_ = ln.Close()
+		return nil
+	case errors.Is(err, transport.ErrServeTwice):
+		return errors.New("onebot11 server: Serve called twice")
+	case s.isClosing():
 		return nil
 	}
 	return err
@@ -287,27 +275,6 @@ func (s *Server) route(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	s.serveHTTP(ctx)
-}
-
-// connState tracks the HTTP connections, so a Shutdown whose deadline
-// passed can cut the ones fasthttp would go on waiting for.
-func (s *Server) connState(c net.Conn, st fasthttp.ConnState) {
-	switch st {
-	case fasthttp.StateNew:
-		s.fsMu.Lock()
-		s.httpConns[c] = struct{}{}
-		s.fsMu.Unlock()
-	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		s.fsMu.Lock()
-		delete(s.httpConns, c)
-		s.fsMu.Unlock()
-	}
-}
-
-type fasthttpLogger struct{ log *slog.Logger }
-
-func (l fasthttpLogger) Printf(format string, args ...any) {
-	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
 
 // Start launches the reverse WS clients and webhook senders. They stop when
@@ -416,20 +383,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // waits for requests still being answered (by now only refusals, since
 // actions finished first); past ctx it cuts them.
 func (s *Server) stopHTTP(ctx context.Context) error {
-	s.fsMu.Lock()
-	s.fsClosed = true
-	fs := s.fs
-	s.fsMu.Unlock()
-	if fs == nil {
-		return nil
-	}
-	err := fs.ShutdownWithContext(ctx)
+	err := s.http.Shutdown(ctx)
 	if ctx.Err() != nil {
-		s.fsMu.Lock()
-		for c := range s.httpConns {
-			_ = c.Close()
-		}
-		s.fsMu.Unlock()
+		s.http.CutConns()
 		return ctx.Err()
 	}
 	return err

@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
-	"github.com/qqbridge/gateway/onebot11"
-	"github.com/qqbridge/gateway/onebot11/ob11test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/internal/syncbuf"
+	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
 
 const testSelfID = 10001
@@ -240,6 +242,37 @@ func serve(t testing.TB, s *Server) string {
 	return "http://" + ln.Addr().String()
 }
 
+// startEnv starts a server's outbound transports with a test-bounded ctx.
+func startEnv(t *testing.T, cfg ServerConfig) (*testEnv, context.Context) {
+	t.Helper()
+	env := newEnv(t, cfg)
+	ctx := testCtx(t)
+	env.s.Start(ctx)
+	return env, ctx
+}
+
+// startWebhookEnv starts a server posting to a fresh webhook receiver that
+// checks cfg.Secret.
+func startWebhookEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.WebhookReceiver, context.Context) {
+	t.Helper()
+	wh := ob11test.NewWebhookReceiver(cfg.Secret)
+	t.Cleanup(wh.Close)
+	cfg.Webhooks = append([]string{wh.URL}, cfg.Webhooks...)
+	env, ctx := startEnv(t, cfg)
+	return env, wh, ctx
+}
+
+// startReverseEnv starts a server dialing a fresh reverse WebSocket server
+// that wants no token.
+func startReverseEnv(t *testing.T, cfg ServerConfig) (*testEnv, *ob11test.ReverseServer, context.Context) {
+	t.Helper()
+	rs := ob11test.NewReverseServer("")
+	t.Cleanup(rs.Close)
+	cfg.ReverseWS = append([]string{rs.URL}, cfg.ReverseWS...)
+	env, ctx := startEnv(t, cfg)
+	return env, rs, ctx
+}
+
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -284,11 +317,7 @@ func eventSeq(t *testing.T, raw []byte) int {
 }
 
 func TestShutdownFinishesInFlightThenClosesGoingAway(t *testing.T) {
-	rs := ob11test.NewReverseServer("")
-	t.Cleanup(rs.Close)
-	env := newEnv(t, ServerConfig{ReverseWS: []string{rs.URL}, ReconnectInterval: 20 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, rs, ctx := startReverseEnv(t, ServerConfig{ReconnectInterval: 20 * time.Millisecond})
 
 	cl, err := ob11test.DialForward(ctx, env.ws("/"), "")
 	require.NoError(t, err)
@@ -398,30 +427,13 @@ func TestConnectionsAndObserver(t *testing.T) {
 	assert.Equal(t, 1, env.obs.get(&env.obs.opened, "ws_reverse"))
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogsNeverContainSecrets(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
 	rs := ob11test.NewReverseServer("other")
 	t.Cleanup(rs.Close)
-	var logs lockedBuf
+	var logs syncbuf.Buffer
 	env := newEnv(t, ServerConfig{
 		AccessToken:          "TOKSECRET",
 		Secret:               "SIGSECRET",

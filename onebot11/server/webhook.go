@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/transport"
 )
@@ -227,15 +228,7 @@ func (t *webhookTarget) runQuickOperation(ctx context.Context, ev, op []byte) (e
 // drain waits until the queue is empty, the target is down, its sender
 // stopped (or never started), or ctx ends.
 func (t *webhookTarget) drain(ctx context.Context) {
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for t.s.started.Load() && t.queue.len() > 0 && t.healthy.Load() {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.stopped:
-			return
-		case <-tick.C:
-		}
-	}
+	transport.PollUntil(ctx, t.stopped, drainPoll, func() bool {
+		return !t.s.started.Load() || t.queue.len() == 0 || !t.healthy.Load()
+	})
 }

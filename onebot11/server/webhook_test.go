@@ -42,11 +42,7 @@ func randomEvent(r *rand.Rand, i int) []byte {
 
 func TestWebhookSignatureAndOrder(t *testing.T) {
 	const secret = "s3cr3t-密钥"
-	wh := ob11test.NewWebhookReceiver(secret)
-	t.Cleanup(wh.Close)
-	env := newEnv(t, ServerConfig{Webhooks: []string{wh.URL}, Secret: secret})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, wh, ctx := startWebhookEnv(t, ServerConfig{Secret: secret})
 
 	r := rand.New(rand.NewPCG(1, 2))
 	const n = 300
@@ -71,11 +67,7 @@ func TestWebhookSignatureAndOrder(t *testing.T) {
 }
 
 func TestWebhookWithoutSecretHasNoSignature(t *testing.T) {
-	wh := ob11test.NewWebhookReceiver("")
-	t.Cleanup(wh.Close)
-	env := newEnv(t, ServerConfig{Webhooks: []string{wh.URL}})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, wh, ctx := startWebhookEnv(t, ServerConfig{})
 	env.s.Publish(testEvent(1))
 	d, err := wh.NextEvent(ctx)
 	require.NoError(t, err)
@@ -83,11 +75,7 @@ func TestWebhookWithoutSecretHasNoSignature(t *testing.T) {
 }
 
 func TestWebhookQuickOperation(t *testing.T) {
-	wh := ob11test.NewWebhookReceiver("k")
-	t.Cleanup(wh.Close)
-	env := newEnv(t, ServerConfig{Webhooks: []string{wh.URL}, Secret: "k"})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, wh, ctx := startWebhookEnv(t, ServerConfig{Secret: "k"})
 
 	op := json.RawMessage(`{"reply":"pong 你好","at_sender":false}`)
 	wh.QuickOperation(op, 1)
@@ -116,11 +104,7 @@ func TestWebhookQuickOperation(t *testing.T) {
 }
 
 func TestWebhookRetriesThenDelivers(t *testing.T) {
-	wh := ob11test.NewWebhookReceiver("")
-	t.Cleanup(wh.Close)
-	env := newEnv(t, ServerConfig{Webhooks: []string{wh.URL}, WebhookRetryInterval: 5 * time.Millisecond, ReconnectInterval: 10 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, wh, ctx := startWebhookEnv(t, ServerConfig{WebhookRetryInterval: 5 * time.Millisecond, ReconnectInterval: 10 * time.Millisecond})
 	wh.Fail(500, 2)
 	env.s.Publish(testEvent(1))
 	d, err := wh.NextEvent(ctx)
@@ -130,11 +114,7 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 }
 
 func TestWebhookDownKeepsEventsQueued(t *testing.T) {
-	wh := ob11test.NewWebhookReceiver("")
-	t.Cleanup(wh.Close)
-	env := newEnv(t, ServerConfig{Webhooks: []string{wh.URL}, WebhookRetryInterval: time.Millisecond, ReconnectInterval: 5 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, wh, ctx := startWebhookEnv(t, ServerConfig{WebhookRetryInterval: time.Millisecond, ReconnectInterval: 5 * time.Millisecond})
 	wh.Fail(503, 13) // more than one full round of 1+3 attempts, three times over
 	for i := 1; i <= 10; i++ {
 		env.s.Publish(testEvent(i))
@@ -152,11 +132,7 @@ func TestWebhookDownKeepsEventsQueued(t *testing.T) {
 }
 
 func TestWebhookRejectedEventIsDropped(t *testing.T) {
-	wh := ob11test.NewWebhookReceiver("")
-	t.Cleanup(wh.Close)
-	env := newEnv(t, ServerConfig{Webhooks: []string{wh.URL}})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, wh, ctx := startWebhookEnv(t, ServerConfig{})
 	wh.Fail(400, 1)
 	env.s.Publish(testEvent(1))
 	env.s.Publish(testEvent(2))

@@ -102,9 +102,7 @@ func TestWSConcurrentCallsOnWorkers(t *testing.T) {
 	defer cl.Close()
 	var wg sync.WaitGroup
 	for i := range 300 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			action := "echo_params"
 			if i%10 == 0 {
 				action += "_async"
@@ -124,7 +122,7 @@ func TestWSConcurrentCallsOnWorkers(t *testing.T) {
 			}
 			assert.NoError(t, json.Unmarshal(resp.Data, &got))
 			assert.Equal(t, i, got.Params.UserID)
-		}()
+		})
 	}
 	wg.Wait()
 }

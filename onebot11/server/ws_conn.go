@@ -9,7 +9,9 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
+
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // socket is what wsConn uses of a WebSocket: forward sockets are
@@ -284,18 +286,11 @@ func (c *wsConn) idle() bool {
 // drain waits until everything queued was written, the writer died, or ctx
 // ends.
 func (c *wsConn) drain(ctx context.Context) {
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	for !c.idle() {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.writerDone:
-			return
-		case <-t.C:
-		}
-	}
+	transport.PollUntil(ctx, c.writerDone, drainPoll, c.idle)
 }
+
+// drainPoll is how often a drain at shutdown looks at its queue.
+const drainPoll = 5 * time.Millisecond
 
 // closeGoingAway stops the writer and closes the socket with 1001.
 func (c *wsConn) closeGoingAway() {

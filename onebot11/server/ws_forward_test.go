@@ -142,15 +142,13 @@ func TestWSCallsOnEveryPathAndBothEchoKinds(t *testing.T) {
 			require.NoError(t, err)
 			var wg sync.WaitGroup
 			for i := range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					r, err := cl.Call(ctx, "sleep", map[string]any{"ms": 5, "i": i})
 					if assert.NoError(t, err) {
 						assert.Equal(t, "ok", r.Status)
 						assert.JSONEq(t, `"slept"`, string(r.Data))
 					}
-				}()
+				})
 			}
 			wg.Wait()
 			r, err := cl.Call(ctx, "no_such", nil)

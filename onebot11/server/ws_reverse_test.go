@@ -91,11 +91,7 @@ func TestReverseWaitsForSelfID(t *testing.T) {
 }
 
 func TestReverseReconnectAfterDrop(t *testing.T) {
-	rs := ob11test.NewReverseServer("")
-	t.Cleanup(rs.Close)
-	env := newEnv(t, ServerConfig{ReverseWS: []string{rs.URL}, ReconnectInterval: 10 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	_, rs, ctx := startReverseEnv(t, ServerConfig{ReconnectInterval: 10 * time.Millisecond})
 	rc, err := rs.Accept(ctx)
 	require.NoError(t, err)
 	rc.Kill()
@@ -116,11 +112,7 @@ func TestReverseReconnectAfterDrop(t *testing.T) {
 }
 
 func TestReverseEventsQueuedWhileDisconnected(t *testing.T) {
-	rs := ob11test.NewReverseServer("")
-	t.Cleanup(rs.Close)
-	env := newEnv(t, ServerConfig{ReverseWS: []string{rs.URL}, ReconnectInterval: 10 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, rs, ctx := startReverseEnv(t, ServerConfig{ReconnectInterval: 10 * time.Millisecond})
 	seq := 0
 	next := func() { seq++; env.s.Publish(testEvent(seq)) }
 	expect := 1
@@ -165,11 +157,7 @@ func TestReverseEventsQueuedWhileDisconnected(t *testing.T) {
 }
 
 func TestReverseReconnectsLeakNothing(t *testing.T) {
-	rs := ob11test.NewReverseServer("")
-	t.Cleanup(rs.Close)
-	env := newEnv(t, ServerConfig{ReverseWS: []string{rs.URL}, ReconnectInterval: 5 * time.Millisecond, Heartbeat: 5 * time.Millisecond})
-	ctx := testCtx(t)
-	env.s.Start(ctx)
+	env, rs, ctx := startReverseEnv(t, ServerConfig{ReconnectInterval: 5 * time.Millisecond, Heartbeat: 5 * time.Millisecond})
 	rc, err := rs.Accept(ctx)
 	require.NoError(t, err)
 	_, err = rc.Call(ctx, "echo_params", nil)
