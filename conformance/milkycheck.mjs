@@ -8,6 +8,10 @@
 import { readFileSync } from "node:fs";
 import { milkyVersion, zodApiCategories } from "@saltify/milky-types";
 
+// Event is re-exported for scripts outside conformance/, which cannot
+// import the package by name.
+export { Event } from "@saltify/milky-types";
+
 // requestSchemas and responseSchemas map an API name to its schemas (null
 // or undefined when it takes or gives nothing).
 export const requestSchemas = new Map();
