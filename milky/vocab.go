@@ -19,6 +19,17 @@ const (
 	RoleMember = "member"
 )
 
+// MemberRole is role as Milky's enum: anything but owner or admin (an
+// implementation's own word, or none) is a member. Both directions read
+// OneBot 11 roles with it.
+func MemberRole(role string) string {
+	switch role {
+	case RoleOwner, RoleAdmin:
+		return role
+	}
+	return RoleMember
+}
+
 // sub_type of an image segment.
 const (
 	ImageNormal  = "normal"

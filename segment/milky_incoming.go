@@ -106,14 +106,10 @@ func (e *ForOneBot) incomingSegment(b *msgBuilder, scene string, peer int64, s *
 		b.putOpt("url", d.TempURL)
 		b.putOpt("summary", d.Summary)
 		return b.seg("image")
-	case milky.SegRecord:
+	case milky.SegRecord, milky.SegVideo: // the same name in OneBot 11
 		b.put("file", d.ResourceID)
 		b.putOpt("url", d.TempURL)
-		return b.seg("record")
-	case milky.SegVideo:
-		b.put("file", d.ResourceID)
-		b.putOpt("url", d.TempURL)
-		return b.seg("video")
+		return b.seg(s.Type)
 	case milky.SegFile:
 		b.put("file", d.FileID)
 		b.put("file_id", d.FileID)

@@ -51,8 +51,7 @@ var Segments = []SegmentInfo{
 		Notes: "received: data = xml_payload, resid = service_id; sending fails (Milky 1.2 cannot send XML cards)"},
 	{OneBot: onebot11.SegMFace, FromMilky: "market_face", ToMilky: "",
 		Notes: "received: emoji_package_id, emoji_id, key, summary, url; sending fails (Milky 1.2 cannot send market faces)"},
-	{OneBot: onebot11.SegMarkdown, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails"},
+	noForm(onebot11.SegMarkdown),
 	{OneBot: onebot11.SegNode, FromMilky: "", ToMilky: "forward",
 		Notes: "a run of node segments becomes one forward segment; custom nodes take content or message " +
 			"(user_id|uin, nickname|name; default sender is the bot), a node with only id re-sends that message's content " +
@@ -63,30 +62,39 @@ var Segments = []SegmentInfo{
 		Notes: "a message made of one poke segment is not sent as a message: it becomes send_group_nudge (target qq) or " +
 			"send_friend_nudge (the friend, or the bot itself when qq is the bot) and the send returns message_id 0; " +
 			"a poke mixed with other content fails. Received pokes are notice events, not segments"},
-	{OneBot: onebot11.SegDice, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: onebot11.SegRPS, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: onebot11.SegShake, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails"},
-	{OneBot: onebot11.SegContact, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails (QQ delivers received contact cards as mini-app cards: Milky light_app → json)"},
-	{OneBot: onebot11.SegMusic, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails (QQ delivers received music shares as mini-app cards: Milky light_app → json)"},
-	{OneBot: onebot11.SegKeyboard, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails"},
+	noForm(onebot11.SegDice),
+	noForm(onebot11.SegRPS),
+	noForm(onebot11.SegShake),
+	asCard(onebot11.SegContact, "contact cards"),
+	asCard(onebot11.SegMusic, "music shares"),
+	noForm(onebot11.SegKeyboard),
 	{OneBot: onebot11.SegAnonymous, FromMilky: "", ToMilky: "",
 		Notes: "QQ no longer has anonymous chat and Milky has none; sending fails"},
-	{OneBot: onebot11.SegShare, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails (QQ delivers received link shares as mini-app cards: Milky light_app → json)"},
-	{OneBot: onebot11.SegLocation, FromMilky: "", ToMilky: "",
-		Notes: "no Milky 1.2 form; sending fails (QQ delivers received locations as mini-app cards: Milky light_app → json)"},
-	{OneBot: onebot11.SegTTS, FromMilky: "", ToMilky: "",
-		Notes: "CQ-era text-to-speech; no Milky 1.2 form; sending fails"},
-	{OneBot: onebot11.SegCardImage, FromMilky: "", ToMilky: "",
-		Notes: "CQ-era card image; no Milky 1.2 form; sending fails"},
-	{OneBot: onebot11.SegGift, FromMilky: "", ToMilky: "",
-		Notes: "CQ-era gift; no Milky 1.2 form; sending fails"},
-	{OneBot: onebot11.SegRedBag, FromMilky: "", ToMilky: "",
-		Notes: "CQ-era red packet; no Milky 1.2 form; sending fails"},
+	asCard(onebot11.SegShare, "link shares"),
+	asCard(onebot11.SegLocation, "locations"),
+	cqEra(onebot11.SegTTS, "text-to-speech"),
+	cqEra(onebot11.SegCardImage, "card image"),
+	cqEra(onebot11.SegGift, "gift"),
+	cqEra(onebot11.SegRedBag, "red packet"),
+}
+
+// Row builders for the types with no Milky 1.2 form in either direction
+// (sending them fails): one wording for each kind of reason.
+
+func noForm(oneBot string) SegmentInfo {
+	return SegmentInfo{OneBot: oneBot, Notes: "no Milky 1.2 form; sending fails"}
+}
+
+// asCard: QQ itself turns received ones into mini-app cards.
+func asCard(oneBot, what string) SegmentInfo {
+	r := noForm(oneBot)
+	r.Notes += " (QQ delivers received " + what + " as mini-app cards: Milky light_app → json)"
+	return r
+}
+
+// cqEra: a type only CQ-era bots still send.
+func cqEra(oneBot, what string) SegmentInfo {
+	r := noForm(oneBot)
+	r.Notes = "CQ-era " + what + "; " + r.Notes
+	return r
 }

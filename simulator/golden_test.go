@@ -39,7 +39,8 @@ func newTestSim(t testing.TB) *Sim {
 }
 
 // dumpForSchema appends a payload to $SIM_SCHEMA_DUMP (JSON lines) so that
-// testdata/zodcheck.mjs can validate it against the official Milky schema:
+// testdata/zodcheck.mjs can validate it against the official Milky schema
+// (with conformance/'s shared checks; cd conformance && npm ci first):
 //
 //	SIM_SCHEMA_DUMP=/tmp/dump.jsonl go test ./simulator
 //	node simulator/testdata/zodcheck.mjs /tmp/dump.jsonl

@@ -162,7 +162,7 @@ func (env *Env) member(gid, uid int64, s *onebot11.UpstreamSender, now int64) *m
 		}
 	}
 	m.Sex = normSex(m.Sex)
-	m.Role = normRole(m.Role)
+	m.Role = milky.MemberRole(m.Role)
 	m.Level = max(m.Level, 0)
 	m.LastSentTime = max(now, m.LastSentTime)
 	return &m
@@ -194,14 +194,6 @@ func normSex(s string) string {
 		return s
 	}
 	return milky.SexUnknown
-}
-
-func normRole(s string) string {
-	switch s {
-	case milky.RoleOwner, milky.RoleAdmin:
-		return s
-	}
-	return milky.RoleMember
 }
 
 func (env *Env) untranslatedSegment(typ string) { env.untranslated("segment", typ) }

@@ -167,7 +167,9 @@ func jsonKind(k reflect.Kind) string {
 	return k.String()
 }
 
-// checker collects the first missing required field of one event.
+// checker finds the first missing required field of one event; the checks
+// chain: c.uin("group_id", d.GroupID).uin("user_id", d.UserID).err. A
+// value, not a pointer, so a check costs no allocation.
 type checker struct {
 	ev  *milky.Event
 	err error
@@ -175,16 +177,32 @@ type checker struct {
 
 // uin requires a positive QQ number (Milky's uin type starts at 10001; we
 // only reject what cannot be one: 0, absent, or negative).
-func (c *checker) uin(field string, v int64) {
+func (c checker) uin(field string, v int64) checker {
 	if c.err == nil && v <= 0 {
 		c.err = &DataError{EventType: c.ev.EventType, Field: field, Problem: "missing or not a positive uin"}
 	}
+	return c
 }
 
-func (c *checker) str(field, v string) {
+func (c checker) str(field, v string) checker {
 	if c.err == nil && v == "" {
 		c.err = &DataError{EventType: c.ev.EventType, Field: field, Problem: "missing or empty"}
 	}
+	return c
+}
+
+// decodeChecked decodes ev's data and runs required on it (the first
+// missing field is the error): the prologue every mapping shares, so each
+// mapping states only which fields it needs.
+func decodeChecked[T any](ev *milky.Event, required func(c checker, d *T) checker) (*T, error) {
+	d, err := decode[T](ev)
+	if err != nil {
+		return nil, err
+	}
+	if err := required(checker{ev: ev}, d).err; err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // selfID is the bot's uin: the event's self_id, or the runtime's if the

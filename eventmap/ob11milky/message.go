@@ -28,14 +28,11 @@ func messageReceive(env *Env, ev *milky.Event) (Result, error) {
 	if err := decodeInto(ev, msg); err != nil {
 		return Result{}, err
 	}
-	if ok, err := knownScene(env, ev, msg.MessageScene); !ok {
-		return skipScene(err)
+	if r, err := checkPeer(env, ev, msg.MessageScene, msg.PeerID); r.Skipped != "" || err != nil {
+		return r, err
 	}
-	c := checker{ev: ev}
-	c.uin("peer_id", msg.PeerID)
-	c.uin("sender_id", msg.SenderID)
-	if c.err != nil {
-		return Result{}, c.err
+	if err := (checker{ev: ev}).uin("sender_id", msg.SenderID).err; err != nil {
+		return Result{}, err
 	}
 	if isFileUploadMessage(msg) {
 		return Result{Skipped: SkipDuplicateFile}, nil
@@ -71,11 +68,16 @@ func knownScene(env *Env, ev *milky.Event, scene string) (bool, error) {
 	return false, nil
 }
 
-func skipScene(err error) (Result, error) {
-	if err != nil {
-		return Result{}, err
+// checkPeer checks what every event about one conversation needs: a known
+// scene (an unknown one gives a Result skipping the event) and a peer_id.
+func checkPeer(env *Env, ev *milky.Event, scene string, peer int64) (Result, error) {
+	if ok, err := knownScene(env, ev, scene); !ok {
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Skipped: SkipUnknownScene}, nil
 	}
-	return Result{Skipped: SkipUnknownScene}, nil
+	return Result{}, checker{ev: ev}.uin("peer_id", peer).err
 }
 
 func messageRecall(env *Env, ev *milky.Event) (Result, error) {
@@ -83,13 +85,8 @@ func messageRecall(env *Env, ev *milky.Event) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if ok, err := knownScene(env, ev, d.MessageScene); !ok {
-		return skipScene(err)
-	}
-	c := checker{ev: ev}
-	c.uin("peer_id", d.PeerID)
-	if c.err != nil {
-		return Result{}, c.err
+	if r, err := checkPeer(env, ev, d.MessageScene, d.PeerID); r.Skipped != "" || err != nil {
+		return r, err
 	}
 	// The same triple gives the same message_id the bot saw for the message.
 	id := messageID(env, d.MessageScene, d.PeerID, d.MessageSeq)
@@ -122,13 +119,8 @@ func peerPinChange(env *Env, ev *milky.Event) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if ok, err := knownScene(env, ev, d.MessageScene); !ok {
-		return skipScene(err)
-	}
-	c := checker{ev: ev}
-	c.uin("peer_id", d.PeerID)
-	if c.err != nil {
-		return Result{}, c.err
+	if r, err := checkPeer(env, ev, d.MessageScene, d.PeerID); r.Skipped != "" || err != nil {
+		return r, err
 	}
 	sub := onebot11.SubUnpin
 	if d.IsPinned {

@@ -10,14 +10,11 @@ import (
 // friendNudge becomes notify/poke in go-cqhttp's friend form: user_id is
 // who poked, target_id who was poked, sender_id the friend (the chat).
 func friendNudge(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.FriendNudgeData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.FriendNudgeData) checker {
+		return c.uin("user_id", d.UserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("user_id", d.UserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	self := selfID(env, ev)
 	poker, pokee := d.UserID, d.UserID
@@ -39,15 +36,11 @@ func friendNudge(env *Env, ev *milky.Event) (Result, error) {
 // friend, as for message_sent. The matching message_receive is skipped (see
 // isFileUploadMessage).
 func friendFileUpload(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.FriendFileUploadData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.FriendFileUploadData) checker {
+		return c.uin("user_id", d.UserID).str("file_id", d.FileID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("user_id", d.UserID)
-	c.str("file_id", d.FileID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeOfflineFile, "")
 	n.UserID = d.UserID

@@ -9,15 +9,11 @@ import (
 // mute, whole-group mute, nudge, file upload.
 
 func groupAdminChange(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupAdminChangeData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupAdminChangeData) checker {
+		return c.uin("group_id", d.GroupID).uin("user_id", d.UserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("user_id", d.UserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupAdmin, pick(d.IsSet, onebot11.SubSet, onebot11.SubUnset))
 	n.GroupID, n.UserID = d.GroupID, d.UserID
@@ -30,14 +26,11 @@ func groupAdminChange(env *Env, ev *milky.Event) (Result, error) {
 // groupEssenceMessageChange becomes essence add/delete. Milky does not name
 // the message's sender, so user_id is 0 and sender_id is left out.
 func groupEssenceMessageChange(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupEssenceMessageChangeData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupEssenceMessageChangeData) checker {
+		return c.uin("group_id", d.GroupID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeEssence, pick(d.IsSet, onebot11.SubAdd, onebot11.SubDelete))
 	n.GroupID = d.GroupID
@@ -49,15 +42,11 @@ func groupEssenceMessageChange(env *Env, ev *milky.Event) (Result, error) {
 // groupMemberIncrease: invited members are sub_type invite with the inviter
 // as operator_id; everything else is approve with the approving admin, or 0.
 func groupMemberIncrease(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupMemberIncreaseData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupMemberIncreaseData) checker {
+		return c.uin("group_id", d.GroupID).uin("user_id", d.UserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("user_id", d.UserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupIncrease, onebot11.SubApprove)
 	n.GroupID, n.UserID = d.GroupID, d.UserID
@@ -78,15 +67,11 @@ func groupMemberIncrease(env *Env, ev *milky.Event) (Result, error) {
 // bot as operator) is leave, not kick_me, as in go-cqhttp: bots blacklist
 // groups that kicked them.
 func groupMemberDecrease(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupMemberDecreaseData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupMemberDecreaseData) checker {
+		return c.uin("group_id", d.GroupID).uin("user_id", d.UserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("user_id", d.UserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	var op int64
 	if d.OperatorID != nil {
@@ -111,14 +96,11 @@ func groupMemberDecrease(env *Env, ev *milky.Event) (Result, error) {
 // {notice_type: "group_name", group_id, name_new, operator_id, user_id =
 // operator_id for bots that read user_id}.
 func groupNameChange(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupNameChangeData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupNameChangeData) checker {
+		return c.uin("group_id", d.GroupID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupName, "")
 	n.GroupID = d.GroupID
@@ -132,15 +114,11 @@ func groupNameChange(env *Env, ev *milky.Event) (Result, error) {
 // by one user, so likes has one entry with count 1. face_id is passed as
 // emoji_id whatever its reaction_type.
 func groupMessageReaction(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupMessageReactionData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupMessageReactionData) checker {
+		return c.uin("group_id", d.GroupID).uin("user_id", d.UserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("user_id", d.UserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupEmoji, "")
 	n.GroupID, n.UserID = d.GroupID, d.UserID
@@ -151,15 +129,11 @@ func groupMessageReaction(env *Env, ev *milky.Event) (Result, error) {
 }
 
 func groupMute(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupMuteData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupMuteData) checker {
+		return c.uin("group_id", d.GroupID).uin("user_id", d.UserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("user_id", d.UserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupBan, pick(d.Duration > 0, onebot11.SubBan, onebot11.SubLiftBan))
 	n.GroupID, n.UserID = d.GroupID, d.UserID
@@ -171,14 +145,11 @@ func groupMute(env *Env, ev *milky.Event) (Result, error) {
 // groupWholeMute is group_ban with user_id 0 (the whole group) and duration
 // -1 (until lifted) or 0 (lifted), as go-cqhttp reports it.
 func groupWholeMute(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupWholeMuteData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupWholeMuteData) checker {
+		return c.uin("group_id", d.GroupID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupBan, pick(d.IsMute, onebot11.SubBan, onebot11.SubLiftBan))
 	n.GroupID = d.GroupID
@@ -191,16 +162,11 @@ func groupWholeMute(env *Env, ev *milky.Event) (Result, error) {
 }
 
 func groupNudge(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupNudgeData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupNudgeData) checker {
+		return c.uin("group_id", d.GroupID).uin("sender_id", d.SenderID).uin("receiver_id", d.ReceiverID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("sender_id", d.SenderID)
-	c.uin("receiver_id", d.ReceiverID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeNotify, onebot11.SubPoke)
 	n.GroupID = d.GroupID
@@ -212,16 +178,11 @@ func groupNudge(env *Env, ev *milky.Event) (Result, error) {
 // groupFileUpload becomes group_upload (busid 0: Milky has no bus ids). The
 // matching message_receive is skipped (see isFileUploadMessage).
 func groupFileUpload(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupFileUploadData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupFileUploadData) checker {
+		return c.uin("group_id", d.GroupID).uin("user_id", d.UserID).str("file_id", d.FileID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("user_id", d.UserID)
-	c.str("file_id", d.FileID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	n := notice(env, ev, onebot11.NoticeGroupUpload, "")
 	n.GroupID, n.UserID = d.GroupID, d.UserID

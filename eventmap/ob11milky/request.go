@@ -15,15 +15,11 @@ func request(env *Env, ev *milky.Event, requestType, subType string) *onebot11.R
 }
 
 func friendRequest(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.FriendRequestData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.FriendRequestData) checker {
+		return c.uin("initiator_id", d.InitiatorID).str("initiator_uid", d.InitiatorUID) // Milky answers by uid: no uid, no usable flag
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("initiator_id", d.InitiatorID)
-	c.str("initiator_uid", d.InitiatorUID) // Milky answers by uid: no uid, no usable flag
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	r := request(env, ev, onebot11.RequestFriend, "")
 	r.UserID = d.InitiatorID
@@ -34,15 +30,11 @@ func friendRequest(env *Env, ev *milky.Event) (Result, error) {
 }
 
 func groupJoinRequest(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupJoinRequestData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupJoinRequestData) checker {
+		return c.uin("group_id", d.GroupID).uin("initiator_id", d.InitiatorID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("initiator_id", d.InitiatorID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	r := request(env, ev, onebot11.RequestGroup, onebot11.SubAdd)
 	r.GroupID, r.UserID = d.GroupID, d.InitiatorID
@@ -54,15 +46,11 @@ func groupJoinRequest(env *Env, ev *milky.Event) (Result, error) {
 // groupInvitedJoinRequest: a member invited someone and admins must
 // approve. OneBot's form is an add request by the invitee with invitor_id.
 func groupInvitedJoinRequest(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupInvitedJoinRequestData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupInvitedJoinRequestData) checker {
+		return c.uin("group_id", d.GroupID).uin("target_user_id", d.TargetUserID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("target_user_id", d.TargetUserID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	r := request(env, ev, onebot11.RequestGroup, onebot11.SubAdd)
 	r.GroupID, r.UserID = d.GroupID, d.TargetUserID
@@ -74,15 +62,11 @@ func groupInvitedJoinRequest(env *Env, ev *milky.Event) (Result, error) {
 // groupInvitation: the bot itself is invited (sub_type invite, user_id the
 // inviter).
 func groupInvitation(env *Env, ev *milky.Event) (Result, error) {
-	d, err := decode[milky.GroupInvitationData](ev)
+	d, err := decodeChecked(ev, func(c checker, d *milky.GroupInvitationData) checker {
+		return c.uin("group_id", d.GroupID).uin("initiator_id", d.InitiatorID)
+	})
 	if err != nil {
 		return Result{}, err
-	}
-	c := checker{ev: ev}
-	c.uin("group_id", d.GroupID)
-	c.uin("initiator_id", d.InitiatorID)
-	if c.err != nil {
-		return Result{}, c.err
 	}
 	r := request(env, ev, onebot11.RequestGroup, onebot11.SubInvite)
 	r.GroupID, r.UserID = d.GroupID, d.InitiatorID

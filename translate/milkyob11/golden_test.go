@@ -3,7 +3,6 @@ package milkyob11
 import (
 	"context"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/internal/conformance/schematest"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/internal/scripted"
 	"github.com/qqbridge/gateway/milky"
@@ -22,15 +22,11 @@ import (
 // TestGoldenAPIs runs testdata/apis/<api>/<case>.txt (format:
 // testdata/README.md): the bot's request, then per upstream call the
 // expected OneBot 11 action and the scripted reply, then the expected Milky
-// response.
+// response. Every success response then goes through the official schema
+// (conformance/check.mjs; the "schema" subtest skips without node and
+// conformance/node_modules, and fails without them under CI=true).
 func TestGoldenAPIs(t *testing.T) {
-	var log *os.File
-	if path := os.Getenv("MILKYOB11_RESPONSE_LOG"); path != "" {
-		var err error
-		log, err = os.Create(path)
-		require.NoError(t, err)
-		defer log.Close()
-	}
+	var responses []any
 	golden.Run(t, "testdata/apis", func(t *testing.T, c *golden.Case) []*golden.Section {
 		var req struct {
 			API  string          `json:"api"`
@@ -41,9 +37,8 @@ func TestGoldenAPIs(t *testing.T) {
 
 		return scripted.Run(t, c, oneBotUpstream, func(ctx context.Context, caller *scripted.Caller) any {
 			data, err := Do(ctx, goldenEnvFor(t, c.Sections[0], caller), req.API, req.Body)
-			if log != nil && err == nil {
-				line, _ := json.Marshal(map[string]any{"api": req.API, "data": data})
-				_, _ = log.Write(append(line, '\n'))
+			if err == nil {
+				responses = append(responses, map[string]any{"kind": "response", "api": req.API, "body": envelope(data, err)})
 			}
 			// The table names every action a translation calls (COVERAGE.md lists them).
 			if a := APIs[req.API]; a != nil {
@@ -53,6 +48,12 @@ func TestGoldenAPIs(t *testing.T) {
 			}
 			return envelope(data, err)
 		})
+	})
+	t.Run("schema", func(t *testing.T) {
+		tools := schematest.Require(t)
+		out, err := tools.CheckLog(t, responses)
+		t.Logf("%d responses checked:\n%s", len(responses), out)
+		require.NoError(t, err, "schema check failed")
 	})
 }
 

@@ -86,13 +86,7 @@ func sex(s string) string {
 }
 
 // role maps OneBot's role to Milky's enum; anything unknown is a member.
-func role(s string) string {
-	switch s {
-	case milky.RoleOwner, milky.RoleAdmin:
-		return s
-	}
-	return milky.RoleMember
-}
+func role(s string) string { return milky.MemberRole(s) }
 
 func nonNeg32(v num) int32 {
 	if v < 0 || v > 1<<31-1 {

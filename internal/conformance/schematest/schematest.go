@@ -45,10 +45,24 @@ func Require(t testing.TB) Tools {
 	return Tools{Node: node, Dir: dir}
 }
 
-// CheckEvents writes values as JSON lines ({"kind":...,"source":...,
-// "value":...} records) to a temporary file and runs check-events.mjs on
-// it, returning its output.
+// CheckEvents runs check-events.mjs on values ({"kind":...,"source":...,
+// "value":...} records), returning its output.
 func (tl Tools) CheckEvents(t testing.TB, values []any) (string, error) {
+	t.Helper()
+	return tl.Run("check-events.mjs", writeLines(t, values))
+}
+
+// CheckLog runs check.mjs on values (records of the Milky conformance log:
+// {"kind":"request"|"response"|"event","api":...,"body":...}), returning
+// its output.
+func (tl Tools) CheckLog(t testing.TB, values []any) (string, error) {
+	t.Helper()
+	return tl.Run("check.mjs", writeLines(t, values))
+}
+
+// writeLines writes values as JSON lines to a temporary file and returns its
+// path.
+func writeLines(t testing.TB, values []any) string {
 	t.Helper()
 	var buf bytes.Buffer
 	for _, v := range values {
@@ -63,7 +77,7 @@ func (tl Tools) CheckEvents(t testing.TB, values []any) (string, error) {
 	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
 		t.Fatalf("schematest: %v", err)
 	}
-	return tl.Run("check-events.mjs", file)
+	return file
 }
 
 // Run runs one of conformance/'s scripts on file from inside conformance/
