@@ -138,18 +138,21 @@ func (f *friendReply) milky() milky.Friend {
 		Category: milky.FriendCategory{CategoryID: nonNeg32(f.CategoryID), CategoryName: f.CategoryName}}
 }
 
-func friends(ctx context.Context, env *Env, noCache bool) ([]friendReply, error) {
+// friends reads no_cache (after the caller's own parameters, so the first
+// bad one is still the one reported), stops at bad parameters and fetches the
+// upstream's friend list.
+func friends(ctx context.Context, env *Env, p *milky.Params) ([]friendReply, error) {
+	noCache := p.BoolDef("no_cache", false)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
 	var r []friendReply
 	err := env.Upstream.Call(ctx, "get_friend_list", obj{"no_cache": noCache}, &r)
 	return r, err
 }
 
 func getFriendList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	list, err := friends(ctx, env, noCache)
+	list, err := friends(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +165,7 @@ func getFriendList(ctx context.Context, env *Env, p *milky.Params) (any, error) 
 
 func getFriendInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
-	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	list, err := friends(ctx, env, noCache)
+	list, err := friends(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}
