@@ -152,39 +152,47 @@ var upgrader = websocket.Upgrader{
 	CheckOrigin:     func(*http.Request) bool { return true },
 }
 
-// serveLoopback serves h on a fresh 127.0.0.1 port.
-func serveLoopback(h http.Handler) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return srv, ln.Addr().String(), nil
-}
-
-// ---- Milky implementation (first direction) ----
-
-// milkyUpstream is a minimal Milky 1.2 implementation: POST /api/NAME for
-// get_login_info, get_impl_info and send_group_message, GET /event as a
-// WebSocket.
-type milkyUpstream struct {
+// fake is what both fake implementations share: the event hub, the HTTP
+// server on a loopback port and the call counters of the upstream interface.
+type fake struct {
 	*hub
 	srv          *http.Server
 	addr         string
 	nSend, nElse atomic.Int64
 }
 
+// serveLoopback serves h on a fresh 127.0.0.1 port.
+func (f *fake) serveLoopback(h http.Handler) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	f.hub = newHub()
+	f.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	f.addr = ln.Addr().String()
+	go func() { _ = f.srv.Serve(ln) }()
+	return nil
+}
+
+func (f *fake) sends() int64  { return f.nSend.Load() }
+func (f *fake) others() int64 { return f.nElse.Load() }
+func (f *fake) close()        { _ = f.srv.Close(); f.closeAll() }
+
+// ---- Milky implementation (first direction) ----
+
+// milkyUpstream is a minimal Milky 1.2 implementation: POST /api/NAME for
+// get_login_info, get_impl_info and send_group_message, GET /event as a
+// WebSocket.
+type milkyUpstream struct{ fake }
+
 func startMilkyUpstream() (*milkyUpstream, error) {
-	u := &milkyUpstream{hub: newHub()}
+	u := &milkyUpstream{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{name}", u.api)
 	mux.HandleFunc("GET /event", u.event)
-	srv, addr, err := serveLoopback(mux)
-	if err != nil {
+	if err := u.serveLoopback(mux); err != nil {
 		return nil, err
 	}
-	u.srv, u.addr = srv, addr
 	return u, nil
 }
 
@@ -238,9 +246,6 @@ func (u *milkyUpstream) event(w http.ResponseWriter, r *http.Request) {
 func (u *milkyUpstream) gatewayURL() string   { return "http://" + u.addr }
 func (u *milkyUpstream) relayEvents() string  { return "ws://" + u.addr + "/event" }
 func (u *milkyUpstream) relayActions() string { return "http://" + u.addr + "/api/send_group_message" }
-func (u *milkyUpstream) sends() int64         { return u.nSend.Load() }
-func (u *milkyUpstream) others() int64        { return u.nElse.Load() }
-func (u *milkyUpstream) close()               { _ = u.srv.Close(); u.closeAll() }
 
 // ---- OneBot 11 implementation (reverse direction) ----
 
@@ -248,22 +253,15 @@ func (u *milkyUpstream) close()               { _ = u.srv.Close(); u.closeAll() 
 // on / (universal: events and actions), /event and /api. Actions are
 // answered on the connection they came on, with their echo; events go to
 // the newest connection on / or /event.
-type oneBotUpstream struct {
-	*hub
-	srv          *http.Server
-	addr         string
-	nSend, nElse atomic.Int64
-}
+type oneBotUpstream struct{ fake }
 
 func startOneBotUpstream() (*oneBotUpstream, error) {
-	u := &oneBotUpstream{hub: newHub()}
+	u := &oneBotUpstream{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", u.serveWS)
-	srv, addr, err := serveLoopback(mux)
-	if err != nil {
+	if err := u.serveLoopback(mux); err != nil {
 		return nil, err
 	}
-	u.srv, u.addr = srv, addr
 	return u, nil
 }
 
@@ -400,6 +398,3 @@ func jsonValue(frame []byte, key string) []byte {
 func (u *oneBotUpstream) gatewayURL() string   { return "ws://" + u.addr + "/" }
 func (u *oneBotUpstream) relayEvents() string  { return "ws://" + u.addr + "/event" }
 func (u *oneBotUpstream) relayActions() string { return "ws://" + u.addr + "/api" }
-func (u *oneBotUpstream) sends() int64         { return u.nSend.Load() }
-func (u *oneBotUpstream) others() int64        { return u.nElse.Load() }
-func (u *oneBotUpstream) close()               { _ = u.srv.Close(); u.closeAll() }
