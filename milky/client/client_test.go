@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/assert"
@@ -175,12 +176,7 @@ func TestCallErrors(t *testing.T) {
 }
 
 func TestCallConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
+	c := newTestClient(t, "http://"+testkit.FreeAddr(t), func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
 	select {
@@ -193,18 +189,27 @@ func TestCallConnectionRefused(t *testing.T) {
 	}
 }
 
-func TestCallTimeoutOnHangingServer(t *testing.T) {
+// hangingServer answers every request with head (if any) and then hangs
+// until the client gives up or the test ends.
+func hangingServer(t *testing.T, head string) string {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if head != "" {
+			_, _ = io.WriteString(w, head)
+			w.(http.Flusher).Flush()
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
 	}))
-	defer srv.Close()
-	defer close(release)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	return srv.URL
+}
 
-	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
+func TestCallTimeoutOnHangingServer(t *testing.T) {
+	c := newTestClient(t, hangingServer(t, ""), func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
 	select {
@@ -218,18 +223,7 @@ func TestCallTimeoutOnHangingServer(t *testing.T) {
 }
 
 func TestCallHangingBodyTimesOut(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, `{"status":"ok",`)
-		w.(http.Flusher).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
+	c := newTestClient(t, hangingServer(t, `{"status":"ok",`), func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
 	err := c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil)
 	var ue *milky.UnavailableError
 	require.ErrorAs(t, err, &ue)
