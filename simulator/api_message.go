@@ -197,17 +197,13 @@ func (s *Sim) getMessage(p *milky.Params) locked {
 	scene := p.Scene("message_scene")
 	peer := p.Uin("peer_id")
 	seq := p.Int64("message_seq")
-	return func() (any, error) {
-		c, err := s.peerLocked(scene, peer)
-		if err != nil {
-			return nil, err
-		}
+	return s.inConv(scene, peer, func(c *conv) (any, error) {
 		m, _ := c.find(seq)
 		if m == nil {
 			return nil, notFound("message_seq %d: no such message in %s %d", seq, scene, peer)
 		}
 		return milky.GetMessageOutput{Message: *m}, nil
-	}
+	})
 }
 
 func (s *Sim) getHistoryMessages(p *milky.Params) locked {
@@ -215,14 +211,10 @@ func (s *Sim) getHistoryMessages(p *milky.Params) locked {
 	peer := p.Uin("peer_id")
 	start := p.OptInt64("start_message_seq")
 	limit := p.Int32Def("limit", 20)
-	return func() (any, error) {
-		c, err := s.peerLocked(scene, peer)
-		if err != nil {
-			return nil, err
-		}
+	return s.inConv(scene, peer, func(c *conv) (any, error) {
 		msgs, next := c.history(start, min(int(limit), maxHistoryLimit))
 		return milky.GetHistoryMessagesOutput{Messages: msgs, NextMessageSeq: next}, nil
-	}
+	})
 }
 
 func (s *Sim) getResourceTempURL(p *milky.Params) locked {
@@ -251,12 +243,8 @@ func (s *Sim) markMessageAsRead(p *milky.Params) locked {
 	scene := p.Scene("message_scene")
 	peer := p.Uin("peer_id")
 	seq := p.Int64("message_seq")
-	return func() (any, error) {
-		c, err := s.peerLocked(scene, peer)
-		if err != nil {
-			return nil, err
-		}
+	return s.inConv(scene, peer, func(c *conv) (any, error) {
 		c.readSeq = max(c.readSeq, seq)
 		return milky.Empty{}, nil
-	}
+	})
 }

@@ -244,6 +244,18 @@ func (g *group) member(uid int64) (*milky.GroupMember, error) {
 	return nil, notFound("user_id %d: not a member of group %d", uid, g.info.GroupID)
 }
 
+// inConv is the locked part of an API on one conversation: it finds the
+// conversation (peerLocked) and runs fn on it.
+func (s *Sim) inConv(scene string, peer int64, fn func(c *conv) (any, error)) locked {
+	return func() (any, error) {
+		c, err := s.peerLocked(scene, peer)
+		if err != nil {
+			return nil, err
+		}
+		return fn(c)
+	}
+}
+
 // peerLocked checks that a conversation can exist: a friend, a group the
 // bot is in, or (temp) someone sharing a group with the bot.
 func (s *Sim) peerLocked(scene string, peer int64) (*conv, error) {
