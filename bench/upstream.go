@@ -174,6 +174,19 @@ func (f *fake) serveLoopback(h http.Handler) error {
 	return nil
 }
 
+// accept upgrades one request to a WebSocket and keeps it tracked (closed
+// by closeAll) until run returns.
+func (f *fake) accept(w http.ResponseWriter, r *http.Request, run func(*websocket.Conn, *lockedConn)) {
+	c, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	l := f.track(c)
+	defer f.forget(l)
+	run(c, l)
+}
+
 func (f *fake) sends() int64  { return f.nSend.Load() }
 func (f *fake) others() int64 { return f.nElse.Load() }
 func (f *fake) close()        { _ = f.srv.Close(); f.closeAll() }
@@ -227,20 +240,15 @@ func (u *milkyUpstream) api(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *milkyUpstream) event(w http.ResponseWriter, r *http.Request) {
-	c, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	l := u.track(c)
-	defer u.forget(l)
-	u.attach(l)
-	// Read to answer pings and notice the close.
-	for {
-		if _, _, err := c.NextReader(); err != nil {
-			return
+	u.accept(w, r, func(c *websocket.Conn, l *lockedConn) {
+		u.attach(l)
+		// Read to answer pings and notice the close.
+		for {
+			if _, _, err := c.NextReader(); err != nil {
+				return
+			}
 		}
-	}
+	})
 }
 
 func (u *milkyUpstream) gatewayURL() string   { return "http://" + u.addr }
@@ -273,28 +281,23 @@ const (
 var oneBotLifecycle = []byte(`{"time":1750000000,"self_id":10001,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"}`)
 
 func (u *oneBotUpstream) serveWS(w http.ResponseWriter, r *http.Request) {
-	c, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	l := u.track(c)
-	defer u.forget(l)
-	if r.URL.Path != "/api" {
-		if l.write(oneBotLifecycle) != nil {
-			return
+	u.accept(w, r, func(c *websocket.Conn, l *lockedConn) {
+		if r.URL.Path != "/api" {
+			if l.write(oneBotLifecycle) != nil {
+				return
+			}
+			u.attach(l)
 		}
-		u.attach(l)
-	}
-	for {
-		_, frame, err := c.ReadMessage()
-		if err != nil {
-			return
+		for {
+			_, frame, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if l.write(u.reply(frame)) != nil {
+				return
+			}
 		}
-		if l.write(u.reply(frame)) != nil {
-			return
-		}
-	}
+	})
 }
 
 // reply answers one action frame; the echo is copied as it came (any JSON
