@@ -177,15 +177,25 @@ func TestCallErrors(t *testing.T) {
 
 func TestCallConnectionRefused(t *testing.T) {
 	c := newTestClient(t, "http://"+testkit.FreeAddr(t), func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
+	// The guard is far below the call timeout; it takes milliseconds.
+	err := unavailableWithin(t, c, 5*time.Second, "a refused connection must fail fast, not wait for the call timeout")
+	assert.Contains(t, err.Error(), "refused")
+}
+
+// unavailableWithin calls get_login_info and requires it to fail with a
+// *milky.UnavailableError before guard (which only guards against hangs).
+func unavailableWithin(t *testing.T, c *Client, guard time.Duration, hang string) error {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
 	select {
 	case err := <-done:
 		var ue *milky.UnavailableError
 		require.ErrorAs(t, err, &ue)
-		assert.Contains(t, err.Error(), "refused")
-	case <-time.After(5 * time.Second): // guard only; it takes milliseconds
-		t.Fatal("a refused connection must fail fast, not wait for the call timeout")
+		return err
+	case <-time.After(guard):
+		t.Fatal(hang)
+		return nil
 	}
 }
 
@@ -210,16 +220,8 @@ func hangingServer(t *testing.T, head string) string {
 
 func TestCallTimeoutOnHangingServer(t *testing.T) {
 	c := newTestClient(t, hangingServer(t, ""), func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
-	done := make(chan error, 1)
-	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
-	select {
-	case err := <-done:
-		var ue *milky.UnavailableError
-		require.ErrorAs(t, err, &ue)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-	case <-time.After(10 * time.Second):
-		t.Fatal("call did not honour Timeout")
-	}
+	err := unavailableWithin(t, c, 10*time.Second, "call did not honour Timeout")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 func TestCallHangingBodyTimesOut(t *testing.T) {
