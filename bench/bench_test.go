@@ -115,7 +115,7 @@ func TestFrames_StampAndMarker(t *testing.T) {
 }
 
 func TestOneBotUpstream_Reply(t *testing.T) {
-	u := &oneBotUpstream{hub: newHub()}
+	u := &oneBotUpstream{fake{hub: newHub()}}
 	for _, tc := range []struct{ in, want string }{
 		{`{"action":"send_group_msg","params":{"group_id":1,"message":"a,b}"},"echo":7}`, `{"status":"ok","retcode":0,"data":{"message_id":1},"message":"","echo":7}`},
 		{`{"action":"get_login_info","echo":{"seq":"x,}"}}`, `{"status":"ok","retcode":0,"data":{"user_id":10001,"nickname":"bench"},"message":"","echo":{"seq":"x,}"}}`},

@@ -152,39 +152,60 @@ var upgrader = websocket.Upgrader{
 	CheckOrigin:     func(*http.Request) bool { return true },
 }
 
-// serveLoopback serves h on a fresh 127.0.0.1 port.
-func serveLoopback(h http.Handler) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return srv, ln.Addr().String(), nil
-}
-
-// ---- Milky implementation (first direction) ----
-
-// milkyUpstream is a minimal Milky 1.2 implementation: POST /api/NAME for
-// get_login_info, get_impl_info and send_group_message, GET /event as a
-// WebSocket.
-type milkyUpstream struct {
+// fake is what both fake implementations share: the event hub, the HTTP
+// server on a loopback port and the call counters of the upstream interface.
+type fake struct {
 	*hub
 	srv          *http.Server
 	addr         string
 	nSend, nElse atomic.Int64
 }
 
+// serveLoopback serves h on a fresh 127.0.0.1 port.
+func (f *fake) serveLoopback(h http.Handler) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	f.hub = newHub()
+	f.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	f.addr = ln.Addr().String()
+	go func() { _ = f.srv.Serve(ln) }()
+	return nil
+}
+
+// accept upgrades one request to a WebSocket and keeps it tracked (closed
+// by closeAll) until run returns.
+func (f *fake) accept(w http.ResponseWriter, r *http.Request, run func(*websocket.Conn, *lockedConn)) {
+	c, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	l := f.track(c)
+	defer f.forget(l)
+	run(c, l)
+}
+
+func (f *fake) sends() int64  { return f.nSend.Load() }
+func (f *fake) others() int64 { return f.nElse.Load() }
+func (f *fake) close()        { _ = f.srv.Close(); f.closeAll() }
+
+// ---- Milky implementation (first direction) ----
+
+// milkyUpstream is a minimal Milky 1.2 implementation: POST /api/NAME for
+// get_login_info, get_impl_info and send_group_message, GET /event as a
+// WebSocket.
+type milkyUpstream struct{ fake }
+
 func startMilkyUpstream() (*milkyUpstream, error) {
-	u := &milkyUpstream{hub: newHub()}
+	u := &milkyUpstream{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{name}", u.api)
 	mux.HandleFunc("GET /event", u.event)
-	srv, addr, err := serveLoopback(mux)
-	if err != nil {
+	if err := u.serveLoopback(mux); err != nil {
 		return nil, err
 	}
-	u.srv, u.addr = srv, addr
 	return u, nil
 }
 
@@ -219,28 +240,20 @@ func (u *milkyUpstream) api(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *milkyUpstream) event(w http.ResponseWriter, r *http.Request) {
-	c, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	l := u.track(c)
-	defer u.forget(l)
-	u.attach(l)
-	// Read to answer pings and notice the close.
-	for {
-		if _, _, err := c.NextReader(); err != nil {
-			return
+	u.accept(w, r, func(c *websocket.Conn, l *lockedConn) {
+		u.attach(l)
+		// Read to answer pings and notice the close.
+		for {
+			if _, _, err := c.NextReader(); err != nil {
+				return
+			}
 		}
-	}
+	})
 }
 
 func (u *milkyUpstream) gatewayURL() string   { return "http://" + u.addr }
 func (u *milkyUpstream) relayEvents() string  { return "ws://" + u.addr + "/event" }
 func (u *milkyUpstream) relayActions() string { return "http://" + u.addr + "/api/send_group_message" }
-func (u *milkyUpstream) sends() int64         { return u.nSend.Load() }
-func (u *milkyUpstream) others() int64        { return u.nElse.Load() }
-func (u *milkyUpstream) close()               { _ = u.srv.Close(); u.closeAll() }
 
 // ---- OneBot 11 implementation (reverse direction) ----
 
@@ -248,22 +261,15 @@ func (u *milkyUpstream) close()               { _ = u.srv.Close(); u.closeAll() 
 // on / (universal: events and actions), /event and /api. Actions are
 // answered on the connection they came on, with their echo; events go to
 // the newest connection on / or /event.
-type oneBotUpstream struct {
-	*hub
-	srv          *http.Server
-	addr         string
-	nSend, nElse atomic.Int64
-}
+type oneBotUpstream struct{ fake }
 
 func startOneBotUpstream() (*oneBotUpstream, error) {
-	u := &oneBotUpstream{hub: newHub()}
+	u := &oneBotUpstream{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", u.serveWS)
-	srv, addr, err := serveLoopback(mux)
-	if err != nil {
+	if err := u.serveLoopback(mux); err != nil {
 		return nil, err
 	}
-	u.srv, u.addr = srv, addr
 	return u, nil
 }
 
@@ -275,28 +281,23 @@ const (
 var oneBotLifecycle = []byte(`{"time":1750000000,"self_id":10001,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"}`)
 
 func (u *oneBotUpstream) serveWS(w http.ResponseWriter, r *http.Request) {
-	c, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	l := u.track(c)
-	defer u.forget(l)
-	if r.URL.Path != "/api" {
-		if l.write(oneBotLifecycle) != nil {
-			return
+	u.accept(w, r, func(c *websocket.Conn, l *lockedConn) {
+		if r.URL.Path != "/api" {
+			if l.write(oneBotLifecycle) != nil {
+				return
+			}
+			u.attach(l)
 		}
-		u.attach(l)
-	}
-	for {
-		_, frame, err := c.ReadMessage()
-		if err != nil {
-			return
+		for {
+			_, frame, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if l.write(u.reply(frame)) != nil {
+				return
+			}
 		}
-		if l.write(u.reply(frame)) != nil {
-			return
-		}
-	}
+	})
 }
 
 // reply answers one action frame; the echo is copied as it came (any JSON
@@ -400,6 +401,3 @@ func jsonValue(frame []byte, key string) []byte {
 func (u *oneBotUpstream) gatewayURL() string   { return "ws://" + u.addr + "/" }
 func (u *oneBotUpstream) relayEvents() string  { return "ws://" + u.addr + "/event" }
 func (u *oneBotUpstream) relayActions() string { return "ws://" + u.addr + "/api" }
-func (u *oneBotUpstream) sends() int64         { return u.nSend.Load() }
-func (u *oneBotUpstream) others() int64        { return u.nElse.Load() }
-func (u *oneBotUpstream) close()               { _ = u.srv.Close(); u.closeAll() }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/milky/milkytest"
 	translate "github.com/qqbridge/gateway/translate/milkyob11"
 )
@@ -18,7 +19,7 @@ import (
 // before closing /event sockets with 1001.
 
 func TestMilkyReadinessFollowsUpstream(t *testing.T) {
-	addr := freePort(t)
+	addr := testkit.FreeAddr(t)
 	const timeout = 5 * time.Second
 	m := startMilkyGateway(t, bridge.Options{UpstreamURL: "ws://" + addr + "/", UpstreamToken: obToken, UpstreamTimeout: timeout}, false)
 

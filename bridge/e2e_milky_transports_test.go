@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/internal/testkit"
 )
 
 // The reverse direction over each upstream transport, against the
@@ -68,7 +69,7 @@ func TestMilkyForwardWS(t *testing.T) {
 }
 
 func TestMilkyReverseWS(t *testing.T) {
-	addr := freePort(t)
+	addr := testkit.FreeAddr(t)
 	m := startMilkyGateway(t, bridge.Options{UpstreamListen: addr, UpstreamToken: obToken, AccessToken: milkyToken}, false)
 	code, body := m.readyz()
 	require.Equal(t, http.StatusServiceUnavailable, code, "not ready before the implementation dials in: %v", body)
@@ -86,7 +87,7 @@ func TestMilkyReverseWS(t *testing.T) {
 
 func TestMilkyHTTPUpstream(t *testing.T) {
 	const secret = "post-s3cret"
-	gwAddr := freePort(t)
+	gwAddr := testkit.FreeAddr(t)
 	up := startOneBotUpstream(t, bridge.Options{
 		AccessToken: obToken, Secret: secret,
 		Webhooks: []string{"http://" + gwAddr + "/onebot/v11/post"},

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 	"github.com/qqbridge/gateway/simulator"
 )
@@ -65,7 +66,7 @@ func TestUpstream_StreamDropLosesNothingAfterReconnect(t *testing.T) {
 // /readyz is 503; once an implementation appears the gateway becomes ready
 // and calls work.
 func TestUpstream_Down(t *testing.T) {
-	addr := freePort(t)
+	addr := testkit.FreeAddr(t)
 	e := startGateway(t, bridge.Options{UpstreamURL: "http://" + addr, UpstreamTimeout: 30 * time.Second,
 		Heartbeat: 100 * time.Millisecond}, nil, false)
 	c := e.http("", ob11test.AuthNone)

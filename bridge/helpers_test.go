@@ -3,11 +3,8 @@ package bridge_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 	"github.com/qqbridge/gateway/simulator"
@@ -28,14 +26,8 @@ import (
 // wait bounds every wait in the suite; it only guards against hangs.
 const wait = 10 * time.Second
 
-// testLogger discards logs unless E2E_LOG=1 (logging through t.Log would
-// panic when a background goroutine logs after the test ended).
-func testLogger() *slog.Logger {
-	if os.Getenv("E2E_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
+// testLogger discards logs unless E2E_LOG=1.
+func testLogger() *slog.Logger { return testkit.Logger("E2E_LOG") }
 
 // running is what the gateways of both directions share in the suite: the
 // running bridge.Runtime and its /metrics, /healthz, /readyz listener.
@@ -319,17 +311,6 @@ func callNames(calls []simulator.Call) []string {
 
 // num formats an id the way form and query values carry it.
 func num(n int64) string { return strconv.FormatInt(n, 10) }
-
-// freePort reserves a loopback address and releases it, for a server that
-// starts later (the upstream-down test).
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
 
 // numbered is the text of the i-th message of a numbered batch.
 func numbered(batch string, i int) string { return fmt.Sprintf("%s #%03d", batch, i) }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -54,11 +56,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 	d.rt = rt
 	opts := &rt.Opts
 	rt.Metrics.ClassifyUpstreamError = classifyOneBotError
-	names := make([]string, 0, len(translate.APIs))
-	for name := range translate.APIs {
-		names = append(names, name)
-	}
-	rt.Metrics.SetKnownActions("milky", names)
+	rt.Metrics.SetKnownActions("milky", slices.Collect(maps.Keys(translate.APIs)))
 	unknown := onebot11.Unknown
 	d.impl.Store(&unknown)
 

@@ -3,7 +3,9 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"time"
 
 	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
@@ -48,11 +50,7 @@ func (d *OneBotOnMilky) Open(rt *Runtime) error {
 	d.rt = rt
 	opts := &rt.Opts
 	rt.Metrics.ClassifyUpstreamError = classifyMilkyError
-	names := make([]string, 0, len(translate.Actions))
-	for name := range translate.Actions {
-		names = append(names, name)
-	}
-	rt.Metrics.SetKnownActions("onebot11", names)
+	rt.Metrics.SetKnownActions("onebot11", slices.Collect(maps.Keys(translate.Actions)))
 
 	client, err := milkyclient.NewClient(milkyclient.ClientConfig{
 		BaseURL:  opts.UpstreamURL,

@@ -79,14 +79,20 @@ func classifyMilkyError(err error) string {
 		}
 		return "http_other"
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
 	var un *milky.UnavailableError
 	if errors.As(err, &un) {
-		if errors.Is(un.Err, context.DeadlineExceeded) {
-			return "timeout"
-		}
+		return transportKind(err, true, un.Err)
+	}
+	return transportKind(err, false, nil)
+}
+
+// transportKind names a failure that is not the protocol's own error;
+// unavailable says err is the protocol's UnavailableError, wrapping cause.
+func transportKind(err error, unavailable bool, cause error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), unavailable && errors.Is(cause, context.DeadlineExceeded):
+		return "timeout"
+	case unavailable:
 		return "unavailable"
 	}
 	return "error"
@@ -124,15 +130,9 @@ func classifyOneBotError(err error) string {
 		}
 		return "http_other"
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timeout"
-	}
 	var un *onebot11.UnavailableError
 	if errors.As(err, &un) {
-		if errors.Is(un.Err, context.DeadlineExceeded) {
-			return "timeout"
-		}
-		return "unavailable"
+		return transportKind(err, true, un.Err)
 	}
-	return "error"
+	return transportKind(err, false, nil)
 }

@@ -82,6 +82,14 @@ func applyFlags(flags []flagValue, origins map[string]origin) error {
 	return errors.Join(errs...)
 }
 
+// environment is getenv, or an empty environment when it is nil.
+func environment(getenv func(string) string) func(string) string {
+	if getenv == nil {
+		return func(string) string { return "" }
+	}
+	return getenv
+}
+
 // applyEnv writes every non-empty environment twin.
 func applyEnv(getenv func(string) string, set []*setting, origins map[string]origin) error {
 	var errs []error

@@ -156,9 +156,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
+	getenv = environment(getenv)
 	path, label := "", ""
 	for _, f := range flags {
 		if f.s.flag == "config" {

@@ -35,9 +35,7 @@ func LoadSimulate(args []string, getenv func(string) string) (*SimulateConfig, e
 	if err != nil {
 		return nil, err
 	}
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
+	getenv = environment(getenv)
 	origins := map[string]origin{}
 	if err := applyEnv(getenv, set, origins); err != nil {
 		return nil, err

@@ -91,39 +91,27 @@ func (m *Memory) slotIDHash(x uint32) uint64 {
 
 // findRef returns the ring index of the live slot for (kind, scene, peer, seq).
 func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
-	t := m.byRef
-	if len(t) == 0 {
-		return 0, false
-	}
-	mask := uint64(len(t) - 1)
-	h := refHash(kind, scene, peer, seq)
-	low := m.low()
-	tag := m.cell(h, 0) &^ low
-	for i := h & mask; ; i = (i + 1) & mask {
-		v := t[i]
-		if v == 0 {
-			return 0, false
-		}
-		if v&^low != tag {
-			continue
-		}
-		x := v&low - 1
-		s := &m.ring.s[x]
-		if s.seq == seq && s.peer == peer && s.kind == kind && s.scene == scene {
-			return x, true
-		}
-	}
+	return m.probe(m.byRef, refHash(kind, scene, peer, seq), func(s *slot) bool {
+		return s.seq == seq && s.peer == peer && s.kind == kind && s.scene == scene
+	})
 }
 
 // findID returns the ring index of the live slot holding id: for kindID any
 // scene and peer, for kindUp within (scene, peer).
 func (m *Memory) findID(kind, scene uint8, peer int64, id int32) (uint32, bool) {
-	t := m.byID
+	return m.probe(m.byID, idHash(kind, scene, peer, id), func(s *slot) bool {
+		return s.id == id && s.kind == kind && (kind == kindID || (s.peer == peer && s.scene == scene))
+	})
+}
+
+// probe walks index t from the home cell of hash h and returns the ring
+// index of the first live slot whose cell tag matches and that match
+// accepts (the tag only narrows: different keys can share one).
+func (m *Memory) probe(t table, h uint64, match func(*slot) bool) (uint32, bool) {
 	if len(t) == 0 {
 		return 0, false
 	}
 	mask := uint64(len(t) - 1)
-	h := idHash(kind, scene, peer, id)
 	low := m.low()
 	tag := m.cell(h, 0) &^ low
 	for i := h & mask; ; i = (i + 1) & mask {
@@ -134,9 +122,7 @@ func (m *Memory) findID(kind, scene uint8, peer int64, id int32) (uint32, bool) 
 		if v&^low != tag {
 			continue
 		}
-		x := v&low - 1
-		s := &m.ring.s[x]
-		if s.id == id && s.kind == kind && (kind == kindID || (s.peer == peer && s.scene == scene)) {
+		if x := v&low - 1; match(&m.ring.s[x]) {
 			return x, true
 		}
 	}

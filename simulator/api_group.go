@@ -186,13 +186,9 @@ func (s *Sim) kickGroupMember(p *milky.Params) locked {
 
 func (s *Sim) getGroupAnnouncements(p *milky.Params) locked {
 	gid := p.Uin("group_id")
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		return milky.GetGroupAnnouncementsOutput{Announcements: append([]milky.GroupAnnouncement{}, g.announcements...)}, nil
-	}
+	})
 }
 
 func (s *Sim) sendGroupAnnouncement(p *milky.Params) locked {
@@ -247,11 +243,7 @@ func (s *Sim) getGroupEssenceMessages(p *milky.Params) locked {
 	if p.Err() == nil && size == 0 {
 		p.Fail("page_size", "must be at least 1")
 	}
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		// Newest first, as QQ lists them.
 		all := slices.Clone(g.essence)
 		slices.Reverse(all)
@@ -259,7 +251,7 @@ func (s *Sim) getGroupEssenceMessages(p *milky.Params) locked {
 		to := min(from+int64(size), int64(len(all)))
 		return milky.GetGroupEssenceMessagesOutput{Messages: append([]milky.GroupEssenceMessage{}, all[from:to]...),
 			IsEnd: to >= int64(len(all))}, nil
-	}
+	})
 }
 
 func deleteEssence(es []milky.GroupEssenceMessage, seq int64) []milky.GroupEssenceMessage {
@@ -299,18 +291,14 @@ func (s *Sim) setGroupEssenceMessage(p *milky.Params) locked {
 
 func (s *Sim) quitGroup(p *milky.Params) locked {
 	gid := p.Uin("group_id")
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		if g.self(s.w).Role == "owner" {
 			return nil, refused("group_id %d: the owner cannot quit the group", gid)
 		}
 		s.w.removeGroup(gid)
 		s.emitLocked(milky.EventGroupMemberDecrease, milky.GroupMemberDecreaseData{GroupID: gid, UserID: s.w.selfID})
 		return milky.Empty{}, nil
-	}
+	})
 }
 
 func (w *world) removeGroup(gid int64) {

@@ -29,11 +29,7 @@ func (s *Sim) sendPrivateMessage(p *milky.Params) locked {
 func (s *Sim) sendGroupMessage(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	segs := parseOutgoing(p, "message", 0)
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		self := g.self(s.w)
 		now := s.now().Unix()
 		if self.ShutUpEndTime != nil && *self.ShutUpEndTime > now {
@@ -43,7 +39,7 @@ func (s *Sim) sendGroupMessage(p *milky.Params) locked {
 			return nil, refused("group_id %d: the group is muted", gid)
 		}
 		return s.sendLocked(s.w.conv(convKey{milky.SceneGroup, gid}), g, segs)
-	}
+	})
 }
 
 // sendLocked stores the bot's message, reports it as message_receive with
@@ -149,11 +145,7 @@ func (s *Sim) recallPrivateMessage(p *milky.Params) locked {
 func (s *Sim) recallGroupMessage(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	seq := p.Int64("message_seq")
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		c := s.w.conv(convKey{milky.SceneGroup, gid})
 		m, _ := c.find(seq)
 		if m == nil {
@@ -171,7 +163,7 @@ func (s *Sim) recallGroupMessage(p *milky.Params) locked {
 		}
 		s.recallLocked(c, m, s.w.selfID)
 		return milky.Empty{}, nil
-	}
+	})
 }
 
 func (s *Sim) recallWindowLocked(m *milky.IncomingMessage) error {
@@ -197,17 +189,13 @@ func (s *Sim) getMessage(p *milky.Params) locked {
 	scene := p.Scene("message_scene")
 	peer := p.Uin("peer_id")
 	seq := p.Int64("message_seq")
-	return func() (any, error) {
-		c, err := s.peerLocked(scene, peer)
-		if err != nil {
-			return nil, err
-		}
+	return s.inConv(scene, peer, func(c *conv) (any, error) {
 		m, _ := c.find(seq)
 		if m == nil {
 			return nil, notFound("message_seq %d: no such message in %s %d", seq, scene, peer)
 		}
 		return milky.GetMessageOutput{Message: *m}, nil
-	}
+	})
 }
 
 func (s *Sim) getHistoryMessages(p *milky.Params) locked {
@@ -215,14 +203,10 @@ func (s *Sim) getHistoryMessages(p *milky.Params) locked {
 	peer := p.Uin("peer_id")
 	start := p.OptInt64("start_message_seq")
 	limit := p.Int32Def("limit", 20)
-	return func() (any, error) {
-		c, err := s.peerLocked(scene, peer)
-		if err != nil {
-			return nil, err
-		}
+	return s.inConv(scene, peer, func(c *conv) (any, error) {
 		msgs, next := c.history(start, min(int(limit), maxHistoryLimit))
 		return milky.GetHistoryMessagesOutput{Messages: msgs, NextMessageSeq: next}, nil
-	}
+	})
 }
 
 func (s *Sim) getResourceTempURL(p *milky.Params) locked {
@@ -251,12 +235,8 @@ func (s *Sim) markMessageAsRead(p *milky.Params) locked {
 	scene := p.Scene("message_scene")
 	peer := p.Uin("peer_id")
 	seq := p.Int64("message_seq")
-	return func() (any, error) {
-		c, err := s.peerLocked(scene, peer)
-		if err != nil {
-			return nil, err
-		}
+	return s.inConv(scene, peer, func(c *conv) (any, error) {
 		c.readSeq = max(c.readSeq, seq)
 		return milky.Empty{}, nil
-	}
+	})
 }

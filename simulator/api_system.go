@@ -72,25 +72,17 @@ func (s *Sim) getGroupList(p *milky.Params) locked {
 func (s *Sim) getGroupInfo(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	p.BoolDef("no_cache", false)
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		return milky.GetGroupInfoOutput{Group: g.info}, nil
-	}
+	})
 }
 
 func (s *Sim) getGroupMemberList(p *milky.Params) locked {
 	gid := p.Uin("group_id")
 	p.BoolDef("no_cache", false)
-	return func() (any, error) {
-		g, err := s.groupLocked(gid)
-		if err != nil {
-			return nil, err
-		}
+	return s.inGroup(gid, func(g *group) (any, error) {
 		return milky.GetGroupMemberListOutput{Members: s.w.members(g)}, nil
-	}
+	})
 }
 
 func (s *Sim) getGroupMemberInfo(p *milky.Params) locked {
@@ -242,6 +234,28 @@ func (g *group) member(uid int64) (*milky.GroupMember, error) {
 		return m, nil
 	}
 	return nil, notFound("user_id %d: not a member of group %d", uid, g.info.GroupID)
+}
+
+// within is the locked part of an API on one thing of the world: find looks
+// it up (failing with a not-found error) and fn runs on it.
+func within[T any](find func() (T, error), fn func(T) (any, error)) locked {
+	return func() (any, error) {
+		x, err := find()
+		if err != nil {
+			return nil, err
+		}
+		return fn(x)
+	}
+}
+
+// inConv runs fn on one conversation (see peerLocked).
+func (s *Sim) inConv(scene string, peer int64, fn func(*conv) (any, error)) locked {
+	return within(func() (*conv, error) { return s.peerLocked(scene, peer) }, fn)
+}
+
+// inGroup runs fn on one group the bot is in.
+func (s *Sim) inGroup(gid int64, fn func(*group) (any, error)) locked {
+	return within(func() (*group, error) { return s.groupLocked(gid) }, fn)
 }
 
 // peerLocked checks that a conversation can exist: a friend, a group the

@@ -13,9 +13,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/conformance"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
 )
+
+// TestMain keeps this package's tests out of the Milky conformance log: they
+// send deliberately invalid requests to exercise the transport, which are not
+// requests of the gateway.
+func TestMain(m *testing.M) { conformance.RunWithoutLog(m) }
 
 // call runs one API and returns its JSON data (or the error).
 func call(t testing.TB, s *Sim, api string, body string, args ...any) (json.RawMessage, error) {

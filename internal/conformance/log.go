@@ -39,6 +39,14 @@ func Disable() {
 	mu.Unlock()
 }
 
+// RunWithoutLog is a transport package's TestMain body: it disables the log
+// (Disable), runs the tests and exits with their status. m is a *testing.M;
+// the interface keeps package testing out of the production import graph.
+func RunWithoutLog(m interface{ Run() int }) {
+	Disable()
+	os.Exit(m.Run())
+}
+
 // Enabled says whether records are being kept (callers skip building one
 // otherwise).
 func Enabled() bool {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/qqbridge/gateway/translate/class"
 	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
@@ -74,7 +75,7 @@ func TestCatalogCovered(t *testing.T) {
 		if !assert.NotNil(t, a, "catalog action %s has no row in translate.Actions", name) {
 			continue
 		}
-		if a.Class == translate.Unsupported {
+		if a.Class == class.Unsupported {
 			assert.NotEmpty(t, a.Reason, "%s: unsupported without a reason", name)
 		}
 	}
@@ -85,7 +86,7 @@ func TestCatalogCovered(t *testing.T) {
 func TestServedActions(t *testing.T) {
 	served := 0
 	for _, a := range translate.Actions {
-		if a.Class != translate.Unsupported {
+		if a.Class != class.Unsupported {
 			served++
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
@@ -96,13 +97,13 @@ func render() []byte {
 	}
 	for _, cat := range categories {
 		n := count(cat)
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d |\n", cat, n[translate.Translated], n[translate.Emulated], n[translate.Unsupported],
-			n[translate.Translated]+n[translate.Emulated]+n[translate.Unsupported])
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d |\n", cat, n[class.Translated], n[class.Emulated], n[class.Unsupported],
+			n[class.Translated]+n[class.Emulated]+n[class.Unsupported])
 	}
 	all := count("")
-	fmt.Fprintf(&b, "| **all** | **%d** | **%d** | **%d** | **%d** |\n\n", all[translate.Translated], all[translate.Emulated],
-		all[translate.Unsupported], len(actions))
-	fmt.Fprintf(&b, "Served (translated or emulated): **%d** of %d actions.\n\n", all[translate.Translated]+all[translate.Emulated], len(actions))
+	fmt.Fprintf(&b, "| **all** | **%d** | **%d** | **%d** | **%d** |\n\n", all[class.Translated], all[class.Emulated],
+		all[class.Unsupported], len(actions))
+	fmt.Fprintf(&b, "Served (translated or emulated): **%d** of %d actions.\n\n", all[class.Translated]+all[class.Emulated], len(actions))
 
 	events := eventRows()
 	fmt.Fprintf(&b, "Events: **%d** Milky event types translated.\n\n", len(events))

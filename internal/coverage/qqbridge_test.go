@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate/class"
 	translate "github.com/qqbridge/gateway/translate/ob11milky"
 )
 
@@ -13,7 +14,7 @@ import (
 // first direction) lists exactly the first direction's served extensions.
 func TestQQBridgeImplMatchesTheFirstDirection(t *testing.T) {
 	for name, a := range translate.Actions {
-		served := a.Class != translate.Unsupported
+		served := a.Class != class.Unsupported
 		assert.Equal(t, served, onebot11.QQBridge.Offers(name), "%s (%s)", name, a.Class)
 	}
 	assert.Equal(t, onebot11.QQBridge, onebot11.DetectImpl("qqbridge-gateway", "dev"))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate/class"
 	"github.com/qqbridge/gateway/translate/milkyob11"
 )
 
@@ -38,8 +39,8 @@ func renderReverse(b *bytes.Buffer) {
 			c, _ := a.On(impl)
 			n[c]++
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %d | %d |\n", impl, n[milkyob11.Translated], n[milkyob11.Emulated], n[milkyob11.Unsupported],
-			n[milkyob11.Translated]+n[milkyob11.Emulated])
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d |\n", impl, n[class.Translated], n[class.Emulated], n[class.Unsupported],
+			n[class.Translated]+n[class.Emulated])
 	}
 	b.WriteString("\n")
 
@@ -85,9 +86,9 @@ func renderReverse(b *bytes.Buffer) {
 
 func classMark(c milkyob11.Class) string {
 	switch c {
-	case milkyob11.Translated:
+	case class.Translated:
 		return "**T**"
-	case milkyob11.Emulated:
+	case class.Emulated:
 		return "**E**"
 	}
 	return "—"

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/simulator"
 )
 
@@ -32,12 +32,8 @@ var clock = time.Date(2026, 4, 6, 12, 0, 0, 0, time.UTC)
 // wait bounds every wait of the test; it only guards against hangs.
 const wait = 5 * time.Second
 
-func testLogger() *slog.Logger {
-	if os.Getenv("FIDELITY_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
+// testLogger discards logs unless FIDELITY_LOG=1.
+func testLogger() *slog.Logger { return testkit.Logger("FIDELITY_LOG") }
 
 // world is one side of the comparison: its simulator (for scripting what
 // other users do), the Milky address the bot talks to, the bot's event

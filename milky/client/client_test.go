@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/assert"
@@ -175,61 +176,56 @@ func TestCallErrors(t *testing.T) {
 }
 
 func TestCallConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	c := newTestClient(t, "http://"+testkit.FreeAddr(t), func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
+	// The guard is far below the call timeout; it takes milliseconds.
+	err := unavailableWithin(t, c, 5*time.Second, "a refused connection must fail fast, not wait for the call timeout")
+	assert.Contains(t, err.Error(), "refused")
+}
 
-	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Timeout = 30 * time.Second })
+// unavailableWithin calls get_login_info and requires it to fail with a
+// *milky.UnavailableError before guard (which only guards against hangs).
+func unavailableWithin(t *testing.T, c *Client, guard time.Duration, hang string) error {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
 	select {
 	case err := <-done:
 		var ue *milky.UnavailableError
 		require.ErrorAs(t, err, &ue)
-		assert.Contains(t, err.Error(), "refused")
-	case <-time.After(5 * time.Second): // guard only; it takes milliseconds
-		t.Fatal("a refused connection must fail fast, not wait for the call timeout")
+		return err
+	case <-time.After(guard):
+		t.Fatal(hang)
+		return nil
 	}
+}
+
+// hangingServer answers every request with head (if any) and then hangs
+// until the client gives up or the test ends.
+func hangingServer(t *testing.T, head string) string {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if head != "" {
+			_, _ = io.WriteString(w, head)
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	return srv.URL
 }
 
 func TestCallTimeoutOnHangingServer(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-
-	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
-	done := make(chan error, 1)
-	go func() { done <- c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil) }()
-	select {
-	case err := <-done:
-		var ue *milky.UnavailableError
-		require.ErrorAs(t, err, &ue)
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-	case <-time.After(10 * time.Second):
-		t.Fatal("call did not honour Timeout")
-	}
+	c := newTestClient(t, hangingServer(t, ""), func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
+	err := unavailableWithin(t, c, 10*time.Second, "call did not honour Timeout")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 func TestCallHangingBodyTimesOut(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, `{"status":"ok",`)
-		w.(http.Flusher).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	c := newTestClient(t, srv.URL, func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
+	c := newTestClient(t, hangingServer(t, `{"status":"ok",`), func(cfg *ClientConfig) { cfg.Timeout = 200 * time.Millisecond })
 	err := c.Call(context.Background(), milky.APIGetLoginInfo, nil, nil)
 	var ue *milky.UnavailableError
 	require.ErrorAs(t, err, &ue)

@@ -16,6 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// TestMain keeps this package's tests out of the Milky conformance log: they
+// send deliberately invalid requests to exercise the transport, which are not
+// requests of the gateway (TestClientConformanceLog sets its own log).
+func TestMain(m *testing.M) { conformance.RunWithoutLog(m) }
+
 func TestClientConformanceLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "conf.jsonl")
 	conformance.SetPath(path)

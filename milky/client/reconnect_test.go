@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fasthttp"
 
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/milky/server"
 )
@@ -18,16 +18,6 @@ import (
 // Milky has no replay: events the upstream emits while the gateway's
 // stream is down are lost. So the stream must not sit out a long backoff
 // after the upstream is back.
-
-// reservePort returns a loopback address nothing listens on (yet).
-func reservePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
 
 func loginAPI() milky.APIHandler {
 	return apiFunc(func(context.Context, string, []byte) (any, error) {
@@ -43,7 +33,7 @@ func TestStreamBackoffIsCapped(t *testing.T) {
 
 	// Down for many backoff periods (uncapped, the 12th delay would be
 	// 2^11 times the first), then back.
-	addr := reservePort(t)
+	addr := testkit.FreeAddr(t)
 	obs := &fakeObserver{}
 	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
 	c.rand = func() float64 { return 0.999 } // the longest delay jitter allows
@@ -65,7 +55,7 @@ func TestStreamBackoffIsCapped(t *testing.T) {
 // A successful API call while the stream waits shows the upstream is back:
 // the stream reconnects at once instead of sleeping out its delay.
 func TestStreamReconnectsAtOnceAfterSuccessfulCall(t *testing.T) {
-	addr := reservePort(t)
+	addr := testkit.FreeAddr(t)
 	obs := &fakeObserver{}
 	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
 	c.rand = func() float64 { return 0.999 }

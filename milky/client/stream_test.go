@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/milky/server"
 	"github.com/stretchr/testify/assert"
@@ -381,12 +381,8 @@ func TestStreamBackoffGrowsWithoutEvents(t *testing.T) {
 }
 
 func TestRunEventsConnectRefusedBackoff(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
 	obs := &fakeObserver{}
-	c := newTestClient(t, "http://"+addr, func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
+	c := newTestClient(t, "http://"+testkit.FreeAddr(t), func(cfg *ClientConfig) { cfg.Observer = obs; cfg.Logger = quietLog })
 	c.rand = func() float64 { return 0.5 }
 	runStream(t, c, StreamConfig{MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}, &collector{})
 	require.Eventually(t, func() bool { _, _, r := obs.counts(); return r >= 5 }, waitLong, time.Millisecond)
@@ -519,10 +515,7 @@ func TestStreamSlowHandlerIsNotIdle(t *testing.T) {
 }
 
 func TestStreamNeverLogsToken(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	refused := "http://" + ln.Addr().String()
-	require.NoError(t, ln.Close())
+	refused := "http://" + testkit.FreeAddr(t)
 	rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 	})

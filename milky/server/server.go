@@ -98,32 +98,28 @@ const (
 	batchEvents = 64
 )
 
+// orDefault gives a setting left at zero (or negative) its default d.
+func orDefault[T int | int64 | time.Duration](p *T, d T) {
+	if *p <= 0 {
+		*p = d
+	}
+}
+
 func (c Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = defaultMaxBodyBytes
-	}
-	def(&c.ReadTimeout, defaultReadTimeout)
-	def(&c.IdleTimeout, defaultIdleTimeout)
-	def(&c.WriteTimeout, defaultWriteTimeout)
-	def(&c.PingInterval, defaultPingInterval)
-	def(&c.SSEKeepAlive, defaultSSEKeepAlive)
-	def(&c.WebhookTimeout, defaultWebhookTimeout)
-	def(&c.WebhookMinDelay, defaultWebhookMin)
-	def(&c.WebhookMaxDelay, defaultWebhookMax)
+	orDefault(&c.MaxBodyBytes, defaultMaxBodyBytes)
+	orDefault(&c.ReadTimeout, defaultReadTimeout)
+	orDefault(&c.IdleTimeout, defaultIdleTimeout)
+	orDefault(&c.WriteTimeout, defaultWriteTimeout)
+	orDefault(&c.PingInterval, defaultPingInterval)
+	orDefault(&c.SSEKeepAlive, defaultSSEKeepAlive)
+	orDefault(&c.WebhookTimeout, defaultWebhookTimeout)
+	orDefault(&c.WebhookMinDelay, defaultWebhookMin)
+	orDefault(&c.WebhookMaxDelay, defaultWebhookMax)
 	if c.WebhookMaxDelay < c.WebhookMinDelay {
 		c.WebhookMaxDelay = c.WebhookMinDelay
 	}
-	if c.QueueEvents <= 0 {
-		c.QueueEvents = transport.DefaultQueueEvents
-	}
-	if c.QueueBytes <= 0 {
-		c.QueueBytes = transport.DefaultQueueBytes
-	}
+	orDefault(&c.QueueEvents, transport.DefaultQueueEvents)
+	orDefault(&c.QueueBytes, transport.DefaultQueueBytes)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

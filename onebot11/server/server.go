@@ -151,42 +151,31 @@ type Server struct {
 	http     transport.Serving
 }
 
+// orDefault puts d into an unset (zero or negative) setting.
+func orDefault[T int | int64 | time.Duration](p *T, d T) {
+	if *p <= 0 {
+		*p = d
+	}
+}
+
 // NewServer builds a server; call Start to begin the outbound transports and
 // mount Handler on the listen address.
 func NewServer(cfg ServerConfig, backend Backend) *Server {
-	if cfg.ReconnectInterval <= 0 {
-		cfg.ReconnectInterval = defaultReconnect
-	}
-	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = defaultQueueSize
-	}
-	if cfg.WebhookTimeout <= 0 {
-		cfg.WebhookTimeout = defaultWebhookTO
-	}
-	if cfg.QueueBytes <= 0 {
-		cfg.QueueBytes = transport.DefaultQueueBytes
-	}
-	if cfg.WebhookRetryInterval <= 0 {
-		cfg.WebhookRetryInterval = defaultWebhookRetry
-	}
-	if cfg.ActionTimeout <= 0 {
-		cfg.ActionTimeout = defaultActionTimeout
-	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = defaultMaxBody
-	}
-	if cfg.BodyTimeout <= 0 {
-		cfg.BodyTimeout = defaultBodyTimeout
-	}
+	orDefault(&cfg.ReconnectInterval, defaultReconnect)
+	orDefault(&cfg.QueueSize, defaultQueueSize)
+	orDefault(&cfg.WebhookTimeout, defaultWebhookTO)
+	orDefault(&cfg.QueueBytes, transport.DefaultQueueBytes)
+	orDefault(&cfg.WebhookRetryInterval, defaultWebhookRetry)
+	orDefault(&cfg.ActionTimeout, defaultActionTimeout)
+	orDefault(&cfg.MaxBodyBytes, defaultMaxBody)
+	orDefault(&cfg.BodyTimeout, defaultBodyTimeout)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = defaultUserAgent
 	}
 	if cfg.ReverseAuthScheme == "" {
 		cfg.ReverseAuthScheme = "Bearer"
 	}
-	if cfg.ioIdleTimeout <= 0 {
-		cfg.ioIdleTimeout = httpIdleTimeout
-	}
+	orDefault(&cfg.ioIdleTimeout, httpIdleTimeout)
 	if cfg.Heartbeat < 0 {
 		cfg.Heartbeat = 0
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // Do runs one Milky API on the OneBot 11 upstream: it looks the API up in
@@ -17,7 +18,7 @@ func Do(ctx context.Context, env *Env, api string, body []byte) (any, error) {
 	if a == nil {
 		return nil, milky.ErrUnknownAPI
 	}
-	if class, reason := a.On(env.impl()); class == Unsupported {
+	if c, reason := a.On(env.impl()); c == class.Unsupported {
 		return nil, unsupported(env, api, reason)
 	}
 	if env.Upstream == nil || env.Seqs == nil || env.Flags == nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // rootFolder is Milky's name of a group's root folder; OneBot omits the
@@ -14,31 +15,31 @@ import (
 const rootFolder = "/"
 
 var fileAPIs = []API{
-	{Name: milky.APIUploadPrivateFile, Category: "file", Class: Translated, OneBot: []string{"upload_private_file"},
+	{Name: milky.APIUploadPrivateFile, Category: "file", Class: class.Translated, OneBot: []string{"upload_private_file"},
 		Requires: []string{"upload_private_file"},
 		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat); go-cqhttp takes file:// URIs only", Handler: uploadPrivateFile},
-	{Name: milky.APIUploadGroupFile, Category: "file", Class: Translated, OneBot: []string{"upload_group_file"},
+	{Name: milky.APIUploadGroupFile, Category: "file", Class: class.Translated, OneBot: []string{"upload_group_file"},
 		Requires: []string{"upload_group_file"},
 		Reason:   "file_id is \"\" when the upstream does not report it (go-cqhttp, older NapCat); go-cqhttp takes file:// URIs only", Handler: uploadGroupFile},
-	{Name: milky.APIGetPrivateFileDownloadURL, Category: "file", Class: Translated, OneBot: []string{"get_private_file_url"},
+	{Name: milky.APIGetPrivateFileDownloadURL, Category: "file", Class: class.Translated, OneBot: []string{"get_private_file_url"},
 		Requires: []string{"get_private_file_url"}, Reason: "user_id and file_hash are sent only to qqbridge-gateway (the others take file_id alone)", Handler: getPrivateFileDownloadURL},
-	{Name: milky.APIGetGroupFileDownloadURL, Category: "file", Class: Translated, OneBot: []string{"get_group_file_url"},
+	{Name: milky.APIGetGroupFileDownloadURL, Category: "file", Class: class.Translated, OneBot: []string{"get_group_file_url"},
 		Requires: []string{"get_group_file_url"}, Handler: getGroupFileDownloadURL},
-	{Name: milky.APIGetGroupFiles, Category: "file", Class: Translated, OneBot: []string{"get_group_root_files", "get_group_files_by_folder"},
+	{Name: milky.APIGetGroupFiles, Category: "file", Class: class.Translated, OneBot: []string{"get_group_root_files", "get_group_files_by_folder"},
 		Requires: []string{"get_group_root_files"},
 		Reason:   "a folder's last_modified_time is 0 (OneBot reports none)", Handler: getGroupFiles},
-	{Name: milky.APIMoveGroupFile, Category: "file", Class: Translated, OneBot: []string{"move_group_file"},
+	{Name: milky.APIMoveGroupFile, Category: "file", Class: class.Translated, OneBot: []string{"move_group_file"},
 		Requires: []string{"move_group_file"}, Handler: moveGroupFile},
-	{Name: milky.APIRenameGroupFile, Category: "file", Class: Translated, OneBot: []string{"rename_group_file"},
+	{Name: milky.APIRenameGroupFile, Category: "file", Class: class.Translated, OneBot: []string{"rename_group_file"},
 		Requires: []string{"rename_group_file"}, Handler: renameGroupFile},
-	{Name: milky.APIDeleteGroupFile, Category: "file", Class: Translated, OneBot: []string{"delete_group_file"},
+	{Name: milky.APIDeleteGroupFile, Category: "file", Class: class.Translated, OneBot: []string{"delete_group_file"},
 		Requires: []string{"delete_group_file"}, Handler: deleteGroupFile},
-	{Name: milky.APICreateGroupFolder, Category: "file", Class: Translated, OneBot: []string{"create_group_file_folder"},
+	{Name: milky.APICreateGroupFolder, Category: "file", Class: class.Translated, OneBot: []string{"create_group_file_folder"},
 		Requires: []string{"create_group_file_folder"},
 		Reason:   "folder_id is \"\" when the upstream does not report it (go-cqhttp)", Handler: createGroupFolder},
-	{Name: milky.APIRenameGroupFolder, Category: "file", Class: Translated, OneBot: []string{"rename_group_file_folder"},
+	{Name: milky.APIRenameGroupFolder, Category: "file", Class: class.Translated, OneBot: []string{"rename_group_file_folder"},
 		Requires: []string{"rename_group_file_folder"}, Handler: renameGroupFolder},
-	{Name: milky.APIDeleteGroupFolder, Category: "file", Class: Translated, OneBot: []string{"delete_group_folder"},
+	{Name: milky.APIDeleteGroupFolder, Category: "file", Class: class.Translated, OneBot: []string{"delete_group_folder"},
 		Requires: []string{"delete_group_folder"}, Handler: deleteGroupFolder},
 }
 

@@ -6,22 +6,23 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 var friendAPIs = []API{
-	{Name: milky.APISendFriendNudge, Category: "friend", Class: Translated, OneBot: []string{"friend_poke", "send_poke"},
+	{Name: milky.APISendFriendNudge, Category: "friend", Class: class.Translated, OneBot: []string{"friend_poke", "send_poke"},
 		Requires: []string{"friend_poke", "send_poke"},
 		Reason:   "is_self=true needs NapCat's send_poke (target_id); elsewhere it fails with -501", Handler: sendFriendNudge},
-	{Name: milky.APISendProfileLike, Category: "friend", Class: Translated, OneBot: []string{"send_like"}, Handler: sendProfileLike},
-	{Name: milky.APIDeleteFriend, Category: "friend", Class: Translated, OneBot: []string{"delete_friend"},
+	{Name: milky.APISendProfileLike, Category: "friend", Class: class.Translated, OneBot: []string{"send_like"}, Handler: sendProfileLike},
+	{Name: milky.APIDeleteFriend, Category: "friend", Class: class.Translated, OneBot: []string{"delete_friend"},
 		Requires: []string{"delete_friend"}, Handler: deleteFriend},
-	{Name: milky.APIGetFriendRequests, Category: "friend", Class: Emulated, OneBot: []string{"get_doubt_friends_add_request"},
+	{Name: milky.APIGetFriendRequests, Category: "friend", Class: class.Emulated, OneBot: []string{"get_doubt_friends_add_request"},
 		Requires: []string{"get_doubt_friends_add_request"},
 		Reason: "only is_filtered=true (the filtered requests) can be listed; is_filtered=false fails with -501 because no OneBot 11 " +
 			"implementation lists ordinary friend requests (they arrive only as request events). target_user_uid is \"\"", Handler: getFriendRequests},
-	{Name: milky.APIAcceptFriendRequest, Category: "friend", Class: Translated, OneBot: []string{"set_friend_add_request", "set_doubt_friends_add_request"},
+	{Name: milky.APIAcceptFriendRequest, Category: "friend", Class: class.Translated, OneBot: []string{"set_friend_add_request", "set_doubt_friends_add_request"},
 		Reason: "initiator_uid must be one the gateway issued (friend_request events, get_friend_requests)", Handler: acceptFriendRequest},
-	{Name: milky.APIRejectFriendRequest, Category: "friend", Class: Translated, OneBot: []string{"set_friend_add_request"},
+	{Name: milky.APIRejectFriendRequest, Category: "friend", Class: class.Translated, OneBot: []string{"set_friend_add_request"},
 		Reason: "reason is not sent (OneBot's friend request answer has none)", Handler: rejectFriendRequest},
 }
 

@@ -5,12 +5,13 @@ import (
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 var messageAPIs = []API{
-	{Name: milky.APIRecallPrivateMessage, Category: "message", Class: Translated, OneBot: []string{"delete_msg"}, Handler: recallPrivateMessage},
-	{Name: milky.APIRecallGroupMessage, Category: "message", Class: Translated, OneBot: []string{"delete_msg"}, Handler: recallGroupMessage},
-	{Name: milky.APIMarkMessageAsRead, Category: "message", Class: Translated,
+	{Name: milky.APIRecallPrivateMessage, Category: "message", Class: class.Translated, OneBot: []string{"delete_msg"}, Handler: recallPrivateMessage},
+	{Name: milky.APIRecallGroupMessage, Category: "message", Class: class.Translated, OneBot: []string{"delete_msg"}, Handler: recallGroupMessage},
+	{Name: milky.APIMarkMessageAsRead, Category: "message", Class: class.Translated,
 		OneBot:   []string{"mark_group_msg_as_read", "mark_private_msg_as_read", "mark_msg_as_read"},
 		Requires: []string{"mark_group_msg_as_read", "mark_msg_as_read"},
 		Reason:   "NapCat marks the whole conversation read (its mark_*_msg_as_read take no message)", Handler: markMessageAsRead},

@@ -10,6 +10,7 @@ import (
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // Reading messages: get_msg and the history extensions answer OneBot
@@ -18,15 +19,15 @@ import (
 // and one get_group_info call per request fills the group entity.
 
 var messageGetAPIs = []API{
-	{Name: milky.APIGetMessage, Category: "message", Class: Translated, OneBot: []string{"get_msg", "get_group_info"},
+	{Name: milky.APIGetMessage, Category: "message", Class: class.Translated, OneBot: []string{"get_msg", "get_group_info"},
 		Reason: "friend and group_member are built from the message's sender (qid, remark, join_time, last_sent_time empty)", Handler: getMessage},
-	{Name: milky.APIGetHistoryMessages, Category: "message", Class: Translated,
+	{Name: milky.APIGetHistoryMessages, Category: "message", Class: class.Translated,
 		OneBot:   []string{"get_group_msg_history", "get_friend_msg_history", "get_group_info"},
 		Requires: []string{"get_group_msg_history"},
 		Reason:   "temp conversations have no history action; friend history needs get_friend_msg_history (not go-cqhttp, Shamrock)", Handler: getHistoryMessages},
-	{Name: milky.APIGetResourceTempURL, Category: "message", Class: Translated, OneBot: []string{"get_file", "get_image"},
+	{Name: milky.APIGetResourceTempURL, Category: "message", Class: class.Translated, OneBot: []string{"get_file", "get_image"},
 		Reason: "without get_file (go-cqhttp, Lagrange, Shamrock) only images resolve, through get_image", Handler: getResourceTempURL},
-	{Name: milky.APIGetForwardedMessages, Category: "message", Class: Translated, OneBot: []string{"get_forward_msg"},
+	{Name: milky.APIGetForwardedMessages, Category: "message", Class: class.Translated, OneBot: []string{"get_forward_msg"},
 		Reason: "message_seq of a forwarded node is 0 (nodes are not in a conversation); avatar_url is QQ's public avatar address", Handler: getForwardedMessages},
 }
 

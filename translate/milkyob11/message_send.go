@@ -8,6 +8,7 @@ import (
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // Sending: the Milky segments become OneBot segments (package segment); a
@@ -16,9 +17,9 @@ import (
 // registered with the SeqMapper, whose seq is the message_seq bots get.
 
 var messageSendAPIs = []API{
-	{Name: milky.APISendPrivateMessage, Category: "message", Class: Translated, OneBot: []string{"send_private_msg", "send_private_forward_msg"},
+	{Name: milky.APISendPrivateMessage, Category: "message", Class: class.Translated, OneBot: []string{"send_private_msg", "send_private_forward_msg"},
 		Reason: "time is the gateway's clock when the upstream does not report it; a forward must be the whole message", Handler: sendPrivateMessage},
-	{Name: milky.APISendGroupMessage, Category: "message", Class: Translated, OneBot: []string{"send_group_msg", "send_group_forward_msg"},
+	{Name: milky.APISendGroupMessage, Category: "message", Class: class.Translated, OneBot: []string{"send_group_msg", "send_group_forward_msg"},
 		Reason: "time is the gateway's clock when the upstream does not report it; a forward must be the whole message", Handler: sendGroupMessage},
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // obj is the params of one OneBot call (go-json writes map keys sorted, so
@@ -12,35 +13,35 @@ import (
 type obj = map[string]any
 
 var systemAPIs = []API{
-	{Name: milky.APIGetLoginInfo, Category: "system", Class: Translated, OneBot: []string{"get_login_info"}, Handler: getLoginInfo},
-	{Name: milky.APIGetImplInfo, Category: "system", Class: Translated, OneBot: []string{"get_version_info"},
+	{Name: milky.APIGetLoginInfo, Category: "system", Class: class.Translated, OneBot: []string{"get_login_info"}, Handler: getLoginInfo},
+	{Name: milky.APIGetImplInfo, Category: "system", Class: class.Translated, OneBot: []string{"get_version_info"},
 		Reason: "qq_protocol_version is \"\" and qq_protocol_type is the implementation's usual one (OneBot reports neither)", Handler: getImplInfo},
-	{Name: milky.APIGetUserProfile, Category: "system", Class: Translated, OneBot: []string{"get_stranger_info"},
+	{Name: milky.APIGetUserProfile, Category: "system", Class: class.Translated, OneBot: []string{"get_stranger_info"},
 		Reason: "school, and fields the upstream leaves out, are \"\"/0", Handler: getUserProfile},
-	{Name: milky.APIGetFriendList, Category: "system", Class: Translated, OneBot: []string{"get_friend_list"},
+	{Name: milky.APIGetFriendList, Category: "system", Class: class.Translated, OneBot: []string{"get_friend_list"},
 		Reason: "category is {0, \"\"} unless the upstream reports category_id/category_name", Handler: getFriendList},
-	{Name: milky.APIGetFriendInfo, Category: "system", Class: Emulated, OneBot: []string{"get_friend_list"},
+	{Name: milky.APIGetFriendInfo, Category: "system", Class: class.Emulated, OneBot: []string{"get_friend_list"},
 		Reason: "picked out of the friend list (OneBot has no per-friend query)", Handler: getFriendInfo},
-	{Name: milky.APIGetGroupList, Category: "system", Class: Translated, OneBot: []string{"get_group_list"},
+	{Name: milky.APIGetGroupList, Category: "system", Class: class.Translated, OneBot: []string{"get_group_list"},
 		Reason: "description, question and announcement are \"\" (not in OneBot's group info)", Handler: getGroupList},
-	{Name: milky.APIGetGroupInfo, Category: "system", Class: Translated, OneBot: []string{"get_group_info"},
+	{Name: milky.APIGetGroupInfo, Category: "system", Class: class.Translated, OneBot: []string{"get_group_info"},
 		Reason: "description, question and announcement are \"\"", Handler: getGroupInfo},
-	{Name: milky.APIGetGroupMemberList, Category: "system", Class: Translated, OneBot: []string{"get_group_member_list"}, Handler: getGroupMemberList},
-	{Name: milky.APIGetGroupMemberInfo, Category: "system", Class: Translated, OneBot: []string{"get_group_member_info"}, Handler: getGroupMemberInfo},
-	{Name: milky.APIGetPeerPins, Category: "system", Class: Unsupported,
+	{Name: milky.APIGetGroupMemberList, Category: "system", Class: class.Translated, OneBot: []string{"get_group_member_list"}, Handler: getGroupMemberList},
+	{Name: milky.APIGetGroupMemberInfo, Category: "system", Class: class.Translated, OneBot: []string{"get_group_member_info"}, Handler: getGroupMemberInfo},
+	{Name: milky.APIGetPeerPins, Category: "system", Class: class.Unsupported,
 		Reason: "no OneBot 11 implementation has an action that lists pinned conversations"},
-	{Name: milky.APISetPeerPin, Category: "system", Class: Unsupported,
+	{Name: milky.APISetPeerPin, Category: "system", Class: class.Unsupported,
 		Reason: "no OneBot 11 implementation has an action that pins a conversation"},
-	{Name: milky.APISetAvatar, Category: "system", Class: Translated, OneBot: []string{"set_qq_avatar"},
+	{Name: milky.APISetAvatar, Category: "system", Class: class.Translated, OneBot: []string{"set_qq_avatar"},
 		Requires: []string{"set_qq_avatar"}, Handler: setAvatar},
-	{Name: milky.APISetNickname, Category: "system", Class: Translated, OneBot: []string{"set_qq_profile"},
+	{Name: milky.APISetNickname, Category: "system", Class: class.Translated, OneBot: []string{"set_qq_profile"},
 		Requires: []string{"set_qq_profile"}, Handler: setNickname},
-	{Name: milky.APISetBio, Category: "system", Class: Translated, OneBot: []string{"set_self_longnick", "set_qq_profile"},
+	{Name: milky.APISetBio, Category: "system", Class: class.Translated, OneBot: []string{"set_self_longnick", "set_qq_profile"},
 		Requires: []string{"set_self_longnick", "set_qq_profile"}, Handler: setBio},
-	{Name: milky.APIGetCustomFaceURLList, Category: "system", Class: Translated, OneBot: []string{"fetch_custom_face"},
+	{Name: milky.APIGetCustomFaceURLList, Category: "system", Class: class.Translated, OneBot: []string{"fetch_custom_face"},
 		Requires: []string{"fetch_custom_face"}, Handler: getCustomFaceURLList},
-	{Name: milky.APIGetCookies, Category: "system", Class: Translated, OneBot: []string{"get_cookies"}, Handler: getCookies},
-	{Name: milky.APIGetCSRFToken, Category: "system", Class: Translated, OneBot: []string{"get_csrf_token"}, Handler: getCSRFToken},
+	{Name: milky.APIGetCookies, Category: "system", Class: class.Translated, OneBot: []string{"get_cookies"}, Handler: getCookies},
+	{Name: milky.APIGetCSRFToken, Category: "system", Class: class.Translated, OneBot: []string{"get_csrf_token"}, Handler: getCSRFToken},
 }
 
 type loginReply struct {
@@ -137,18 +138,21 @@ func (f *friendReply) milky() milky.Friend {
 		Category: milky.FriendCategory{CategoryID: nonNeg32(f.CategoryID), CategoryName: f.CategoryName}}
 }
 
-func friends(ctx context.Context, env *Env, noCache bool) ([]friendReply, error) {
+// friends reads no_cache (after the caller's own parameters, so the first
+// bad one is still the one reported), stops at bad parameters and fetches the
+// upstream's friend list.
+func friends(ctx context.Context, env *Env, p *milky.Params) ([]friendReply, error) {
+	noCache := p.BoolDef("no_cache", false)
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
 	var r []friendReply
 	err := env.Upstream.Call(ctx, "get_friend_list", obj{"no_cache": noCache}, &r)
 	return r, err
 }
 
 func getFriendList(ctx context.Context, env *Env, p *milky.Params) (any, error) {
-	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	list, err := friends(ctx, env, noCache)
+	list, err := friends(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}
@@ -161,11 +165,7 @@ func getFriendList(ctx context.Context, env *Env, p *milky.Params) (any, error) 
 
 func getFriendInfo(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 	uid := p.Uin("user_id")
-	noCache := p.BoolDef("no_cache", false)
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
-	list, err := friends(ctx, env, noCache)
+	list, err := friends(ctx, env, p)
 	if err != nil {
 		return nil, err
 	}

@@ -6,22 +6,12 @@ import (
 
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
-// Class says how a Milky API is served on a OneBot 11 upstream.
-type Class string
-
-const (
-	// Translated: one or more OneBot actions do what the API asks.
-	Translated Class = "translated"
-	// Emulated: answered faithfully from other OneBot data (e.g. one friend
-	// picked out of the friend list), possibly with documented losses.
-	Emulated Class = "emulated"
-	// Unsupported: no OneBot 11 implementation (or not this one) can do it;
-	// the call fails with RetcodeUnsupported naming the implementation and
-	// the reason.
-	Unsupported Class = "unsupported"
-)
+// Class says how a Milky API is served on a OneBot 11 upstream; Unsupported
+// fails with RetcodeUnsupported naming the implementation and the reason.
+type Class = class.Class
 
 // Handler runs one Milky API against the upstream and returns the response
 // data (encoded as the envelope's data). Errors are *milky.APIError (see
@@ -50,8 +40,8 @@ type API struct {
 // On returns the class of the API on implementation impl, and the reason
 // when it is unsupported there.
 func (a *API) On(impl onebot11.Impl) (Class, string) {
-	if a.Class == Unsupported || a.Handler == nil {
-		return Unsupported, a.Reason
+	if a.Class == class.Unsupported || a.Handler == nil {
+		return class.Unsupported, a.Reason
 	}
 	if len(a.Requires) == 0 {
 		return a.Class, ""
@@ -66,7 +56,7 @@ func (a *API) On(impl onebot11.Impl) (Class, string) {
 			return a.Class, ""
 		}
 	}
-	return Unsupported, string(impl) + " offers none of " + strings.Join(a.Requires, ", ")
+	return class.Unsupported, string(impl) + " offers none of " + strings.Join(a.Requires, ", ")
 }
 
 // APIs is the one table of the 64 Milky 1.2 APIs, assembled from the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // allMilkyAPIs are the 64 endpoints of Milky 1.2 (milky/api.go).
@@ -43,10 +44,10 @@ func TestTableCoversMilky(t *testing.T) {
 		assert.Equal(t, name, a.Name)
 		assert.Contains(t, []string{"system", "message", "friend", "group", "file"}, a.Category, name)
 		switch a.Class {
-		case Unsupported:
+		case class.Unsupported:
 			assert.Nil(t, a.Handler, "%s: unsupported rows have no handler", name)
 			assert.NotEmpty(t, a.Reason, "%s: unsupported rows say why", name)
-		case Translated, Emulated:
+		case class.Translated, class.Emulated:
 			assert.NotNil(t, a.Handler, name)
 			assert.NotEmpty(t, a.OneBot, "%s: lists the actions it calls", name)
 		default:
@@ -76,7 +77,7 @@ func TestServedCounts(t *testing.T) {
 	for _, impl := range []onebot11.Impl{onebot11.NapCat, onebot11.LLOneBot} {
 		served := 0
 		for _, a := range APIs {
-			if c, _ := a.On(impl); c != Unsupported {
+			if c, _ := a.On(impl); c != class.Unsupported {
 				served++
 			}
 		}

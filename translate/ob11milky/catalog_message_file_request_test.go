@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/qqbridge/gateway/translate/class"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -46,7 +47,7 @@ func TestCatalogMessageFileRequest(t *testing.T) {
 				continue
 			}
 			assert.Equal(t, category, a.Category, name)
-			if a.Class == Translated {
+			if a.Class == class.Translated {
 				assert.NotEmpty(t, a.Milky, "%s: Milky APIs it may call", name)
 			}
 			entries, err := os.ReadDir(filepath.Join("testdata", "actions", name))

@@ -11,6 +11,7 @@ import (
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // Do runs one OneBot 11 action on the Milky upstream: it looks the action up
@@ -61,7 +62,7 @@ func prepare(action string, params json.RawMessage) (*Action, *onebot11.Reader, 
 	if a == nil {
 		return nil, nil, onebot11.Failed(onebot11.RetcodeNotFound, "unknown action "+onebot11.Clip(action))
 	}
-	if a.Class == Unsupported || a.Handler == nil {
+	if a.Class == class.Unsupported || a.Handler == nil {
 		return nil, nil, onebot11.Failed(onebot11.RetcodeUnsupported, action+" is not supported on a Milky upstream: "+a.Reason)
 	}
 	p, err := onebot11.ParseParams(params)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/segment"
+	"github.com/qqbridge/gateway/translate/class"
 
 	"github.com/goccy/go-json"
 	"github.com/stretchr/testify/assert"
@@ -17,7 +18,7 @@ import (
 
 func TestDoUnsupportedAction(t *testing.T) {
 	const name = "test_unsupported_action"
-	Actions[name] = &Action{Name: name, Category: "other", Class: Unsupported, Reason: "Milky 1.2 has no such API"}
+	Actions[name] = &Action{Name: name, Category: "other", Class: class.Unsupported, Reason: "Milky 1.2 has no such API"}
 	defer delete(Actions, name)
 	r := Do(context.Background(), &Env{}, name, json.RawMessage(`{}`))
 	assert.Equal(t, onebot11.RetcodeUnsupported, r.Retcode)

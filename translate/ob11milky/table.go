@@ -4,20 +4,12 @@ import (
 	"context"
 
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
-// Class says how an action is served on a Milky upstream.
-type Class string
-
-const (
-	// Translated: one or more Milky calls do what the action asks.
-	Translated Class = "translated"
-	// Emulated: answered faithfully from other Milky data.
-	Emulated Class = "emulated"
-	// Unsupported: Milky 1.2 cannot express it; the call fails with
-	// onebot11.RetcodeUnsupported and Reason.
-	Unsupported Class = "unsupported"
-)
+// Class says how an action is served on a Milky upstream; Unsupported (Milky
+// 1.2 cannot express it) fails with onebot11.RetcodeUnsupported and Reason.
+type Class = class.Class
 
 // Handler runs one OneBot 11 action against the upstream and returns the
 // response data (any JSON-encodable value; nil becomes null). Errors are
@@ -68,13 +60,13 @@ func buildTable(lists ...[]Action) map[string]*Action {
 // translated, emulated and unsupported build the common rows of the
 // per-category lists; a row with more to say is written out as an Action.
 func translated(category, name string, h Handler, milkyAPIs ...string) Action {
-	return Action{Name: name, Category: category, Class: Translated, Handler: h, Milky: milkyAPIs}
+	return Action{Name: name, Category: category, Class: class.Translated, Handler: h, Milky: milkyAPIs}
 }
 
 func emulated(category, name string, h Handler, milkyAPIs ...string) Action {
-	return Action{Name: name, Category: category, Class: Emulated, Handler: h, Milky: milkyAPIs}
+	return Action{Name: name, Category: category, Class: class.Emulated, Handler: h, Milky: milkyAPIs}
 }
 
 func unsupported(category, name, reason string) Action {
-	return Action{Name: name, Category: category, Class: Unsupported, Reason: reason}
+	return Action{Name: name, Category: category, Class: class.Unsupported, Reason: reason}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/translate/class"
 )
 
 // TestActionTable: every row is complete, names only real Milky APIs, and
@@ -24,12 +25,12 @@ func TestActionTable(t *testing.T) {
 		assert.Equal(t, name, a.Name)
 		assert.True(t, categories[a.Category], "%s: category %q", name, a.Category)
 		switch a.Class {
-		case Translated, Emulated:
+		case class.Translated, class.Emulated:
 			assert.NotNil(t, a.Handler, "%s: handler", name)
-			if a.Class == Translated {
+			if a.Class == class.Translated {
 				assert.NotEmpty(t, a.Milky, "%s: Milky APIs", name)
 			}
-		case Unsupported:
+		case class.Unsupported:
 			assert.Nil(t, a.Handler, "%s", name)
 			assert.NotEmpty(t, a.Reason, "%s: reason", name)
 		default:
