@@ -145,20 +145,17 @@ func TestMilkyIncomingReplyNamesSeq(t *testing.T) {
 // Paging get_history_messages from the latest towards older messages visits
 // every message of the conversation once, each page at or below its start.
 //
-// Skipped: it still fails, for one traced reason. Seqs come from the
-// upstream where it reports its own (NapCat's real_seq; this gateway's
-// first direction's message_seq: onebot11.Impl.ConversationSeq), so pages
-// carry the conversation's true seqs in order, except for a message the
-// reverse direction first met as the target of a reply segment: OneBot's
-// reply names only the message_id, so it took the conversation's next seq
-// then, and idmap's contract (the same id always yields the same Ref) keeps
-// that seq when history later reports the real one. On the simulator's
-// seeded history message 4422 quotes 4418, so 4418 sorts above the page
-// start and the last page misses it. Fixing it means resolving a quoted
-// message's seq lazily instead of allocating one (an API call off the event
-// path) or letting idmap rebind a provisional seq (a contract change).
+// Skipped: it still fails, less. Seqs now come from the upstream where it
+// reports its own (NapCat's real_seq; this gateway's first direction's
+// message_seq, onebot11.Impl.ConversationSeq), so every page carries the
+// conversation's true seqs in order; but the third page, started at the
+// oldest message of the second, comes back without next_message_seq and
+// the two oldest seeded messages are never reached (12 of 14 here). Not yet
+// traced: the first direction's get_group_msg_history paging by message_id
+// and the reverse direction's limit+1 read disagree at the start of
+// history.
 func TestMilkyHistoryPagingVisitsEveryMessage(t *testing.T) {
-	t.Skip("known gap: a message first met as a reply target keeps a provisional seq; see the comment")
+	t.Skip("known gap: on the simulator's seeded history the last page stops one page early (two oldest messages unreached); see the comment")
 	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
 	m := startMilkyGateway(t, bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken}, true)
 	group, member := up.groupA()
