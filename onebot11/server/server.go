@@ -344,7 +344,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	closing.Wait()
 	s.stop()
-	if err := waitCtx(ctx, s.loops.Wait); err != nil {
+	// Stopped senders exit promptly; wait for them on a short bound of its
+	// own, so that even when ctx ran out during the drain (the bot was down
+	// for the whole grace period) the queues close below and move what is
+	// still in memory to the spool for the next run, instead of losing it
+	// at exit (and so that no sender of this run delivers after the next
+	// run has taken the spool over).
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), senderStopWait)
+	err := waitCtx(stopCtx, s.loops.Wait)
+	cancelStop()
+	if err != nil {
 		errs = append(errs, err)
 	} else {
 		// The senders are gone: spools can close; what they hold waits
@@ -476,6 +485,9 @@ func waitCtx(ctx context.Context, wait func()) error {
 }
 
 var errShuttingDown = errors.New("onebot11: server shutting down")
+
+// senderStopWait bounds the wait for stopped senders at shutdown.
+const senderStopWait = 2 * time.Second
 
 type noopObserver struct{}
 
