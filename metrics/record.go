@@ -10,7 +10,7 @@ import (
 )
 
 // The methods below satisfy ob11server.Observer and milkyclient.Observer
-// structurally (asserted in observer_test.go), so this package imports no
+// structurally (asserted in metrics_test.go), so this package imports no
 // transport; it reads only onebot11's retcode constants (a pure wire
 // package, so the outcome labels follow the retcodes the server answers).
 

@@ -96,7 +96,7 @@ type NoticeEvent struct {
 	NameNew string      `json:"name_new,omitempty"`
 	RawInfo any         `json:"raw_info,omitempty"`
 	Title   string      `json:"title,omitempty"`
-	// Gateway extensions (documented in eventmap/README.md): peer_pin_change
+	// Gateway extensions (documented in eventmap/ob11milky/README.md): peer_pin_change
 	// carries MessageType and IsPinned, bot_offline carries Reason.
 	MessageType string `json:"message_type,omitempty"`
 	IsPinned    *bool  `json:"is_pinned,omitempty"`

@@ -7,7 +7,7 @@ import (
 )
 
 // Requests: friend_request, group_join_request, group_invited_join_request,
-// group_invitation. Flags are the stateless strings of translate/flag.go, so
+// group_invitation. Flags are the stateless strings of idmap/flag.go, so
 // set_friend_add_request / set_group_add_request can answer them later.
 
 func request(env *Env, ev *milky.Event, requestType, subType string) *onebot11.RequestEvent {

@@ -9,7 +9,7 @@ import (
 	"github.com/qqbridge/gateway/milky"
 )
 
-// Implementations disagree on JSON types (onebot11-catalog.md §5: sizes and
+// Implementations disagree on JSON types (the OneBot 11 catalog, §5: sizes and
 // uins as strings in LLOneBot, levels as "LV12"), so replies are decoded
 // into these lenient types rather than failing on a quoted number.
 

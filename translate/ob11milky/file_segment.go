@@ -16,7 +16,8 @@ import (
 // file_id, not a message, so the send answers {"message_id": 0, "file_id"}:
 // 0 is go-cqhttp's "no message" (as for a poke); the file message itself
 // reaches the bot as the group_upload / offline_file notice. A file mixed
-// with other content fails (outgoing.go), so nothing is lost silently.
+// with other content fails (segment/onebot11_outgoing.go), so nothing is
+// lost silently.
 
 // soloFile reports whether segs is exactly one file segment (empty text
 // around it ignored) and where it is.
