@@ -145,18 +145,17 @@ func TestMilkyIncomingReplyNamesSeq(t *testing.T) {
 // Paging get_history_messages from the latest towards older messages visits
 // every message of the conversation once, each page at or below its start.
 //
-// Skipped: it fails today. The reverse direction issues a seq the first
-// time it sees a message, so messages the upstream had before the gateway
-// looked (the simulator's seeded history) get seqs above newer ones, and
-// getHistoryMessages (translate/milkyob11) drops the upstream's entries
-// "above" start_message_seq and takes the lowest seq as the next page's
-// start: with 11 seeded and 3 new messages, two pages return 5 and the rest
-// are never reached. Over an upstream that reports real_seq (NapCat) the
-// seqs are the conversation's own and paging works; the gateway's own
-// first direction (what this suite and `--downstream milky` without an
-// upstream run on) could report real_seq the same way.
+// Skipped: it still fails, less. Seqs now come from the upstream where it
+// reports its own (NapCat's real_seq; this gateway's first direction's
+// message_seq, onebot11.Impl.ConversationSeq), so every page carries the
+// conversation's true seqs in order; but the third page, started at the
+// oldest message of the second, comes back without next_message_seq and
+// the two oldest seeded messages are never reached (12 of 14 here). Not yet
+// traced: the first direction's get_group_msg_history paging by message_id
+// and the reverse direction's limit+1 read disagree at the start of
+// history.
 func TestMilkyHistoryPagingVisitsEveryMessage(t *testing.T) {
-	t.Skip("known gap: seqs issued on first sight are not in time order; see the comment")
+	t.Skip("known gap: on the simulator's seeded history the last page stops one page early (two oldest messages unreached); see the comment")
 	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
 	m := startMilkyGateway(t, bridge.Options{UpstreamURL: up.ws, UpstreamToken: obToken}, true)
 	group, member := up.groupA()

@@ -145,6 +145,7 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 		return
 	}
 	d.events.SelfID = d.rt.SelfID()
+	d.events.Impl = d.currentImpl()
 	res, err := eventmap.MapRaw(d.events, raw)
 	if err != nil {
 		m.Dropped("untranslatable")
@@ -276,11 +277,24 @@ func (d *MilkyOnOneBot) Close() {
 	}
 }
 
+// currentImpl is the detected implementation. Until the runtime's probe
+// has run, it is read from what the client learnt at connect, so that the
+// first events already use the implementation's own conversation seq.
+func (d *MilkyOnOneBot) currentImpl() onebot11.Impl {
+	impl := *d.impl.Load()
+	if impl == onebot11.Unknown {
+		if info, ok := d.client.Info(); ok {
+			impl = onebot11.DetectImpl(info.AppName, info.AppVersion)
+		}
+	}
+	return impl
+}
+
 // callMilky runs one Milky API of this direction for the gateway itself
 // (the directory fills its cache through the same mapping bots use).
 func (d *MilkyOnOneBot) callMilky(ctx context.Context, api string, body []byte) (any, error) {
 	env := d.env
-	env.Impl = *d.impl.Load()
+	env.Impl = d.currentImpl()
 	return translate.Do(ctx, &env, api, body)
 }
 

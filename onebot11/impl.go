@@ -193,3 +193,18 @@ func set(names ...string) map[string]bool {
 	}
 	return m
 }
+
+// ConversationSeq is the implementation's own per-conversation message seq
+// of a message, from the fields it reported (0 when it reports none):
+// NapCat's real_seq, or, on this gateway's first direction, message_seq
+// (Milky's own seq, passed through). Other implementations' message_seq is
+// not per conversation (NapCat's equals message_id), so it is not used.
+func (i Impl) ConversationSeq(realSeq, messageSeq int64) int64 {
+	switch {
+	case realSeq > 0:
+		return realSeq
+	case i == QQBridge && messageSeq > 0:
+		return messageSeq
+	}
+	return 0
+}

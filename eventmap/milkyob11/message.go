@@ -23,7 +23,7 @@ func groupMessage(env *Env, ev *onebot11.UpstreamEvent) Result {
 		SenderID:     sender,
 		Time:         messageTime(env, ev),
 	}
-	msg.MessageSeq = env.seq(milky.SceneGroup, gid, ev.MessageID, int64(ev.RealSeq))
+	msg.MessageSeq = env.seq(milky.SceneGroup, gid, ev.MessageID, env.Impl.ConversationSeq(int64(ev.RealSeq), ev.MessageSeq))
 	msg.Segments = env.segments(milky.SceneGroup, gid, ev)
 	msg.Group = env.group(gid, string(ev.GroupName))
 	msg.GroupMember = env.member(gid, sender, &ev.Sender, msg.Time)
@@ -54,7 +54,7 @@ func privateMessage(env *Env, ev *onebot11.UpstreamEvent) Result {
 		SenderID:     sender,
 		Time:         messageTime(env, ev),
 	}
-	msg.MessageSeq = env.seq(scene, peer, ev.MessageID, int64(ev.RealSeq))
+	msg.MessageSeq = env.seq(scene, peer, ev.MessageID, env.Impl.ConversationSeq(int64(ev.RealSeq), ev.MessageSeq))
 	msg.Segments = env.segments(scene, peer, ev)
 	if scene == milky.SceneTemp {
 		// The group the temp chat came through, when the implementation

@@ -18,8 +18,11 @@ import (
 type Env struct {
 	// SelfID is the bot's uin, used when an event carries no self_id.
 	SelfID int64
-	Seqs   idmap.SeqMapper
-	Flags  idmap.FlagMapper
+	// Impl is the upstream implementation: it says which field carries the
+	// per-conversation seq (onebot11.Impl.ConversationSeq).
+	Impl  onebot11.Impl
+	Seqs  idmap.SeqMapper
+	Flags idmap.FlagMapper
 	// Dir supplies the group, member and friend objects Milky's
 	// message_receive requires and OneBot events do not carry.
 	Dir Directory

@@ -23,8 +23,7 @@ type Loss struct {
 var Losses = []Loss{
 	// Ids the chain issues itself: they differ in value but name the same
 	// things, and the bot only ever hands them back.
-	{"*", "**.message_seq", Changed, "message_seq is the reverse direction's own per-conversation numbering of OneBot message_ids, issued in the order it first sees messages (the first direction reports no real_seq to reuse); forwarded nodes have 0"},
-	{"get_history_messages", "next_message_seq", Changed, "a message_seq of the reverse direction's numbering (above)"},
+	{"*", "**.message_seq", Changed, "message_seq is the implementation's own per-conversation seq where it reports one (NapCat's real_seq; this gateway's message_seq, so on this chain every message the reverse direction meets in an event or a message reply keeps its seq); a message first met elsewhere (an essence list) takes the conversation's next seq; forwarded nodes have 0"},
 	{"*", "**.notification_seq", Changed, "notification_seq is the reverse direction's own number for a OneBot request flag"},
 	{"*", "**.initiator_uid", Changed, "initiator_uid is a handle the reverse direction issues for a OneBot friend-request flag (OneBot 11 has no uids)"},
 

@@ -37,6 +37,7 @@ type messageReply struct {
 	MessageType string          `json:"message_type"`
 	MessageID   num             `json:"message_id"`
 	RealSeq     num             `json:"real_seq"`
+	MessageSeq  num             `json:"message_seq"`
 	UserID      num             `json:"user_id"`
 	GroupID     num             `json:"group_id"`
 	Message     json.RawMessage `json:"message"`
@@ -182,7 +183,7 @@ func getHistoryMessages(ctx context.Context, env *Env, p *milky.Params) (any, er
 		if m.MessageID == 0 || !validUin(num(m.senderID())) {
 			continue // a recalled or broken entry: Milky wants a gap, not a placeholder
 		}
-		ref := env.Seqs.RefForUpstream(scene, peer, int32(m.MessageID), nonNeg64(m.RealSeq))
+		ref := env.Seqs.RefForUpstream(scene, peer, int32(m.MessageID), env.impl().ConversationSeq(nonNeg64(m.RealSeq), nonNeg64(m.MessageSeq)))
 		if start != nil && ref.Seq > *start {
 			continue
 		}
