@@ -208,3 +208,9 @@ func (i Impl) ConversationSeq(realSeq, messageSeq int64) int64 {
 	}
 	return 0
 }
+
+// ReportsSeq says whether get_msg answers with the message's own
+// conversation seq (see ConversationSeq): NapCat's real_seq, this
+// gateway's message_seq. The reverse direction reads a sent message back
+// on these, so that sends share the conversation's order.
+func (i Impl) ReportsSeq() bool { return i == NapCat || i == QQBridge }

@@ -1,14 +1,17 @@
 package milkyob11
 
 import (
+	"bytes"
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/segment"
 	"github.com/qqbridge/gateway/translate/class"
 )
@@ -22,7 +25,7 @@ var messageGetAPIs = []API{
 	{Name: milky.APIGetMessage, Category: "message", Class: class.Translated, OneBot: []string{"get_msg", "get_group_info"},
 		Reason: "friend and group_member are built from the message's sender (qid, remark, join_time, last_sent_time empty)", Handler: getMessage},
 	{Name: milky.APIGetHistoryMessages, Category: "message", Class: class.Translated,
-		OneBot:   []string{"get_group_msg_history", "get_friend_msg_history", "get_group_info"},
+		OneBot:   []string{"get_group_msg_history", "get_friend_msg_history", "get_group_info", "get_msg"},
 		Requires: []string{"get_group_msg_history"},
 		Reason:   "temp conversations have no history action; friend history needs get_friend_msg_history (not go-cqhttp, Shamrock)", Handler: getHistoryMessages},
 	{Name: milky.APIGetResourceTempURL, Category: "message", Class: class.Translated, OneBot: []string{"get_file", "get_image"},
@@ -116,6 +119,7 @@ func getMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 			return nil, err
 		}
 	}
+	learnQuotedSeqs(ctx, env, scene, peer, m.Message, nil)
 	msg, err := incoming(env, scene, peer, seq, &m, group, env.Quotes)
 	if err != nil {
 		return nil, err
@@ -187,6 +191,7 @@ func getHistoryMessages(ctx context.Context, env *Env, p *milky.Params) (any, er
 		if start != nil && ref.Seq > *start {
 			continue
 		}
+		learnQuotedSeqs(ctx, env, scene, peer, m.Message, func(id int32) bool { return quotes.byID[id] != nil })
 		msg, err := incoming(env, scene, peer, ref.Seq, m, group, quotes)
 		if err != nil {
 			return nil, err
@@ -300,4 +305,38 @@ func (q *pageQuotes) Quoted(scene string, peer int64, id int32) (segment.Quoted,
 		return q.next.Quoted(scene, peer, id)
 	}
 	return segment.Quoted{}, false
+}
+
+// learnQuotedSeqs gives the messages that message's reply segments quote
+// their own conversation seq before the segments are converted, where the
+// upstream reports one (onebot11.Impl.ReportsSeq): a OneBot reply names
+// only the message_id, and a message first met that way would otherwise
+// take the conversation's next seq for good (idmap: the same id always
+// yields the same Ref). One get_msg per quote the gateway does not know
+// yet; onPage (may be nil) names the ids the caller registers itself.
+// Failures leave the quote to the usual rule.
+func learnQuotedSeqs(ctx context.Context, env *Env, scene string, peer int64, message json.RawMessage, onPage func(int32) bool) {
+	if !env.impl().ReportsSeq() || !bytes.Contains(message, []byte("reply")) {
+		return
+	}
+	segs, err := segment.DecodeOneBotMessage(message)
+	if err != nil {
+		return
+	}
+	for _, s := range segs {
+		if s.Type != onebot11.SegReply {
+			continue
+		}
+		id, err := strconv.ParseInt(strings.TrimSpace(s.DataString("id")), 10, 32)
+		if err != nil || (onPage != nil && onPage(int32(id))) {
+			continue
+		}
+		var q messageReply
+		if err := env.Upstream.Call(ctx, "get_msg", obj{"message_id": id}, &q); err != nil {
+			continue
+		}
+		if seq := env.impl().ConversationSeq(nonNeg64(q.RealSeq), nonNeg64(q.MessageSeq)); seq > 0 {
+			env.Seqs.RefForUpstream(scene, peer, int32(id), seq)
+		}
+	}
 }

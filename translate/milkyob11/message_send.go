@@ -17,9 +17,9 @@ import (
 // registered with the SeqMapper, whose seq is the message_seq bots get.
 
 var messageSendAPIs = []API{
-	{Name: milky.APISendPrivateMessage, Category: "message", Class: class.Translated, OneBot: []string{"send_private_msg", "send_private_forward_msg"},
+	{Name: milky.APISendPrivateMessage, Category: "message", Class: class.Translated, OneBot: []string{"send_private_msg", "send_private_forward_msg", "get_msg"},
 		Reason: "time is the gateway's clock when the upstream does not report it; a forward must be the whole message", Handler: sendPrivateMessage},
-	{Name: milky.APISendGroupMessage, Category: "message", Class: class.Translated, OneBot: []string{"send_group_msg", "send_group_forward_msg"},
+	{Name: milky.APISendGroupMessage, Category: "message", Class: class.Translated, OneBot: []string{"send_group_msg", "send_group_forward_msg", "get_msg"},
 		Reason: "time is the gateway's clock when the upstream does not report it; a forward must be the whole message", Handler: sendGroupMessage},
 }
 
@@ -83,7 +83,7 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 	if r.MessageID == 0 {
 		return nil, &milky.APIError{Retcode: RetcodeUpstream, Message: "upstream " + string(env.impl()) + " sent the message but reported no message_id"}
 	}
-	ref := env.Seqs.RefForUpstream(scene, peer, int32(r.MessageID), 0)
+	ref := env.Seqs.RefForUpstream(scene, peer, int32(r.MessageID), sentSeq(ctx, env, r.MessageID))
 	t := int64(r.Time)
 	if t <= 0 {
 		t = env.now()
@@ -103,4 +103,20 @@ func segmentError(err error) error {
 		return &milky.APIError{Retcode: RetcodeNotFound, Message: clip(err.Error())}
 	}
 	return badParam(err)
+}
+
+// sentSeq reads a sent message back where the upstream reports its own
+// conversation seq in get_msg (onebot11.Impl.ReportsSeq), so that a bot's
+// sends and the messages it later meets in events and history share one
+// order. 0 (the gateway issues the conversation's next seq) when the
+// implementation reports none or the read fails: the send itself succeeded.
+func sentSeq(ctx context.Context, env *Env, id num) int64 {
+	if !env.impl().ReportsSeq() {
+		return 0
+	}
+	var m messageReply
+	if err := env.Upstream.Call(ctx, "get_msg", obj{"message_id": id}, &m); err != nil {
+		return 0
+	}
+	return env.impl().ConversationSeq(nonNeg64(m.RealSeq), nonNeg64(m.MessageSeq))
 }
