@@ -307,6 +307,13 @@ func (u *oneBotUpstream) reply(frame []byte) []byte {
 	switch action := jsonString(frame, `"action":`); action {
 	case "send_group_msg", "send_private_msg", "send_msg":
 		data = `{"message_id":` + strconv.FormatInt(u.nSend.Add(1), 10) + `}`
+	case "get_msg":
+		// NapCat answers a read-back with the message's own conversation
+		// seq (the reverse direction reads each sent message back).
+		u.nElse.Add(1)
+		seq := strconv.FormatInt(u.nSend.Load(), 10)
+		data = `{"message_id":` + seq + `,"real_seq":"` + seq + `","message_type":"group","group_id":` + strconv.FormatInt(groupID, 10) +
+			`,"user_id":10001,"time":1700000000,"message":[],"sender":{"user_id":10001}}`
 	case "get_login_info":
 		u.nElse.Add(1)
 		data = `{"user_id":10001,"nickname":"bench"}`
