@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -294,7 +293,7 @@ func TestWSMessageTooBig(t *testing.T) {
 func TestForwardDisconnectsLeakNothing(t *testing.T) {
 	env := newEnv(t, ServerConfig{Heartbeat: 10 * time.Millisecond})
 	ctx := testCtx(t)
-	base := runtime.NumGoroutine()
+	base := ownGoroutines()
 	for i := range 20 {
 		cl, err := ob11test.DialForward(ctx, env.ws("/"), "")
 		require.NoError(t, err)

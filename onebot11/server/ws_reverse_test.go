@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +161,7 @@ func TestReverseReconnectsLeakNothing(t *testing.T) {
 	require.NoError(t, err)
 	_, err = rc.Call(ctx, "echo_params", nil)
 	require.NoError(t, err)
-	base := runtime.NumGoroutine()
+	base := ownGoroutines()
 
 	for i := range 20 {
 		env.s.Publish(testEvent(i))
