@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -175,38 +176,33 @@ func render() []byte {
 	return b.Bytes()
 }
 
-func known(cat string) bool {
-	for _, c := range categories {
-		if c == cat {
-			return true
-		}
-	}
-	return false
-}
+func known(cat string) bool { return slices.Contains(categories, cat) }
 
 // sortedActions orders the table by category, then name.
 func sortedActions() []*translate.Action {
-	rank := map[string]int{}
-	for i, c := range categories {
-		rank[c] = i
+	return byCategory(translate.Actions, categories, func(a *translate.Action) (string, string) { return a.Category, a.Name })
+}
+
+// byCategory lists a table's rows in the order of categories (unknown ones
+// last), then by name: the order of both directions' COVERAGE.md tables.
+func byCategory[T any](table map[string]*T, categories []string, key func(*T) (category, name string)) []*T {
+	rank := func(c string) int {
+		if i := slices.Index(categories, c); i >= 0 {
+			return i
+		}
+		return len(categories)
 	}
-	out := make([]*translate.Action, 0, len(translate.Actions))
-	for _, a := range translate.Actions {
-		out = append(out, a)
+	out := make([]*T, 0, len(table))
+	for _, r := range table {
+		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		ri, okI := rank[out[i].Category]
-		rj, okJ := rank[out[j].Category]
-		if !okI {
-			ri = len(categories)
-		}
-		if !okJ {
-			rj = len(categories)
-		}
-		if ri != rj {
+		ci, ni := key(out[i])
+		cj, nj := key(out[j])
+		if ri, rj := rank(ci), rank(cj); ri != rj {
 			return ri < rj
 		}
-		return out[i].Name < out[j].Name
+		return ni < nj
 	})
 	return out
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/qqbridge/gateway/onebot11"
@@ -122,38 +122,9 @@ func codeList(names []string) string {
 	return strings.Join(out, ", ")
 }
 
-func knownMilkyCategory(cat string) bool {
-	for _, c := range milkyCategories {
-		if c == cat {
-			return true
-		}
-	}
-	return false
-}
+func knownMilkyCategory(cat string) bool { return slices.Contains(milkyCategories, cat) }
 
 // sortedAPIs orders the table by Milky category, then name.
 func sortedAPIs() []*milkyob11.API {
-	rank := map[string]int{}
-	for i, c := range milkyCategories {
-		rank[c] = i
-	}
-	out := make([]*milkyob11.API, 0, len(milkyob11.APIs))
-	for _, a := range milkyob11.APIs {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		ri, okI := rank[out[i].Category]
-		rj, okJ := rank[out[j].Category]
-		if !okI {
-			ri = len(milkyCategories)
-		}
-		if !okJ {
-			rj = len(milkyCategories)
-		}
-		if ri != rj {
-			return ri < rj
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
+	return byCategory(milkyob11.APIs, milkyCategories, func(a *milkyob11.API) (string, string) { return a.Category, a.Name })
 }
