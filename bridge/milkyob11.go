@@ -31,11 +31,14 @@ type MilkyOnOneBot struct {
 	client *ob11client.Client
 	caller *trackingCaller
 	impl   atomic.Pointer[onebot11.Impl]
-	env    translate.Env // template; each call gets a copy with the current Impl
-	events *eventmap.Env
-	dir    *directory
-	quotes *quoteCache
-	srv    *milkyserver.Server
+	// detected is set once Probe has named the implementation; before
+	// that, currentImpl asks the client what it learnt at connect.
+	detected atomic.Bool
+	env      translate.Env // template; each call gets a copy with the current Impl
+	events   *eventmap.Env
+	dir      *directory
+	quotes   *quoteCache
+	srv      *milkyserver.Server
 	// stopped: the event stream has ended (RunEvents returned).
 	stopped atomic.Bool
 }
@@ -199,6 +202,7 @@ func (d *MilkyOnOneBot) Probe(ctx context.Context) (Account, error) {
 		d.rt.Log.Info("upstream implementation", "impl", string(impl), "app_name", info.AppName, "app_version", info.AppVersion)
 		d.dir.refresh(ctx)
 	}
+	d.detected.Store(true) // after the Swap: no reader sees detected with the old impl
 	// A cheap call keeps the API verdict fresh between events.
 	if err := d.caller.Call(ctx, "get_status", nil, nil); err != nil {
 		return Account{}, err
@@ -282,7 +286,9 @@ func (d *MilkyOnOneBot) Close() {
 // first events already use the implementation's own conversation seq.
 func (d *MilkyOnOneBot) currentImpl() onebot11.Impl {
 	impl := *d.impl.Load()
-	if impl == onebot11.Unknown {
+	if impl == onebot11.Unknown && !d.detected.Load() {
+		// Only until the first probe: an upstream that stays unknown
+		// must not cost a client lookup per event.
 		if info, ok := d.client.Info(); ok {
 			impl = onebot11.DetectImpl(info.AppName, info.AppVersion)
 		}
