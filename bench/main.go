@@ -46,8 +46,11 @@ type options struct {
 	// gatewayLog receives the gateway's stderr (e.g. with GODEBUG=gctrace=1
 	// in the environment, which the children inherit).
 	gatewayLog string
-	markdown   bool
-	progress   io.Writer // per-round lines; nil: none
+	// gatewayArgs are appended to the gateway's command line (e.g.
+	// --pprof on, to profile it while the tool drives it).
+	gatewayArgs []string
+	markdown    bool
+	progress    io.Writer // per-round lines; nil: none
 }
 
 func defaults() options {
@@ -78,6 +81,10 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.rounds, "rounds", o.rounds, "rounds, each measuring gateway and relay")
 	fs.StringVar(&o.gateway, "gateway", "", "gateway binary to run (default: go build ./cmd/gateway into a temp dir)")
 	fs.StringVar(&o.gatewayLog, "gateway-log", "", "write the gateway's stderr to this file (the children inherit the environment: GODEBUG=gctrace=1 works)")
+	fs.Func("gateway-arg", "append one argument to the gateway's command line (repeatable; -gateway-arg=--pprof -gateway-arg=on serves /debug/pprof/ on the metrics address the tool prints)", func(v string) error {
+		o.gatewayArgs = append(o.gatewayArgs, v)
+		return nil
+	})
 	fs.BoolVar(&o.markdown, "markdown", false, "print the table as Markdown (the README's)")
 	q := fs.Bool("quick", false, "smoke run of ~20 s (5000 events, 1 s paced, 300 calls, 2 rounds); overrides the count flags")
 	if err := fs.Parse(args); err != nil {

@@ -82,8 +82,11 @@ func runBench(ctx context.Context, o options) (*report, error) {
 		defer f.Close()
 		log = f
 	}
-	if t[gw], err = startGateway(ctx, bin, dir, filepath.Join(tmp, "data"), log); err != nil {
+	if t[gw], err = startGateway(ctx, bin, dir, filepath.Join(tmp, "data"), log, o.gatewayArgs); err != nil {
 		return nil, err
+	}
+	if o.progress != nil {
+		fmt.Fprintf(o.progress, "gateway pid %d, metrics %s\n", t[gw].p.pid(), t[gw].metrics)
 	}
 	if t[rl], err = startRelay(ctx, dir); err != nil {
 		return nil, err
@@ -226,7 +229,7 @@ func reason(out string, err error) string {
 	return lines[0]
 }
 
-func startGateway(ctx context.Context, bin string, dir *direction, data string, log io.Writer) (*target, error) {
+func startGateway(ctx context.Context, bin string, dir *direction, data string, log io.Writer, extra []string) (*target, error) {
 	up, err := dir.newUpstream()
 	if err != nil {
 		return nil, err
@@ -239,6 +242,7 @@ func startGateway(ctx context.Context, bin string, dir *direction, data string, 
 	}
 	args := append([]string{bin, "--upstream", up.gatewayURL(), "--data", data, "--listen", listen,
 		"--metrics-listen", metrics, "--log-level", "warn"}, dir.gatewayArgs...)
+	args = append(args, extra...)
 	p, err := startProc(ctx, "gateway", log, childEnv(), args...)
 	if err != nil {
 		up.close()
