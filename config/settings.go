@@ -32,23 +32,23 @@ func (c *Config) settings() []*setting {
 		{flag: "downstream", arg: "PROTO", usage: "protocol served to bots (default: the one upstream is not; --downstream milky alone means a onebot11 upstream)", enum: protocols, ptr: &c.Downstream},
 		{flag: "listen", arg: "ADDR", usage: "one port for every downstream endpoint (default 127.0.0.1:5700 for onebot11, 127.0.0.1:3010 for milky)", ptr: &c.Listen},
 		{flag: "access-token", arg: "T", usage: "downstream token (Authorization: Bearer/Token, or ?access_token=)", ptr: &c.AccessToken},
-		{flag: "reverse-ws", arg: "URL", usage: "OneBot 11 downstream only, repeatable; universal reverse WS to URL (ws:// or wss://)", ptr: &c.ReverseWS},
+		{flag: "reverse-ws", arg: "URL", usage: ob11DownstreamOnly + ", repeatable; universal reverse WS to URL (ws:// or wss://)", ptr: &c.ReverseWS},
 		{flag: "webhook", key: "webhooks", arg: "URL", usage: "repeatable; HTTP POST events to URL (http:// or https://): OneBot 11 HTTP POST, or Milky WebHook with a milky downstream", ptr: &c.Webhooks},
-		{flag: "secret", arg: "S", usage: "OneBot 11 downstream only: HTTP POST X-Signature key (HMAC-SHA1)", ptr: &c.Secret},
-		{flag: "message-format", arg: "FMT", usage: "OneBot 11 downstream only: event message format", enum: []string{"array", "string"}, ptr: &c.MessageFormat},
-		{flag: "heartbeat", arg: "DURATION", usage: "OneBot 11 downstream only: heartbeat interval; 0 disables", ptr: &c.Heartbeat},
+		{flag: "secret", arg: "S", usage: ob11DownstreamOnly + ": HTTP POST X-Signature key (HMAC-SHA1)", ptr: &c.Secret},
+		{flag: "message-format", arg: "FMT", usage: ob11DownstreamOnly + ": event message format", enum: []string{"array", "string"}, ptr: &c.MessageFormat},
+		{flag: "heartbeat", arg: "DURATION", usage: ob11DownstreamOnly + ": heartbeat interval; 0 disables", ptr: &c.Heartbeat},
 		{flag: "metrics-listen", arg: "ADDR", usage: "/metrics, /healthz, /readyz; empty disables", ptr: &c.MetricsListen},
 		{flag: "data", arg: "DIR", usage: "durable state (message-id map, request flags; use one directory per gateway)", ptr: &c.Data},
 		{flag: "log-level", arg: "LEVEL", usage: "log threshold", enum: []string{"debug", "info", "warn", "error"}, ptr: &c.LogLevel},
 		{flag: "log-format", arg: "FMT", usage: "log line format", enum: []string{"text", "json"}, ptr: &c.LogFormat},
 		{flag: "upstream-timeout", arg: "DURATION", usage: "limit for one upstream API call", ptr: &c.UpstreamTimeout},
-		{flag: "reconnect-interval", arg: "DURATION", usage: "OneBot 11 downstream only: first reverse WS reconnect delay (then exponential backoff)", ptr: &c.ReconnectInterval},
-		{flag: "reverse-auth-scheme", arg: "SCHEME", usage: "OneBot 11 downstream only: Authorization scheme the reverse WS client sends", enum: []string{"Bearer", "Token"}, ptr: &c.ReverseAuthScheme},
+		{flag: "reconnect-interval", arg: "DURATION", usage: ob11DownstreamOnly + ": first reverse WS reconnect delay (then exponential backoff)", ptr: &c.ReconnectInterval},
+		{flag: "reverse-auth-scheme", arg: "SCHEME", usage: ob11DownstreamOnly + ": Authorization scheme the reverse WS client sends", enum: []string{"Bearer", "Token"}, ptr: &c.ReverseAuthScheme},
 		{flag: "event-buffer", arg: "N", usage: "events held in memory per downstream target; beyond it (or --event-buffer-bytes) events spool (--spool-dir) or the oldest are dropped", ptr: &c.EventBuffer},
-		{flag: "event-buffer-bytes", arg: "SIZE", usage: "OneBot 11 downstream only: bytes of events held in memory per downstream target (e.g. 64MiB)", ptr: &c.EventBufferBytes},
+		{flag: "event-buffer-bytes", arg: "SIZE", usage: ob11DownstreamOnly + ": bytes of events held in memory per downstream target (e.g. 64MiB)", ptr: &c.EventBufferBytes},
 		{flag: "spool-dir", arg: "DIR", usage: "OneBot 11 webhook and reverse WS targets spool what memory cannot hold here, in order, kept across restarts; empty: no spool", ptr: &c.SpoolDir},
-		{flag: "spool-max-bytes", arg: "SIZE", usage: "OneBot 11 downstream only: on-disk spool bound per target; beyond it events are dropped", ptr: &c.SpoolMaxBytes},
-		{flag: "event-max-age", arg: "DURATION", usage: "OneBot 11 downstream only: drop events older than this instead of delivering them late; 0: no limit", ptr: &c.EventMaxAge},
+		{flag: "spool-max-bytes", arg: "SIZE", usage: ob11DownstreamOnly + ": on-disk spool bound per target; beyond it events are dropped", ptr: &c.SpoolMaxBytes},
+		{flag: "event-max-age", arg: "DURATION", usage: ob11DownstreamOnly + ": drop events older than this instead of delivering them late; 0: no limit", ptr: &c.EventMaxAge},
 		{flag: "id-retention", arg: "DURATION", usage: "how long message ids stay resolvable", ptr: &c.IDRetention},
 		{flag: "id-max-entries", arg: "N", usage: "message-id map capacity", ptr: &c.IDMaxEntries},
 		{flag: "grace-period", arg: "DURATION", usage: "shutdown drain time", ptr: &c.GracePeriod},
@@ -136,3 +136,8 @@ func record(origins map[string]origin, s *setting, label string, items []string)
 		origins[s.flag] = origin{label: label, items: items}
 	}
 }
+
+// ob11DownstreamOnly begins the usage line of every setting that only a
+// OneBot 11 downstream reads; Inapplicable finds them by it, so the usage
+// text and the warning cannot disagree.
+const ob11DownstreamOnly = "OneBot 11 downstream only"
