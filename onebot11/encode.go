@@ -2,6 +2,7 @@ package onebot11
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -144,9 +145,23 @@ func appendCQParam(b []byte, k, v string) []byte {
 // appendCQEscaped is EscapeText (value false) or EscapeValue appended.
 func appendCQEscaped(b []byte, s string, value bool) []byte {
 	last := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		// Words without '&', '[', ']' or ',' are skipped whole; otherwise
+		// the scan jumps to the first such byte (the lowest flag is exact,
+		// as in wordUnsafe).
+		if i+8 <= len(s) {
+			v := load8(s[i:])
+			bad := hasZero(v^(lsb*'&')) | hasZero(v^(lsb*'[')) |
+				hasZero(v^(lsb*']')) | hasZero(v^(lsb*','))
+			if bad == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(bad) >> 3
+		}
 		c := s[i]
 		if !cqSpecial[c] {
+			i++
 			continue
 		}
 		var rep string
@@ -159,13 +174,15 @@ func appendCQEscaped(b []byte, s string, value bool) []byte {
 			rep = "&#93;"
 		default: // ','
 			if !value {
+				i++
 				continue
 			}
 			rep = "&#44;"
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, rep...)
-		last = i + 1
+		i++
+		last = i
 	}
 	return append(b, s[last:]...)
 }
@@ -192,12 +209,17 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	last := 0
 	for i := 0; i < len(s); {
-		// Eight plain ASCII bytes at a time: the common case of long text.
-		for i+8 <= len(s) && wordSafe(s[i:i+8]) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
+		// Eight bytes at a time: plain ASCII words are skipped whole, and
+		// in any other word the scan jumps straight to its first byte
+		// that needs a look (text with many '&' or non-ASCII would else
+		// test the word again at every byte).
+		if i+8 <= len(s) {
+			bad := wordUnsafe(s[i:])
+			if bad == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(bad) >> 3
 		}
 		c := s[i]
 		if jsonSafe[c] {
@@ -252,11 +274,17 @@ const (
 	msb = 0x8080808080808080
 )
 
-// wordSafe reports whether the first 8 bytes of w (it has 8) all are in jsonSafe (exact:
-// each test below has no false negatives, and a false positive only sends
-// the bytes to the bytewise loop).
-func wordSafe(w string) bool {
-	v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
+// load8 reads the first 8 bytes of w (it has at least 8) as one word.
+func load8(w string) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
+}
+
+// wordUnsafe flags (bit 7 of the byte) the bytes among the first 8 of w
+// that are not in jsonSafe; 0 when all are. The lowest flag is exact (each
+// test has no false negatives, and the borrow of hasZero can only raise
+// false flags above a true one), which is all AppendJSONString uses.
+func wordUnsafe(w string) uint64 {
+	v := load8(w)
 	// Bit 7 of a byte of (v&0x7f..)+0x60.. is set iff its low 7 bits are
 	// at least 0x20: the control bytes are the ones left clear.
 	bad := (v | ^((v &^ msb) + lsb*0x60)) & msb // non-ASCII or control
@@ -265,7 +293,7 @@ func wordSafe(w string) bool {
 	bad |= hasZero((v ^ (lsb * '"')) &^ (lsb * 0x04))
 	bad |= hasZero((v ^ (lsb * '<')) &^ (lsb * 0x02))
 	bad |= hasZero(v ^ (lsb * '\\'))
-	return bad == 0
+	return bad
 }
 
 func hasZero(v uint64) uint64 { return (v - lsb) &^ v & msb }
