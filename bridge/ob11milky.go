@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
@@ -71,7 +72,11 @@ func (d *OneBotOnMilky) Open(rt *Runtime) error {
 	}
 	conv := segment.ForOneBot{
 		Upstream: d.caller, IDs: rt.IDs, SelfID: rt.SelfID, SelfNickname: rt.SelfNickname,
-		MessageFormat: opts.MessageFormat, OnUntranslated: rt.Metrics.Untranslated, LocalFile: localFile,
+		MessageFormat: opts.MessageFormat, LocalFile: localFile,
+		// The type names an event's data (its buffer is reused for the
+		// next event, see RunEvents), and a new metrics label keeps its
+		// string: the label gets a copy. Rare: only unknown types get here.
+		OnUntranslated: func(kind, typ string) { rt.Metrics.Untranslated(kind, strings.Clone(typ)) },
 	}
 	d.events = &eventmap.Env{ForOneBot: conv}
 	d.env = &translate.Env{
@@ -110,7 +115,9 @@ func (d *OneBotOnMilky) Start(ctx context.Context) error {
 	return nil
 }
 
-// RunEvents implements Direction.
+// RunEvents implements Direction. The client reuses one event and its
+// Data for every event (ReuseEvent): onEvent encodes what it needs before
+// it returns and keeps no string of the event.
 func (d *OneBotOnMilky) RunEvents(ctx context.Context) {
 	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents, ReuseEvent: true}, d.onEvent)
 }

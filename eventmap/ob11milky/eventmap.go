@@ -86,8 +86,8 @@ func EventTypes() []string {
 // error (a *DataError naming the event type and the field).
 //
 // The returned events may share bytes with ev.Data (decoded strings are not
-// copied): the caller must not modify ev.Data afterwards. An Event decoded
-// with json.Unmarshal owns its Data, so this holds for the stream clients.
+// copied): the caller must not modify ev.Data while it uses them (the
+// gateway's event pump encodes them before the next event reuses Data).
 func Map(env *Env, ev *milky.Event) (Result, error) {
 	if ev == nil {
 		return Result{}, errors.New("eventmap: nil event")
