@@ -30,9 +30,6 @@ type OneBotOnMilky struct {
 	env    *translate.Env
 	events *eventmap.Env
 	ob     *ob11server.Server
-	// scratch is where onEvent encodes; RunEvents calls it from one
-	// goroutine, so one buffer serves every event.
-	scratch []byte
 }
 
 var _ Direction = (*OneBotOnMilky)(nil)
@@ -143,19 +140,19 @@ func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
 		d.rt.Log.Debug("event skipped", "event_type", ev.EventType, "reason", res.Skipped)
 	}
 	for _, out := range res.Events {
-		b, err := onebot11.AppendEvent(d.scratch[:0], out)
+		// Encoded straight into a pooled frame, which the queues keep
+		// until the bots' writers have sent it, and which then serves a
+		// later event.
+		f := ob11server.NewFrame()
+		b, err := onebot11.AppendEvent(f.B, out)
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", ev.EventType, "err", err)
 			continue
 		}
-		// The queues keep the frame: it gets its own exact-size copy, and
-		// the scratch buffer (grown to the largest event) stays for the next.
-		d.scratch = b
-		frame := make([]byte, len(b))
-		copy(frame, b)
+		f.B = b
 		m.Event("downstream_out", out.EventName())
-		d.ob.Publish(frame)
+		d.ob.PublishFrame(f)
 	}
 }
 

@@ -120,6 +120,21 @@ func (o *outbox) push(ev []byte) {
 	}
 }
 
+// pushOwned is push for a pooled frame: with a memory-only outbox it
+// takes a hold on owner (released when the sender commits the event) and
+// reports true; an outbox with a spool may copy the bytes anywhere, so it
+// takes a plain push and reports false (owner then is never pooled again).
+func (o *outbox) pushOwned(ev []byte, owner *Frame) bool {
+	if o.sp != nil {
+		o.push(ev)
+		return false
+	}
+	owner.refs.Add(1)
+	o.q.PushOwned(ev, owner)
+	o.signal()
+	return true
+}
+
 // peek returns the oldest waiting event (nil when none) without removing
 // it; commit removes it after it was delivered (or deliberately dropped).
 // Events older than maxAge are dropped here, counted as expired. One
