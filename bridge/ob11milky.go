@@ -154,6 +154,7 @@ func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
 		m.Event("downstream_out", out.EventName())
 		d.ob.PublishFrame(f)
 	}
+	res.Release() // every event is encoded: its memory serves the next one
 }
 
 // Probe implements Direction: get_login_info.
