@@ -145,14 +145,19 @@ func appendCQParam(b []byte, k, v string) []byte {
 // appendCQEscaped is EscapeText (value false) or EscapeValue appended.
 func appendCQEscaped(b []byte, s string, value bool) []byte {
 	last := 0
+	// ',' is escaped in values only: in text it is never a stop.
+	comma := uint64(lsb * ',')
+	if !value {
+		comma = lsb * '&'
+	}
 	for i := 0; i < len(s); {
-		// Words without '&', '[', ']' or ',' are skipped whole; otherwise
-		// the scan jumps to the first such byte (the lowest flag is exact,
-		// as in wordUnsafe).
+		// Words without '&', '[', ']' (or ',' in a value) are skipped
+		// whole; otherwise the scan jumps to the first such byte (the
+		// lowest flag is exact, as in wordUnsafe).
 		if i+8 <= len(s) {
 			v := load8(s[i:])
 			bad := hasZero(v^(lsb*'&')) | hasZero(v^(lsb*'[')) |
-				hasZero(v^(lsb*']')) | hasZero(v^(lsb*','))
+				hasZero(v^(lsb*']')) | hasZero(v^comma)
 			if bad == 0 {
 				i += 8
 				continue
@@ -298,18 +303,15 @@ func wordUnsafe(w string) uint64 {
 
 func hasZero(v uint64) uint64 { return (v - lsb) &^ v & msb }
 
-func appendKey(b []byte, key string) []byte {
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	return append(b, '"', ':')
-}
+// The field helpers take the key with its punctuation, `,"key":`, so that
+// it is one copy of a constant.
 
 func appendIntField(b []byte, key string, v int64) []byte {
-	return strconv.AppendInt(appendKey(b, key), v, 10)
+	return strconv.AppendInt(append(b, key...), v, 10)
 }
 
 func appendStringField(b []byte, key, v string) []byte {
-	return AppendJSONString(appendKey(b, key), v)
+	return AppendJSONString(append(b, key...), v)
 }
 
 // AppendJSON appends the event's JSON, byte for byte what json.Marshal
@@ -318,29 +320,34 @@ func appendStringField(b []byte, key, v string) []byte {
 func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"time":`...)
 	b = strconv.AppendInt(b, e.Time, 10)
-	b = appendIntField(b, "self_id", e.SelfID)
-	b = appendStringField(b, "post_type", e.PostType)
-	b = appendStringField(b, "message_type", e.MessageType)
-	b = appendStringField(b, "sub_type", e.SubType)
-	b = appendIntField(b, "message_id", int64(e.MessageID))
-	b = appendIntField(b, "message_seq", e.MessageSeq)
-	b = appendIntField(b, "real_id", e.RealID)
-	b = appendIntField(b, "user_id", e.UserID)
+	b = appendIntField(b, `,"self_id":`, e.SelfID)
+	b = appendStringField(b, `,"post_type":`, e.PostType)
+	b = appendStringField(b, `,"message_type":`, e.MessageType)
+	b = appendStringField(b, `,"sub_type":`, e.SubType)
+	b = appendIntField(b, `,"message_id":`, int64(e.MessageID))
+	b = appendIntField(b, `,"message_seq":`, e.MessageSeq)
+	b = appendIntField(b, `,"real_id":`, e.RealID)
+	b = appendIntField(b, `,"user_id":`, e.UserID)
 	if e.GroupID != 0 {
-		b = appendIntField(b, "group_id", e.GroupID)
+		b = appendIntField(b, `,"group_id":`, e.GroupID)
 	}
 	if e.TargetID != 0 {
-		b = appendIntField(b, "target_id", e.TargetID)
+		b = appendIntField(b, `,"target_id":`, e.TargetID)
 	}
-	b = appendKey(b, "message")
+	b = append(b, `,"message":`...)
+	// In string form the message is raw_message: its encoding is copied
+	// rather than escaped a second time.
+	msgAt, msg := -1, ""
 	switch m := e.Message.(type) {
 	case *Message:
 		b = m.AppendJSON(b)
 	case Message:
 		b = m.AppendJSON(b)
 	case string:
+		msgAt, msg = len(b), m
 		b = AppendJSONString(b, m)
 	case *string:
+		msgAt, msg = len(b), *m
 		b = AppendJSONString(b, *m)
 	default:
 		v, err := json.Marshal(m)
@@ -349,12 +356,17 @@ func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, v...)
 	}
-	b = appendStringField(b, "message_format", e.MessageFormat)
-	b = appendStringField(b, "raw_message", e.RawMessage)
-	b = appendIntField(b, "font", int64(e.Font))
-	b = e.Sender.appendJSON(appendKey(b, "sender"))
+	msgEnd := len(b)
+	b = appendStringField(b, `,"message_format":`, e.MessageFormat)
+	if msgAt >= 0 && msg == e.RawMessage {
+		b = append(append(b, `,"raw_message":`...), b[msgAt:msgEnd]...)
+	} else {
+		b = appendStringField(b, `,"raw_message":`, e.RawMessage)
+	}
+	b = appendIntField(b, `,"font":`, int64(e.Font))
+	b = e.Sender.appendJSON(append(b, `,"sender":`...))
 	if e.TempSource != nil {
-		b = appendIntField(b, "temp_source", int64(*e.TempSource))
+		b = appendIntField(b, `,"temp_source":`, int64(*e.TempSource))
 	}
 	return append(b, '}'), nil
 }
@@ -362,25 +374,25 @@ func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 func (s *Sender) appendJSON(b []byte) []byte {
 	b = append(b, `{"user_id":`...)
 	b = strconv.AppendInt(b, s.UserID, 10)
-	b = appendStringField(b, "nickname", s.Nickname)
+	b = appendStringField(b, `,"nickname":`, s.Nickname)
 	if s.Card != "" {
-		b = appendStringField(b, "card", s.Card)
+		b = appendStringField(b, `,"card":`, s.Card)
 	}
 	if s.Sex != "" {
-		b = appendStringField(b, "sex", s.Sex)
+		b = appendStringField(b, `,"sex":`, s.Sex)
 	}
-	b = appendIntField(b, "age", int64(s.Age))
+	b = appendIntField(b, `,"age":`, int64(s.Age))
 	if s.Level != "" {
-		b = appendStringField(b, "level", s.Level)
+		b = appendStringField(b, `,"level":`, s.Level)
 	}
 	if s.Role != "" {
-		b = appendStringField(b, "role", s.Role)
+		b = appendStringField(b, `,"role":`, s.Role)
 	}
 	if s.Title != "" {
-		b = appendStringField(b, "title", s.Title)
+		b = appendStringField(b, `,"title":`, s.Title)
 	}
 	if s.GroupID != 0 {
-		b = appendIntField(b, "group_id", s.GroupID)
+		b = appendIntField(b, `,"group_id":`, s.GroupID)
 	}
 	return append(b, '}')
 }
