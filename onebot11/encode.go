@@ -224,15 +224,23 @@ func AppendJSONString(b []byte, s string) []byte {
 				i += 8
 				continue
 			}
-			i += bits.TrailingZeros64(bad) >> 3
-		}
-		c := s[i]
-		if jsonSafe[c] {
+			i += bits.TrailingZeros64(bad) >> 3 // a byte not in jsonSafe
+		} else if jsonSafe[s[i]] {
 			i++
 			continue
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[last:i]...)
+			// CQ escapes (&amp; &#91; &#93;, which raw_message is full of
+			// for text with brackets) go out whole.
+			if c == '&' && i+5 <= len(s) && jsonSafe[s[i+1]] && jsonSafe[s[i+2]] && jsonSafe[s[i+3]] && jsonSafe[s[i+4]] {
+				b = append(b, `\u0026`...)
+				b = append(b, s[i+1:i+5]...)
+				i += 5
+				last = i
+				continue
+			}
 			switch c {
 			case '"', '\\':
 				b = append(b, '\\', c)
