@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
@@ -29,9 +30,6 @@ type OneBotOnMilky struct {
 	env    *translate.Env
 	events *eventmap.Env
 	ob     *ob11server.Server
-	// scratch is where onEvent encodes; RunEvents calls it from one
-	// goroutine, so one buffer serves every event.
-	scratch []byte
 }
 
 var _ Direction = (*OneBotOnMilky)(nil)
@@ -71,7 +69,11 @@ func (d *OneBotOnMilky) Open(rt *Runtime) error {
 	}
 	conv := segment.ForOneBot{
 		Upstream: d.caller, IDs: rt.IDs, SelfID: rt.SelfID, SelfNickname: rt.SelfNickname,
-		MessageFormat: opts.MessageFormat, OnUntranslated: rt.Metrics.Untranslated, LocalFile: localFile,
+		MessageFormat: opts.MessageFormat, LocalFile: localFile,
+		// The type names an event's data (its buffer is reused for the
+		// next event, see RunEvents), and a new metrics label keeps its
+		// string: the label gets a copy. Rare: only unknown types get here.
+		OnUntranslated: func(kind, typ string) { rt.Metrics.Untranslated(kind, strings.Clone(typ)) },
 	}
 	d.events = &eventmap.Env{ForOneBot: conv}
 	d.env = &translate.Env{
@@ -110,7 +112,9 @@ func (d *OneBotOnMilky) Start(ctx context.Context) error {
 	return nil
 }
 
-// RunEvents implements Direction.
+// RunEvents implements Direction. The client reuses one event and its
+// Data for every event (ReuseEvent): onEvent encodes what it needs before
+// it returns and keeps no string of the event.
 func (d *OneBotOnMilky) RunEvents(ctx context.Context) {
 	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents, ReuseEvent: true}, d.onEvent)
 }
@@ -136,20 +140,21 @@ func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
 		d.rt.Log.Debug("event skipped", "event_type", ev.EventType, "reason", res.Skipped)
 	}
 	for _, out := range res.Events {
-		b, err := onebot11.AppendEvent(d.scratch[:0], out)
+		// Encoded straight into a pooled frame, which the queues keep
+		// until the bots' writers have sent it, and which then serves a
+		// later event.
+		f := ob11server.NewFrame()
+		b, err := onebot11.AppendEvent(f.B, out)
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", ev.EventType, "err", err)
 			continue
 		}
-		// The queues keep the frame: it gets its own exact-size copy, and
-		// the scratch buffer (grown to the largest event) stays for the next.
-		d.scratch = b
-		frame := make([]byte, len(b))
-		copy(frame, b)
+		f.B = b
 		m.Event("downstream_out", out.EventName())
-		d.ob.Publish(frame)
+		d.ob.PublishFrame(f)
 	}
+	res.Release() // every event is encoded: its memory serves the next one
 }
 
 // Probe implements Direction: get_login_info.

@@ -2,6 +2,7 @@ package onebot11
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -144,9 +145,28 @@ func appendCQParam(b []byte, k, v string) []byte {
 // appendCQEscaped is EscapeText (value false) or EscapeValue appended.
 func appendCQEscaped(b []byte, s string, value bool) []byte {
 	last := 0
-	for i := 0; i < len(s); i++ {
+	// ',' is escaped in values only: in text it is never a stop.
+	comma := uint64(lsb * ',')
+	if !value {
+		comma = lsb * '&'
+	}
+	for i := 0; i < len(s); {
+		// Words without '&', '[', ']' (or ',' in a value) are skipped
+		// whole; otherwise the scan jumps to the first such byte (the
+		// lowest flag is exact, as in wordUnsafe).
+		if i+8 <= len(s) {
+			v := load8(s[i:])
+			bad := hasZero(v^(lsb*'&')) | hasZero(v^(lsb*'[')) |
+				hasZero(v^(lsb*']')) | hasZero(v^comma)
+			if bad == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(bad) >> 3
+		}
 		c := s[i]
 		if !cqSpecial[c] {
+			i++
 			continue
 		}
 		var rep string
@@ -159,13 +179,15 @@ func appendCQEscaped(b []byte, s string, value bool) []byte {
 			rep = "&#93;"
 		default: // ','
 			if !value {
+				i++
 				continue
 			}
 			rep = "&#44;"
 		}
 		b = append(b, s[last:i]...)
 		b = append(b, rep...)
-		last = i + 1
+		i++
+		last = i
 	}
 	return append(b, s[last:]...)
 }
@@ -192,20 +214,33 @@ func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	last := 0
 	for i := 0; i < len(s); {
-		// Eight plain ASCII bytes at a time: the common case of long text.
-		for i+8 <= len(s) && wordSafe(s[i:i+8]) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
-		c := s[i]
-		if jsonSafe[c] {
+		// Eight bytes at a time: plain ASCII words are skipped whole, and
+		// in any other word the scan jumps straight to its first byte
+		// that needs a look (text with many '&' or non-ASCII would else
+		// test the word again at every byte).
+		if i+8 <= len(s) {
+			bad := wordUnsafe(s[i:])
+			if bad == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(bad) >> 3 // a byte not in jsonSafe
+		} else if jsonSafe[s[i]] {
 			i++
 			continue
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[last:i]...)
+			// CQ escapes (&amp; &#91; &#93;, which raw_message is full of
+			// for text with brackets) go out whole.
+			if c == '&' && i+5 <= len(s) && jsonSafe[s[i+1]] && jsonSafe[s[i+2]] && jsonSafe[s[i+3]] && jsonSafe[s[i+4]] {
+				b = append(b, `\u0026`...)
+				b = append(b, s[i+1:i+5]...)
+				i += 5
+				last = i
+				continue
+			}
 			switch c {
 			case '"', '\\':
 				b = append(b, '\\', c)
@@ -252,11 +287,17 @@ const (
 	msb = 0x8080808080808080
 )
 
-// wordSafe reports whether the first 8 bytes of w (it has 8) all are in jsonSafe (exact:
-// each test below has no false negatives, and a false positive only sends
-// the bytes to the bytewise loop).
-func wordSafe(w string) bool {
-	v := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
+// load8 reads the first 8 bytes of w (it has at least 8) as one word.
+func load8(w string) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
+}
+
+// wordUnsafe flags (bit 7 of the byte) the bytes among the first 8 of w
+// that are not in jsonSafe; 0 when all are. The lowest flag is exact (each
+// test has no false negatives, and the borrow of hasZero can only raise
+// false flags above a true one), which is all AppendJSONString uses.
+func wordUnsafe(w string) uint64 {
+	v := load8(w)
 	// Bit 7 of a byte of (v&0x7f..)+0x60.. is set iff its low 7 bits are
 	// at least 0x20: the control bytes are the ones left clear.
 	bad := (v | ^((v &^ msb) + lsb*0x60)) & msb // non-ASCII or control
@@ -265,23 +306,20 @@ func wordSafe(w string) bool {
 	bad |= hasZero((v ^ (lsb * '"')) &^ (lsb * 0x04))
 	bad |= hasZero((v ^ (lsb * '<')) &^ (lsb * 0x02))
 	bad |= hasZero(v ^ (lsb * '\\'))
-	return bad == 0
+	return bad
 }
 
 func hasZero(v uint64) uint64 { return (v - lsb) &^ v & msb }
 
-func appendKey(b []byte, key string) []byte {
-	b = append(b, ',', '"')
-	b = append(b, key...)
-	return append(b, '"', ':')
-}
+// The field helpers take the key with its punctuation, `,"key":`, so that
+// it is one copy of a constant.
 
 func appendIntField(b []byte, key string, v int64) []byte {
-	return strconv.AppendInt(appendKey(b, key), v, 10)
+	return strconv.AppendInt(append(b, key...), v, 10)
 }
 
 func appendStringField(b []byte, key, v string) []byte {
-	return AppendJSONString(appendKey(b, key), v)
+	return AppendJSONString(append(b, key...), v)
 }
 
 // AppendJSON appends the event's JSON, byte for byte what json.Marshal
@@ -290,29 +328,34 @@ func appendStringField(b []byte, key, v string) []byte {
 func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"time":`...)
 	b = strconv.AppendInt(b, e.Time, 10)
-	b = appendIntField(b, "self_id", e.SelfID)
-	b = appendStringField(b, "post_type", e.PostType)
-	b = appendStringField(b, "message_type", e.MessageType)
-	b = appendStringField(b, "sub_type", e.SubType)
-	b = appendIntField(b, "message_id", int64(e.MessageID))
-	b = appendIntField(b, "message_seq", e.MessageSeq)
-	b = appendIntField(b, "real_id", e.RealID)
-	b = appendIntField(b, "user_id", e.UserID)
+	b = appendIntField(b, `,"self_id":`, e.SelfID)
+	b = appendStringField(b, `,"post_type":`, e.PostType)
+	b = appendStringField(b, `,"message_type":`, e.MessageType)
+	b = appendStringField(b, `,"sub_type":`, e.SubType)
+	b = appendIntField(b, `,"message_id":`, int64(e.MessageID))
+	b = appendIntField(b, `,"message_seq":`, e.MessageSeq)
+	b = appendIntField(b, `,"real_id":`, e.RealID)
+	b = appendIntField(b, `,"user_id":`, e.UserID)
 	if e.GroupID != 0 {
-		b = appendIntField(b, "group_id", e.GroupID)
+		b = appendIntField(b, `,"group_id":`, e.GroupID)
 	}
 	if e.TargetID != 0 {
-		b = appendIntField(b, "target_id", e.TargetID)
+		b = appendIntField(b, `,"target_id":`, e.TargetID)
 	}
-	b = appendKey(b, "message")
+	b = append(b, `,"message":`...)
+	// In string form the message is raw_message: its encoding is copied
+	// rather than escaped a second time.
+	msgAt, msg := -1, ""
 	switch m := e.Message.(type) {
 	case *Message:
 		b = m.AppendJSON(b)
 	case Message:
 		b = m.AppendJSON(b)
 	case string:
+		msgAt, msg = len(b), m
 		b = AppendJSONString(b, m)
 	case *string:
+		msgAt, msg = len(b), *m
 		b = AppendJSONString(b, *m)
 	default:
 		v, err := json.Marshal(m)
@@ -321,12 +364,17 @@ func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, v...)
 	}
-	b = appendStringField(b, "message_format", e.MessageFormat)
-	b = appendStringField(b, "raw_message", e.RawMessage)
-	b = appendIntField(b, "font", int64(e.Font))
-	b = e.Sender.appendJSON(appendKey(b, "sender"))
+	msgEnd := len(b)
+	b = appendStringField(b, `,"message_format":`, e.MessageFormat)
+	if msgAt >= 0 && msg == e.RawMessage {
+		b = append(append(b, `,"raw_message":`...), b[msgAt:msgEnd]...)
+	} else {
+		b = appendStringField(b, `,"raw_message":`, e.RawMessage)
+	}
+	b = appendIntField(b, `,"font":`, int64(e.Font))
+	b = e.Sender.appendJSON(append(b, `,"sender":`...))
 	if e.TempSource != nil {
-		b = appendIntField(b, "temp_source", int64(*e.TempSource))
+		b = appendIntField(b, `,"temp_source":`, int64(*e.TempSource))
 	}
 	return append(b, '}'), nil
 }
@@ -334,25 +382,25 @@ func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 func (s *Sender) appendJSON(b []byte) []byte {
 	b = append(b, `{"user_id":`...)
 	b = strconv.AppendInt(b, s.UserID, 10)
-	b = appendStringField(b, "nickname", s.Nickname)
+	b = appendStringField(b, `,"nickname":`, s.Nickname)
 	if s.Card != "" {
-		b = appendStringField(b, "card", s.Card)
+		b = appendStringField(b, `,"card":`, s.Card)
 	}
 	if s.Sex != "" {
-		b = appendStringField(b, "sex", s.Sex)
+		b = appendStringField(b, `,"sex":`, s.Sex)
 	}
-	b = appendIntField(b, "age", int64(s.Age))
+	b = appendIntField(b, `,"age":`, int64(s.Age))
 	if s.Level != "" {
-		b = appendStringField(b, "level", s.Level)
+		b = appendStringField(b, `,"level":`, s.Level)
 	}
 	if s.Role != "" {
-		b = appendStringField(b, "role", s.Role)
+		b = appendStringField(b, `,"role":`, s.Role)
 	}
 	if s.Title != "" {
-		b = appendStringField(b, "title", s.Title)
+		b = appendStringField(b, `,"title":`, s.Title)
 	}
 	if s.GroupID != 0 {
-		b = appendIntField(b, "group_id", s.GroupID)
+		b = appendIntField(b, `,"group_id":`, s.GroupID)
 	}
 	return append(b, '}')
 }

@@ -92,3 +92,17 @@ func TestAppendJSONStringEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// Every CQ-special byte at every offset of a word-scanned string, against
+// EscapeText and EscapeValue.
+func TestAppendCQEscapedEveryByte(t *testing.T) {
+	for _, c := range []byte("&[],Y_\\^\x00\xff") {
+		for at := 0; at < 17; at++ {
+			b := []byte(strings.Repeat("abcdefgh", 3))
+			b[at] = c
+			b[(at+5)%len(b)] = '&'
+			require.Equal(t, EscapeText(string(b)), string(appendCQEscaped(nil, string(b), false)), "byte %#x at %d", c, at)
+			require.Equal(t, EscapeValue(string(b)), string(appendCQEscaped(nil, string(b), true)), "byte %#x at %d", c, at)
+		}
+	}
+}

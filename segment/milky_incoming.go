@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/qqbridge/gateway/idmap"
@@ -192,7 +193,36 @@ func (e *ForOneBot) MessageEventAs(msg *milky.IncomingMessage, selfID int64) *on
 func (e *ForOneBot) IncomingMessageEvent(msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
 	// The event, its segments and their params in one allocation for the
 	// usual message (they live exactly as long as each other).
-	a := new(eventAlloc)
+	return e.incomingMessageEvent(new(eventAlloc), msg, selfID)
+}
+
+// MessageBuffer is the memory of one event from PooledMessageEvent.
+type MessageBuffer struct{ a eventAlloc }
+
+var messageBuffers = sync.Pool{New: func() any { return new(MessageBuffer) }}
+
+// PooledMessageEvent is IncomingMessageEvent built in a recycled buffer:
+// once the event is encoded, buf.Release hands the buffer to a later
+// event (a buffer never released is simply garbage collected). The event
+// pump uses it, so a steady stream of messages allocates no event.
+func (e *ForOneBot) PooledMessageEvent(msg *milky.IncomingMessage, selfID int64) (ev *onebot11.MessageEvent, buf *MessageBuffer) {
+	buf = messageBuffers.Get().(*MessageBuffer)
+	return e.incomingMessageEvent(&buf.a, msg, selfID), buf
+}
+
+// Release returns b to the pool: nothing may use its event, or any
+// string of it (raw_message shares the buffer), afterwards.
+func (b *MessageBuffer) Release() {
+	a := &b.a
+	// Everything but raw's bytes, so no string of this event stays
+	// reachable from the pool.
+	a.ev, a.msg, a.rawStr = onebot11.MessageEvent{}, nil, ""
+	clear(a.segs[:])
+	clear(a.params[:])
+	messageBuffers.Put(b)
+}
+
+func (e *ForOneBot) incomingMessageEvent(a *eventAlloc, msg *milky.IncomingMessage, selfID int64) *onebot11.MessageEvent {
 	segs := e.buildMessage(a.segs[:0], a.params[:0], msg.MessageScene, msg.PeerID, msg.Segments)
 	// The buffer is never written again, so the string may share it.
 	rawBuf := a.raw[:0]

@@ -47,8 +47,11 @@ type Queue struct {
 	onDepth             func(int)
 	notify              chan struct{}
 
-	mu      sync.Mutex
-	ring    [][]byte
+	mu   sync.Mutex
+	ring [][]byte
+	// owners parallels ring for events pushed with PushOwned (nil until
+	// the first): Commit releases each committed event's owner.
+	owners  []Releaser
 	head    int    // index in ring of the oldest event
 	n       int    // events queued
 	bytes   int    // sum of their lengths
@@ -71,6 +74,13 @@ func NewQueue(cfg QueueConfig) *Queue {
 	}
 }
 
+// Releaser is told when a queue is done with an event it was given by
+// PushOwned: the subscriber committed it, so neither the queue nor the
+// subscriber's writer holds its bytes any more. An event the queue drops
+// (overflow, Discard) is not released: a writer may still be using a
+// batch it peeked, so such an event is left to the garbage collector.
+type Releaser interface{ Release() }
+
 // Ready has a token whenever something was pushed since the writer last
 // took it. A stale token only costs the writer one empty Peek.
 func (q *Queue) Ready() <-chan struct{} { return q.notify }
@@ -78,7 +88,12 @@ func (q *Queue) Ready() <-chan struct{} { return q.notify }
 // Push appends ev, dropping the oldest events while the queue is over
 // either bound. It reports how many events were lost making room (ev
 // itself counts when it alone exceeds MaxBytes).
-func (q *Queue) Push(ev []byte) (dropped int) {
+func (q *Queue) Push(ev []byte) (dropped int) { return q.PushOwned(ev, nil) }
+
+// PushOwned is Push, and once the subscriber commits ev the queue calls
+// owner.Release (owner nil: nothing to tell). An event refused or dropped
+// is never released.
+func (q *Queue) PushOwned(ev []byte, owner Releaser) (dropped int) {
 	if len(ev) > q.maxBytes {
 		q.mu.Lock()
 		q.dropped[2]++
@@ -99,7 +114,14 @@ func (q *Queue) Push(ev []byte) (dropped int) {
 	if q.n == len(q.ring) {
 		q.growLocked()
 	}
-	q.ring[(q.head+q.n)%len(q.ring)] = ev
+	slot := (q.head + q.n) % len(q.ring)
+	q.ring[slot] = ev
+	if owner != nil && q.owners == nil {
+		q.owners = make([]Releaser, len(q.ring))
+	}
+	if q.owners != nil {
+		q.owners[slot] = owner
+	}
 	q.n++
 	q.bytes += len(ev)
 	q.dropped[0] += uint64(byCount)
@@ -131,6 +153,9 @@ func (q *Queue) reportDrop(r DropReason, n int) {
 func (q *Queue) popLocked() {
 	q.bytes -= len(q.ring[q.head])
 	q.ring[q.head] = nil
+	if q.owners != nil {
+		q.owners[q.head] = nil
+	}
 	q.head = (q.head + 1) % len(q.ring)
 	q.n--
 	q.headSeq++
@@ -144,6 +169,13 @@ func (q *Queue) growLocked() {
 	ring := make([][]byte, size)
 	for i := range q.n {
 		ring[i] = q.ring[(q.head+i)%len(q.ring)]
+	}
+	if q.owners != nil {
+		owners := make([]Releaser, size)
+		for i := range q.n {
+			owners[i] = q.owners[(q.head+i)%len(q.ring)]
+		}
+		q.owners = owners
 	}
 	q.ring, q.head = ring, 0
 }
@@ -191,11 +223,21 @@ func (q *Queue) Commit(m Mark, n int) {
 	}
 	q.mu.Lock()
 	end := m.seq + uint64(n)
+	var release [64]Releaser // released outside the lock; a commit is rarely longer
+	rel := release[:0]
 	for q.n > 0 && q.headSeq < end {
+		if q.owners != nil {
+			if o := q.owners[q.head]; o != nil {
+				rel = append(rel, o)
+			}
+		}
 		q.popLocked()
 	}
 	depth := q.n
 	q.mu.Unlock()
+	for _, o := range rel {
+		o.Release()
+	}
 	if q.onDepth != nil {
 		q.onDepth(depth)
 	}
@@ -243,7 +285,7 @@ func (q *Queue) Discard() int {
 	q.mu.Lock()
 	n := q.n
 	q.headSeq += uint64(n)
-	q.ring, q.head, q.n, q.bytes = nil, 0, 0, 0
+	q.ring, q.owners, q.head, q.n, q.bytes = nil, nil, 0, 0, 0
 	q.mu.Unlock()
 	if n > 0 && q.onDepth != nil {
 		q.onDepth(0)

@@ -140,3 +140,32 @@ func BenchmarkQueuePushFull(b *testing.B) {
 		q.Push(p)
 	}
 }
+
+type countRelease struct{ n int }
+
+func (c *countRelease) Release() { c.n++ }
+
+// PushOwned's owner is released by Commit only: not by an overflow drop
+// (a writer may still hold a batch it peeked) nor by Discard.
+func TestQueueReleasesOwnerOnCommitOnly(t *testing.T) {
+	q := NewQueue(QueueConfig{MaxEvents: 2})
+	var a, b, c, d countRelease
+	q.PushOwned([]byte("a"), &a)
+	q.PushOwned([]byte("b"), &b)
+	q.Push([]byte("plain")) // no owner; drops a
+	for range 20 {          // the ring grows and wraps
+		q.PushOwned([]byte("c"), &c)
+		_, m := q.Peek(nil, 1, 0)
+		q.Commit(m, 1)
+	}
+	if a.n != 0 || b.n != 0 {
+		t.Fatalf("dropped owners released: a %d b %d", a.n, b.n)
+	}
+	if c.n != 19 {
+		t.Fatalf("c released %d times, want 19 (one still queued)", c.n)
+	}
+	q.PushOwned([]byte("d"), &d)
+	if q.Discard() != 2 || c.n != 19 || d.n != 0 {
+		t.Fatalf("Discard released an owner: c %d d %d", c.n, d.n)
+	}
+}

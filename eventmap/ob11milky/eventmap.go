@@ -24,6 +24,20 @@ type Result struct {
 	// Skipped is a non-empty reason when the event is intentionally not
 	// forwarded (one of the Skip* constants).
 	Skipped string
+	// pooled holds Events' memory when it can be recycled (see Release).
+	pooled *pooledMessage
+}
+
+// Release hands the memory of r's events to later events. It is optional
+// (what is not released is garbage collected); call it only once r's
+// events are encoded and nothing of them is kept. The event pump does.
+func (r *Result) Release() {
+	if p := r.pooled; p != nil {
+		r.pooled, r.Events = nil, nil
+		p.buf.Release()
+		p.events[0], p.buf = nil, nil
+		pooledMessages.Put(p)
+	}
 }
 
 // Reasons for Result.Skipped.
@@ -86,8 +100,8 @@ func EventTypes() []string {
 // error (a *DataError naming the event type and the field).
 //
 // The returned events may share bytes with ev.Data (decoded strings are not
-// copied): the caller must not modify ev.Data afterwards. An Event decoded
-// with json.Unmarshal owns its Data, so this holds for the stream clients.
+// copied): the caller must not modify ev.Data while it uses them (the
+// gateway's event pump encodes them before the next event reuses Data).
 func Map(env *Env, ev *milky.Event) (Result, error) {
 	if ev == nil {
 		return Result{}, errors.New("eventmap: nil event")

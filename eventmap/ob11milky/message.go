@@ -6,6 +6,7 @@ import (
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // Message family: message_receive, message_recall, peer_pin_change.
@@ -37,12 +38,23 @@ func messageReceive(env *Env, ev *milky.Event) (Result, error) {
 	if isFileUploadMessage(msg) {
 		return Result{Skipped: SkipDuplicateFile}, nil
 	}
-	out := env.IncomingMessageEvent(msg, selfID(env, ev))
+	out, buf := env.PooledMessageEvent(msg, selfID(env, ev))
 	if ev.Time != 0 {
 		out.Time = ev.Time
 	}
-	return one(out), nil
+	p := pooledMessages.Get().(*pooledMessage)
+	p.buf, p.events[0] = buf, out
+	return Result{Events: p.events[:], pooled: p}, nil
 }
+
+// pooledMessage is the recyclable memory of a message_receive Result: the
+// event's buffer and the one-element Events slice (Result.Release).
+type pooledMessage struct {
+	buf    *segment.MessageBuffer
+	events [1]onebot11.Event
+}
+
+var pooledMessages = sync.Pool{New: func() any { return new(pooledMessage) }}
 
 // isFileUploadMessage reports a message that only carries an uploaded file.
 // Milky pushes such a message AND a friend_file_upload/group_file_upload

@@ -39,9 +39,11 @@ type StreamConfig struct {
 	IdleTimeout time.Duration
 	// MaxEventBytes bounds one event; default 16 MiB.
 	MaxEventBytes int64
-	// ReuseEvent decodes every event into one *milky.Event, so handle must
-	// not keep the pointer past its return (each event's Data is still its
-	// own). The event hot path sets it; it saves an allocation per event.
+	// ReuseEvent decodes every event into one *milky.Event whose Data is
+	// one reused buffer, so handle must keep neither the pointer nor Data
+	// (nor strings decoded from Data without a copy) past its return. The
+	// event hot path sets it; it saves two allocations per event, one of
+	// them the size of the event.
 	ReuseEvent bool
 }
 
@@ -223,10 +225,17 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 			break
 		}
 		ev := &reused
-		if !sc.ReuseEvent {
-			ev = new(milky.Event)
+		if sc.ReuseEvent {
+			// json.RawMessage decodes by appending to Data[:0]: the buffer
+			// of the previous event serves again (handle is done with it).
+			data := ev.Data[:0]
+			if cap(data) > maxKeptFrameBuffer {
+				data = nil // one huge event does not pin its buffer for good
+			}
+			*ev = milky.Event{Data: data}
+		} else {
+			ev = new(milky.Event) // Data of its own, as handle may keep it
 		}
-		*ev = milky.Event{} // Data must not share the previous event's bytes
 		// event_type is decoded in place and interned at once: the payload
 		// buffer is reused, and the name becomes a metrics label.
 		jerr := json.UnmarshalWithOption(payload, ev, json.DecodeNoCopyString())

@@ -586,3 +586,63 @@ func TestStreamLogs401Cause(t *testing.T) {
 		}
 	}
 }
+
+// With ReuseEvent every event arrives in the same *milky.Event and Data
+// buffer: what handle sees is exactly that event's data, whatever the
+// size of the one before (nothing of a longer predecessor shows through,
+// and an event without data has none).
+func TestStreamReuseEventData(t *testing.T) {
+	frames := []string{
+		`{"time":1,"self_id":1,"event_type":"x","data":{"long":"` + strings.Repeat("a", 300) + `"}}`,
+		`{"time":2,"self_id":1,"event_type":"x","data":{"k":1}}`,
+		`{"time":3,"self_id":1,"event_type":"x"}`,
+		`{"time":4,"self_id":1,"event_type":"x","data":[2]}`,
+	}
+	rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
+		conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		for _, m := range frames {
+			_ = conn.WriteMessage(websocket.TextMessage, []byte(m))
+		}
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
+	var (
+		mu   sync.Mutex
+		seen []string
+		ptrs = map[*milky.Event]bool{}
+	)
+	sc := fastStream(milky.TransportWS)
+	sc.ReuseEvent = true
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- c.RunEvents(ctx, sc, func(ev *milky.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, fmt.Sprintf("%d %s", ev.Time, ev.Data)) // a copy: Data is reused
+			ptrs[ev] = true
+		})
+	}()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == len(frames) }, waitLong, time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{
+		`1 {"long":"` + strings.Repeat("a", 300) + `"}`,
+		`2 {"k":1}`,
+		`3 `,
+		`4 [2]`,
+	}, seen)
+	assert.Len(t, ptrs, 1, "one event value serves every event")
+}

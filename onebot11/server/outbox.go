@@ -120,31 +120,66 @@ func (o *outbox) push(ev []byte) {
 	}
 }
 
+// pushOwned is push for a pooled frame: with a memory-only outbox it
+// takes a hold on owner (released when the sender commits the event) and
+// reports true; an outbox with a spool may copy the bytes anywhere, so it
+// takes a plain push and reports false (owner then is never pooled again).
+func (o *outbox) pushOwned(ev []byte, owner *Frame) bool {
+	if o.sp != nil {
+		o.push(ev)
+		return false
+	}
+	owner.refs.Add(1)
+	o.q.PushOwned(ev, owner)
+	o.signal()
+	return true
+}
+
 // peek returns the oldest waiting event (nil when none) without removing
 // it; commit removes it after it was delivered (or deliberately dropped).
 // Events older than maxAge are dropped here, counted as expired. One
 // sender per outbox.
 func (o *outbox) peek(buf [][]byte) []byte {
+	b := o.peekBatch(buf[:0], 1, 0)
+	if len(b) == 0 {
+		return nil
+	}
+	ev := b[0]
+	clear(b)
+	return ev
+}
+
+func (o *outbox) commit() { o.commitN(1) }
+
+// peekBatch appends to dst up to maxEvents of the oldest waiting events
+// (stopping before maxBytes, but always at least one; 0: no byte limit),
+// all from memory or all from the spool, without removing them; commitN
+// removes the first n of them once written. A WebSocket writer sends the
+// batch with one system call instead of one per event. Expired events at
+// the front are dropped here; an expired one further in ends the batch
+// (the next peek drops it). One sender per outbox.
+func (o *outbox) peekBatch(dst [][]byte, maxEvents, maxBytes int) [][]byte {
 	for {
-		b, m := o.q.Peek(buf[:0], 1, 0)
+		b, m := o.q.Peek(dst[:0], maxEvents, maxBytes)
 		if len(b) > 0 {
-			o.fromSpool, o.mark = false, m
-			ev := b[0]
-			clear(b)
-			if o.expired(ev) {
-				o.q.Commit(m, 1)
-				o.obs.EventDropped(o.transport, DropExpired)
-				continue
+			if n := o.fresh(b); n > 0 {
+				o.fromSpool, o.mark = false, m
+				clear(b[n:])
+				return b[:n]
 			}
-			return ev
+			clear(b)
+			o.q.Commit(m, 1)
+			o.obs.EventDropped(o.transport, DropExpired)
+			continue
 		}
 		if o.sp == nil {
-			return nil
+			return b
 		}
-		b, err := o.sp.Peek(buf[:0], 1)
+		b, err := o.sp.Peek(dst[:0], max(maxEvents, 1))
 		if err != nil {
 			// Unreadable spool (corrupt mid-segment): skip the record
 			// rather than stall the target forever.
+			clear(b)
 			o.obs.EventDropped(o.transport, DropSpoolError)
 			_ = o.sp.Commit(1)
 			continue
@@ -158,26 +193,45 @@ func (o *outbox) peek(buf [][]byte) []byte {
 			if o.q.Len() > 0 {
 				continue
 			}
-			return nil
+			return b
 		}
-		o.fromSpool = true
-		ev := b[0]
+		// The spool has no byte limit of its own: cut the batch here.
+		size, n := 0, 0
+		for n < len(b) && (n == 0 || maxBytes <= 0 || size+len(b[n]) <= maxBytes) {
+			size += len(b[n])
+			n++
+		}
+		if n = o.fresh(b[:n]); n > 0 {
+			o.fromSpool = true
+			clear(b[n:])
+			return b[:n]
+		}
 		clear(b)
-		if o.expired(ev) {
-			_ = o.sp.Commit(1)
-			o.obs.EventDropped(o.transport, DropExpired)
-			continue
-		}
-		return ev
+		_ = o.sp.Commit(1)
+		o.obs.EventDropped(o.transport, DropExpired)
 	}
 }
 
-func (o *outbox) commit() {
-	if o.fromSpool {
-		_ = o.sp.Commit(1)
+// fresh is how many events at the front of b are not expired.
+func (o *outbox) fresh(b [][]byte) int {
+	for i, ev := range b {
+		if o.expired(ev) {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// commitN removes the first n events of the last peekBatch.
+func (o *outbox) commitN(n int) {
+	if n <= 0 {
 		return
 	}
-	o.q.Commit(o.mark, 1)
+	if o.fromSpool {
+		_ = o.sp.Commit(n)
+		return
+	}
+	o.q.Commit(o.mark, n)
 }
 
 // len is the number of waiting events, memory and spool.

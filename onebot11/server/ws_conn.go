@@ -2,11 +2,15 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	fws "github.com/fasthttp/websocket"
 	"github.com/goccy/go-json"
 	"github.com/gorilla/websocket"
 
@@ -23,6 +27,9 @@ type socket interface {
 	SetReadDeadline(time.Time) error
 	SetWriteDeadline(time.Time) error
 	SetPongHandler(func(string) error)
+	SetPingHandler(func(string) error)
+	SetCloseHandler(func(int, string) error)
+	NetConn() net.Conn
 	ReadMessage() (int, []byte, error)
 	WriteMessage(int, []byte) error
 	WriteControl(int, []byte, time.Time) error
@@ -44,7 +51,24 @@ type wsConn struct {
 	// connection, the target's (surviving reconnects) for a reverse one,
 	// nil for /api. A socket with events also gets lifecycle and heartbeats.
 	events  *outbox
-	peekBuf [][]byte // the writer's scratch for events.peek
+	peekBuf [][]byte // the writer's scratch for events.peekBatch
+
+	// Events go out in batches: the writer frames every event it finds
+	// waiting into frames and hands them to the connection with one write
+	// (one system call for a burst instead of one per event), bypassing
+	// the WebSocket library's writer. raw is the library's connection.
+	// wmu orders those writes against the control frames the library
+	// writes from the reader goroutine (pong, close reply), which the
+	// library's own write lock does not see; it is held only for the
+	// write itself. The writer's other frames (replies, heartbeats, pings)
+	// still go through the library, from the same goroutine as the
+	// batches, so they never interleave with one.
+	raw    net.Conn
+	masked bool // client side (reverse): frames must be masked
+	wmu    sync.Mutex
+	frames []byte
+	ends   []int  // end offset in frames of each event's frame
+	keys   []byte // masking keys of a client's batch
 
 	respMu      sync.Mutex
 	resp        [][]byte
@@ -59,10 +83,12 @@ type wsConn struct {
 	closeOnce  sync.Once
 }
 
-func newWSConn(s *Server, conn socket, transport, remote string, events *outbox) *wsConn {
+func newWSConn(s *Server, conn socket, transport, remote string, events *outbox, masked bool) *wsConn {
 	return &wsConn{
 		s:          s,
 		conn:       conn,
+		raw:        conn.NetConn(),
+		masked:     masked,
 		transport:  transport,
 		remote:     remote,
 		events:     events,
@@ -70,7 +96,7 @@ func newWSConn(s *Server, conn socket, transport, remote string, events *outbox)
 		sem:        make(chan struct{}, wsMaxConcurrency),
 		stopping:   make(chan struct{}),
 		writerDone: make(chan struct{}),
-		peekBuf:    make([][]byte, 0, 1),
+		peekBuf:    make([][]byte, 0, wsBatchEvents),
 	}
 }
 
@@ -117,6 +143,25 @@ func (c *wsConn) run(ctx context.Context, ready func() bool) error {
 func (c *wsConn) readLoop() error {
 	c.conn.SetPongHandler(func(string) error {
 		return c.conn.SetReadDeadline(time.Now().Add(wsReadTimeout))
+	})
+	// The libraries' default ping and close handlers, but taking wmu: they
+	// write from this goroutine while the writer may be sending a batch.
+	c.conn.SetPingHandler(func(data string) error {
+		c.wmu.Lock()
+		err := c.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(wsWriteTimeout))
+		c.wmu.Unlock()
+		var ne net.Error
+		if err == nil || errors.Is(err, websocket.ErrCloseSent) || errors.Is(err, fws.ErrCloseSent) ||
+			(errors.As(err, &ne) && ne.Timeout()) {
+			return nil
+		}
+		return err
+	})
+	c.conn.SetCloseHandler(func(code int, _ string) error {
+		c.wmu.Lock()
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(wsWriteTimeout))
+		c.wmu.Unlock()
+		return nil
 	})
 	for {
 		if err := c.conn.SetReadDeadline(time.Now().Add(wsReadTimeout)); err != nil {
@@ -244,9 +289,10 @@ func (c *wsConn) writeLoop() {
 
 var errIdle = errors.New("idle")
 
-// writeNext writes one pending reply or else one queued event; errIdle when
-// there is nothing to write. An event is committed only after its write
-// succeeded, so a reverse target keeps it for the next connection.
+// writeNext writes one pending reply or else the queued events (a batch);
+// errIdle when there is nothing to write. Events are committed only once
+// their frames were written in full, so a reverse target keeps the rest
+// for the next connection.
 func (c *wsConn) writeNext() error {
 	if b := c.popReply(); b != nil {
 		err := c.write(websocket.TextMessage, b)
@@ -255,15 +301,99 @@ func (c *wsConn) writeNext() error {
 		return err
 	}
 	if c.events != nil {
-		if ev := c.events.peek(c.peekBuf); ev != nil {
-			if err := c.write(websocket.TextMessage, ev); err != nil {
-				return err
-			}
-			c.events.commit()
-			return nil
+		if evs := c.events.peekBatch(c.peekBuf[:0], wsBatchEvents, wsBatchBytes); len(evs) > 0 {
+			sent, err := c.writeEvents(evs)
+			clear(evs) // the writer keeps no event past its commit
+			c.events.commitN(sent)
+			return err
 		}
 	}
 	return errIdle
+}
+
+// Batch bounds: enough to fold a burst into one write, small enough that
+// a reply waits little behind it.
+const (
+	wsBatchEvents = 64
+	wsBatchBytes  = 256 << 10
+	// wsKeptFrames: a frame buffer grown beyond this is dropped after use.
+	wsKeptFrames = 1 << 20
+)
+
+// writeEvents sends evs as text frames with one write and reports how
+// many frames reached the connection whole.
+func (c *wsConn) writeEvents(evs [][]byte) (int, error) {
+	b, ends := c.frames[:0], c.ends[:0]
+	var keys []byte
+	if c.masked {
+		// A fresh unpredictable key per frame, as RFC 6455 asks of clients.
+		keys = c.keys[:0]
+		keys = append(keys, make([]byte, 4*len(evs))...)
+		c.keys = keys
+		_, _ = rand.Read(keys) // crypto/rand.Read never fails
+	}
+	for i, ev := range evs {
+		var key []byte
+		if c.masked {
+			key = keys[4*i : 4*i+4]
+		}
+		b = appendTextFrame(b, ev, key)
+		ends = append(ends, len(b))
+	}
+	c.ends = ends
+	if cap(b) <= wsKeptFrames {
+		c.frames = b
+	} else {
+		c.frames = nil
+	}
+	c.wmu.Lock()
+	err := c.raw.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+	n := 0
+	if err == nil {
+		n, err = c.raw.Write(b)
+	}
+	c.wmu.Unlock()
+	sent := 0
+	for sent < len(ends) && ends[sent] <= n {
+		sent++
+	}
+	return sent, err
+}
+
+// appendTextFrame appends one final text frame carrying payload (RFC 6455
+// section 5.2), masked with key when key is not nil (a client's frames).
+func appendTextFrame(b, payload, key []byte) []byte {
+	const fin, opText, maskBit = 0x80, 0x1, 0x80
+	var m byte
+	if key != nil {
+		m = maskBit
+	}
+	b = append(b, fin|opText)
+	switch n := len(payload); {
+	case n <= 125:
+		b = append(b, m|byte(n))
+	case n <= 0xffff:
+		b = append(b, m|126, byte(n>>8), byte(n))
+	default:
+		b = append(b, m|127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	if key == nil {
+		return append(b, payload...)
+	}
+	b = append(b, key...)
+	start := len(b)
+	b = append(b, payload...)
+	p := b[start:]
+	k8 := uint64(binary.LittleEndian.Uint32(key)) * 0x100000001 // the key twice
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k8)
+	}
+	for ; i < len(p); i++ {
+		p[i] ^= key[i&3]
+	}
+	return b
 }
 
 func (c *wsConn) write(kind int, b []byte) error {

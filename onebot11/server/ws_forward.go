@@ -82,7 +82,7 @@ func (s *Server) runForward(conn *websocket.Conn, remote, path string, api bool)
 	if !api {
 		events = newOutbox(s, TransportWSForward, remote, false, nil)
 	}
-	c := newWSConn(s, conn, TransportWSForward, remote, events)
+	c := newWSConn(s, conn, TransportWSForward, remote, events, false)
 	s.obs.ConnOpened(TransportWSForward, remote)
 	s.log.Info("forward websocket connected", "remote", remote, "path", onebot11.Clip(path))
 

@@ -120,7 +120,7 @@ func (t *reverseTarget) loop(ctx context.Context) {
 // serve runs one connection to completion.
 func (t *reverseTarget) serve(ctx context.Context, conn *websocket.Conn) {
 	s := t.s
-	c := newWSConn(s, conn, TransportWSReverse, t.label, t.queue)
+	c := newWSConn(s, conn, TransportWSReverse, t.label, t.queue, true)
 	s.obs.ConnOpened(TransportWSReverse, t.label)
 	s.log.Info("reverse websocket connected", "url", t.label)
 	err := c.run(ctx, func() bool { return t.setCurrent(c) })
