@@ -40,16 +40,38 @@ func (r *ring) at(p uint64) *slot     { return &r.s[p&r.mask()] }
 func (r *ring) index(p uint64) uint32 { return uint32(p & r.mask()) }
 func (r *ring) full() bool            { return r.head-r.tail == uint64(len(r.s)) }
 
-func (r *ring) grow() {
-	n := 2 * len(r.s)
-	if n < minRing {
-		n = minRing
+// growRing doubles the ring. In place when the arena reserved room: going
+// from n to 2n slots, position p moves from p&(n-1) to p&(2n-1), which is
+// either the same index or that index + n, in the new half; no position
+// lands on one not yet moved, so one pass copies nothing twice and the
+// ring is never held twice. Otherwise into a new buffer, then freed.
+func (m *Memory) growRing() {
+	r := &m.ring
+	old := len(r.s)
+	n := max(2*old, minRing)
+	b := m.bufs
+	if n*slotSize <= cap(b.ring) {
+		b.ring = b.ring[:n*slotSize]
+		s := slotsOf(b.ring)
+		if old > 0 {
+			for p := r.tail; p < r.head; p++ {
+				if i, j := p&uint64(old-1), p&uint64(n-1); i != j {
+					s[j] = s[i]
+				}
+			}
+		}
+		r.s = s
+		return
 	}
-	s := make([]slot, n)
+	nb := b.a.Alloc(n*slotSize, max(b.ringMax, n*slotSize))
+	s := slotsOf(nb)
 	for p := r.tail; p < r.head; p++ {
 		s[p&uint64(n-1)] = *r.at(p)
 	}
-	r.s = s
+	if cap(b.ring) > 0 {
+		b.a.Free(b.ring)
+	}
+	b.ring, r.s = nb, s
 }
 
 // table is an open-addressing (linear probing) set of cells; 0 is an
@@ -163,8 +185,10 @@ func (t table) remove(h uint64, x, low uint32, hashOf func(uint32) uint64) {
 // rebuild re-indexes every live slot; called after the ring grew.
 func (m *Memory) rebuild() {
 	n := 2 * len(m.ring.s)
-	m.byRef = make(table, n)
-	m.byID = make(table, n)
+	b := m.bufs
+	b.byRef = b.table(b.byRef, n)
+	b.byID = b.table(b.byID, n)
+	m.byRef, m.byID = cellsOf(b.byRef), cellsOf(b.byID)
 	m.rbits = uint(bits.Len(uint(len(m.ring.s))))
 	for p := m.ring.tail; p < m.ring.head; p++ {
 		s := m.ring.at(p)
@@ -190,7 +214,7 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 	}
 	m.dropDeadTail()
 	if m.ring.full() {
-		m.ring.grow()
+		m.growRing()
 		m.rebuild()
 	}
 	x := m.ring.index(m.ring.head)

@@ -3,6 +3,7 @@ package idmap
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 )
 
@@ -20,7 +21,8 @@ type Memory struct {
 	ring  ring
 	byRef table
 	byID  table
-	rbits uint // bits of a table cell holding ring index + 1
+	bufs  *arenaBufs // the memory of ring, byRef and byID
+	rbits uint       // bits of a table cell holding ring index + 1
 	live  int
 	conv  map[convKey]int64 // highest seq issued per conversation (SeqMapper)
 	fl    flagSet
@@ -44,7 +46,12 @@ var (
 // NewMemory returns an empty in-memory map.
 func NewMemory(opts Options) *Memory {
 	m := &Memory{o: opts.withDefaults(), conv: make(map[convKey]int64)}
-	m.ring.grow()
+	m.bufs = newArenaBufs(m, m.o.Arena)
+	// Room the arena may reserve: the ring reaches the power of two above
+	// MaxEntries, twice that if dead slots (refreshes, takeovers) fill it.
+	slots := 2 << bits.Len(uint(max(m.o.MaxEntries, minRing)-1))
+	m.bufs.ringMax, m.bufs.tableMax = slots*slotSize, 2*slots*cellSize
+	m.growRing()
 	m.rebuild()
 	m.fl.init()
 	return m

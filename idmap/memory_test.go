@@ -288,3 +288,68 @@ func TestGrowthKeepsEverything(t *testing.T) {
 	}
 	assert.Equal(t, n, m.Stats().Entries)
 }
+
+// reserveArena hands out Go memory with room to grow in place up to max
+// bytes (or exactly n when tight), standing in for idstore's mappings.
+type reserveArena struct {
+	tight  bool
+	allocs int
+	freed  int
+}
+
+func (a *reserveArena) Alloc(n, max int) []byte {
+	a.allocs++
+	if a.tight {
+		max = n
+	}
+	return make([]byte, n, max)
+}
+
+func (a *reserveArena) Free([]byte) { a.freed++ }
+
+// The ring grows in place (or by copy when the arena has no room) while
+// its live positions wrap around: every live entry stays reachable, the
+// expired ones do not come back, and the tables index exactly the live
+// slots.
+func TestGrowthWithWrappedRingEveryArena(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		arena Arena
+	}{{"heap", nil}, {"reserved", &reserveArena{}}, {"tight", &reserveArena{tight: true}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := testclock.New()
+			m := NewMemory(Options{MaxAge: time.Hour, Now: clk.Now, Arena: tc.arena})
+			id := func(i int) int32 { return m.IDFor(Ref{Scene: SceneGroup, Peer: int64(i % 7), Seq: int64(i)}) }
+			ids := map[int]int32{}
+			for i := range 700 {
+				ids[i] = id(i)
+			}
+			clk.Advance(61 * time.Minute) // the first 700 expire as new ones arrive
+			for i := 700; i < 5000; i++ {
+				ids[i] = id(i)
+				if i == 1200 {
+					clk.Advance(30 * time.Minute)
+				}
+			}
+			for i := range 5000 {
+				r, ok := m.RefFor(ids[i])
+				if i < 700 {
+					assert.False(t, ok, "expired %d", i)
+					continue
+				}
+				require.True(t, ok, "entry %d", i)
+				require.Equal(t, int64(i), r.Seq)
+				require.Equal(t, ids[i], id(i))
+			}
+			assert.Equal(t, 4300, m.Stats().Entries)
+			checkInvariants(t, m, 0)
+			if a, ok := tc.arena.(*reserveArena); ok {
+				if a.tight {
+					assert.Greater(t, a.freed, 0, "tight: grown by copy")
+				} else {
+					assert.Equal(t, 3, a.allocs, "reserved: ring and tables allocated once, grown in place")
+				}
+			}
+		})
+	}
+}
