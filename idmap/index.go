@@ -17,14 +17,80 @@ const (
 	minRing = 1024
 )
 
-// slot is one message mapping (32 bytes).
+// slot is one message mapping as the ring stores it (24 bytes): the
+// conversation (kind, scene, peer) is an index into Memory.convs, shared
+// by every slot of that conversation; conv 0 marks a dead slot.
 type slot struct {
+	seq  int64
+	at   int64 // insertion or refresh time, unix nanos
+	conv uint32
+	id   int32
+}
+
+// ent is one message mapping unpacked: what callers and records hold.
+type ent struct {
 	peer  int64
 	seq   int64
-	at    int64 // insertion or refresh time, unix nanos
+	at    int64
 	id    int32
 	scene uint8
 	kind  uint8
+}
+
+// conv is one conversation of the slots: interned while slots refer to it.
+type conv struct {
+	peer  int64
+	refs  uint32
+	kind  uint8
+	scene uint8
+}
+
+type convRef struct {
+	kind, scene uint8
+	peer        int64
+}
+
+// entOf unpacks slot s.
+func (m *Memory) entOf(s *slot) ent {
+	c := &m.convs[s.conv]
+	return ent{peer: c.peer, seq: s.seq, at: s.at, id: s.id, scene: c.scene, kind: c.kind}
+}
+
+func (m *Memory) kindOf(s *slot) uint8 { return m.convs[s.conv].kind }
+
+// intern returns the conv index of (kind, scene, peer), counting one more
+// slot of it. The last one interned is checked first: consecutive
+// messages mostly share a conversation.
+func (m *Memory) intern(kind, scene uint8, peer int64) uint32 {
+	if c := &m.convs[m.lastConv]; c.refs > 0 && c.peer == peer && c.kind == kind && c.scene == scene {
+		c.refs++
+		return m.lastConv
+	}
+	k := convRef{kind, scene, peer}
+	x, ok := m.convIdx[k]
+	if !ok {
+		if n := len(m.convFree); n > 0 {
+			x = m.convFree[n-1]
+			m.convFree = m.convFree[:n-1]
+		} else {
+			x = uint32(len(m.convs))
+			m.convs = append(m.convs, conv{})
+		}
+		m.convs[x] = conv{peer: peer, kind: kind, scene: scene}
+		m.convIdx[k] = x
+	}
+	m.convs[x].refs++
+	m.lastConv = x
+	return x
+}
+
+// release drops one slot's reference to conv x, forgetting it at zero.
+func (m *Memory) release(x uint32) {
+	c := &m.convs[x]
+	if c.refs--; c.refs == 0 {
+		delete(m.convIdx, convRef{c.kind, c.scene, c.peer})
+		m.convFree = append(m.convFree, x)
+	}
 }
 
 // ring holds slots at absolute positions [tail, head); position p lives at
@@ -103,18 +169,24 @@ func idHash(kind, scene uint8, peer int64, id int32) uint64 {
 
 func (m *Memory) slotRefHash(x uint32) uint64 {
 	s := &m.ring.s[x]
-	return refHash(s.kind, s.scene, s.peer, s.seq)
+	c := &m.convs[s.conv]
+	return refHash(c.kind, c.scene, c.peer, s.seq)
 }
 
 func (m *Memory) slotIDHash(x uint32) uint64 {
 	s := &m.ring.s[x]
-	return idHash(s.kind, s.scene, s.peer, s.id)
+	c := &m.convs[s.conv]
+	return idHash(c.kind, c.scene, c.peer, s.id)
 }
 
 // findRef returns the ring index of the live slot for (kind, scene, peer, seq).
 func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
 	return m.probe(m.byRef, refHash(kind, scene, peer, seq), func(s *slot) bool {
-		return s.seq == seq && s.peer == peer && s.kind == kind && s.scene == scene
+		if s.seq != seq {
+			return false
+		}
+		c := &m.convs[s.conv]
+		return c.peer == peer && c.kind == kind && c.scene == scene
 	})
 }
 
@@ -122,7 +194,11 @@ func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
 // scene and peer, for kindUp within (scene, peer).
 func (m *Memory) findID(kind, scene uint8, peer int64, id int32) (uint32, bool) {
 	return m.probe(m.byID, idHash(kind, scene, peer, id), func(s *slot) bool {
-		return s.id == id && s.kind == kind && (kind == kindID || (s.peer == peer && s.scene == scene))
+		if s.id != id {
+			return false
+		}
+		c := &m.convs[s.conv]
+		return c.kind == kind && (kind == kindID || (c.peer == peer && c.scene == scene))
 	})
 }
 
@@ -191,11 +267,10 @@ func (m *Memory) rebuild() {
 	m.byRef, m.byID = cellsOf(b.byRef), cellsOf(b.byID)
 	m.rbits = uint(bits.Len(uint(len(m.ring.s))))
 	for p := m.ring.tail; p < m.ring.head; p++ {
-		s := m.ring.at(p)
-		if s.kind == kindDead {
-			continue
+		if m.ring.at(p).conv == 0 {
+			continue // dead
 		}
-		m.indexLocked(s, m.ring.index(p))
+		m.indexLocked(m.ring.index(p))
 	}
 }
 
@@ -203,7 +278,7 @@ func (m *Memory) rebuild() {
 // either of its keys (a refreshed or taken-over entry; in a replay, what
 // the log says was replaced), then applies the count limit. fresh: the
 // caller has just seen that neither key is held, so the look is skipped.
-func (m *Memory) addLocked(s slot, fresh bool) {
+func (m *Memory) addLocked(s ent, fresh bool) {
 	if !fresh {
 		if x, ok := m.findRef(s.kind, s.scene, s.peer, s.seq); ok {
 			m.killLocked(x)
@@ -218,9 +293,9 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 		m.rebuild()
 	}
 	x := m.ring.index(m.ring.head)
-	m.ring.s[x] = s
+	m.ring.s[x] = slot{seq: s.seq, at: s.at, conv: m.intern(s.kind, s.scene, s.peer), id: s.id}
 	m.ring.head++
-	m.indexLocked(&m.ring.s[x], x)
+	m.indexLocked(x)
 	m.live++
 	if s.kind == kindUp {
 		ck := convKey{s.scene, s.peer}
@@ -233,32 +308,33 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 	}
 }
 
-func (m *Memory) indexLocked(s *slot, x uint32) {
-	h := refHash(s.kind, s.scene, s.peer, s.seq)
+func (m *Memory) indexLocked(x uint32) {
+	h := m.slotRefHash(x)
 	m.byRef.insert(h, m.cell(h, x))
-	h = idHash(s.kind, s.scene, s.peer, s.id)
+	h = m.slotIDHash(x)
 	m.byID.insert(h, m.cell(h, x))
 }
 
 func (m *Memory) killLocked(x uint32) {
-	s := &m.ring.s[x]
 	low := m.low()
-	m.byRef.remove(refHash(s.kind, s.scene, s.peer, s.seq), x, low, m.slotRefHash)
-	m.byID.remove(idHash(s.kind, s.scene, s.peer, s.id), x, low, m.slotIDHash)
-	s.kind = kindDead
+	m.byRef.remove(m.slotRefHash(x), x, low, m.slotRefHash)
+	m.byID.remove(m.slotIDHash(x), x, low, m.slotIDHash)
+	s := &m.ring.s[x]
+	m.release(s.conv)
+	s.conv = 0 // dead
 	m.live--
 }
 
 // popLocked drops the oldest slot.
 func (m *Memory) popLocked() {
-	if m.ring.at(m.ring.tail).kind != kindDead {
+	if m.ring.at(m.ring.tail).conv != 0 {
 		m.killLocked(m.ring.index(m.ring.tail))
 	}
 	m.ring.tail++
 }
 
 func (m *Memory) dropDeadTail() {
-	for m.ring.tail < m.ring.head && m.ring.at(m.ring.tail).kind == kindDead {
+	for m.ring.tail < m.ring.head && m.ring.at(m.ring.tail).conv == 0 {
 		m.ring.tail++
 	}
 }
@@ -268,7 +344,7 @@ func (m *Memory) dropDeadTail() {
 func (m *Memory) expireLocked(cutoff int64) {
 	for m.ring.tail < m.ring.head {
 		s := m.ring.at(m.ring.tail)
-		if s.kind != kindDead && s.at >= cutoff {
+		if s.conv != 0 && s.at >= cutoff {
 			return
 		}
 		m.popLocked()

@@ -260,7 +260,7 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 	for _, v := range m.byRef {
 		if v != 0 {
 			n++
-			require.NotEqual(t, kindDead, m.ring.s[v&m.low()-1].kind)
+			require.NotEqual(t, kindDead, m.kindOf(&m.ring.s[v&m.low()-1]))
 		}
 	}
 	require.Equal(t, m.live, n)
@@ -271,6 +271,19 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 		}
 	}
 	require.Equal(t, m.live, n)
+	// Interned conversations: counted by exactly the live slots.
+	refs := map[uint32]uint32{}
+	for p := m.ring.tail; p < m.ring.head; p++ {
+		if c := m.ring.at(p).conv; c != 0 {
+			refs[c]++
+		}
+	}
+	require.Len(t, m.convIdx, len(refs))
+	for k, x := range m.convIdx {
+		c := m.convs[x]
+		require.Equal(t, refs[x], c.refs)
+		require.Equal(t, k, convRef{c.kind, c.scene, c.peer})
+	}
 }
 
 // Growing past many ring doublings keeps every entry reachable.
