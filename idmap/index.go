@@ -141,7 +141,10 @@ func (m *Memory) growRing() {
 }
 
 // table is an open-addressing (linear probing) set of cells; 0 is an
-// empty cell. Its size is twice the ring's, so load <= 1/2. A cell holds
+// empty cell. Its size is twice the ring's (load <= 1/2) but at most 1.5
+// times MaxEntries (what it indexes are live slots, never more than
+// MaxEntries + 1: load <= 2/3), so it need not be a power of two: the
+// home cell of hash h is the low 32 bits of h scaled to the size. A cell holds
 // ring index + 1 in its low rbits bits and, above them, as many bits of
 // the key's hash as fit (11 at a 1M-slot ring): a probe passing another
 // key's cell then rarely has to read that key's slot (a cache miss).
@@ -209,10 +212,10 @@ func (m *Memory) probe(t table, h uint64, match func(*slot) bool) (uint32, bool)
 	if len(t) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(t) - 1)
+	n := uint64(len(t))
 	low := m.low()
 	tag := m.cell(h, 0) &^ low
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := home(h, n); ; i = next(i, n) {
 		v := t[i]
 		if v == 0 {
 			return 0, false
@@ -226,12 +229,23 @@ func (m *Memory) probe(t table, h uint64, match func(*slot) bool) (uint32, bool)
 	}
 }
 
+// home is the first cell of hash h in a table of n cells.
+func home(h, n uint64) uint64 { return uint64(uint32(h)) * n >> 32 }
+
+// next is the cell after i, wrapping at n.
+func next(i, n uint64) uint64 {
+	if i++; i == n {
+		return 0
+	}
+	return i
+}
+
 // insert puts cell c of a key hashing to h.
 func (t table) insert(h uint64, c uint32) {
-	mask := uint64(len(t) - 1)
-	i := h & mask
+	n := uint64(len(t))
+	i := home(h, n)
 	for t[i] != 0 {
-		i = (i + 1) & mask
+		i = next(i, n)
 	}
 	t[i] = c
 }
@@ -239,18 +253,18 @@ func (t table) insert(h uint64, c uint32) {
 // remove deletes ring index x (found from its hash h) with backward-shift
 // deletion, so the table never holds tombstones; low is Memory.low.
 func (t table) remove(h uint64, x, low uint32, hashOf func(uint32) uint64) {
-	mask := uint64(len(t) - 1)
-	i := h & mask
+	n := uint64(len(t))
+	i := home(h, n)
 	for t[i]&low != x+1 {
 		if t[i] == 0 {
 			return // not indexed (cannot happen for a live slot)
 		}
-		i = (i + 1) & mask
+		i = next(i, n)
 	}
-	for j := (i + 1) & mask; t[j] != 0; j = (j + 1) & mask {
-		home := hashOf(t[j]&low-1) & mask
+	for j := next(i, n); t[j] != 0; j = next(j, n) {
+		hj := home(hashOf(t[j]&low-1), n)
 		// Move t[j] into the hole at i unless its home lies cyclically in (i, j].
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+		if (j > i && (hj <= i || hj > j)) || (j < i && hj <= i && hj > j) {
 			t[i] = t[j]
 			i = j
 		}
@@ -260,7 +274,7 @@ func (t table) remove(h uint64, x, low uint32, hashOf func(uint32) uint64) {
 
 // rebuild re-indexes every live slot; called after the ring grew.
 func (m *Memory) rebuild() {
-	n := 2 * len(m.ring.s)
+	n := min(2*len(m.ring.s), m.maxCells)
 	b := m.bufs
 	b.byRef = b.table(b.byRef, n)
 	b.byID = b.table(b.byID, n)

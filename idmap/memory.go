@@ -22,6 +22,8 @@ type Memory struct {
 	byRef table
 	byID  table
 	bufs  *arenaBufs // the memory of ring, byRef and byID
+	// maxCells caps the tables' size (load <= 2/3 at MaxEntries).
+	maxCells int
 	// convs are the conversations slots refer to (interned, refcounted);
 	// convIdx finds them, convFree are unused indexes.
 	convs    []conv
@@ -59,6 +61,8 @@ func NewMemory(opts Options) *Memory {
 	// MaxEntries, twice that if dead slots (refreshes, takeovers) fill it.
 	slots := 2 << bits.Len(uint(max(m.o.MaxEntries, minRing)-1))
 	m.bufs.ringMax, m.bufs.tableMax = slots*slotSize, 2*slots*cellSize
+	// Tables index live slots only (at most MaxEntries + 1 while adding).
+	m.maxCells = max(m.o.MaxEntries+m.o.MaxEntries/2, 2*minRing)
 	m.growRing()
 	m.rebuild()
 	m.fl.init()

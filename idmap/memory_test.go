@@ -366,3 +366,33 @@ func TestGrowthWithWrappedRingEveryArena(t *testing.T) {
 		})
 	}
 }
+
+// At the count limit the tables are 1.5 x MaxEntries cells, not a power
+// of two: random mappings of both kinds with collisions, refreshes and
+// evictions keep the tables indexing exactly the live slots.
+func TestTablesSizedToMaxEntries(t *testing.T) {
+	clk := testclock.New()
+	m := NewMemory(Options{
+		MaxEntries: 3000, MaxAge: time.Hour, Now: clk.Now,
+		Hash: func(r Ref) int32 { return int32(uint32(DeriveID(r))%5000) + 1 },
+	})
+	rnd := rand.New(rand.NewPCG(7, 8))
+	for i := range 60_000 {
+		switch op := rnd.IntN(100); {
+		case op < 60:
+			m.IDFor(Ref{Scene: SceneGroup, Peer: int64(rnd.IntN(5)), Seq: int64(rnd.IntN(6000))})
+		case op < 98:
+			m.RefForUpstream(SceneFriend, int64(rnd.IntN(5)), int32(rnd.IntN(4000)), 0)
+		default:
+			clk.Advance(time.Duration(rnd.IntN(3)) * time.Second)
+		}
+		if i%5000 == 0 {
+			checkInvariants(t, m, 5001)
+		}
+	}
+	checkInvariants(t, m, 5001)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	assert.Equal(t, 4500, len(m.byRef))
+	assert.Equal(t, 4096, len(m.ring.s))
+}
