@@ -5,9 +5,10 @@ import "math/bits"
 // The message mappings of both directions live in one ring of fixed-size
 // slots in insertion order (the retention order), indexed by two
 // open-addressing tables of ring indexes: no pointer and no allocation per
-// entry. Per live entry that is a 32-byte slot plus two 4-byte table cells
-// at load <= 1/2, i.e. 48 bytes at a full ring and up to twice that right
-// after the ring doubled (see idstore/README.md for measurements).
+// entry. Per live entry that is a 24-byte slot plus two 4-byte table cells
+// at load <= 2/3 (1.5 x MaxEntries cells at the limit), i.e. 37 bytes at
+// the default 1M entries (see idstore/README.md for measurements). The
+// memory comes from Options.Arena.
 
 const (
 	kindDead uint8 = 0
