@@ -5,9 +5,10 @@ import "math/bits"
 // The message mappings of both directions live in one ring of fixed-size
 // slots in insertion order (the retention order), indexed by two
 // open-addressing tables of ring indexes: no pointer and no allocation per
-// entry. Per live entry that is a 32-byte slot plus two 4-byte table cells
-// at load <= 1/2, i.e. 48 bytes at a full ring and up to twice that right
-// after the ring doubled (see idstore/README.md for measurements).
+// entry. Per live entry that is a 24-byte slot plus two 4-byte table cells
+// at load <= 2/3 (1.5 x MaxEntries cells at the limit), i.e. 37 bytes at
+// the default 1M entries (see idstore/README.md for measurements). The
+// memory comes from Options.Arena.
 
 const (
 	kindDead uint8 = 0
@@ -17,14 +18,80 @@ const (
 	minRing = 1024
 )
 
-// slot is one message mapping (32 bytes).
+// slot is one message mapping as the ring stores it (24 bytes): the
+// conversation (kind, scene, peer) is an index into Memory.convs, shared
+// by every slot of that conversation; conv 0 marks a dead slot.
 type slot struct {
+	seq  int64
+	at   int64 // insertion or refresh time, unix nanos
+	conv uint32
+	id   int32
+}
+
+// ent is one message mapping unpacked: what callers and records hold.
+type ent struct {
 	peer  int64
 	seq   int64
-	at    int64 // insertion or refresh time, unix nanos
+	at    int64
 	id    int32
 	scene uint8
 	kind  uint8
+}
+
+// conv is one conversation of the slots: interned while slots refer to it.
+type conv struct {
+	peer  int64
+	refs  uint32
+	kind  uint8
+	scene uint8
+}
+
+type convRef struct {
+	kind, scene uint8
+	peer        int64
+}
+
+// entOf unpacks slot s.
+func (m *Memory) entOf(s *slot) ent {
+	c := &m.convs[s.conv]
+	return ent{peer: c.peer, seq: s.seq, at: s.at, id: s.id, scene: c.scene, kind: c.kind}
+}
+
+func (m *Memory) kindOf(s *slot) uint8 { return m.convs[s.conv].kind }
+
+// intern returns the conv index of (kind, scene, peer), counting one more
+// slot of it. The last one interned is checked first: consecutive
+// messages mostly share a conversation.
+func (m *Memory) intern(kind, scene uint8, peer int64) uint32 {
+	if c := &m.convs[m.lastConv]; c.refs > 0 && c.peer == peer && c.kind == kind && c.scene == scene {
+		c.refs++
+		return m.lastConv
+	}
+	k := convRef{kind, scene, peer}
+	x, ok := m.convIdx[k]
+	if !ok {
+		if n := len(m.convFree); n > 0 {
+			x = m.convFree[n-1]
+			m.convFree = m.convFree[:n-1]
+		} else {
+			x = uint32(len(m.convs))
+			m.convs = append(m.convs, conv{})
+		}
+		m.convs[x] = conv{peer: peer, kind: kind, scene: scene}
+		m.convIdx[k] = x
+	}
+	m.convs[x].refs++
+	m.lastConv = x
+	return x
+}
+
+// release drops one slot's reference to conv x, forgetting it at zero.
+func (m *Memory) release(x uint32) {
+	c := &m.convs[x]
+	if c.refs--; c.refs == 0 {
+		delete(m.convIdx, convRef{c.kind, c.scene, c.peer})
+		m.convFree = append(m.convFree, x)
+	}
 }
 
 // ring holds slots at absolute positions [tail, head); position p lives at
@@ -40,20 +107,45 @@ func (r *ring) at(p uint64) *slot     { return &r.s[p&r.mask()] }
 func (r *ring) index(p uint64) uint32 { return uint32(p & r.mask()) }
 func (r *ring) full() bool            { return r.head-r.tail == uint64(len(r.s)) }
 
-func (r *ring) grow() {
-	n := 2 * len(r.s)
-	if n < minRing {
-		n = minRing
+// growRing doubles the ring. In place when the arena reserved room: going
+// from n to 2n slots, position p moves from p&(n-1) to p&(2n-1), which is
+// either the same index or that index + n, in the new half; no position
+// lands on one not yet moved, so one pass copies nothing twice and the
+// ring is never held twice. Otherwise into a new buffer, then freed.
+func (m *Memory) growRing() {
+	r := &m.ring
+	old := len(r.s)
+	n := max(2*old, minRing)
+	b := m.bufs
+	if n*slotSize <= cap(b.ring) {
+		b.ring = b.ring[:n*slotSize]
+		s := slotsOf(b.ring)
+		if old > 0 {
+			for p := r.tail; p < r.head; p++ {
+				if i, j := p&uint64(old-1), p&uint64(n-1); i != j {
+					s[j] = s[i]
+				}
+			}
+		}
+		r.s = s
+		return
 	}
-	s := make([]slot, n)
+	nb := b.a.Alloc(n*slotSize, max(b.ringMax, n*slotSize))
+	s := slotsOf(nb)
 	for p := r.tail; p < r.head; p++ {
 		s[p&uint64(n-1)] = *r.at(p)
 	}
-	r.s = s
+	if cap(b.ring) > 0 {
+		b.a.Free(b.ring)
+	}
+	b.ring, r.s = nb, s
 }
 
 // table is an open-addressing (linear probing) set of cells; 0 is an
-// empty cell. Its size is twice the ring's, so load <= 1/2. A cell holds
+// empty cell. Its size is twice the ring's (load <= 1/2) but at most 1.5
+// times MaxEntries (what it indexes are live slots, never more than
+// MaxEntries + 1: load <= 2/3), so it need not be a power of two: the
+// home cell of hash h is the low 32 bits of h scaled to the size. A cell holds
 // ring index + 1 in its low rbits bits and, above them, as many bits of
 // the key's hash as fit (11 at a 1M-slot ring): a probe passing another
 // key's cell then rarely has to read that key's slot (a cache miss).
@@ -81,18 +173,24 @@ func idHash(kind, scene uint8, peer int64, id int32) uint64 {
 
 func (m *Memory) slotRefHash(x uint32) uint64 {
 	s := &m.ring.s[x]
-	return refHash(s.kind, s.scene, s.peer, s.seq)
+	c := &m.convs[s.conv]
+	return refHash(c.kind, c.scene, c.peer, s.seq)
 }
 
 func (m *Memory) slotIDHash(x uint32) uint64 {
 	s := &m.ring.s[x]
-	return idHash(s.kind, s.scene, s.peer, s.id)
+	c := &m.convs[s.conv]
+	return idHash(c.kind, c.scene, c.peer, s.id)
 }
 
 // findRef returns the ring index of the live slot for (kind, scene, peer, seq).
 func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
 	return m.probe(m.byRef, refHash(kind, scene, peer, seq), func(s *slot) bool {
-		return s.seq == seq && s.peer == peer && s.kind == kind && s.scene == scene
+		if s.seq != seq {
+			return false
+		}
+		c := &m.convs[s.conv]
+		return c.peer == peer && c.kind == kind && c.scene == scene
 	})
 }
 
@@ -100,7 +198,11 @@ func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
 // scene and peer, for kindUp within (scene, peer).
 func (m *Memory) findID(kind, scene uint8, peer int64, id int32) (uint32, bool) {
 	return m.probe(m.byID, idHash(kind, scene, peer, id), func(s *slot) bool {
-		return s.id == id && s.kind == kind && (kind == kindID || (s.peer == peer && s.scene == scene))
+		if s.id != id {
+			return false
+		}
+		c := &m.convs[s.conv]
+		return c.kind == kind && (kind == kindID || (c.peer == peer && c.scene == scene))
 	})
 }
 
@@ -111,10 +213,10 @@ func (m *Memory) probe(t table, h uint64, match func(*slot) bool) (uint32, bool)
 	if len(t) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(t) - 1)
+	n := uint64(len(t))
 	low := m.low()
 	tag := m.cell(h, 0) &^ low
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := home(h, n); ; i = next(i, n) {
 		v := t[i]
 		if v == 0 {
 			return 0, false
@@ -128,12 +230,23 @@ func (m *Memory) probe(t table, h uint64, match func(*slot) bool) (uint32, bool)
 	}
 }
 
+// home is the first cell of hash h in a table of n cells.
+func home(h, n uint64) uint64 { return uint64(uint32(h)) * n >> 32 }
+
+// next is the cell after i, wrapping at n.
+func next(i, n uint64) uint64 {
+	if i++; i == n {
+		return 0
+	}
+	return i
+}
+
 // insert puts cell c of a key hashing to h.
 func (t table) insert(h uint64, c uint32) {
-	mask := uint64(len(t) - 1)
-	i := h & mask
+	n := uint64(len(t))
+	i := home(h, n)
 	for t[i] != 0 {
-		i = (i + 1) & mask
+		i = next(i, n)
 	}
 	t[i] = c
 }
@@ -141,18 +254,18 @@ func (t table) insert(h uint64, c uint32) {
 // remove deletes ring index x (found from its hash h) with backward-shift
 // deletion, so the table never holds tombstones; low is Memory.low.
 func (t table) remove(h uint64, x, low uint32, hashOf func(uint32) uint64) {
-	mask := uint64(len(t) - 1)
-	i := h & mask
+	n := uint64(len(t))
+	i := home(h, n)
 	for t[i]&low != x+1 {
 		if t[i] == 0 {
 			return // not indexed (cannot happen for a live slot)
 		}
-		i = (i + 1) & mask
+		i = next(i, n)
 	}
-	for j := (i + 1) & mask; t[j] != 0; j = (j + 1) & mask {
-		home := hashOf(t[j]&low-1) & mask
+	for j := next(i, n); t[j] != 0; j = next(j, n) {
+		hj := home(hashOf(t[j]&low-1), n)
 		// Move t[j] into the hole at i unless its home lies cyclically in (i, j].
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+		if (j > i && (hj <= i || hj > j)) || (j < i && hj <= i && hj > j) {
 			t[i] = t[j]
 			i = j
 		}
@@ -162,16 +275,17 @@ func (t table) remove(h uint64, x, low uint32, hashOf func(uint32) uint64) {
 
 // rebuild re-indexes every live slot; called after the ring grew.
 func (m *Memory) rebuild() {
-	n := 2 * len(m.ring.s)
-	m.byRef = make(table, n)
-	m.byID = make(table, n)
+	n := min(2*len(m.ring.s), m.maxCells)
+	b := m.bufs
+	b.byRef = b.table(b.byRef, n)
+	b.byID = b.table(b.byID, n)
+	m.byRef, m.byID = cellsOf(b.byRef), cellsOf(b.byID)
 	m.rbits = uint(bits.Len(uint(len(m.ring.s))))
 	for p := m.ring.tail; p < m.ring.head; p++ {
-		s := m.ring.at(p)
-		if s.kind == kindDead {
-			continue
+		if m.ring.at(p).conv == 0 {
+			continue // dead
 		}
-		m.indexLocked(s, m.ring.index(p))
+		m.indexLocked(m.ring.index(p))
 	}
 }
 
@@ -179,7 +293,7 @@ func (m *Memory) rebuild() {
 // either of its keys (a refreshed or taken-over entry; in a replay, what
 // the log says was replaced), then applies the count limit. fresh: the
 // caller has just seen that neither key is held, so the look is skipped.
-func (m *Memory) addLocked(s slot, fresh bool) {
+func (m *Memory) addLocked(s ent, fresh bool) {
 	if !fresh {
 		if x, ok := m.findRef(s.kind, s.scene, s.peer, s.seq); ok {
 			m.killLocked(x)
@@ -190,13 +304,13 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 	}
 	m.dropDeadTail()
 	if m.ring.full() {
-		m.ring.grow()
+		m.growRing()
 		m.rebuild()
 	}
 	x := m.ring.index(m.ring.head)
-	m.ring.s[x] = s
+	m.ring.s[x] = slot{seq: s.seq, at: s.at, conv: m.intern(s.kind, s.scene, s.peer), id: s.id}
 	m.ring.head++
-	m.indexLocked(&m.ring.s[x], x)
+	m.indexLocked(x)
 	m.live++
 	if s.kind == kindUp {
 		ck := convKey{s.scene, s.peer}
@@ -209,32 +323,33 @@ func (m *Memory) addLocked(s slot, fresh bool) {
 	}
 }
 
-func (m *Memory) indexLocked(s *slot, x uint32) {
-	h := refHash(s.kind, s.scene, s.peer, s.seq)
+func (m *Memory) indexLocked(x uint32) {
+	h := m.slotRefHash(x)
 	m.byRef.insert(h, m.cell(h, x))
-	h = idHash(s.kind, s.scene, s.peer, s.id)
+	h = m.slotIDHash(x)
 	m.byID.insert(h, m.cell(h, x))
 }
 
 func (m *Memory) killLocked(x uint32) {
-	s := &m.ring.s[x]
 	low := m.low()
-	m.byRef.remove(refHash(s.kind, s.scene, s.peer, s.seq), x, low, m.slotRefHash)
-	m.byID.remove(idHash(s.kind, s.scene, s.peer, s.id), x, low, m.slotIDHash)
-	s.kind = kindDead
+	m.byRef.remove(m.slotRefHash(x), x, low, m.slotRefHash)
+	m.byID.remove(m.slotIDHash(x), x, low, m.slotIDHash)
+	s := &m.ring.s[x]
+	m.release(s.conv)
+	s.conv = 0 // dead
 	m.live--
 }
 
 // popLocked drops the oldest slot.
 func (m *Memory) popLocked() {
-	if m.ring.at(m.ring.tail).kind != kindDead {
+	if m.ring.at(m.ring.tail).conv != 0 {
 		m.killLocked(m.ring.index(m.ring.tail))
 	}
 	m.ring.tail++
 }
 
 func (m *Memory) dropDeadTail() {
-	for m.ring.tail < m.ring.head && m.ring.at(m.ring.tail).kind == kindDead {
+	for m.ring.tail < m.ring.head && m.ring.at(m.ring.tail).conv == 0 {
 		m.ring.tail++
 	}
 }
@@ -244,7 +359,7 @@ func (m *Memory) dropDeadTail() {
 func (m *Memory) expireLocked(cutoff int64) {
 	for m.ring.tail < m.ring.head {
 		s := m.ring.at(m.ring.tail)
-		if s.kind != kindDead && s.at >= cutoff {
+		if s.conv != 0 && s.at >= cutoff {
 			return
 		}
 		m.popLocked()

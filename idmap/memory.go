@@ -3,6 +3,7 @@ package idmap
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 )
 
@@ -20,11 +21,20 @@ type Memory struct {
 	ring  ring
 	byRef table
 	byID  table
-	rbits uint // bits of a table cell holding ring index + 1
-	live  int
-	conv  map[convKey]int64 // highest seq issued per conversation (SeqMapper)
-	fl    flagSet
-	rec   Record // journal scratch, under mu
+	bufs  *arenaBufs // the memory of ring, byRef and byID
+	// maxCells caps the tables' size (load <= 2/3 at MaxEntries).
+	maxCells int
+	// convs are the conversations slots refer to (interned, refcounted);
+	// convIdx finds them, convFree are unused indexes.
+	convs    []conv
+	convIdx  map[convRef]uint32
+	convFree []uint32
+	lastConv uint32
+	rbits    uint // bits of a table cell holding ring index + 1
+	live     int
+	conv     map[convKey]int64 // highest seq issued per conversation (SeqMapper)
+	fl       flagSet
+	rec      Record // journal scratch, under mu
 
 	hits, misses, collisions uint64
 }
@@ -44,7 +54,16 @@ var (
 // NewMemory returns an empty in-memory map.
 func NewMemory(opts Options) *Memory {
 	m := &Memory{o: opts.withDefaults(), conv: make(map[convKey]int64)}
-	m.ring.grow()
+	m.convs = make([]conv, 1, 16) // index 0: dead slots
+	m.convIdx = make(map[convRef]uint32)
+	m.bufs = newArenaBufs(m, m.o.Arena)
+	// Room the arena may reserve: the ring reaches the power of two above
+	// MaxEntries, twice that if dead slots (refreshes, takeovers) fill it.
+	slots := 2 << bits.Len(uint(max(m.o.MaxEntries, minRing)-1))
+	m.bufs.ringMax, m.bufs.tableMax = slots*slotSize, 2*slots*cellSize
+	// Tables index live slots only (at most MaxEntries + 1 while adding).
+	m.maxCells = max(m.o.MaxEntries+m.o.MaxEntries/2, 2*minRing)
+	m.growRing()
 	m.rebuild()
 	m.fl.init()
 	return m
@@ -82,10 +101,10 @@ func (m *Memory) IDFor(ref Ref) int32 {
 			return s.id
 		}
 		// Expired but still holding its id: refresh it, the message keeps its id.
-		ns := *s
+		ns := m.entOf(s)
 		ns.at = m.now()
 		m.addLocked(ns, false)
-		m.journalSlot(&ns)
+		m.journalEnt(&ns)
 		return ns.id
 	}
 	m.expireLocked(cutoff)
@@ -104,9 +123,9 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		}
 		collided = true
 	}
-	s := slot{peer: ref.Peer, seq: ref.Seq, at: m.now(), id: id, scene: sc, kind: kindID}
+	s := ent{peer: ref.Peer, seq: ref.Seq, at: m.now(), id: id, scene: sc, kind: kindID}
 	m.addLocked(s, true)
-	m.journalSlot(&s)
+	m.journalEnt(&s)
 	return id
 }
 
@@ -127,8 +146,9 @@ func (m *Memory) RefFor(id int32) (Ref, bool) {
 
 func (m *Memory) refOf(x uint32) Ref {
 	s := &m.ring.s[x]
-	scene, _ := SceneName(s.scene)
-	return Ref{Scene: scene, Peer: s.peer, Seq: s.seq}
+	c := &m.convs[s.conv]
+	scene, _ := SceneName(c.scene)
+	return Ref{Scene: scene, Peer: c.peer, Seq: s.seq}
 }
 
 // RefForUpstream implements SeqMapper. When upstreamSeq > 0 but that seq
@@ -150,10 +170,10 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		if s.at >= cutoff {
 			return Ref{Scene: name, Peer: peer, Seq: s.seq}
 		}
-		ns := *s
+		ns := m.entOf(s)
 		ns.at = m.now()
 		m.addLocked(ns, false)
-		m.journalSlot(&ns)
+		m.journalEnt(&ns)
 		return Ref{Scene: name, Peer: peer, Seq: ns.seq}
 	}
 	m.expireLocked(cutoff)
@@ -166,9 +186,9 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 	if seq <= 0 {
 		seq = m.conv[convKey{sc, peer}] + 1
 	}
-	s := slot{peer: peer, seq: seq, at: m.now(), id: id, scene: sc, kind: kindUp}
+	s := ent{peer: peer, seq: seq, at: m.now(), id: id, scene: sc, kind: kindUp}
 	m.addLocked(s, false) // an expired holder of the given seq may remain
-	m.journalSlot(&s)
+	m.journalEnt(&s)
 	return Ref{Scene: name, Peer: peer, Seq: seq}
 }
 
@@ -188,7 +208,7 @@ func (m *Memory) UpstreamID(ref Ref) (int32, bool) {
 	return 0, false
 }
 
-func (m *Memory) journalSlot(s *slot) {
+func (m *Memory) journalEnt(s *ent) {
 	if m.o.Journal == nil {
 		return
 	}
@@ -249,9 +269,9 @@ func (m *Memory) Load(r *Record) error {
 			if r.ID < 1 {
 				return fmt.Errorf("%w: message_id %d", ErrBadRecord, r.ID)
 			}
-			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindID}, false)
+			m.addLocked(ent{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindID}, false)
 		case RecordUpstream:
-			m.addLocked(slot{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindUp}, false)
+			m.addLocked(ent{peer: r.Peer, seq: r.Seq, at: r.At, id: r.ID, scene: sc, kind: kindUp}, false)
 		default:
 			if ck := (convKey{sc, r.Peer}); r.Seq > m.conv[ck] {
 				m.conv[ck] = r.Seq
@@ -315,10 +335,10 @@ func (m *Memory) Snapshot(begin func(), emit func([]Record) error) error {
 		m.mu.Lock()
 		pos = max(pos, m.ring.tail)
 		for ; pos < end && len(buf) < snapshotChunk; pos++ {
-			s := m.ring.at(pos)
-			if s.kind == kindDead || s.at < cutoff {
+			if s := m.ring.at(pos); s.conv == 0 || s.at < cutoff {
 				continue
 			}
+			s := m.entOf(m.ring.at(pos))
 			r := Record{Kind: RecordID, Peer: s.peer, Seq: s.seq, ID: s.id, At: s.at}
 			if s.kind == kindUp {
 				r.Kind = RecordUpstream

@@ -260,7 +260,7 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 	for _, v := range m.byRef {
 		if v != 0 {
 			n++
-			require.NotEqual(t, kindDead, m.ring.s[v&m.low()-1].kind)
+			require.NotEqual(t, kindDead, m.kindOf(&m.ring.s[v&m.low()-1]))
 		}
 	}
 	require.Equal(t, m.live, n)
@@ -271,6 +271,19 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 		}
 	}
 	require.Equal(t, m.live, n)
+	// Interned conversations: counted by exactly the live slots.
+	refs := map[uint32]uint32{}
+	for p := m.ring.tail; p < m.ring.head; p++ {
+		if c := m.ring.at(p).conv; c != 0 {
+			refs[c]++
+		}
+	}
+	require.Len(t, m.convIdx, len(refs))
+	for k, x := range m.convIdx {
+		c := m.convs[x]
+		require.Equal(t, refs[x], c.refs)
+		require.Equal(t, k, convRef{c.kind, c.scene, c.peer})
+	}
 }
 
 // Growing past many ring doublings keeps every entry reachable.
@@ -287,4 +300,99 @@ func TestGrowthKeepsEverything(t *testing.T) {
 		require.Equal(t, int64(i), r.Seq)
 	}
 	assert.Equal(t, n, m.Stats().Entries)
+}
+
+// reserveArena hands out Go memory with room to grow in place up to max
+// bytes (or exactly n when tight), standing in for idstore's mappings.
+type reserveArena struct {
+	tight  bool
+	allocs int
+	freed  int
+}
+
+func (a *reserveArena) Alloc(n, max int) []byte {
+	a.allocs++
+	if a.tight {
+		max = n
+	}
+	return make([]byte, n, max)
+}
+
+func (a *reserveArena) Free([]byte) { a.freed++ }
+
+// The ring grows in place (or by copy when the arena has no room) while
+// its live positions wrap around: every live entry stays reachable, the
+// expired ones do not come back, and the tables index exactly the live
+// slots.
+func TestGrowthWithWrappedRingEveryArena(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		arena Arena
+	}{{"heap", nil}, {"reserved", &reserveArena{}}, {"tight", &reserveArena{tight: true}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := testclock.New()
+			m := NewMemory(Options{MaxAge: time.Hour, Now: clk.Now, Arena: tc.arena})
+			id := func(i int) int32 { return m.IDFor(Ref{Scene: SceneGroup, Peer: int64(i % 7), Seq: int64(i)}) }
+			ids := map[int]int32{}
+			for i := range 700 {
+				ids[i] = id(i)
+			}
+			clk.Advance(61 * time.Minute) // the first 700 expire as new ones arrive
+			for i := 700; i < 5000; i++ {
+				ids[i] = id(i)
+				if i == 1200 {
+					clk.Advance(30 * time.Minute)
+				}
+			}
+			for i := range 5000 {
+				r, ok := m.RefFor(ids[i])
+				if i < 700 {
+					assert.False(t, ok, "expired %d", i)
+					continue
+				}
+				require.True(t, ok, "entry %d", i)
+				require.Equal(t, int64(i), r.Seq)
+				require.Equal(t, ids[i], id(i))
+			}
+			assert.Equal(t, 4300, m.Stats().Entries)
+			checkInvariants(t, m, 0)
+			if a, ok := tc.arena.(*reserveArena); ok {
+				if a.tight {
+					assert.Greater(t, a.freed, 0, "tight: grown by copy")
+				} else {
+					assert.Equal(t, 3, a.allocs, "reserved: ring and tables allocated once, grown in place")
+				}
+			}
+		})
+	}
+}
+
+// At the count limit the tables are 1.5 x MaxEntries cells, not a power
+// of two: random mappings of both kinds with collisions, refreshes and
+// evictions keep the tables indexing exactly the live slots.
+func TestTablesSizedToMaxEntries(t *testing.T) {
+	clk := testclock.New()
+	m := NewMemory(Options{
+		MaxEntries: 3000, MaxAge: time.Hour, Now: clk.Now,
+		Hash: func(r Ref) int32 { return int32(uint32(DeriveID(r))%5000) + 1 },
+	})
+	rnd := rand.New(rand.NewPCG(7, 8))
+	for i := range 60_000 {
+		switch op := rnd.IntN(100); {
+		case op < 60:
+			m.IDFor(Ref{Scene: SceneGroup, Peer: int64(rnd.IntN(5)), Seq: int64(rnd.IntN(6000))})
+		case op < 98:
+			m.RefForUpstream(SceneFriend, int64(rnd.IntN(5)), int32(rnd.IntN(4000)), 0)
+		default:
+			clk.Advance(time.Duration(rnd.IntN(3)) * time.Second)
+		}
+		if i%5000 == 0 {
+			checkInvariants(t, m, 5001)
+		}
+	}
+	checkInvariants(t, m, 5001)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	assert.Equal(t, 4500, len(m.byRef))
+	assert.Equal(t, 4096, len(m.ring.s))
 }

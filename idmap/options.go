@@ -32,6 +32,9 @@ type Options struct {
 	// Journal, when set, receives every new or refreshed mapping before the
 	// call that made it returns (idstore uses it to write its log).
 	Journal Journal
+	// Arena supplies the index memory; nil = the Go heap. idstore passes
+	// memory mapped outside the Go heap.
+	Arena Arena
 }
 
 func (o Options) withDefaults() Options {
@@ -46,6 +49,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Arena == nil {
+		o.Arena = heapArena{}
 	}
 	if o.Hash == nil {
 		o.Hash = DeriveID

@@ -35,5 +35,5 @@ type Stats = idmap.Stats
 // idmap.NewMemory for callers that hold idstore.Options.
 func NewMemory(opts Options) *idmap.Memory {
 	o := opts.withDefaults()
-	return idmap.NewMemory(idmap.Options{MaxEntries: o.MaxEntries, MaxAge: o.MaxAge, Now: o.Now, Hash: opts.hash})
+	return idmap.NewMemory(idmap.Options{MaxEntries: o.MaxEntries, MaxAge: o.MaxAge, Now: o.Now, Hash: opts.hash, Arena: arena})
 }

@@ -119,7 +119,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return fail(err)
 	}
 	s.w.f = f
-	s.mem = idmap.NewMemory(idmap.Options{MaxEntries: o.MaxEntries, MaxAge: o.MaxAge, Now: o.Now, Hash: o.hash, Journal: &s.w})
+	s.mem = idmap.NewMemory(idmap.Options{MaxEntries: o.MaxEntries, MaxAge: o.MaxAge, Now: o.Now, Hash: o.hash, Journal: &s.w, Arena: arena})
 	n, err := s.replay()
 	if err != nil {
 		return fail(err)

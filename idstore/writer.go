@@ -38,8 +38,12 @@ type logWriter struct {
 	lastLog  time.Time
 }
 
-// mapChunk is how far ahead the file is extended and mapped.
-const mapChunk = 4 << 20
+// mapChunk is how far ahead the file is extended and mapped. Every page of
+// the window the writer has filled stays resident in the process (RssFile)
+// until the window is unmapped, so the window is kept small: 1 MiB costs a
+// remap (16 writes of 64 KiB zeros, munmap, mmap) per ~29k mappings; 4 MiB
+// kept up to 3 MiB more resident for no measurable gain.
+const mapChunk = 1 << 20
 
 var (
 	errNoMmap = errors.New("mmap unavailable")
