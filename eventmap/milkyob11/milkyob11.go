@@ -147,7 +147,7 @@ func (e *DataError) Error() string { return "milkyob11: " + e.Problem }
 // POST body) and maps it.
 func MapRaw(env *Env, raw []byte) (Result, error) {
 	var ev onebot11.UpstreamEvent
-	if err := onebot11.DecodeUpstreamEvent(raw, &ev); err != nil {
+	if err := decodeEvent(raw, &ev); err != nil {
 		return Result{}, &DataError{Problem: "event is not a JSON object: " + bounded(err.Error())}
 	}
 	return Map(env, &ev), nil

@@ -1,0 +1,425 @@
+// Package jsonscan is a small validating JSON scanner for the hot decode
+// paths: it walks one document in place, hands out the spans of keys and
+// values (sub-slices or sub-strings of the input, no copies) and lets the
+// caller decide what to keep. It is strict RFC 8259: anything it rejects,
+// and anything its callers do not want to judge themselves, they hand to the
+// general decoder, which then decides (and words the error) as before.
+package jsonscan
+
+import "unicode/utf8"
+
+// Kind is the type of a scanned value.
+type Kind uint8
+
+// Value kinds.
+const (
+	Invalid Kind = iota
+	String
+	Number
+	True
+	False
+	Null
+	Object
+	Array
+)
+
+// maxDepth bounds nesting; deeper documents are left to the general decoder.
+const maxDepth = 64
+
+// Scanner reads one JSON document from s. Once Failed, every method is a
+// no-op returning a zero value.
+type Scanner[T ~string | ~[]byte] struct {
+	s      T
+	i      int
+	depth  int
+	arrays uint64 // bit d set: the container at depth d+1 is an array
+	failed bool
+}
+
+// New starts scanning s.
+func New[T ~string | ~[]byte](s T) Scanner[T] { return Scanner[T]{s: s} }
+
+// Pos is the offset of the next unread byte (after whitespace).
+func (sc *Scanner[T]) Pos() int {
+	sc.ws()
+	return sc.i
+}
+
+// Failed reports whether the input was invalid (or too deep) anywhere so far.
+func (sc *Scanner[T]) Failed() bool { return sc.failed }
+
+// Fail marks the scan failed (a caller that met something it leaves to the
+// general decoder).
+func (sc *Scanner[T]) Fail() { sc.failed = true }
+
+func (sc *Scanner[T]) ws() {
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
+		}
+	}
+}
+
+// End reports whether only whitespace is left (the document is complete).
+func (sc *Scanner[T]) End() bool {
+	sc.ws()
+	if sc.i != len(sc.s) {
+		sc.failed = true
+	}
+	return !sc.failed
+}
+
+// Peek is the kind of the next value without consuming it.
+func (sc *Scanner[T]) Peek() Kind {
+	if sc.failed {
+		return Invalid
+	}
+	sc.ws()
+	if sc.i >= len(sc.s) {
+		return Invalid
+	}
+	switch c := sc.s[sc.i]; {
+	case c == '"':
+		return String
+	case c == '{':
+		return Object
+	case c == '[':
+		return Array
+	case c == 't':
+		return True
+	case c == 'f':
+		return False
+	case c == 'n':
+		return Null
+	case c == '-' || (c >= '0' && c <= '9'):
+		return Number
+	}
+	return Invalid
+}
+
+// Open consumes the '{' or '[' that starts a container of kind k.
+func (sc *Scanner[T]) Open(k Kind) bool {
+	want := byte('{')
+	if k == Array {
+		want = '['
+	}
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != want {
+		sc.failed = true
+		return false
+	}
+	if sc.depth >= maxDepth {
+		sc.failed = true
+		return false
+	}
+	if k == Array {
+		sc.arrays |= 1 << sc.depth
+	} else {
+		sc.arrays &^= 1 << sc.depth
+	}
+	sc.depth++
+	sc.i++
+	return true
+}
+
+// More reports whether the container opened last has another member,
+// consuming the ',' before it or the closing bracket after the last one.
+// first is true before the first member.
+func (sc *Scanner[T]) More(first bool) bool {
+	if sc.failed {
+		return false
+	}
+	sc.ws()
+	if sc.i >= len(sc.s) {
+		sc.failed = true
+		return false
+	}
+	if c := sc.s[sc.i]; c == '}' || c == ']' {
+		if sc.depth == 0 || (c == ']') != (sc.arrays&(1<<(sc.depth-1)) != 0) {
+			sc.failed = true
+			return false
+		}
+		sc.i++
+		sc.depth--
+		return false
+	}
+	if !first {
+		if sc.s[sc.i] != ',' {
+			sc.failed = true
+			return false
+		}
+		sc.i++
+	}
+	return true
+}
+
+// Key reads an object member's name and the ':' after it. plain is false
+// when the name has escapes (the returned text is then the raw, escaped
+// content).
+func (sc *Scanner[T]) Key() (key T, plain bool) {
+	start, end, esc := sc.str()
+	if sc.failed {
+		return key, false
+	}
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != ':' {
+		sc.failed = true
+		return key, false
+	}
+	sc.i++
+	return sc.s[start+1 : end-1], !esc
+}
+
+// Value scans one value and returns its kind and span (for a string the
+// span includes the quotes). esc says a string has backslash escapes: its
+// content is not its raw text between the quotes.
+func (sc *Scanner[T]) Value() (k Kind, raw T, esc bool) {
+	k = sc.Peek()
+	start := sc.i
+	switch k {
+	case String:
+		var end int
+		start, end, esc = sc.str()
+		if sc.failed {
+			return Invalid, raw, false
+		}
+		return k, sc.s[start:end], esc
+	case Number:
+		sc.num()
+	case True:
+		sc.lit("true")
+	case False:
+		sc.lit("false")
+	case Null:
+		sc.lit("null")
+	case Object, Array:
+		sc.skipContainer(k)
+	default:
+		sc.failed = true
+	}
+	if sc.failed {
+		return Invalid, raw, false
+	}
+	return k, sc.s[start:sc.i], false
+}
+
+// Skip scans and drops one value.
+func (sc *Scanner[T]) Skip() { sc.Value() }
+
+func (sc *Scanner[T]) skipContainer(k Kind) {
+	if !sc.Open(k) {
+		return
+	}
+	for first := true; sc.More(first); first = false {
+		if k == Object {
+			sc.Key()
+		}
+		sc.Value()
+	}
+}
+
+func (sc *Scanner[T]) lit(w string) {
+	if len(sc.s)-sc.i < len(w) || string(sc.s[sc.i:sc.i+len(w)]) != w {
+		sc.failed = true
+		return
+	}
+	sc.i += len(w)
+}
+
+// str scans a string at the cursor: [start, end) includes the quotes; esc
+// is true when it has a backslash escape. Non-ASCII bytes must be valid
+// UTF-8, else the scan fails (the general decoder decides what invalid
+// UTF-8 becomes), so text without escapes is its own content.
+func (sc *Scanner[T]) str() (start, end int, esc bool) {
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != '"' {
+		sc.failed = true
+		return
+	}
+	start = sc.i
+	i := sc.i + 1
+	nonASCII := false
+	for {
+		if i >= len(sc.s) {
+			sc.failed = true
+			return
+		}
+		c := sc.s[i]
+		switch {
+		case c == '"':
+			i++
+			if nonASCII && !validUTF8(sc.s[start:i]) {
+				sc.failed = true
+				return
+			}
+			sc.i = i
+			return start, i, esc
+		case c == '\\':
+			esc = true
+			if i+1 >= len(sc.s) {
+				sc.failed = true
+				return
+			}
+			switch sc.s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(sc.s) {
+					sc.failed = true
+					return
+				}
+				for j := i + 2; j < i+6; j++ {
+					if !isHex(sc.s[j]) {
+						sc.failed = true
+						return
+					}
+				}
+				i += 6
+			default:
+				sc.failed = true
+				return
+			}
+		case c < 0x20:
+			sc.failed = true
+			return
+		case c >= utf8.RuneSelf:
+			nonASCII = true
+			i++
+		default:
+			i++
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func (sc *Scanner[T]) num() {
+	s, i := sc.s, sc.i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		sc.failed = true
+		return
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			sc.failed = true
+			return
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			sc.failed = true
+			return
+		}
+	}
+	sc.i = i
+}
+
+// Int parses a number's text as an integer literal that fits int64 (no
+// fraction, no exponent). ok is false for anything else.
+func Int[T ~string | ~[]byte](raw T) (int64, bool) {
+	if len(raw) == 0 || len(raw) > 20 {
+		return 0, false
+	}
+	neg := raw[0] == '-'
+	i := 0
+	if neg {
+		i = 1
+	}
+	if i >= len(raw) {
+		return 0, false
+	}
+	var n uint64
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	if neg {
+		if n > 1<<63 {
+			return 0, false
+		}
+		return -int64(n), true
+	}
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// validUTF8 is utf8.Valid for either input type, without a conversion.
+func validUTF8[T ~string | ~[]byte](s T) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		lo, hi := byte(0x80), byte(0xBF)
+		var n int
+		switch {
+		case c >= 0xC2 && c <= 0xDF:
+			n = 1
+		case c == 0xE0:
+			n, lo = 2, 0xA0
+		case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+			n = 2
+		case c == 0xED:
+			n, hi = 2, 0x9F
+		case c == 0xF0:
+			n, lo = 3, 0x90
+		case c >= 0xF1 && c <= 0xF3:
+			n = 3
+		case c == 0xF4:
+			n, hi = 3, 0x8F
+		default:
+			return false
+		}
+		if i+n >= len(s) {
+			return false
+		}
+		if b := s[i+1]; b < lo || b > hi {
+			return false
+		}
+		for j := i + 2; j <= i+n; j++ {
+			if b := s[j]; b < 0x80 || b > 0xBF {
+				return false
+			}
+		}
+		i += n + 1
+	}
+	return true
+}

@@ -1,0 +1,230 @@
+package segment
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/goccy/go-json"
+
+	"github.com/qqbridge/gateway/internal/jsonscan"
+	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+// The hot path of received messages: a segment array whose data values are
+// scalars (nearly every segment) is read in one pass over one string copy
+// of the message, every value a sub-string of it, with no map[string]any
+// and no per-value allocation. A segment with an object or array value
+// (NapCat's face raw, a forward's preview) is decoded alone the general
+// way; anything the scan does not accept (escaped keys, a non-string type,
+// a document the general decoder would reject) sends the whole message
+// down the general path, which then decides exactly as before.
+
+// view is one received segment as the conversion reads it: the scanned
+// scalars (kv, each value already in DataString's form), or the general
+// decoder's map.
+type view struct {
+	Type string
+	kv   []kv
+	m    map[string]any
+}
+
+type kv struct{ key, val string }
+
+// DataString is onebot11.Segment.DataString for either form (the last of
+// duplicate keys wins, as in the map).
+func (v *view) DataString(key string) string {
+	if v.m != nil {
+		return onebot11.Segment{Data: v.m}.DataString(key)
+	}
+	for i := len(v.kv) - 1; i >= 0; i-- {
+		if v.kv[i].key == key {
+			return v.kv[i].val
+		}
+	}
+	return ""
+}
+
+// value is the decoded value of key; only the map form has non-scalars.
+func (v *view) value(key string) any {
+	if v.m != nil {
+		return v.m[key]
+	}
+	return nil
+}
+
+// scratch is the per-call working memory of the fast path.
+type scratch struct {
+	views []view
+	kvs   []kv
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{views: make([]view, 0, 16), kvs: make([]kv, 0, 64)} }}
+
+// fromOneBotFast converts a segment array; ok false: use the general path.
+func (c *Incoming) fromOneBotFast(scene string, peer int64, message []byte) ([]milky.IncomingSegment, bool) {
+	msg := string(message) // the one copy every value points into
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		clear(sc.views[:cap(sc.views)])
+		clear(sc.kvs[:cap(sc.kvs)])
+		sc.views, sc.kvs = sc.views[:0], sc.kvs[:0]
+		scratchPool.Put(sc)
+	}()
+	if !scanSegments(msg, sc) {
+		return nil, false
+	}
+	out := make([]milky.IncomingSegment, 0, len(sc.views))
+	for i := range sc.views {
+		out = append(out, c.segment(scene, peer, &sc.views[i]))
+	}
+	return out, true
+}
+
+// scanSegments fills sc.views from a segment array (kv sub-slices of
+// sc.kvs); false when the general decoder must judge.
+func scanSegments(msg string, sc *scratch) bool {
+	s := jsonscan.New(msg)
+	if s.Peek() != jsonscan.Array || !s.Open(jsonscan.Array) {
+		return false
+	}
+	for first := true; s.More(first); first = false {
+		start := s.Pos()
+		if !s.Open(jsonscan.Object) {
+			return false
+		}
+		v := view{}
+		kvStart := len(sc.kvs)
+		general, seenData := false, false
+		for f := true; s.More(f); f = false {
+			key, plain := s.Key()
+			if !plain {
+				return false
+			}
+			switch key {
+			case "type":
+				k, raw, esc := s.Value()
+				switch {
+				case k == jsonscan.String && !esc:
+					v.Type = raw[1 : len(raw)-1]
+				case k == jsonscan.Null:
+				default:
+					return false
+				}
+			case "data":
+				if seenData {
+					return false // the general decoder's merge rules decide
+				}
+				seenData = true
+				switch s.Peek() {
+				case jsonscan.Null:
+					s.Skip()
+				case jsonscan.Object:
+					if !scanData(&s, sc, &general) {
+						return false
+					}
+				default:
+					return false
+				}
+			default:
+				if !lowerKey(key) {
+					return false // may fold-match type/data in the general decoder
+				}
+				s.Skip()
+			}
+		}
+		if s.Failed() {
+			return false
+		}
+		if general {
+			var seg onebot11.Segment
+			if json.Unmarshal([]byte(msg[start:s.Pos()]), &seg) != nil {
+				return false
+			}
+			sc.kvs = sc.kvs[:kvStart]
+			v = view{Type: seg.Type, m: seg.Data}
+		} else {
+			v.kv = sc.kvs[kvStart:len(sc.kvs):len(sc.kvs)]
+		}
+		sc.views = append(sc.views, v)
+	}
+	return s.End()
+}
+
+// scanData reads one data object into sc.kvs; a non-scalar value sets
+// general (the segment is then decoded the general way).
+func scanData(s *jsonscan.Scanner[string], sc *scratch, general *bool) bool {
+	if !s.Open(jsonscan.Object) {
+		return false
+	}
+	for first := true; s.More(first); first = false {
+		key, plain := s.Key()
+		if !plain {
+			return false
+		}
+		k, raw, esc := s.Value()
+		var val string
+		switch k {
+		case jsonscan.String:
+			if esc {
+				if json.Unmarshal([]byte(raw), &val) != nil {
+					return false
+				}
+			} else {
+				val = raw[1 : len(raw)-1]
+			}
+		case jsonscan.Number:
+			var ok bool
+			if val, ok = numberText(raw); !ok {
+				return false
+			}
+		case jsonscan.True:
+			val = "true"
+		case jsonscan.False:
+			val = "false"
+		case jsonscan.Null:
+		case jsonscan.Object, jsonscan.Array:
+			*general = true
+			continue
+		default:
+			return false
+		}
+		sc.kvs = append(sc.kvs, kv{key, val})
+	}
+	return !s.Failed()
+}
+
+// numberText is DataString of a JSON number the general decoder reads as a
+// float64: FormatFloat(f, 'f', -1, 64). A short integer literal is already
+// that text.
+func numberText(raw string) (string, bool) {
+	if n := len(raw); n > 0 && n <= 15 && raw[0] != '-' && (raw[0] != '0' || n == 1) {
+		plain := true
+		for i := 0; i < n; i++ {
+			if raw[i] < '0' || raw[i] > '9' {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return raw, true
+		}
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		return "", false
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64), true
+}
+
+// lowerKey: a name no general decoder folds onto another (lower-case ASCII
+// letters, digits, '_' and '-').
+func lowerKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
