@@ -56,3 +56,15 @@ func TestAppendTypedEventStrings(t *testing.T) {
 		require.Equal(t, string(want), string(got))
 	}
 }
+
+// FuzzAppendJSONString: any string is written as json.Marshal writes it.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "a<b>&c", "\x00\x1f\"\\", "\u2028\u2029", "\xff", "中\xe4\xb8文", "\ufffd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(appendJSONString(nil, s)))
+	})
+}

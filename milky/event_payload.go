@@ -309,31 +309,69 @@ func appendSegment(dst []byte, s *IncomingSegment) ([]byte, error) {
 	return append(dst, "}}"...), nil
 }
 
-// appendJSONString writes s as json.Marshal does. Plain text (printable
-// ASCII other than the HTML-escaped <, >, &, and valid multi-byte UTF-8
-// other than U+2028/U+2029) is copied as is; anything needing an escape or
-// a replacement takes json.Marshal, so the escaping rules stay the
-// library's own.
+// appendJSONString writes s as json.Marshal does (encoding/json's
+// escaping: \" \\ \b \f \n \r \t, other control bytes and the
+// HTML-sensitive <, >, & as \u00XX, U+2028/U+2029 as \u2028/\u2029).
+// Invalid UTF-8, whose replacement rules differ between Go versions, takes
+// json.Marshal itself (TestAppendTypedEventStrings holds the two equal).
 func appendJSONString(dst []byte, s string) []byte {
+	start := len(dst)
+	dst = append(dst, '"')
+	last := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c == 0x7f {
-				return appendMarshaledString(dst, s)
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[last:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
 			i++
+			last = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
-			return appendMarshaledString(dst, s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return appendMarshaledString(dst[:start], s)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[last:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			last = i
+		default:
+			i += size
 		}
-		i += size
 	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
+	dst = append(dst, s[last:]...)
 	return append(dst, '"')
 }
+
+const hexDigits = "0123456789abcdef"
+
+// jsonSafe marks the ASCII bytes written as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 func appendMarshaledString(dst []byte, s string) []byte {
 	b, err := json.Marshal(s)

@@ -167,7 +167,8 @@ func scanData(s *jsonscan.Scanner[string], sc *scratch, general *bool) bool {
 		switch k {
 		case jsonscan.String:
 			if esc {
-				if json.Unmarshal([]byte(raw), &val) != nil {
+				var ok bool
+				if val, ok = unquote(raw); !ok {
 					return false
 				}
 			} else {
@@ -227,4 +228,14 @@ func lowerKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// unquote decodes a JSON string with escapes (kept apart so that the
+// common path's value does not escape to the heap).
+func unquote(raw string) (string, bool) {
+	var v string
+	if json.Unmarshal([]byte(raw), &v) != nil {
+		return "", false
+	}
+	return v, true
 }

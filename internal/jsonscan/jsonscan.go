@@ -247,6 +247,14 @@ func (sc *Scanner[T]) str() (start, end int, esc bool) {
 			sc.failed = true
 			return
 		}
+		// Plain ASCII text, the bulk of most strings, in a tight loop.
+		for i < len(sc.s) && plainByte[sc.s[i]] {
+			i++
+		}
+		if i >= len(sc.s) {
+			sc.failed = true
+			return
+		}
 		c := sc.s[i]
 		switch {
 		case c == '"':
@@ -423,3 +431,12 @@ func validUTF8[T ~string | ~[]byte](s T) bool {
 	}
 	return true
 }
+
+// plainByte marks the bytes a string scan steps over without a look:
+// printable ASCII other than '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
