@@ -153,7 +153,7 @@ func scanSegments(msg string, sc *scratch) bool {
 
 // scanData reads one data object into sc.kvs; a non-scalar value sets
 // general (the segment is then decoded the general way).
-func scanData(s *jsonscan.Scanner[string], sc *scratch, general *bool) bool {
+func scanData(s *jsonscan.Scanner, sc *scratch, general *bool) bool {
 	if !s.Open(jsonscan.Object) {
 		return false
 	}

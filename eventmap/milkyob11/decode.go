@@ -135,7 +135,7 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent) bool {
 
 // intField takes an integer literal; anything else (a float, a numeric
 // string, null) is the general decoder's to coerce.
-func intField(s *jsonscan.Scanner[string], dst *int64) bool {
+func intField(s *jsonscan.Scanner, dst *int64) bool {
 	k, raw, _ := s.Value()
 	if k != jsonscan.Number {
 		return false
@@ -146,7 +146,7 @@ func intField(s *jsonscan.Scanner[string], dst *int64) bool {
 }
 
 // strField takes a string without escapes (its raw text is its value).
-func strField(s *jsonscan.Scanner[string], dst *string) bool {
+func strField(s *jsonscan.Scanner, dst *string) bool {
 	k, raw, esc := s.Value()
 	if k != jsonscan.String || esc {
 		return false
@@ -157,7 +157,7 @@ func strField(s *jsonscan.Scanner[string], dst *string) bool {
 
 // lenientIntField is onebot11.Int for its two common spellings: an integer
 // literal and a string of decimal digits.
-func lenientIntField(s *jsonscan.Scanner[string], dst *onebot11.Int) bool {
+func lenientIntField(s *jsonscan.Scanner, dst *onebot11.Int) bool {
 	k, raw, esc := s.Value()
 	switch {
 	case k == jsonscan.Number:
@@ -174,7 +174,7 @@ func lenientIntField(s *jsonscan.Scanner[string], dst *onebot11.Int) bool {
 
 // lenientStrField is onebot11.Str for a string without escapes or a
 // number (kept as its text).
-func lenientStrField(s *jsonscan.Scanner[string], dst *onebot11.Str) bool {
+func lenientStrField(s *jsonscan.Scanner, dst *onebot11.Str) bool {
 	k, raw, esc := s.Value()
 	switch {
 	case k == jsonscan.String && !esc:
@@ -189,7 +189,7 @@ func lenientStrField(s *jsonscan.Scanner[string], dst *onebot11.Str) bool {
 
 // rawField keeps a value's bytes as a sub-slice of raw (as json.RawMessage
 // would copy them). null is left to the general decoder.
-func rawField(s *jsonscan.Scanner[string], raw []byte, dst *json.RawMessage) bool {
+func rawField(s *jsonscan.Scanner, raw []byte, dst *json.RawMessage) bool {
 	start := s.Pos()
 	k, v, _ := s.Value()
 	if k == jsonscan.Invalid || k == jsonscan.Null {
@@ -201,7 +201,7 @@ func rawField(s *jsonscan.Scanner[string], raw []byte, dst *json.RawMessage) boo
 
 // senderField reads the sender object into dst (merging, as the general
 // decoder does with a repeated key).
-func senderField(s *jsonscan.Scanner[string], dst *onebot11.UpstreamSender) bool {
+func senderField(s *jsonscan.Scanner, dst *onebot11.UpstreamSender) bool {
 	if s.Peek() != jsonscan.Object || !s.Open(jsonscan.Object) {
 		return false
 	}

@@ -6,7 +6,10 @@
 // general decoder, which then decides (and words the error) as before.
 package jsonscan
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+	"unsafe"
+)
 
 // Kind is the type of a scanned value.
 type Kind uint8
@@ -28,8 +31,8 @@ const maxDepth = 64
 
 // Scanner reads one JSON document from s. Once Failed, every method is a
 // no-op returning a zero value.
-type Scanner[T ~string | ~[]byte] struct {
-	s      T
+type Scanner struct {
+	s      string
 	i      int
 	depth  int
 	arrays uint64 // bit d set: the container at depth d+1 is an array
@@ -37,22 +40,29 @@ type Scanner[T ~string | ~[]byte] struct {
 }
 
 // New starts scanning s.
-func New[T ~string | ~[]byte](s T) Scanner[T] { return Scanner[T]{s: s} }
+func New(s string) Scanner { return Scanner{s: s} }
+
+// NewBytes starts scanning b in place, without a copy: b must not change
+// while the scanner and the strings it returned are in use (they alias it;
+// a caller keeping a value copies it or slices b at the same offsets).
+func NewBytes(b []byte) Scanner {
+	return Scanner{s: unsafe.String(unsafe.SliceData(b), len(b))}
+}
 
 // Pos is the offset of the next unread byte (after whitespace).
-func (sc *Scanner[T]) Pos() int {
+func (sc *Scanner) Pos() int {
 	sc.ws()
 	return sc.i
 }
 
 // Failed reports whether the input was invalid (or too deep) anywhere so far.
-func (sc *Scanner[T]) Failed() bool { return sc.failed }
+func (sc *Scanner) Failed() bool { return sc.failed }
 
 // Fail marks the scan failed (a caller that met something it leaves to the
 // general decoder).
-func (sc *Scanner[T]) Fail() { sc.failed = true }
+func (sc *Scanner) Fail() { sc.failed = true }
 
-func (sc *Scanner[T]) ws() {
+func (sc *Scanner) ws() {
 	for sc.i < len(sc.s) {
 		switch sc.s[sc.i] {
 		case ' ', '\t', '\n', '\r':
@@ -64,7 +74,7 @@ func (sc *Scanner[T]) ws() {
 }
 
 // End reports whether only whitespace is left (the document is complete).
-func (sc *Scanner[T]) End() bool {
+func (sc *Scanner) End() bool {
 	sc.ws()
 	if sc.i != len(sc.s) {
 		sc.failed = true
@@ -73,7 +83,7 @@ func (sc *Scanner[T]) End() bool {
 }
 
 // Peek is the kind of the next value without consuming it.
-func (sc *Scanner[T]) Peek() Kind {
+func (sc *Scanner) Peek() Kind {
 	if sc.failed {
 		return Invalid
 	}
@@ -101,7 +111,7 @@ func (sc *Scanner[T]) Peek() Kind {
 }
 
 // Open consumes the '{' or '[' that starts a container of kind k.
-func (sc *Scanner[T]) Open(k Kind) bool {
+func (sc *Scanner) Open(k Kind) bool {
 	want := byte('{')
 	if k == Array {
 		want = '['
@@ -128,7 +138,7 @@ func (sc *Scanner[T]) Open(k Kind) bool {
 // More reports whether the container opened last has another member,
 // consuming the ',' before it or the closing bracket after the last one.
 // first is true before the first member.
-func (sc *Scanner[T]) More(first bool) bool {
+func (sc *Scanner) More(first bool) bool {
 	if sc.failed {
 		return false
 	}
@@ -159,7 +169,7 @@ func (sc *Scanner[T]) More(first bool) bool {
 // Key reads an object member's name and the ':' after it. plain is false
 // when the name has escapes (the returned text is then the raw, escaped
 // content).
-func (sc *Scanner[T]) Key() (key T, plain bool) {
+func (sc *Scanner) Key() (key string, plain bool) {
 	start, end, esc := sc.str()
 	if sc.failed {
 		return key, false
@@ -176,7 +186,7 @@ func (sc *Scanner[T]) Key() (key T, plain bool) {
 // Value scans one value and returns its kind and span (for a string the
 // span includes the quotes). esc says a string has backslash escapes: its
 // content is not its raw text between the quotes.
-func (sc *Scanner[T]) Value() (k Kind, raw T, esc bool) {
+func (sc *Scanner) Value() (k Kind, raw string, esc bool) {
 	k = sc.Peek()
 	start := sc.i
 	switch k {
@@ -207,9 +217,9 @@ func (sc *Scanner[T]) Value() (k Kind, raw T, esc bool) {
 }
 
 // Skip scans and drops one value.
-func (sc *Scanner[T]) Skip() { sc.Value() }
+func (sc *Scanner) Skip() { sc.Value() }
 
-func (sc *Scanner[T]) skipContainer(k Kind) {
+func (sc *Scanner) skipContainer(k Kind) {
 	if !sc.Open(k) {
 		return
 	}
@@ -221,8 +231,8 @@ func (sc *Scanner[T]) skipContainer(k Kind) {
 	}
 }
 
-func (sc *Scanner[T]) lit(w string) {
-	if len(sc.s)-sc.i < len(w) || string(sc.s[sc.i:sc.i+len(w)]) != w {
+func (sc *Scanner) lit(w string) {
+	if len(sc.s)-sc.i < len(w) || sc.s[sc.i:sc.i+len(w)] != w {
 		sc.failed = true
 		return
 	}
@@ -233,7 +243,7 @@ func (sc *Scanner[T]) lit(w string) {
 // is true when it has a backslash escape. Non-ASCII bytes must be valid
 // UTF-8, else the scan fails (the general decoder decides what invalid
 // UTF-8 becomes), so text without escapes is its own content.
-func (sc *Scanner[T]) str() (start, end int, esc bool) {
+func (sc *Scanner) str() (start, end int, esc bool) {
 	sc.ws()
 	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != '"' {
 		sc.failed = true
@@ -247,10 +257,9 @@ func (sc *Scanner[T]) str() (start, end int, esc bool) {
 			sc.failed = true
 			return
 		}
-		// Plain ASCII text, the bulk of most strings, in a tight loop.
-		for i < len(sc.s) && plainByte[sc.s[i]] {
-			i++
-		}
+		// Plain ASCII text, the bulk of most strings: eight bytes at a
+		// time while none of them needs a look, then byte by byte.
+		i = skipPlain(sc.s, i)
 		if i >= len(sc.s) {
 			sc.failed = true
 			return
@@ -259,7 +268,7 @@ func (sc *Scanner[T]) str() (start, end int, esc bool) {
 		switch {
 		case c == '"':
 			i++
-			if nonASCII && !validUTF8(sc.s[start:i]) {
+			if nonASCII && !utf8.ValidString(sc.s[start:i]) {
 				sc.failed = true
 				return
 			}
@@ -306,7 +315,7 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-func (sc *Scanner[T]) num() {
+func (sc *Scanner) num() {
 	s, i := sc.s, sc.i
 	if i < len(s) && s[i] == '-' {
 		i++
@@ -352,7 +361,7 @@ func (sc *Scanner[T]) num() {
 
 // Int parses a number's text as an integer literal that fits int64 (no
 // fraction, no exponent). ok is false for anything else.
-func Int[T ~string | ~[]byte](raw T) (int64, bool) {
+func Int(raw string) (int64, bool) {
 	if len(raw) == 0 || len(raw) > 20 {
 		return 0, false
 	}
@@ -388,49 +397,6 @@ func Int[T ~string | ~[]byte](raw T) (int64, bool) {
 	return int64(n), true
 }
 
-// validUTF8 is utf8.Valid for either input type, without a conversion.
-func validUTF8[T ~string | ~[]byte](s T) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		lo, hi := byte(0x80), byte(0xBF)
-		var n int
-		switch {
-		case c >= 0xC2 && c <= 0xDF:
-			n = 1
-		case c == 0xE0:
-			n, lo = 2, 0xA0
-		case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
-			n = 2
-		case c == 0xED:
-			n, hi = 2, 0x9F
-		case c == 0xF0:
-			n, lo = 3, 0x90
-		case c >= 0xF1 && c <= 0xF3:
-			n = 3
-		case c == 0xF4:
-			n, hi = 3, 0x8F
-		default:
-			return false
-		}
-		if i+n >= len(s) {
-			return false
-		}
-		if b := s[i+1]; b < lo || b > hi {
-			return false
-		}
-		for j := i + 2; j <= i+n; j++ {
-			if b := s[j]; b < 0x80 || b > 0xBF {
-				return false
-			}
-		}
-		i += n + 1
-	}
-	return true
-}
 
 // plainByte marks the bytes a string scan steps over without a look:
 // printable ASCII other than '"' and '\\'.
@@ -440,3 +406,26 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+
+// skipPlain returns the index of the first byte at or after i that is a
+// quote, a backslash, a control byte or non-ASCII (len(s) if none): eight
+// bytes at a time with the classic word tests ("has a byte less than n",
+// "has a zero byte", which never miss one), then byte by byte.
+func skipPlain(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8]
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		q := w ^ (ones * '"')
+		bs := w ^ (ones * '\\')
+		if ((w-ones*0x20)&^w|(q-ones)&^q|(bs-ones)&^bs|w)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
+	return i
+}

@@ -14,7 +14,7 @@ func scanAll(s string) bool {
 }
 
 func scanAllBytes(b []byte) bool {
-	sc := New(b)
+	sc := NewBytes(b)
 	sc.Value()
 	return sc.End()
 }
@@ -69,6 +69,31 @@ func TestInt(t *testing.T) {
 		wantOK := err == nil && s != "+1"
 		if ok != wantOK || (ok && n != want) {
 			t.Errorf("Int(%q) = %d, %v; want %d, %v", s, n, ok, want, wantOK)
+		}
+	}
+}
+
+func TestSkipPlain(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			want := c < 0x20 || c == '"' || c == '\\' || c >= 0x80
+			if got := skipPlain(string(b), 0) != 8; got != want {
+				t.Fatalf("byte %#x at %d: %v", c, pos, got)
+			}
+		}
+	}
+}
+
+var benchFrame = `{"time":1750000000,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal","message_id":1000000000,"message_seq":1,"real_id":1,"group_id":30001,"user_id":20002,"anonymous":null,"font":14,"message":[{"type":"text","data":{"text":"lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, "}},{"type":"at","data":{"qq":"20001"}},{"type":"image","data":{"file":"5264faaf36249f4db163.png","url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","summary":"[图片]","sub_type":0}}],"raw_message":"lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, [CQ:at,qq=20001][CQ:image,file=5264faaf36249f4db163.png]","sender":{"user_id":20002,"nickname":"Bob","card":"Bobby","sex":"male","age":0,"area":"","level":"12","role":"member","title":""}}`
+
+func BenchmarkScanFrame(b *testing.B) {
+	raw := []byte(benchFrame)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if !scanAllBytes(raw) {
+			b.Fatal("invalid")
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-json"
 
@@ -189,7 +190,7 @@ func clipErr(err error) string { return clip([]byte(err.Error()), 200) }
 // does not judge itself: invalid JSON, escaped or case-folded keys, a
 // post_type or meta_event_type that is not a plain string.
 func scanFrame(raw []byte, f *frame) bool {
-	s := jsonscan.New(raw)
+	s := jsonscan.NewBytes(raw) // read in place: nothing below keeps its strings
 	if !s.Open(jsonscan.Object) {
 		return false
 	}
@@ -199,7 +200,7 @@ func scanFrame(raw []byte, f *frame) bool {
 			return false
 		}
 		var dst *json.RawMessage
-		switch string(key) {
+		switch key {
 		case "post_type", "meta_event_type":
 			k, v, esc := s.Value()
 			if k != jsonscan.String || esc {
@@ -230,16 +231,18 @@ func scanFrame(raw []byte, f *frame) bool {
 		case "interval":
 			dst = &f.Interval
 		default:
-			for _, c := range key {
-				if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			for i := 0; i < len(key); i++ {
+				if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
 					return false // the general decoder may fold it onto a field
 				}
 			}
 			s.Skip()
 			continue
 		}
+		start := s.Pos()
 		if _, v, _ := s.Value(); !s.Failed() {
-			*dst = json.RawMessage(v[:len(v):len(v)])
+			end := start + len(v)
+			*dst = json.RawMessage(raw[start:end:end])
 		}
 	}
 	return !s.Failed() && s.End()
@@ -247,12 +250,12 @@ func scanFrame(raw []byte, f *frame) bool {
 
 // internType is the constant for a known post or meta type, so routing a
 // frame allocates nothing.
-func internType(b []byte) string {
+func internType(v string) string {
 	for _, t := range [...]string{onebot11.PostMessage, onebot11.PostNotice, onebot11.PostRequest, onebot11.PostMetaEvent,
 		onebot11.PostMessageSent, "heartbeat", "lifecycle"} {
-		if string(b) == t {
+		if v == t {
 			return t
 		}
 	}
-	return string(b)
+	return strings.Clone(v) // v aliases the frame buffer
 }
