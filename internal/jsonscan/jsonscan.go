@@ -397,7 +397,6 @@ func Int(raw string) (int64, bool) {
 	return int64(n), true
 }
 
-
 // plainByte marks the bytes a string scan steps over without a look:
 // printable ASCII other than '"' and '\\'.
 var plainByte = func() (t [256]bool) {
@@ -406,7 +405,6 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
-
 
 // skipPlain returns the index of the first byte at or after i that is a
 // quote, a backslash, a control byte or non-ASCII (len(s) if none): eight
