@@ -21,10 +21,26 @@ type quoteCache struct {
 	ids   idmap.SeqMapper
 }
 
+// quoteKey names a message by conversation and upstream id. The scene is
+// a small code rather than its name: the key then hashes as plain memory,
+// no string hashing on the per-event lookups.
 type quoteKey struct {
-	scene string
-	peer  int64
+	scene uint8
 	id    int32
+	peer  int64
+}
+
+// sceneCode is the key code of a Milky scene name (0 for any other).
+func sceneCode(scene string) uint8 {
+	switch scene {
+	case milky.SceneFriend:
+		return 1
+	case milky.SceneGroup:
+		return 2
+	case milky.SceneTemp:
+		return 3
+	}
+	return 0
 }
 
 const quoteCacheSize = 4096
@@ -37,7 +53,11 @@ func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
 func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment.Quoted, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	v, ok := q.byKey[quoteKey{scene, peer, upstreamID}]
+	code := sceneCode(scene)
+	if code == 0 {
+		return segment.Quoted{}, false // remember keeps only the three scenes
+	}
+	v, ok := q.byKey[quoteKey{code, upstreamID, peer}]
 	return v, ok
 }
 
@@ -70,7 +90,11 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	case msg.Friend != nil:
 		name = msg.Friend.Nickname
 	}
-	k := quoteKey{msg.MessageScene, msg.PeerID, id}
+	code := sceneCode(msg.MessageScene)
+	if code == 0 {
+		return
+	}
+	k := quoteKey{code, id, msg.PeerID}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if _, seen := q.byKey[k]; !seen {

@@ -61,30 +61,73 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{views: make([]view, 0, 16), kvs: make([]kv, 0, 64)} }}
 
+// release empties sc (no pinned strings) and pools it.
+func (sc *scratch) release() {
+	clear(sc.views[:cap(sc.views)])
+	clear(sc.kvs[:cap(sc.kvs)])
+	sc.views, sc.kvs = sc.views[:0], sc.kvs[:0]
+	scratchPool.Put(sc)
+}
+
 // fromOneBotFast converts a segment array; ok false: use the general path.
 func (c *Incoming) fromOneBotFast(scene string, peer int64, message []byte) ([]milky.IncomingSegment, bool) {
-	msg := string(message) // the one copy every value points into
+	s := jsonscan.New(string(message)) // the one copy every value points into
 	sc := scratchPool.Get().(*scratch)
-	defer func() {
-		clear(sc.views[:cap(sc.views)])
-		clear(sc.kvs[:cap(sc.kvs)])
-		sc.views, sc.kvs = sc.views[:0], sc.kvs[:0]
-		scratchPool.Put(sc)
-	}()
-	if !scanSegments(msg, sc) {
+	defer sc.release()
+	if !scanSegments(&s, sc) || !s.End() {
 		return nil, false
 	}
+	return c.convert(scene, peer, sc), true
+}
+
+func (c *Incoming) convert(scene string, peer int64, sc *scratch) []milky.IncomingSegment {
 	out := make([]milky.IncomingSegment, 0, len(sc.views))
 	for i := range sc.views {
 		out = append(out, c.segment(scene, peer, &sc.views[i]))
 	}
-	return out, true
+	return out
 }
 
-// scanSegments fills sc.views from a segment array (kv sub-slices of
-// sc.kvs); false when the general decoder must judge.
-func scanSegments(msg string, sc *scratch) bool {
-	s := jsonscan.New(msg)
+// Scanned is a received segment array read in place by ScanOneBotArray,
+// waiting to be converted; its values point into the scanned document,
+// which must stay unchanged until Release.
+type Scanned struct{ sc *scratch }
+
+// ScanOneBotArray reads the segment array at s's cursor (a decoder of a
+// whole event reads the message field this way, in its own pass). ok
+// false: the array is not one the fast path takes, and s is left failed
+// or mid-array; the caller decodes the document the general way.
+func ScanOneBotArray(s *jsonscan.Scanner) (Scanned, bool) {
+	sc := scratchPool.Get().(*scratch)
+	if !scanSegments(s, sc) {
+		sc.release()
+		return Scanned{}, false
+	}
+	return Scanned{sc}, true
+}
+
+// FromScanned converts a scanned array as FromOneBotRaw converts its
+// bytes.
+func (c *Incoming) FromScanned(scene string, peer int64, a Scanned) []milky.IncomingSegment {
+	if a.sc == nil {
+		return []milky.IncomingSegment{}
+	}
+	return c.convert(scene, peer, a.sc)
+}
+
+// Valid reports whether a holds a scanned array.
+func (a Scanned) Valid() bool { return a.sc != nil }
+
+// Release returns the scan's memory; a is unusable afterwards.
+func (a Scanned) Release() {
+	if a.sc != nil {
+		a.sc.release()
+	}
+}
+
+// scanSegments fills sc.views from the segment array at s's cursor (kv
+// sub-slices of sc.kvs); false when the general decoder must judge.
+func scanSegments(s *jsonscan.Scanner, sc *scratch) bool {
 	if s.Peek() != jsonscan.Array || !s.Open(jsonscan.Array) {
 		return false
 	}
@@ -120,7 +163,7 @@ func scanSegments(msg string, sc *scratch) bool {
 				case jsonscan.Null:
 					s.Skip()
 				case jsonscan.Object:
-					if !scanData(&s, sc, &general) {
+					if !scanData(s, sc, &general) {
 						return false
 					}
 				default:
@@ -138,7 +181,7 @@ func scanSegments(msg string, sc *scratch) bool {
 		}
 		if general {
 			var seg onebot11.Segment
-			if json.Unmarshal([]byte(msg[start:s.Pos()]), &seg) != nil {
+			if json.Unmarshal([]byte(s.Slice(start, s.Pos())), &seg) != nil {
 				return false
 			}
 			sc.kvs = sc.kvs[:kvStart]
@@ -148,7 +191,7 @@ func scanSegments(msg string, sc *scratch) bool {
 		}
 		sc.views = append(sc.views, v)
 	}
-	return s.End()
+	return !s.Failed()
 }
 
 // scanData reads one data object into sc.kvs; a non-scalar value sets

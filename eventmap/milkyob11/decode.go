@@ -7,6 +7,7 @@ import (
 
 	"github.com/qqbridge/gateway/internal/jsonscan"
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // decodeEvent is onebot11.DecodeUpstreamEvent with a fast path for the
@@ -16,15 +17,23 @@ import (
 // the pass does not take on itself (a null, a type mismatch, an escaped or
 // case-folded key, invalid UTF-8, a nested object it does not know) sends
 // the frame to DecodeUpstreamEvent, which then decides exactly as before.
-func decodeEvent(raw []byte, ev *onebot11.UpstreamEvent) error {
-	if decodeFast(raw, ev) {
+//
+// A segment-array message is read in the same pass into segs (when segs
+// is not nil; the caller releases it), so that it is neither scanned nor
+// copied a second time when converted.
+func decodeEvent(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) error {
+	if decodeFast(raw, ev, segs) {
 		return nil
+	}
+	if segs != nil {
+		segs.Release()
+		*segs = segment.Scanned{}
 	}
 	*ev = onebot11.UpstreamEvent{}
 	return onebot11.DecodeUpstreamEvent(raw, ev)
 }
 
-func decodeFast(raw []byte, ev *onebot11.UpstreamEvent) bool {
+func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) bool {
 	src := string(raw)
 	s := jsonscan.New(src)
 	if s.Peek() != jsonscan.Object || !s.Open(jsonscan.Object) {
@@ -72,7 +81,17 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent) bool {
 		case "peer_id":
 			ok = intField(&s, &ev.PeerID)
 		case "message":
-			ok = rawField(&s, raw, &ev.Message)
+			if ev.Message != nil {
+				return false // repeated: the general decoder decides
+			}
+			if segs != nil && s.Peek() == jsonscan.Array {
+				start := s.Pos()
+				*segs, ok = segment.ScanOneBotArray(&s)
+				end := s.Pos()
+				ev.Message = raw[start:end:end]
+			} else {
+				ok = rawField(&s, raw, &ev.Message)
+			}
 		case "message_format":
 			ok = strField(&s, &ev.MessageFormat)
 		case "raw_message":

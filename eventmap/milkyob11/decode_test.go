@@ -6,18 +6,35 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // checkDecode: what the fast path accepts decodes exactly as
 // onebot11.DecodeUpstreamEvent decodes it.
 func checkDecode(t *testing.T, in []byte) bool {
-	var fast onebot11.UpstreamEvent
-	if !decodeFast(in, &fast) {
+	var fast, fast2 onebot11.UpstreamEvent
+	var segs segment.Scanned
+	defer segs.Release()
+	ok := decodeFast(in, &fast, nil)
+	ok2 := decodeFast(in, &fast2, &segs)
+	if !ok && !ok2 {
 		return false
 	}
 	var want onebot11.UpstreamEvent
 	require.NoError(t, onebot11.DecodeUpstreamEvent(in, &want), "fast path accepted what the general decoder rejects: %q", in)
-	require.Equal(t, want, fast, "input %q", in)
+	if ok {
+		require.Equal(t, want, fast, "input %q", in)
+	}
+	if ok2 {
+		require.Equal(t, want, fast2, "input %q (message scanned)", in)
+		if segs.Valid() {
+			// The scanned message converts as its bytes do.
+			c := &segment.Incoming{}
+			wantSegs, err := c.FromOneBotRaw("group", 30001, want.Message)
+			require.NoError(t, err)
+			require.Equal(t, wantSegs, c.FromScanned("group", 30001, segs), "input %q", in)
+		}
+	}
 	return true
 }
 

@@ -55,6 +55,9 @@ func (sc *Scanner) Pos() int {
 	return sc.i
 }
 
+// Slice is the input from a to b (offsets from Pos).
+func (sc *Scanner) Slice(a, b int) string { return sc.s[a:b] }
+
 // Failed reports whether the input was invalid (or too deep) anywhere so far.
 func (sc *Scanner) Failed() bool { return sc.failed }
 
