@@ -2,6 +2,7 @@ package segment
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/goccy/go-json"
@@ -81,11 +82,49 @@ func (c *Incoming) fromOneBotFast(scene string, peer int64, message []byte) ([]m
 }
 
 func (c *Incoming) convert(scene string, peer int64, sc *scratch) []milky.IncomingSegment {
-	out := make([]milky.IncomingSegment, 0, len(sc.views))
+	out := make([]milky.IncomingSegment, len(sc.views))
 	for i := range sc.views {
-		out = append(out, c.segment(scene, peer, &sc.views[i]))
+		c.segmentTo(&out[i], scene, peer, &sc.views[i])
 	}
 	return out
+}
+
+// segmentTo is segment writing into a zeroed dst. The commonest kinds are
+// filled field by field: copying a whole returned IncomingSegment (a large
+// struct full of pointers) into the heap slice costs a bulk write barrier
+// over all of it whenever the GC is marking.
+func (c *Incoming) segmentTo(dst *milky.IncomingSegment, scene string, peer int64, s *view) {
+	switch s.Type {
+	case onebot11.SegText:
+		dst.Type = milky.SegText
+		dst.Data.Text = s.DataString("text")
+		return
+	case onebot11.SegAt:
+		qq := s.DataString("qq")
+		if qq == "all" {
+			dst.Type = milky.SegMentionAll
+			return
+		}
+		if uin, err := strconv.ParseInt(qq, 10, 64); err == nil && uin >= milky.MinUin && uin <= milky.MaxUin {
+			dst.Type = milky.SegMention
+			dst.Data.UserID = uin
+			dst.Data.Name = strings.TrimPrefix(s.DataString("name"), "@")
+			return
+		}
+	case onebot11.SegImage:
+		dst.Type = milky.SegImage
+		d := &dst.Data
+		d.ResourceID = resourceID(s)
+		d.TempURL = s.DataString("url")
+		d.Summary = s.DataString("summary")
+		d.SubType = milky.ImageNormal
+		if isSticker(s) {
+			d.SubType = milky.ImageSticker
+		}
+		d.Width, d.Height = dataU32(s, "width"), dataU32(s, "height")
+		return
+	}
+	*dst = c.segment(scene, peer, s)
 }
 
 // Scanned is a received segment array read in place by ScanOneBotArray,
