@@ -66,6 +66,10 @@ func (sc *Scanner) Failed() bool { return sc.failed }
 func (sc *Scanner) Fail() { sc.failed = true }
 
 func (sc *Scanner) ws() {
+	// Compact JSON has none: one test and out.
+	if sc.i < len(sc.s) && sc.s[sc.i] > ' ' {
+		return
+	}
 	for sc.i < len(sc.s) {
 		switch sc.s[sc.i] {
 		case ' ', '\t', '\n', '\r':
