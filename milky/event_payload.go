@@ -319,6 +319,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	last := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8 // eight bytes written as they are
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
@@ -364,6 +368,21 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// plain8 reports whether all 8 bytes of b are written as they are: none is
+// a control byte, non-ASCII, '"', '\\', '<', '>' or '&' (the classic "has
+// a zero / less-than byte" word tests, which never miss one).
+func plain8(b string) bool {
+	w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	t := (w - ones*0x20) &^ w
+	for _, c := range [...]uint64{'"', '\\', '<', '>', '&'} {
+		x := w ^ (ones * c)
+		t |= (x - ones) &^ x
+	}
+	return (t|w)&highs == 0
+}
 
 // jsonSafe marks the ASCII bytes written as they are.
 var jsonSafe = func() (t [utf8.RuneSelf]bool) {
