@@ -135,7 +135,10 @@ func (s *Server) closeWS(conn *websocket.Conn, reason string) {
 // this goroutine (pings, close) or, for the reader's pongs, as one
 // net.Conn Write each, and a net.Conn serialises whole Write calls.
 func (s *Server) writeWSBatch(conn *websocket.Conn, sub *subscriber, batch *[][]byte, out *[]byte) bool {
-	b, mark := sub.q.Peek((*batch)[:0], batchEvents, 0)
+	// Bounded in bytes too: the write deadline covers one write, and a
+	// slow reader that keeps taking data must not time out a long one
+	// (each event had its own deadline before batching).
+	b, mark := sub.q.Peek((*batch)[:0], batchEvents, maxBatchBytes)
 	*batch = b
 	buf := (*out)[:0]
 	for _, payload := range b {
@@ -167,9 +170,13 @@ func (s *Server) writeWSBatch(conn *websocket.Conn, sub *subscriber, batch *[][]
 	return err == nil
 }
 
-// maxKeptFrameBuf bounds the frame buffer a subscriber keeps between
-// batches.
-const maxKeptFrameBuf = 1 << 20
+const (
+	// maxBatchBytes bounds one batch write (a larger event goes alone).
+	maxBatchBytes = 64 << 10
+	// maxKeptFrameBuf bounds the frame buffer a subscriber keeps between
+	// batches.
+	maxKeptFrameBuf = 1 << 20
+)
 
 // appendTextFrame appends one unmasked, final text frame (RFC 6455 5.2).
 func appendTextFrame(dst, payload []byte) []byte {
