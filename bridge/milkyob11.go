@@ -164,9 +164,9 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 		typ := ev.Data.EventType()
 		m.Event("upstream_in", typ)
 		d.rt.SetSelfID(ev.SelfID)
-		d.quotes.remember(ev)
 		d.dir.observe(ev)
 		b, err := encodeEvent(ev)
+		d.quotes.remember(ev) // after encoding: it moves the kept strings
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", typ, "err", err)
