@@ -5,6 +5,7 @@ import (
 
 	"github.com/qqbridge/gateway/milky"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -157,6 +158,17 @@ func TestMilkyHistoryPagingVisitsEveryMessage(t *testing.T) {
 	group, member := up.groupA()
 	up.sim.ReceiveGroupMessage(group, member, text("history new 1"))
 	m.sendGroup(group, "history new 2")
+	// The simulator echoes the bot's message 1ms after storing it; count
+	// the history once the echo is in, or a send that returns within that
+	// millisecond leaves the echo to appear mid-paging (a 14th message).
+	require.Eventually(t, func() bool {
+		for _, msg := range up.sim.History("group", group) {
+			if len(msg.Segments) == 1 && msg.Segments[0].Data.Text == "echo: history new 2" {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, time.Millisecond, "the simulator echoes the bot's message")
 	want := len(up.sim.History("group", group))
 
 	seen := map[int64]bool{}

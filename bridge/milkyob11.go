@@ -7,10 +7,9 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/goccy/go-json"
 
 	eventmap "github.com/qqbridge/gateway/eventmap/milkyob11"
 	"github.com/qqbridge/gateway/metrics"
@@ -165,9 +164,9 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 		typ := ev.Data.EventType()
 		m.Event("upstream_in", typ)
 		d.rt.SetSelfID(ev.SelfID)
-		d.quotes.remember(ev)
 		d.dir.observe(ev)
-		b, err := json.Marshal(ev)
+		b, err := encodeEvent(ev)
+		d.quotes.remember(ev) // after encoding: it moves the kept strings
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", typ, "err", err)
@@ -176,6 +175,28 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 		m.Event("downstream_out", typ)
 		d.srv.PublishRaw(b)
 	}
+}
+
+// encodeBufs holds the scratch buffers events are encoded into; a pool, not
+// a field, because a replaced upstream link may still be draining on its
+// own goroutine while the new one delivers.
+var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// encodeEvent encodes ev into a pooled scratch buffer and returns an exact
+// copy: the one allocation per event, shared read-only by every subscriber
+// queue.
+func encodeEvent(ev *milky.TypedEvent) ([]byte, error) {
+	bp := encodeBufs.Get().(*[]byte)
+	b, err := milky.AppendTypedEvent((*bp)[:0], *ev)
+	var out []byte
+	if err == nil {
+		out = append(make([]byte, 0, len(b)), b...)
+	}
+	if cap(b) <= 64<<10 { // one huge event must not pin its buffer
+		*bp = b[:0]
+		encodeBufs.Put(bp)
+	}
+	return out, err
 }
 
 // Probe implements Direction: the account and implementation the client

@@ -61,7 +61,8 @@ type Incoming struct {
 func (c *Incoming) FromOneBot(scene string, peer int64, segs []onebot11.Segment) []milky.IncomingSegment {
 	out := make([]milky.IncomingSegment, 0, len(segs))
 	for i := range segs {
-		out = append(out, c.segment(scene, peer, &segs[i]))
+		v := view{Type: segs[i].Type, m: segs[i].Data}
+		out = append(out, c.segment(scene, peer, &v))
 	}
 	return out
 }
@@ -71,6 +72,11 @@ func (c *Incoming) FromOneBot(scene string, peer int64, segs []onebot11.Segment)
 // it. null or absent is an empty message. A CQ string with an unterminated
 // code is kept as text (the implementation sent it; losing it is worse).
 func (c *Incoming) FromOneBotRaw(scene string, peer int64, message json.RawMessage) ([]milky.IncomingSegment, error) {
+	if t := bytes.TrimLeft(message, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		if out, ok := c.fromOneBotFast(scene, peer, message); ok {
+			return out, nil
+		}
+	}
 	segs, err := DecodeOneBotMessage(message)
 	if err != nil {
 		return nil, err
@@ -112,7 +118,7 @@ func DecodeOneBotMessage(message json.RawMessage) ([]onebot11.Segment, error) {
 	return segs, nil
 }
 
-func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.IncomingSegment {
+func (c *Incoming) segment(scene string, peer int64, s *view) milky.IncomingSegment {
 	switch s.Type {
 	case onebot11.SegText:
 		return text(s.DataString("text"))
@@ -202,7 +208,7 @@ func (c *Incoming) segment(scene string, peer int64, s *onebot11.Segment) milky.
 	return text(fallbackText(s))
 }
 
-func (c *Incoming) reply(scene string, peer int64, s *onebot11.Segment) milky.IncomingSegment {
+func (c *Incoming) reply(scene string, peer int64, s *view) milky.IncomingSegment {
 	d := milky.IncomingSegmentData{SenderID: UnknownSenderID}
 	id, idErr := strconv.ParseInt(s.DataString("id"), 10, 32)
 	if scene == "" {
@@ -259,12 +265,12 @@ func text(t string) milky.IncomingSegment {
 // resourceID is what get_resource_temp_url will later be asked for: NapCat
 // and Lagrange accept the file value (file name or file id) in get_image /
 // get_record / get_file; file_id wins where an implementation sends both.
-func resourceID(s *onebot11.Segment) string { return firstOf(s, "file_id", "file") }
+func resourceID(s *view) string { return firstOf(s, "file_id", "file") }
 
 // isSticker: NapCat/LLOneBot send sub_type (NT picSubType; 0 is an ordinary
 // picture, every other value is an emoticon kind), go-cqhttp spells it
 // subType in CQ strings.
-func isSticker(s *onebot11.Segment) bool {
+func isSticker(s *view) bool {
 	v := firstOf(s, "sub_type", "subType")
 	return v != "" && v != "0"
 }
@@ -272,11 +278,11 @@ func isSticker(s *onebot11.Segment) bool {
 // isLargeFace: the gateway's own first direction writes large=true; NapCat
 // passes the NT face element through as raw, whose faceType 3 is the
 // animated "super" face; sub_type 3 is accepted as the same marker.
-func isLargeFace(s *onebot11.Segment) bool {
+func isLargeFace(s *view) bool {
 	if v := s.DataString("large"); v == "true" || v == "1" {
 		return true
 	}
-	if raw, ok := s.Data["raw"].(map[string]any); ok && valueIs(raw["faceType"], 3) {
+	if raw, ok := s.value("raw").(map[string]any); ok && valueIs(raw["faceType"], 3) {
 		return true
 	}
 	return s.DataString("sub_type") == "3"
@@ -296,8 +302,8 @@ func valueIs(v any, n int64) bool {
 	return false
 }
 
-func previewOf(s *onebot11.Segment) []string {
-	v, ok := s.Data["preview"].([]any)
+func previewOf(s *view) []string {
+	v, ok := s.value("preview").([]any)
 	if !ok {
 		return []string{}
 	}
@@ -322,7 +328,7 @@ func appName(payload string) string {
 }
 
 // fallbackText is the readable text of a segment Milky cannot carry.
-func fallbackText(s *onebot11.Segment) string {
+func fallbackText(s *view) string {
 	switch s.Type {
 	case onebot11.SegDice:
 		if r := s.DataString("result"); r != "" {
@@ -348,7 +354,7 @@ func fallbackText(s *onebot11.Segment) string {
 	return "[" + typ + "]"
 }
 
-func firstOf(s *onebot11.Segment, keys ...string) string {
+func firstOf(s *view, keys ...string) string {
 	for _, k := range keys {
 		if v := s.DataString(k); v != "" {
 			return v
@@ -359,7 +365,7 @@ func firstOf(s *onebot11.Segment, keys ...string) string {
 
 // dataUint reads the first present key as a non-negative integer (number or
 // numeric string); anything else is 0, the schema's "no value".
-func dataUint(s *onebot11.Segment, keys ...string) int64 {
+func dataUint(s *view, keys ...string) int64 {
 	v := firstOf(s, keys...)
 	if v == "" {
 		return 0
@@ -379,6 +385,6 @@ func dataUint(s *onebot11.Segment, keys ...string) int64 {
 }
 
 // dataU32 is dataUint clamped to int32 (widths, durations, package ids).
-func dataU32(s *onebot11.Segment, keys ...string) int32 {
+func dataU32(s *view, keys ...string) int32 {
 	return int32(min(dataUint(s, keys...), 1<<31-1))
 }

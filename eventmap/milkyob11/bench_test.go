@@ -3,7 +3,7 @@ package milkyob11
 import (
 	"testing"
 
-	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/milky"
 )
 
 // napcatGroupMessage is a typical NapCat group message: reply, mention,
@@ -16,12 +16,14 @@ func BenchmarkMapGroupMessage(b *testing.B) {
 	env := newTestEnv().Env
 	b.ReportAllocs()
 	b.SetBytes(int64(len(napcatGroupMessage)))
+	var buf []byte
 	for i := 0; i < b.N; i++ {
 		res, err := MapRaw(env, napcatGroupMessage)
 		if err != nil || len(res.Events) != 1 {
 			b.Fatal(err, res.Skipped)
 		}
-		if _, err := json.Marshal(res.Events[0]); err != nil {
+		// The runtime's encoder (bridge.encodeEvent), into a reused buffer.
+		if buf, err = milky.AppendTypedEvent(buf[:0], res.Events[0]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -106,7 +106,13 @@ func messageTime(env *Env, ev *onebot11.UpstreamEvent) int64 {
 
 func (env *Env) segments(scene string, peer int64, ev *onebot11.UpstreamEvent) []milky.IncomingSegment {
 	conv := segment.Incoming{Seqs: env.Seqs, Quotes: env.Quotes, OnUntranslated: env.untranslatedSegment}
-	segs, err := conv.FromOneBotRaw(scene, peer, ev.Message)
+	var segs []milky.IncomingSegment
+	var err error
+	if env.scanned != nil && env.scanned.Valid() {
+		segs = conv.FromScanned(scene, peer, *env.scanned)
+	} else {
+		segs, err = conv.FromOneBotRaw(scene, peer, ev.Message)
+	}
 	if err != nil || (len(segs) == 0 && ev.RawMessage != "") {
 		// message unusable or absent: raw_message is always the CQ form.
 		quoted := strconv.Quote(string(ev.RawMessage))

@@ -7,6 +7,8 @@
 package milkyob11
 
 import (
+	"sync"
+
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/onebot11"
@@ -34,6 +36,10 @@ type Env struct {
 	// no Milky form: kind "event" (typ "post_type/detail/sub_type") or
 	// "segment" (the OneBot segment type).
 	OnUntranslated func(kind, typ string)
+
+	// scanned is the event's segment-array message as MapRaw's decoding
+	// pass read it (nil, or empty when the message was not such an array).
+	scanned *segment.Scanned
 }
 
 // Result is what one OneBot event becomes.
@@ -146,11 +152,33 @@ func (e *DataError) Error() string { return "milkyob11: " + e.Problem }
 // MapRaw decodes one upstream event (the JSON of a WebSocket frame or HTTP
 // POST body) and maps it.
 func MapRaw(env *Env, raw []byte) (Result, error) {
-	var ev onebot11.UpstreamEvent
-	if err := onebot11.DecodeUpstreamEvent(raw, &ev); err != nil {
+	st := mapStates.Get().(*mapState)
+	defer st.release()
+	if err := decodeEvent(raw, &st.ev, &st.segs); err != nil {
 		return Result{}, &DataError{Problem: "event is not a JSON object: " + bounded(err.Error())}
 	}
-	return Map(env, &ev), nil
+	// A copy of env carries the message read in the decoding pass to the
+	// handler (env itself stays untouched: it may be shared).
+	st.env = *env
+	st.env.scanned = &st.segs
+	return Map(&st.env, &st.ev), nil
+}
+
+// mapState is MapRaw's per-event working memory, pooled: the decoded
+// event (large; it would otherwise be allocated and cleared per event),
+// the env copy and the scanned message.
+type mapState struct {
+	ev   onebot11.UpstreamEvent
+	env  Env
+	segs segment.Scanned
+}
+
+var mapStates = sync.Pool{New: func() any { return new(mapState) }}
+
+func (st *mapState) release() {
+	st.segs.Release()
+	*st = mapState{}
+	mapStates.Put(st)
 }
 
 // Map maps one decoded upstream event. It never fails: an event that cannot

@@ -179,3 +179,27 @@ func TestWSPingsAndSurvivesIdle(t *testing.T) {
 	e.s.Publish(testEvent(1)) // still subscribed after answering pings
 	assert.Equal(t, 1, e.s.Subscribers())
 }
+
+// TestWSFrameSizes: events of every frame-length encoding (7-bit, 16-bit,
+// 64-bit) arrive whole and in order, also when written as one batch.
+func TestWSFrameSizes(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, err := e.dialWS("", false)
+	require.NoError(t, err)
+	defer c.Close()
+	waitFor(t, "subscriber", func() bool { return e.s.Subscribers() == 1 })
+	sizes := []int{2, 125, 126, 127, 65535, 65536, 200000}
+	var want [][]byte
+	for i, n := range sizes {
+		p := []byte(`{"i":` + fmt.Sprint(i) + `,"pad":"` + strings.Repeat("x", n) + `"}`)
+		want = append(want, p)
+		e.s.PublishRaw(p)
+	}
+	for _, p := range want {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		typ, msg, err := c.ReadMessage()
+		require.NoError(t, err)
+		require.Equal(t, websocket.TextMessage, typ)
+		require.Equal(t, string(p), string(msg))
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"io"
 	"net"
 	"time"
@@ -86,13 +87,14 @@ func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
 	ping := time.NewTicker(s.cfg.PingInterval)
 	defer ping.Stop()
 	batch := make([][]byte, 0, batchEvents)
+	var frames []byte // reused frame buffer of writeWSBatch
 	draining := s.draining
 	for {
 		select {
 		case <-sub.q.Ready():
 			// One token may stand for more than a batch: write until empty.
 			for sub.q.Len() > 0 {
-				if !s.writeWSBatch(conn, sub, &batch) {
+				if !s.writeWSBatch(conn, sub, &batch, &frames) {
 					return
 				}
 			}
@@ -108,7 +110,7 @@ func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
 		case <-draining:
 			// Shutdown: flush what is queued, then say goodbye.
 			for sub.q.Len() > 0 {
-				if !s.writeWSBatch(conn, sub, &batch) {
+				if !s.writeWSBatch(conn, sub, &batch, &frames) {
 					return
 				}
 			}
@@ -125,23 +127,80 @@ func (s *Server) closeWS(conn *websocket.Conn, reason string) {
 
 // writeWSBatch writes one peeked batch, committing exactly what was
 // written. false: the connection failed.
-func (s *Server) writeWSBatch(conn *websocket.Conn, sub *subscriber, batch *[][]byte) bool {
-	b, mark := sub.q.Peek((*batch)[:0], batchEvents, 0)
+//
+// The batch goes out as one write of ready-made frames (server frames are
+// unmasked and, with no compression negotiated, just a header before the
+// payload): one syscall for a whole backlog instead of one per event.
+// Frames cannot interleave with the library's own writes: those come from
+// this goroutine (pings, close) or, for the reader's pongs, as one
+// net.Conn Write each, and a net.Conn serialises whole Write calls.
+func (s *Server) writeWSBatch(conn *websocket.Conn, sub *subscriber, batch *[][]byte, out *[]byte) bool {
+	// Bounded in bytes too: the write deadline covers one write, and a
+	// slow reader that keeps taking data must not time out a long one
+	// (each event had its own deadline before batching).
+	b, mark := sub.q.Peek((*batch)[:0], batchEvents, maxBatchBytes)
 	*batch = b
-	written := 0
-	defer func() {
-		sub.q.Commit(mark, written)
-		clear(b) // do not pin payloads until the next batch
-	}()
+	buf := (*out)[:0]
 	for _, payload := range b {
-		_ = conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-		if err := conn.WriteMessage(websocket.TextMessage, payload); err != nil {
-			s.log.Debug("milky /event write failed", "remote", sub.remote, "err", err)
-			return false
-		}
-		written++
+		buf = appendTextFrame(buf, payload)
 	}
-	return true
+	nc := conn.NetConn()
+	_ = nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	n, err := nc.Write(buf)
+	written := len(b)
+	if err != nil {
+		// Count the frames that went out whole; the connection is done.
+		written = 0
+		for _, payload := range b {
+			size := frameHeaderLen(len(payload)) + len(payload)
+			if n < size {
+				break
+			}
+			n -= size
+			written++
+		}
+		s.log.Debug("milky /event write failed", "remote", sub.remote, "err", err)
+	}
+	sub.q.Commit(mark, written)
+	clear(b) // do not pin payloads until the next batch
+	if cap(buf) > maxKeptFrameBuf {
+		buf = nil // one burst of big events must not stay pinned
+	}
+	*out = buf
+	return err == nil
+}
+
+const (
+	// maxBatchBytes bounds one batch write (a larger event goes alone).
+	maxBatchBytes = 64 << 10
+	// maxKeptFrameBuf bounds the frame buffer a subscriber keeps between
+	// batches.
+	maxKeptFrameBuf = 1 << 20
+)
+
+// appendTextFrame appends one unmasked, final text frame (RFC 6455 5.2).
+func appendTextFrame(dst, payload []byte) []byte {
+	const finText = 0x80 | websocket.TextMessage
+	switch n := len(payload); {
+	case n < 126:
+		dst = append(dst, finText, byte(n))
+	case n <= 0xffff:
+		dst = append(dst, finText, 126, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, finText, 127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+	return append(dst, payload...)
+}
+
+func frameHeaderLen(n int) int {
+	switch {
+	case n < 126:
+		return 2
+	case n <= 0xffff:
+		return 4
+	}
+	return 10
 }
 
 // readWS reads and ignores whatever the client sends (the event channel is

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-json"
+
+	"github.com/qqbridge/gateway/internal/jsonscan"
 	"github.com/qqbridge/gateway/onebot11"
 )
 
@@ -41,7 +44,8 @@ const (
 // maxEchoLen bounds an echo we try to decode; ours are at most 20 digits.
 const maxEchoLen = 64
 
-// classify parses raw and says what it is. An error names why the frame is
+// classify parses raw and says what it is. The frame's raw fields are
+// sub-slices of raw: f is valid only as long as raw is. An error names why the frame is
 // neither a response nor an event; the caller counts and skips it.
 func classify(raw []byte, f *frame) (frameKind, error) {
 	*f = frame{}
@@ -49,8 +53,11 @@ func classify(raw []byte, f *frame) (frameKind, error) {
 	if len(t) == 0 || t[0] != '{' {
 		return 0, errors.New("not a JSON object")
 	}
-	if err := json.Unmarshal(raw, f); err != nil {
-		return 0, fmt.Errorf("bad JSON: %s", clipErr(err))
+	if !scanFrame(raw, f) {
+		*f = frame{}
+		if err := json.Unmarshal(raw, f); err != nil {
+			return 0, fmt.Errorf("bad JSON: %s", clipErr(err))
+		}
 	}
 	switch {
 	case f.PostType == onebot11.PostMetaEvent:
@@ -176,3 +183,79 @@ func clip(b []byte, n int) string {
 
 // clipErr bounds a decoder error, which may quote the input.
 func clipErr(err error) string { return clip([]byte(err.Error()), 200) }
+
+// scanFrame fills f in one validating pass over raw, without copies (the
+// raw fields alias raw; known post and meta types are the constants). It
+// returns false, leaving the frame to the general decoder, for anything it
+// does not judge itself: invalid JSON, escaped or case-folded keys, a
+// post_type or meta_event_type that is not a plain string.
+func scanFrame(raw []byte, f *frame) bool {
+	s := jsonscan.NewBytes(raw) // read in place: nothing below keeps its strings
+	if !s.Open(jsonscan.Object) {
+		return false
+	}
+	for first := true; s.More(first); first = false {
+		key, plain := s.Key()
+		if !plain {
+			return false
+		}
+		var dst *json.RawMessage
+		switch key {
+		case "post_type", "meta_event_type":
+			k, v, esc := s.Value()
+			if k != jsonscan.String || esc {
+				return false
+			}
+			if key[0] == 'p' {
+				f.PostType = internType(v[1 : len(v)-1])
+			} else {
+				f.MetaEventType = internType(v[1 : len(v)-1])
+			}
+			continue
+		case "echo":
+			dst = &f.Echo
+		case "status":
+			dst = &f.Status
+		case "retcode":
+			dst = &f.Retcode
+		case "data":
+			dst = &f.Data
+		case "message":
+			dst = &f.Message
+		case "wording":
+			dst = &f.Wording
+		case "msg":
+			dst = &f.Msg
+		case "sub_type":
+			dst = &f.SubType
+		case "interval":
+			dst = &f.Interval
+		default:
+			for i := 0; i < len(key); i++ {
+				if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+					return false // the general decoder may fold it onto a field
+				}
+			}
+			s.Skip()
+			continue
+		}
+		start := s.Pos()
+		if _, v, _ := s.Value(); !s.Failed() {
+			end := start + len(v)
+			*dst = json.RawMessage(raw[start:end:end])
+		}
+	}
+	return !s.Failed() && s.End()
+}
+
+// internType is the constant for a known post or meta type, so routing a
+// frame allocates nothing.
+func internType(v string) string {
+	for _, t := range [...]string{onebot11.PostMessage, onebot11.PostNotice, onebot11.PostRequest, onebot11.PostMetaEvent,
+		onebot11.PostMessageSent, "heartbeat", "lifecycle"} {
+		if v == t {
+			return t
+		}
+	}
+	return strings.Clone(v) // v aliases the frame buffer
+}

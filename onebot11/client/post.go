@@ -66,7 +66,10 @@ func (c *Client) servePost(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	it := postPool.Get().(*postItem)
-	kind, err := classify(body, &it.f)
+	// Copied first: the frame aliases the bytes it was classified from,
+	// and postLoop reads it after this request's body is gone.
+	it.body = append(it.body[:0], body...)
+	kind, err := classify(it.body, &it.f)
 	if err == nil && kind == kindResponse {
 		err = errNotEvent
 	}
@@ -78,7 +81,6 @@ func (c *Client) servePost(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	it.kind = kind
-	it.body = append(it.body[:0], body...)
 	if !c.enqueuePost(it) {
 		postPool.Put(it)
 		c.dropped(TransportHTTPPost, DropQueueFull)

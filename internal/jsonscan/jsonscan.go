@@ -1,0 +1,436 @@
+// Package jsonscan is a small validating JSON scanner for the hot decode
+// paths: it walks one document in place, hands out the spans of keys and
+// values (sub-slices or sub-strings of the input, no copies) and lets the
+// caller decide what to keep. It is strict RFC 8259: anything it rejects,
+// and anything its callers do not want to judge themselves, they hand to the
+// general decoder, which then decides (and words the error) as before.
+package jsonscan
+
+import (
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Kind is the type of a scanned value.
+type Kind uint8
+
+// Value kinds.
+const (
+	Invalid Kind = iota
+	String
+	Number
+	True
+	False
+	Null
+	Object
+	Array
+)
+
+// maxDepth bounds nesting; deeper documents are left to the general decoder.
+const maxDepth = 64
+
+// Scanner reads one JSON document from s. Once Failed, every method is a
+// no-op returning a zero value.
+type Scanner struct {
+	s      string
+	i      int
+	depth  int
+	arrays uint64 // bit d set: the container at depth d+1 is an array
+	failed bool
+}
+
+// New starts scanning s.
+func New(s string) Scanner { return Scanner{s: s} }
+
+// NewBytes starts scanning b in place, without a copy: b must not change
+// while the scanner and the strings it returned are in use (they alias it;
+// a caller keeping a value copies it or slices b at the same offsets).
+func NewBytes(b []byte) Scanner {
+	return Scanner{s: unsafe.String(unsafe.SliceData(b), len(b))}
+}
+
+// Pos is the offset of the next unread byte (after whitespace).
+func (sc *Scanner) Pos() int {
+	sc.ws()
+	return sc.i
+}
+
+// Slice is the input from a to b (offsets from Pos).
+func (sc *Scanner) Slice(a, b int) string { return sc.s[a:b] }
+
+// Failed reports whether the input was invalid (or too deep) anywhere so far.
+func (sc *Scanner) Failed() bool { return sc.failed }
+
+// Fail marks the scan failed (a caller that met something it leaves to the
+// general decoder).
+func (sc *Scanner) Fail() { sc.failed = true }
+
+func (sc *Scanner) ws() {
+	// Compact JSON has none: one test and out.
+	if sc.i < len(sc.s) && sc.s[sc.i] > ' ' {
+		return
+	}
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
+		}
+	}
+}
+
+// End reports whether only whitespace is left (the document is complete).
+func (sc *Scanner) End() bool {
+	sc.ws()
+	if sc.i != len(sc.s) {
+		sc.failed = true
+	}
+	return !sc.failed
+}
+
+// Peek is the kind of the next value without consuming it.
+func (sc *Scanner) Peek() Kind {
+	if sc.failed {
+		return Invalid
+	}
+	sc.ws()
+	if sc.i >= len(sc.s) {
+		return Invalid
+	}
+	switch c := sc.s[sc.i]; {
+	case c == '"':
+		return String
+	case c == '{':
+		return Object
+	case c == '[':
+		return Array
+	case c == 't':
+		return True
+	case c == 'f':
+		return False
+	case c == 'n':
+		return Null
+	case c == '-' || (c >= '0' && c <= '9'):
+		return Number
+	}
+	return Invalid
+}
+
+// Open consumes the '{' or '[' that starts a container of kind k.
+func (sc *Scanner) Open(k Kind) bool {
+	want := byte('{')
+	if k == Array {
+		want = '['
+	}
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != want {
+		sc.failed = true
+		return false
+	}
+	if sc.depth >= maxDepth {
+		sc.failed = true
+		return false
+	}
+	if k == Array {
+		sc.arrays |= 1 << sc.depth
+	} else {
+		sc.arrays &^= 1 << sc.depth
+	}
+	sc.depth++
+	sc.i++
+	return true
+}
+
+// More reports whether the container opened last has another member,
+// consuming the ',' before it or the closing bracket after the last one.
+// first is true before the first member.
+func (sc *Scanner) More(first bool) bool {
+	if sc.failed {
+		return false
+	}
+	sc.ws()
+	if sc.i >= len(sc.s) {
+		sc.failed = true
+		return false
+	}
+	if c := sc.s[sc.i]; c == '}' || c == ']' {
+		if sc.depth == 0 || (c == ']') != (sc.arrays&(1<<(sc.depth-1)) != 0) {
+			sc.failed = true
+			return false
+		}
+		sc.i++
+		sc.depth--
+		return false
+	}
+	if !first {
+		if sc.s[sc.i] != ',' {
+			sc.failed = true
+			return false
+		}
+		sc.i++
+	}
+	return true
+}
+
+// Key reads an object member's name and the ':' after it. plain is false
+// when the name has escapes (the returned text is then the raw, escaped
+// content).
+func (sc *Scanner) Key() (key string, plain bool) {
+	start, end, esc := sc.str()
+	if sc.failed {
+		return key, false
+	}
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != ':' {
+		sc.failed = true
+		return key, false
+	}
+	sc.i++
+	return sc.s[start+1 : end-1], !esc
+}
+
+// Value scans one value and returns its kind and span (for a string the
+// span includes the quotes). esc says a string has backslash escapes: its
+// content is not its raw text between the quotes.
+func (sc *Scanner) Value() (k Kind, raw string, esc bool) {
+	k = sc.Peek()
+	start := sc.i
+	switch k {
+	case String:
+		var end int
+		start, end, esc = sc.str()
+		if sc.failed {
+			return Invalid, raw, false
+		}
+		return k, sc.s[start:end], esc
+	case Number:
+		sc.num()
+	case True:
+		sc.lit("true")
+	case False:
+		sc.lit("false")
+	case Null:
+		sc.lit("null")
+	case Object, Array:
+		sc.skipContainer(k)
+	default:
+		sc.failed = true
+	}
+	if sc.failed {
+		return Invalid, raw, false
+	}
+	return k, sc.s[start:sc.i], false
+}
+
+// Skip scans and drops one value.
+func (sc *Scanner) Skip() { sc.Value() }
+
+func (sc *Scanner) skipContainer(k Kind) {
+	if !sc.Open(k) {
+		return
+	}
+	for first := true; sc.More(first); first = false {
+		if k == Object {
+			sc.Key()
+		}
+		sc.Value()
+	}
+}
+
+func (sc *Scanner) lit(w string) {
+	if len(sc.s)-sc.i < len(w) || sc.s[sc.i:sc.i+len(w)] != w {
+		sc.failed = true
+		return
+	}
+	sc.i += len(w)
+}
+
+// str scans a string at the cursor: [start, end) includes the quotes; esc
+// is true when it has a backslash escape. Non-ASCII bytes must be valid
+// UTF-8, else the scan fails (the general decoder decides what invalid
+// UTF-8 becomes), so text without escapes is its own content.
+func (sc *Scanner) str() (start, end int, esc bool) {
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) || sc.s[sc.i] != '"' {
+		sc.failed = true
+		return
+	}
+	start = sc.i
+	i := sc.i + 1
+	nonASCII := false
+	for {
+		if i >= len(sc.s) {
+			sc.failed = true
+			return
+		}
+		// Plain ASCII text, the bulk of most strings: eight bytes at a
+		// time while none of them needs a look, then byte by byte.
+		i = skipPlain(sc.s, i)
+		if i >= len(sc.s) {
+			sc.failed = true
+			return
+		}
+		c := sc.s[i]
+		switch {
+		case c == '"':
+			i++
+			if nonASCII && !utf8.ValidString(sc.s[start:i]) {
+				sc.failed = true
+				return
+			}
+			sc.i = i
+			return start, i, esc
+		case c == '\\':
+			esc = true
+			if i+1 >= len(sc.s) {
+				sc.failed = true
+				return
+			}
+			switch sc.s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(sc.s) {
+					sc.failed = true
+					return
+				}
+				for j := i + 2; j < i+6; j++ {
+					if !isHex(sc.s[j]) {
+						sc.failed = true
+						return
+					}
+				}
+				i += 6
+			default:
+				sc.failed = true
+				return
+			}
+		case c < 0x20:
+			sc.failed = true
+			return
+		case c >= utf8.RuneSelf:
+			nonASCII = true
+			i++
+		default:
+			i++
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func (sc *Scanner) num() {
+	s, i := sc.s, sc.i
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		sc.failed = true
+		return
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			sc.failed = true
+			return
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			sc.failed = true
+			return
+		}
+	}
+	sc.i = i
+}
+
+// Int parses a number's text as an integer literal that fits int64 (no
+// fraction, no exponent). ok is false for anything else.
+func Int(raw string) (int64, bool) {
+	if len(raw) == 0 || len(raw) > 20 {
+		return 0, false
+	}
+	neg := raw[0] == '-'
+	i := 0
+	if neg {
+		i = 1
+	}
+	if i >= len(raw) {
+		return 0, false
+	}
+	var n uint64
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	if neg {
+		if n > 1<<63 {
+			return 0, false
+		}
+		return -int64(n), true
+	}
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// plainByte marks the bytes a string scan steps over without a look:
+// printable ASCII other than '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// skipPlain returns the index of the first byte at or after i that is a
+// quote, a backslash, a control byte or non-ASCII (len(s) if none): eight
+// bytes at a time with the classic word tests ("has a byte less than n",
+// "has a zero byte", which never miss one), then byte by byte.
+func skipPlain(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8]
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		q := w ^ (ones * '"')
+		bs := w ^ (ones * '\\')
+		if ((w-ones*0x20)&^w|(q-ones)&^q|(bs-ones)&^bs|w)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
+	return i
+}

@@ -1,0 +1,99 @@
+package jsonscan
+
+import (
+	stdjson "encoding/json"
+	"strconv"
+	"testing"
+	"unicode/utf8"
+)
+
+func scanAll(s string) bool {
+	sc := New(s)
+	sc.Value()
+	return sc.End()
+}
+
+func scanAllBytes(b []byte) bool {
+	sc := NewBytes(b)
+	sc.Value()
+	return sc.End()
+}
+
+var seeds = []string{
+	`{}`, `[]`, `{"a":1}`, ` {"a" : [1, 2.5e3, -0, "x\n\u00e9", true, false, null, {}]} `, `"中文"`, `0`, `-1.0E+2`,
+	`{"a":}`, `{"a" 1}`, `[1,]`, `[,1]`, `{,}`, `01`, `1.`, `.5`, `-`, `1e`, `"\x"`, `"\u12"`, `"a`, "\"\x01\"", `tru`,
+	`nul`, `{"a":1}}`, `[1] 2`, `{"a":1,}`, `{1:2}`, `"\ud800"`, "\"\xff\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+	"\"\xe0\x80\x80\"", "\"\xc2\"", "\"\xf0\x9f\x98\x80\"", `[[[[[[]]]]]]`, ``, ` `, `{"a":[{"b":{"c":[1,{"d":null}]}}]}`,
+}
+
+// FuzzScanner: whatever the scanner accepts is valid JSON, and valid JSON
+// in valid UTF-8 is accepted (up to the depth limit).
+func FuzzScanner(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := scanAll(s)
+		if got != scanAllBytes([]byte(s)) {
+			t.Fatalf("string and []byte scans disagree on %q", s)
+		}
+		valid := stdjson.Valid([]byte(s))
+		if got && !valid {
+			t.Fatalf("accepted invalid JSON %q", s)
+		}
+		if valid && utf8.ValidString(s) && !got && depth(s) <= maxDepth {
+			t.Fatalf("rejected valid JSON %q", s)
+		}
+	})
+}
+
+func depth(s string) int {
+	d, m := 0, 0
+	for _, c := range []byte(s) {
+		switch c {
+		case '{', '[':
+			d++
+			m = max(m, d)
+		case '}', ']':
+			d--
+		}
+	}
+	return m
+}
+
+func TestInt(t *testing.T) {
+	for _, s := range []string{"0", "-0", "1", "-1", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+		"-9223372036854775809", "18446744073709551616", "1.5", "1e3", "", "-", "+1", "123456789012345678901"} {
+		n, ok := Int(s)
+		want, err := strconv.ParseInt(s, 10, 64)
+		wantOK := err == nil && s != "+1"
+		if ok != wantOK || (ok && n != want) {
+			t.Errorf("Int(%q) = %d, %v; want %d, %v", s, n, ok, want, wantOK)
+		}
+	}
+}
+
+func TestSkipPlain(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			want := c < 0x20 || c == '"' || c == '\\' || c >= 0x80
+			if got := skipPlain(string(b), 0) != 8; got != want {
+				t.Fatalf("byte %#x at %d: %v", c, pos, got)
+			}
+		}
+	}
+}
+
+var benchFrame = `{"time":1750000000,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal","message_id":1000000000,"message_seq":1,"real_id":1,"group_id":30001,"user_id":20002,"anonymous":null,"font":14,"message":[{"type":"text","data":{"text":"lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, "}},{"type":"at","data":{"qq":"20001"}},{"type":"image","data":{"file":"5264faaf36249f4db163.png","url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","summary":"[图片]","sub_type":0}}],"raw_message":"lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, lorem ipsum [dolor] sit amet & co, [CQ:at,qq=20001][CQ:image,file=5264faaf36249f4db163.png]","sender":{"user_id":20002,"nickname":"Bob","card":"Bobby","sex":"male","age":0,"area":"","level":"12","role":"member","title":""}}`
+
+func BenchmarkScanFrame(b *testing.B) {
+	raw := []byte(benchFrame)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if !scanAllBytes(raw) {
+			b.Fatal("invalid")
+		}
+	}
+}
