@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -87,6 +88,15 @@ type Metrics struct {
 	actionNames                            map[string]*labelSet // by protocol
 	apis, eventTypes, reasons              *labelSet
 	untransKinds, untransTypes, transports *labelSet
+
+	// eventCounters caches the events counter of each (direction, type)
+	// seen, by direction (upstream_in, downstream_out) then type: Event runs
+	// twice per event, and the label checks plus the vector's label hashing
+	// cost more than the increment. At most maxEventCounters types per
+	// direction are cached; beyond that Event takes the slow path (still
+	// correct, the labelSets bound the series).
+	eventCounters [2]sync.Map // string -> prometheus.Counter
+	eventCached   [2]atomic.Int32
 
 	mu           sync.Mutex
 	depths       map[string]*transportDepth

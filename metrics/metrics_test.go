@@ -451,3 +451,47 @@ func BenchmarkEventParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestEventCounterCacheCountsExactlyAndStaysBounded: Event's per-type
+// counter cache must give the same totals as the vector, for types admitted
+// as labels and for types that overflow to "other", and must not grow with
+// the number of distinct types an upstream invents.
+func TestEventCounterCacheCountsExactlyAndStaysBounded(t *testing.T) {
+	m := New("t")
+	for range 3 {
+		m.Event("upstream_in", "message_receive")
+	}
+	m.Event("downstream_out", "message_receive")
+	buf := []byte("message.group")
+	typ := string(buf)
+	m.Event("downstream_out", typ)
+	copy(buf, "xxxxxxxxxxxxx") // a caller reusing its buffer must not rename the cached key
+	m.Event("downstream_out", "message.group")
+	for i := range 1000 {
+		m.Event("upstream_in", fmt.Sprintf("invented_%c%c", 'a'+i%26, 'a'+i/26%26))
+	}
+	assert.Equal(t, 3.0, value(m.events.WithLabelValues("upstream_in", "message_receive")))
+	assert.Equal(t, 1.0, value(m.events.WithLabelValues("downstream_out", "message_receive")))
+	assert.Equal(t, 2.0, value(m.events.WithLabelValues("downstream_out", "message.group")))
+	assert.Positive(t, value(m.events.WithLabelValues("upstream_in", "other")), "past the label limit, types count as other")
+	assert.LessOrEqual(t, m.eventCached[0].Load(), int32(maxEventCounters))
+	n := 0
+	m.eventCounters[0].Range(func(any, any) bool { n++; return true })
+	assert.LessOrEqual(t, n, maxEventCounters)
+	families, err := m.Registry().Gather()
+	require.NoError(t, err)
+	var in float64
+	for _, f := range families {
+		if f.GetName() != "gateway_events_total" {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			for _, lp := range mt.GetLabel() {
+				if lp.GetName() == "direction" && lp.GetValue() == "upstream_in" {
+					in += mt.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	assert.Equal(t, 1003.0, in, "every upstream event counted once, cached or not")
+}

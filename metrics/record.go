@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qqbridge/gateway/onebot11"
 )
@@ -192,8 +195,37 @@ func (m *Metrics) SetUpstreamConnected(up bool) {
 // Event counts an event; direction is "upstream_in" or "downstream_out",
 // typ its type name (e.g. "message_receive", "message.group").
 func (m *Metrics) Event(direction, typ string) {
-	m.events.WithLabelValues(m.directions.get(direction), m.eventTypes.get(typ)).Inc()
+	d := -1
+	switch direction {
+	case "upstream_in":
+		d = 0
+	case "downstream_out":
+		d = 1
+	}
+	if d < 0 {
+		m.events.WithLabelValues(m.directions.get(direction), m.eventTypes.get(typ)).Inc()
+		return
+	}
+	if c, ok := m.eventCounters[d].Load(typ); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
+	c := m.events.WithLabelValues(direction, m.eventTypes.get(typ))
+	c.Inc()
+	if m.eventCached[d].Add(1) <= maxEventCounters {
+		// The key is cloned: typ may point into a buffer the caller reuses.
+		if _, loaded := m.eventCounters[d].LoadOrStore(strings.Clone(typ), c); loaded {
+			m.eventCached[d].Add(-1)
+		}
+	} else {
+		m.eventCached[d].Add(-1)
+	}
 }
+
+// maxEventCounters bounds the per-direction cache of Event: above the
+// eventTypes label limit, so every admitted type fits, with room for a few
+// spellings that overflow to "other".
+const maxEventCounters = 256
 
 // Dropped counts an event dropped for reason.
 func (m *Metrics) Dropped(reason string) {
