@@ -106,34 +106,43 @@ func (s *Server) validate(ctx context.Context, transport, action string, params 
 	return v.ValidateAction(ctx, action, params)
 }
 
-// run calls the backend under ActionTimeout. The backend runs in its own
-// goroutine (a reused one, see workers) so a call that ignores its context
-// still gets a timely reply.
+// run calls the backend under ActionTimeout. A DeadlineBound backend runs
+// on the calling goroutine; any other runs in its own goroutine (a reused
+// one, see workers) so a call that ignores its context still gets a timely
+// reply.
 func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *onebot11.Response {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
 	defer cancel()
-	done := make(chan *onebot11.Response, 1)
-	s.workers.spawn(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.log.Error("action panicked", "action", onebot11.Clip(action), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
-				done <- onebot11.Failed(onebot11.RetcodeUpstream, "internal error")
-			}
-		}()
-		done <- s.backend.HandleAction(ctx, action, params)
-	})
 	var resp *onebot11.Response
-	select {
-	case resp = <-done:
-	case <-ctx.Done():
-		resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", onebot11.Clip(action), s.cfg.ActionTimeout))
+	if _, inline := s.backend.(DeadlineBound); inline {
+		resp = s.callBackend(ctx, action, params)
+	} else {
+		done := make(chan *onebot11.Response, 1)
+		s.workers.spawn(func() { done <- s.callBackend(ctx, action, params) })
+		select {
+		case resp = <-done:
+		case <-ctx.Done():
+			resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", onebot11.Clip(action), s.cfg.ActionTimeout))
+		}
 	}
 	if resp == nil {
 		resp = onebot11.Failed(onebot11.RetcodeUpstream, "backend returned no response")
 	}
 	s.observe(transport, action, resp.Retcode, start)
 	return resp
+}
+
+// callBackend calls the backend, turning a panic into a failed call: neither
+// fasthttp nor the workers recover, so a panic would end the process.
+func (s *Server) callBackend(ctx context.Context, action string, params json.RawMessage) (resp *onebot11.Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("action panicked", "action", onebot11.Clip(action), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+			resp = onebot11.Failed(onebot11.RetcodeUpstream, "internal error")
+		}
+	}()
+	return s.backend.HandleAction(ctx, action, params)
 }
 
 func (s *Server) observe(transport, action string, retcode int, start time.Time) {
