@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,6 +63,8 @@ const (
 type Client struct {
 	cfg      ClientConfig
 	apiBase  string           // BaseURL + "/api/"
+	apiURIs  sync.Map         // api name → apiBase + name, built once per API
+	auth     string           // "Bearer " + Token, or ""
 	eventURL string           // BaseURL + "/event" (no token: safe to log)
 	fc       *fasthttp.Client // API calls
 	hc       *http.Client     // the SSE stream's client (see streamHC)
@@ -119,7 +122,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		log = slog.Default()
 	}
 	root := strings.TrimRight(u.String(), "/")
+	auth := ""
+	if cfg.Token != "" {
+		auth = "Bearer " + cfg.Token
+	}
 	c := &Client{
+		auth:     auth,
 		cfg:      cfg,
 		apiBase:  root + "/api/",
 		eventURL: root + "/event",
@@ -241,11 +249,11 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 	hreq := fasthttp.AcquireRequest()
 	hresp := fasthttp.AcquireResponse()
 	hreq.Header.SetMethod(fasthttp.MethodPost)
-	hreq.SetRequestURI(c.apiBase + api)
+	hreq.SetRequestURI(c.apiURI(api))
 	hreq.Header.SetContentType("application/json")
 	hreq.Header.Set("Accept", "application/json")
-	if c.cfg.Token != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	if c.auth != "" {
+		hreq.Header.Set("Authorization", c.auth)
 	}
 	hreq.SetBodyRaw(body)
 	err := c.do(ctx, hreq, hresp)
@@ -276,6 +284,17 @@ type endsAtDeadlineKey struct{}
 func endsAtDeadline(ctx context.Context) bool {
 	v, _ := ctx.Value(endsAtDeadlineKey{}).(bool)
 	return v
+}
+
+// apiURI is BaseURL/api/<api>, concatenated once per API name (the names
+// are the gateway's own, a bounded set).
+func (c *Client) apiURI(api string) string {
+	if u, ok := c.apiURIs.Load(api); ok {
+		return u.(string)
+	}
+	u := c.apiBase + api
+	c.apiURIs.Store(api, u)
+	return u
 }
 
 // do runs one exchange within the call timeout and ctx. fasthttp knows no

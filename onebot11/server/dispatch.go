@@ -55,6 +55,9 @@ func (s *Server) dispatch(ctx context.Context, transport, action string, params 
 			return r
 		}
 		s.inflight.Add(1) // the caller holds one count, so this cannot race Wait
+		// params may point into the transport's request buffer, which is
+		// reused once the "async" reply is written.
+		params = bytes.Clone(params)
 		s.workers.spawn(func() {
 			defer s.inflight.Done()
 			s.run(context.Background(), transport, name, params)
