@@ -322,7 +322,9 @@ func (c *Client) do(ctx context.Context, hreq *fasthttp.Request, hresp *fasthttp
 		release(hreq, hresp)
 		return err
 	}
-	if ctx.Done() == nil || endsAtDeadline(ctx) {
+	// endsAtDeadline first: Done would make a timer context build its
+	// channel, an allocation per call for nothing.
+	if endsAtDeadline(ctx) || ctx.Done() == nil {
 		err := c.fc.DoDeadline(hreq, hresp, deadline)
 		if err != nil {
 			release(hreq, hresp)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goccy/go-json"
@@ -115,12 +117,14 @@ func (s *Server) validate(ctx context.Context, transport, action string, params 
 // reply.
 func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *onebot11.Response {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
-	defer cancel()
 	var resp *onebot11.Response
-	if _, inline := s.backend.(DeadlineBound); inline {
-		resp = s.callBackend(ctx, action, params)
+	if _, inline := s.backend.(DeadlineBound); inline && ctx == context.Background() {
+		dctx := &deadlineCtx{deadline: start.Add(s.cfg.ActionTimeout)}
+		resp = s.callBackend(dctx, action, params)
+		dctx.release()
 	} else {
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
+		defer cancel()
 		done := make(chan *onebot11.Response, 1)
 		s.workers.spawn(func() { done <- s.callBackend(ctx, action, params) })
 		select {
@@ -135,6 +139,62 @@ func (s *Server) run(ctx context.Context, transport, action string, params json.
 	s.observe(transport, action, resp.Retcode, start)
 	return resp
 }
+
+// deadlineCtx is the context of an action run inline (DeadlineBound): a
+// Background that ends at deadline. It is context.WithDeadline without the
+// timer, which is made only if someone asks for Done: the first direction's
+// backend only reads Deadline and Err, and a timer set and stopped per call
+// is measurable at this rate.
+type deadlineCtx struct {
+	deadline time.Time
+	once     sync.Once
+	done     chan struct{}
+	timer    *time.Timer
+	stopped  atomic.Bool
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *deadlineCtx) Done() <-chan struct{} {
+	c.once.Do(func() {
+		c.done = make(chan struct{})
+		d := time.Until(c.deadline)
+		if d <= 0 || c.stopped.Load() {
+			close(c.done)
+			return
+		}
+		c.timer = time.AfterFunc(d, func() { close(c.done) })
+	})
+	return c.done
+}
+
+// Err is Canceled after release and DeadlineExceeded once the deadline
+// passed, as a WithDeadline context's after cancel and at its deadline.
+func (c *deadlineCtx) Err() error {
+	if c.stopped.Load() {
+		return context.Canceled
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (c *deadlineCtx) Value(any) any { return nil }
+
+// release ends the context like a WithDeadline's cancel: Done (if anyone
+// asked for it) closes and its timer stops.
+func (c *deadlineCtx) release() {
+	c.stopped.Store(true)
+	c.once.Do(func() { c.done = closedChan }) // Done from now on: closed
+	if c.timer != nil && c.timer.Stop() {
+		close(c.done) // stopped before it fired: nobody else closes it
+	}
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (c *deadlineCtx) String() string { return "onebot11.server.deadlineCtx" }
 
 // callBackend calls the backend, turning a panic into a failed call: neither
 // fasthttp nor the workers recover, so a panic would end the process.
