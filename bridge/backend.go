@@ -4,6 +4,7 @@ import (
 	"context"
 	"unicode/utf8"
 
+	milkyclient "github.com/qqbridge/gateway/milky/client"
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 
 	"github.com/goccy/go-json"
@@ -17,16 +18,24 @@ import (
 type backend struct{ d *OneBotOnMilky }
 
 var (
-	_ ob11server.Backend   = backend{}
-	_ ob11server.Validator = backend{}
+	_ ob11server.Backend       = backend{}
+	_ ob11server.Validator     = backend{}
+	_ ob11server.DeadlineBound = backend{}
 )
+
+// HonoursDeadline: every upstream wait of an action is a Milky client call,
+// bounded by the ctx's deadline, so the server may run actions on the
+// goroutine that read them.
+func (backend) HonoursDeadline() {}
 
 // HandleAction runs one action; every failed call gets one log line (the
 // message names the action and the cause; params are not logged, they may
 // carry message content, and every value the message repeats from the
 // request is clipped by translate to onebot11.ClipBytes).
 func (b backend) HandleAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response {
-	resp := translate.Do(ctx, b.d.env, action, params)
+	// The server's ctx ends at its deadline only (ob11server.DeadlineBound):
+	// the client need not watch it from a goroutine of its own.
+	resp := translate.Do(milkyclient.EndsAtDeadline(ctx), b.d.env, action, params)
 	if resp.Retcode != onebot11.RetcodeOK && resp.Retcode != onebot11.RetcodeAsync {
 		b.logFailed(action, resp)
 	}

@@ -54,7 +54,8 @@ func Unescape(s string) string {
 // ParseCQ parses a CQ string into segments. Adjacent text is merged into one
 // text segment; empty text is dropped.
 func ParseCQ(s string) ([]Segment, error) {
-	var out []Segment
+	// At most one text before each code and one after the last: sized once.
+	out := make([]Segment, 0, 2*strings.Count(s, "[CQ:")+1)
 	i := 0
 	for i < len(s) {
 		j := strings.Index(s[i:], "[CQ:")
@@ -77,6 +78,9 @@ func ParseCQ(s string) ([]Segment, error) {
 		out = append(out, seg)
 		i = start + end + 1
 	}
+	if len(out) == 0 {
+		return nil, nil // as before presizing: no segments is nil
+	}
 	return out, nil
 }
 
@@ -94,8 +98,7 @@ func appendText(out []Segment, text string) []Segment {
 
 // parseCode parses the inside of one code: type,key=value,...
 func parseCode(body string, offset int) (Segment, error) {
-	parts := strings.Split(body, ",")
-	typ := parts[0]
+	typ, params, _ := strings.Cut(body, ",")
 	if typ == "" {
 		return Segment{}, Errorf(RetcodeBadRequest, "message: empty CQ code type at offset %d", offset)
 	}
@@ -104,8 +107,10 @@ func parseCode(body string, offset int) (Segment, error) {
 			return Segment{}, Errorf(RetcodeBadRequest, "message: invalid CQ code type %q at offset %d", truncate(typ, 20), offset)
 		}
 	}
-	data := make(map[string]any, len(parts)-1)
-	for _, kv := range parts[1:] {
+	data := make(map[string]any, strings.Count(params, ",")+1)
+	for len(params) > 0 {
+		var kv string
+		kv, params, _ = strings.Cut(params, ",")
 		if kv == "" {
 			continue // tolerate a trailing comma, as go-cqhttp does
 		}

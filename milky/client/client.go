@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -62,6 +63,8 @@ const (
 type Client struct {
 	cfg      ClientConfig
 	apiBase  string           // BaseURL + "/api/"
+	apiURIs  sync.Map         // api name → apiBase + name, built once per API
+	auth     string           // "Bearer " + Token, or ""
 	eventURL string           // BaseURL + "/event" (no token: safe to log)
 	fc       *fasthttp.Client // API calls
 	hc       *http.Client     // the SSE stream's client (see streamHC)
@@ -119,7 +122,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		log = slog.Default()
 	}
 	root := strings.TrimRight(u.String(), "/")
+	auth := ""
+	if cfg.Token != "" {
+		auth = "Bearer " + cfg.Token
+	}
 	c := &Client{
+		auth:     auth,
 		cfg:      cfg,
 		apiBase:  root + "/api/",
 		eventURL: root + "/event",
@@ -241,11 +249,11 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 	hreq := fasthttp.AcquireRequest()
 	hresp := fasthttp.AcquireResponse()
 	hreq.Header.SetMethod(fasthttp.MethodPost)
-	hreq.SetRequestURI(c.apiBase + api)
+	hreq.SetRequestURI(c.apiURI(api))
 	hreq.Header.SetContentType("application/json")
 	hreq.Header.Set("Accept", "application/json")
-	if c.cfg.Token != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	if c.auth != "" {
+		hreq.Header.Set("Authorization", c.auth)
 	}
 	hreq.SetBodyRaw(body)
 	err := c.do(ctx, hreq, hresp)
@@ -258,6 +266,35 @@ func (c *Client) call(ctx context.Context, api string, req any, resp any) error 
 		fasthttp.ReleaseResponse(hresp)
 	}()
 	return decodeReply(api, hresp, resp)
+}
+
+// EndsAtDeadline marks ctx as one that ends at its deadline and not
+// before (no cancel while a call is in flight). Call then hands the
+// deadline to fasthttp and waits on the calling goroutine, instead of
+// running the exchange on a second goroutine so that an early cancel can
+// be seen: one goroutine and two switches fewer per call. A ctx marked
+// wrongly only loses that: a cancel is then noticed at the answer or the
+// deadline, whichever comes first.
+func EndsAtDeadline(ctx context.Context) context.Context {
+	return context.WithValue(ctx, endsAtDeadlineKey{}, true)
+}
+
+type endsAtDeadlineKey struct{}
+
+func endsAtDeadline(ctx context.Context) bool {
+	v, _ := ctx.Value(endsAtDeadlineKey{}).(bool)
+	return v
+}
+
+// apiURI is BaseURL/api/<api>, concatenated once per API name (the names
+// are the gateway's own, a bounded set).
+func (c *Client) apiURI(api string) string {
+	if u, ok := c.apiURIs.Load(api); ok {
+		return u.(string)
+	}
+	u := c.apiBase + api
+	c.apiURIs.Store(api, u)
+	return u
 }
 
 // do runs one exchange within the call timeout and ctx. fasthttp knows no
@@ -273,7 +310,11 @@ func (c *Client) do(ctx context.Context, hreq *fasthttp.Request, hresp *fasthttp
 	}
 	timeoutErr := func() error {
 		if ctxBound {
-			return ctx.Err()
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			// fasthttp's clock ran out a moment before ctx's timer fired.
+			return context.DeadlineExceeded
 		}
 		return fmt.Errorf("no answer within %v: %w", c.cfg.Timeout, context.DeadlineExceeded)
 	}
@@ -281,7 +322,9 @@ func (c *Client) do(ctx context.Context, hreq *fasthttp.Request, hresp *fasthttp
 		release(hreq, hresp)
 		return err
 	}
-	if ctx.Done() == nil {
+	// endsAtDeadline first: Done would make a timer context build its
+	// channel, an allocation per call for nothing.
+	if endsAtDeadline(ctx) || ctx.Done() == nil {
 		err := c.fc.DoDeadline(hreq, hresp, deadline)
 		if err != nil {
 			release(hreq, hresp)
@@ -298,9 +341,6 @@ func (c *Client) do(ctx context.Context, hreq *fasthttp.Request, hresp *fasthttp
 		if err != nil {
 			release(hreq, hresp)
 			if errors.Is(err, fasthttp.ErrTimeout) {
-				if ctxBound && ctx.Err() == nil {
-					return context.DeadlineExceeded
-				}
 				return timeoutErr()
 			}
 		}

@@ -154,8 +154,9 @@ func (l *link) stop(err error) {
 	l.control(closeMessage, []byte{0x03, 0xe8}) // 1000 normal closure
 }
 
-// call sends one request frame and waits for its reply.
-func (l *link) call(ctx context.Context, action string, params []byte, resp any) error {
+// call sends one request frame and waits for its reply, until ctx ends or
+// the client's Timeout passes (measured from start).
+func (l *link) call(ctx context.Context, start time.Time, action string, params []byte, resp any) error {
 	id := l.c.nextEcho.Add(1)
 	ch := replyPool.Get().(chan reply)
 	l.pmu.Lock()
@@ -198,6 +199,15 @@ func (l *link) call(ctx context.Context, action string, params []byte, resp any)
 		return decodeData(action, r.data, resp)
 	}
 
+	// A pooled timer bounds the wait rather than a context derived from
+	// ctx: that would cost a timer too, plus registering with (and locking)
+	// the caller's context on every call.
+	t := timerPool.Get().(*time.Timer)
+	t.Reset(l.c.cfg.Timeout - time.Since(start))
+	defer func() {
+		t.Stop() // Go >= 1.23: no stale tick survives Stop
+		timerPool.Put(t)
+	}()
 	select {
 	case r := <-ch:
 		replyPool.Put(ch)
@@ -216,17 +226,32 @@ func (l *link) call(ctx context.Context, action string, params []byte, resp any)
 		}
 		return decodeData(action, r.data, resp)
 	case <-ctx.Done():
-		l.pmu.Lock()
-		_, mine := l.pending[id]
-		delete(l.pending, id)
-		l.pmu.Unlock()
-		if !mine {
-			<-ch // the reader or kill took it and is sending: drain before reuse
-		}
-		replyPool.Put(ch)
+		l.abandon(id, ch)
 		return &onebot11.UnavailableError{Action: action, Err: timeoutErr(ctx, l.c.cfg.Timeout)}
+	case <-t.C:
+		l.abandon(id, ch)
+		return &onebot11.UnavailableError{Action: action, Err: fmt.Errorf("no reply within %v: %w", l.c.cfg.Timeout, context.DeadlineExceeded)}
 	}
 }
+
+// abandon gives up waiting for the reply to call id.
+func (l *link) abandon(id uint64, ch chan reply) {
+	l.pmu.Lock()
+	_, mine := l.pending[id]
+	delete(l.pending, id)
+	l.pmu.Unlock()
+	if !mine {
+		<-ch // the reader or kill took it and is sending: drain before reuse
+	}
+	replyPool.Put(ch)
+}
+
+// timerPool holds stopped timers for call's wait.
+var timerPool = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}}
 
 // timeoutErr says why ctx ended: the caller's own deadline/cancel, or the
 // client's per-call timeout.
@@ -399,13 +424,27 @@ func (c *Client) callWS(ctx context.Context, action string, params any, resp any
 	if err := ctx.Err(); err != nil {
 		return &onebot11.UnavailableError{Action: action, Err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-	l, err := c.apiLinkFor(ctx)
-	if err != nil {
-		return &onebot11.UnavailableError{Action: action, Err: err}
+	start := time.Now()
+	l := c.liveAPILink()
+	if l == nil {
+		// No link: wait for one within the call's Timeout.
+		wctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+		if l, err = c.apiLinkFor(wctx); err != nil {
+			return &onebot11.UnavailableError{Action: action, Err: err}
+		}
 	}
-	return l.call(ctx, action, p, resp)
+	return l.call(ctx, start, action, p, resp)
+}
+
+// liveAPILink is the API link when one is up (nil: see apiLinkFor).
+func (c *Client) liveAPILink() *link {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	return c.apiLink
 }
 
 func (c *Client) apiLinkFor(ctx context.Context) (*link, error) {

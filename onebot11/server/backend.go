@@ -35,6 +35,24 @@ type Validator interface {
 	ValidateAction(ctx context.Context, action string, params json.RawMessage) *onebot11.Response
 }
 
+// DeadlineBound is an optional part of a Backend: one whose HandleAction
+// returns by its ctx's deadline (every upstream wait bounded by it) says so
+// by implementing it, and the server then runs each action on the
+// goroutine that read the request instead of handing it to a worker and
+// waiting for the worker's answer: two goroutine switches fewer per call,
+// which on a loopback upstream is a good part of an action's CPU. A backend
+// without it runs on a worker, so that a call ignoring ctx still gets its
+// timeout reply in time.
+//
+// The ctx a backend gets ends at its deadline (ActionTimeout) and not
+// before: a bot hanging up does not cancel it, nor does Shutdown, which
+// waits for the call instead.
+type DeadlineBound interface {
+	Backend
+	// HonoursDeadline marks the backend; the server never calls it.
+	HonoursDeadline()
+}
+
 // Observer receives transport-level happenings for metrics and logs; the
 // runtime adapts it to the metrics package. All methods must be cheap and
 // safe for concurrent use. A nil Observer in ServerConfig means none.

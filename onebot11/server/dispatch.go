@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goccy/go-json"
@@ -55,6 +57,9 @@ func (s *Server) dispatch(ctx context.Context, transport, action string, params 
 			return r
 		}
 		s.inflight.Add(1) // the caller holds one count, so this cannot race Wait
+		// params may point into the transport's request buffer, which is
+		// reused once the "async" reply is written.
+		params = bytes.Clone(params)
 		s.workers.spawn(func() {
 			defer s.inflight.Done()
 			s.run(context.Background(), transport, name, params)
@@ -106,34 +111,101 @@ func (s *Server) validate(ctx context.Context, transport, action string, params 
 	return v.ValidateAction(ctx, action, params)
 }
 
-// run calls the backend under ActionTimeout. The backend runs in its own
-// goroutine (a reused one, see workers) so a call that ignores its context
-// still gets a timely reply.
+// run calls the backend under ActionTimeout. A DeadlineBound backend runs
+// on the calling goroutine; any other runs in its own goroutine (a reused
+// one, see workers) so a call that ignores its context still gets a timely
+// reply.
 func (s *Server) run(ctx context.Context, transport, action string, params json.RawMessage) *onebot11.Response {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
-	defer cancel()
-	done := make(chan *onebot11.Response, 1)
-	s.workers.spawn(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.log.Error("action panicked", "action", onebot11.Clip(action), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
-				done <- onebot11.Failed(onebot11.RetcodeUpstream, "internal error")
-			}
-		}()
-		done <- s.backend.HandleAction(ctx, action, params)
-	})
 	var resp *onebot11.Response
-	select {
-	case resp = <-done:
-	case <-ctx.Done():
-		resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", onebot11.Clip(action), s.cfg.ActionTimeout))
+	if _, inline := s.backend.(DeadlineBound); inline && ctx == context.Background() {
+		dctx := &deadlineCtx{deadline: start.Add(s.cfg.ActionTimeout)}
+		resp = s.callBackend(dctx, action, params)
+		dctx.release()
+	} else {
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.ActionTimeout)
+		defer cancel()
+		done := make(chan *onebot11.Response, 1)
+		s.workers.spawn(func() { done <- s.callBackend(ctx, action, params) })
+		select {
+		case resp = <-done:
+		case <-ctx.Done():
+			resp = onebot11.Failed(onebot11.RetcodeUpstreamDown, fmt.Sprintf("action %s timed out after %s", onebot11.Clip(action), s.cfg.ActionTimeout))
+		}
 	}
 	if resp == nil {
 		resp = onebot11.Failed(onebot11.RetcodeUpstream, "backend returned no response")
 	}
 	s.observe(transport, action, resp.Retcode, start)
 	return resp
+}
+
+// deadlineCtx is the context of an action run inline (DeadlineBound): a
+// Background that ends at deadline. It is context.WithDeadline without the
+// timer, which is made only if someone asks for Done: the first direction's
+// backend only reads Deadline and Err, and a timer set and stopped per call
+// is measurable at this rate.
+type deadlineCtx struct {
+	deadline time.Time
+	once     sync.Once
+	done     chan struct{}
+	timer    *time.Timer
+	stopped  atomic.Bool
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *deadlineCtx) Done() <-chan struct{} {
+	c.once.Do(func() {
+		c.done = make(chan struct{})
+		d := time.Until(c.deadline)
+		if d <= 0 || c.stopped.Load() {
+			close(c.done)
+			return
+		}
+		c.timer = time.AfterFunc(d, func() { close(c.done) })
+	})
+	return c.done
+}
+
+// Err is Canceled after release and DeadlineExceeded once the deadline
+// passed, as a WithDeadline context's after cancel and at its deadline.
+func (c *deadlineCtx) Err() error {
+	if c.stopped.Load() {
+		return context.Canceled
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (c *deadlineCtx) Value(any) any { return nil }
+
+// release ends the context like a WithDeadline's cancel: Done (if anyone
+// asked for it) closes and its timer stops.
+func (c *deadlineCtx) release() {
+	c.stopped.Store(true)
+	c.once.Do(func() { c.done = closedChan }) // Done from now on: closed
+	if c.timer != nil && c.timer.Stop() {
+		close(c.done) // stopped before it fired: nobody else closes it
+	}
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (c *deadlineCtx) String() string { return "onebot11.server.deadlineCtx" }
+
+// callBackend calls the backend, turning a panic into a failed call: neither
+// fasthttp nor the workers recover, so a panic would end the process.
+func (s *Server) callBackend(ctx context.Context, action string, params json.RawMessage) (resp *onebot11.Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("action panicked", "action", onebot11.Clip(action), "panic", onebot11.ClipTo(fmt.Sprint(p), onebot11.LogValueBytes))
+			resp = onebot11.Failed(onebot11.RetcodeUpstream, "internal error")
+		}
+	}()
+	return s.backend.HandleAction(ctx, action, params)
 }
 
 func (s *Server) observe(transport, action string, retcode int, start time.Time) {

@@ -131,9 +131,10 @@ func (s *Server) readHTTPRequest(in httpInput) (onebot11.Request, int, *onebot11
 				return req, fasthttp.StatusBadRequest, onebot11.Failed(onebot11.RetcodeBadRequest, "request body must be a JSON object")
 			}
 			req.Action = action
-			// The body buffer goes back to fasthttp after the request;
-			// params may outlive it (an _async call).
-			req.Params = mergeQuery(bytes.Clone(trimmed), query)
+			// Params point into fasthttp's body buffer, valid until the
+			// reply is written; an _async call, which outlives it, gets
+			// its own copy from dispatch.
+			req.Params = mergeQuery(trimmed, query)
 		}
 	default: // empty body
 		req.Action = action
@@ -200,9 +201,14 @@ func bodyKind(contentType string, body []byte) (string, bool) {
 		}
 		return "", false
 	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return "", false
+	var mt string
+	if contentType == "application/json" || contentType == "application/json; charset=utf-8" {
+		mt = "application/json" // what nearly every bot sends: no parse
+	} else {
+		var err error
+		if mt, _, err = mime.ParseMediaType(contentType); err != nil {
+			return "", false
+		}
 	}
 	switch {
 	case mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json"):

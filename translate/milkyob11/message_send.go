@@ -24,10 +24,49 @@ var messageSendAPIs = []API{
 }
 
 // sendReply is the data of send_*_msg (Shamrock adds time; the forward
-// actions of NapCat add forward_id).
+// actions of NapCat add forward_id). real_seq and message_seq are read in
+// case the implementation reports the message's own seq right there (see
+// sentSeq): then it need not be read back.
 type sendReply struct {
-	MessageID num `json:"message_id"`
-	Time      num `json:"time"`
+	MessageID  num `json:"message_id"`
+	Time       num `json:"time"`
+	RealSeq    num `json:"real_seq"`
+	MessageSeq num `json:"message_seq"`
+}
+
+// The params of the four send actions, typed so that encoding them costs no
+// map; fields in the order a map's sorted keys would give.
+type (
+	sendGroupParams struct {
+		GroupID int64              `json:"group_id"`
+		Message []onebot11.Segment `json:"message"`
+	}
+	sendPrivateParams struct {
+		Message []onebot11.Segment `json:"message"`
+		UserID  int64              `json:"user_id"`
+	}
+	forwardGroupParams struct {
+		GroupID  int64              `json:"group_id"`
+		Messages []onebot11.Segment `json:"messages"`
+	}
+	forwardPrivateParams struct {
+		Messages []onebot11.Segment `json:"messages"`
+		UserID   int64              `json:"user_id"`
+	}
+)
+
+// sendParams is the params object of a send (forward: messages instead of
+// message) to peer in scene.
+func sendParams(scene string, peer int64, ob []onebot11.Segment, forward bool) any {
+	switch {
+	case scene == idmap.SceneGroup && forward:
+		return &forwardGroupParams{GroupID: peer, Messages: ob}
+	case scene == idmap.SceneGroup:
+		return &sendGroupParams{GroupID: peer, Message: ob}
+	case forward:
+		return &forwardPrivateParams{Messages: ob, UserID: peer}
+	}
+	return &sendPrivateParams{Message: ob, UserID: peer}
 }
 
 func sendPrivateMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
@@ -65,7 +104,7 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 			nodes++
 		}
 	}
-	params := obj{peerField: peer, "message": ob}
+	forward := false
 	switch {
 	case nodes == 0:
 	case nodes < len(ob):
@@ -73,17 +112,16 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 	case env.pick(forwardAction) == "":
 		return nil, &errUnsupported{string(env.impl()) + " has no " + forwardAction + " to send a merged forward"}
 	default:
-		action = forwardAction
-		params = obj{peerField: peer, "messages": ob}
+		action, forward = forwardAction, true
 	}
 	var r sendReply
-	if err := env.Upstream.Call(ctx, action, params, &r); err != nil {
+	if err := env.Upstream.Call(ctx, action, sendParams(scene, peer, ob, forward), &r); err != nil {
 		return nil, err
 	}
 	if r.MessageID == 0 {
 		return nil, &milky.APIError{Retcode: RetcodeUpstream, Message: "upstream " + string(env.impl()) + " sent the message but reported no message_id"}
 	}
-	ref := env.Seqs.RefForUpstream(scene, peer, int32(r.MessageID), sentSeq(ctx, env, r.MessageID))
+	ref := env.Seqs.RefForUpstream(scene, peer, int32(r.MessageID), sentSeq(ctx, env, &r))
 	t := int64(r.Time)
 	if t <= 0 {
 		t = env.now()
@@ -108,15 +146,31 @@ func segmentError(err error) error {
 // sentSeq reads a sent message back where the upstream reports its own
 // conversation seq in get_msg (onebot11.Impl.ReportsSeq), so that a bot's
 // sends and the messages it later meets in events and history share one
-// order. 0 (the gateway issues the conversation's next seq) when the
-// implementation reports none or the read fails: the send itself succeeded.
-func sentSeq(ctx context.Context, env *Env, id num) int64 {
-	if !env.impl().ReportsSeq() {
+// order. A send reply that carries that seq already saves the read. 0 (the
+// gateway issues the conversation's next seq) when the implementation
+// reports none or the read fails: the send itself succeeded.
+func sentSeq(ctx context.Context, env *Env, sent *sendReply) int64 {
+	impl := env.impl()
+	if !impl.ReportsSeq() {
 		return 0
 	}
-	var m messageReply
-	if err := env.Upstream.Call(ctx, "get_msg", obj{"message_id": id}, &m); err != nil {
+	if seq := impl.ConversationSeq(nonNeg64(sent.RealSeq), nonNeg64(sent.MessageSeq)); seq > 0 {
+		return seq
+	}
+	// Only the seq fields are decoded: the message itself is not needed.
+	var m seqReply
+	if err := env.Upstream.Call(ctx, "get_msg", &getMsgParams{MessageID: sent.MessageID}, &m); err != nil {
 		return 0
 	}
-	return env.impl().ConversationSeq(nonNeg64(m.RealSeq), nonNeg64(m.MessageSeq))
+	return impl.ConversationSeq(nonNeg64(m.RealSeq), nonNeg64(m.MessageSeq))
+}
+
+type getMsgParams struct {
+	MessageID num `json:"message_id"`
+}
+
+// seqReply is the part of get_msg's data sentSeq reads.
+type seqReply struct {
+	RealSeq    num `json:"real_seq"`
+	MessageSeq num `json:"message_seq"`
 }
