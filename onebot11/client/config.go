@@ -98,7 +98,6 @@ const (
 // Reasons passed to Observer.EventDropped.
 const (
 	DropMalformed  = "malformed" // not JSON, or neither event nor response
-	DropUnmatched  = "unmatched" // a response whose echo matches no pending call
 	DropTooLarge   = "too_large" // over MaxFrameBytes
 	DropBadSig     = "bad_signature"
 	DropQueueFull  = "queue_full" // HTTP POST events arrived faster than handled

@@ -349,8 +349,10 @@ func (l *link) resolve(f *frame) {
 	}
 	if ch == nil {
 		// A late reply to a call that timed out, or an echo we never sent.
+		// Not an event, so not an event drop (that would fire the
+		// events-dropped alert): the call it answered is already counted
+		// as a timeout in the upstream call metrics.
 		l.c.log.Debug("onebot11 reply matches no pending call", "transport", l.transport, "echo", clip(f.Echo, 64))
-		l.c.dropped(l.transport, DropUnmatched)
 		return
 	}
 	data, err := f.outcome("")
