@@ -21,10 +21,13 @@ import (
 )
 
 // The raw relay is the floor every figure is compared with: a process of
-// its own (this program, re-executed with relayEnv set), on the same HTTP
-// and WebSocket stack as the gateway's bot side, that moves the same bytes
-// between the same peers without translating, mapping ids or storing
-// anything. What the gateway costs is what it costs on top of this.
+// its own (this program, re-executed with relayEnv set), on Go's standard
+// net/http with gorilla/websocket (the stack a plain Go relay would use; the
+// gateway's bot side is fasthttp with fasthttp/websocket, which spends less
+// per HTTP call, so the relay is not the least CPU an action can cost), that
+// moves the same bytes between the same peers without translating, mapping
+// ids or storing anything. What the gateway costs is what it costs on top of
+// this.
 //
 //	GET  /event  (WebSocket) dial the upstream's event stream, copy its frames to the bot
 //	GET  /api    (WebSocket) each frame is one action, forwarded; the reply is the next frame
