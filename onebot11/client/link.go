@@ -326,6 +326,9 @@ func (l *link) readLoop() error {
 
 // route handles one frame.
 func (l *link) route(f *frame, raw []byte) {
+	if l.c.tryEvent(l.transport, raw) {
+		return // an event, handled in one pass (see EventTrier)
+	}
 	kind, err := classify(raw, f)
 	if err != nil {
 		l.c.log.Warn("onebot11 frame skipped: malformed", "transport", l.transport, "err", err,
