@@ -69,7 +69,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 		Secret:        opts.UpstreamSecret,
 		Timeout:       opts.UpstreamTimeout,
 		MaxFrameBytes: int(opts.MaxBodyBytes),
-		Handler:       ob11client.HandlerFunc(d.onEvent),
+		Handler:       eventHandler{d},
 		Observer:      reverseClientObserver{ob11ClientObserver{rt.Metrics}, d},
 		Logger:        rt.Log,
 	})
@@ -138,6 +138,30 @@ func (d *MilkyOnOneBot) RunEvents(ctx context.Context) {
 	d.stopped.Store(true)
 }
 
+// eventHandler is the client's Handler: OnEvent for classified events,
+// TryEvent (ob11client.EventTrier) for the common event taken in one pass.
+type eventHandler struct{ d *MilkyOnOneBot }
+
+func (h eventHandler) OnEvent(raw []byte)       { h.d.onEvent(raw) }
+func (h eventHandler) TryEvent(raw []byte) bool { return h.d.tryEvent(raw) }
+
+// tryEvent is onEvent for a frame the client has not classified: it
+// handles the frame only when eventmap.TryMapRaw can tell it is an event
+// (then the client skips its own scan); otherwise nothing happened and the
+// frame goes the usual way, shutdown included.
+func (d *MilkyOnOneBot) tryEvent(raw []byte) bool {
+	if d.stopped.Load() {
+		return false
+	}
+	d.events.SelfID = d.rt.SelfID()
+	d.events.Impl = d.currentImpl()
+	res, ok := eventmap.TryMapRaw(d.events, raw)
+	if ok {
+		d.publish(res)
+	}
+	return ok
+}
+
 // onEvent is the per-event hot path: translate, encode once, fan out. The
 // client calls it from one goroutine, in order.
 func (d *MilkyOnOneBot) onEvent(raw []byte) {
@@ -154,6 +178,12 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 		d.rt.Log.Warn("event not translated", "err", err)
 		return
 	}
+	d.publish(res)
+}
+
+// publish counts, encodes and fans out a mapped event.
+func (d *MilkyOnOneBot) publish(res eventmap.Result) {
+	m := d.rt.Metrics
 	if res.Skipped != "" {
 		m.Event("upstream_in", "skipped."+res.Skipped)
 		d.rt.Log.Debug("event skipped", "reason", res.Skipped)

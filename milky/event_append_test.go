@@ -81,3 +81,22 @@ func TestPlain8(t *testing.T) {
 		}
 	}
 }
+
+// plainRun stops exactly at the first byte needing a look, or at the start
+// of the last partial word.
+func TestPlainRunIndex(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		special := c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
+		for pos := 0; pos < 19; pos++ {
+			b := []byte("abcdefghijklmnopqrs")
+			b[pos] = byte(c)
+			want := 16 // the last partial word starts there
+			if special && pos < 16 {
+				want = pos
+			}
+			if got := plainRun(string(b), 0); got != want {
+				t.Fatalf("%q: plainRun = %d, want %d", b, got, want)
+			}
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 // is not nil; the caller releases it), so that it is neither scanned nor
 // copied a second time when converted.
 func decodeEvent(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) error {
-	if decodeFast(raw, ev, segs) {
+	if decodeFast(raw, ev, segs, false) {
 		return nil
 	}
 	if segs != nil {
@@ -33,7 +33,10 @@ func decodeEvent(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) 
 	return onebot11.DecodeUpstreamEvent(raw, ev)
 }
 
-func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) bool {
+// With eventsOnly, a frame with a key only action replies carry (echo,
+// status, retcode, data) is given up at that key: TryMapRaw is offered
+// replies too, and should not scan a large reply to no end.
+func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned, eventsOnly bool) bool {
 	src := string(raw)
 	s := jsonscan.New(src)
 	if s.Peek() != jsonscan.Object || !s.Open(jsonscan.Object) {
@@ -88,6 +91,9 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) b
 				start := s.Pos()
 				*segs, ok = segment.ScanOneBotArray(&s)
 				end := s.Pos()
+				for end > start && isSpace(raw[end-1]) {
+					end-- // Pos skipped the whitespace after ']'
+				}
 				ev.Message = raw[start:end:end]
 			} else {
 				ok = rawField(&s, raw, &ev.Message)
@@ -134,6 +140,12 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned) b
 			ok = intField(&s, &ev.InvitorID)
 		case "interval":
 			ok = intField(&s, &ev.Interval)
+		case "echo", "status", "retcode", "data":
+			if eventsOnly {
+				return false
+			}
+			s.Skip()
+			ok = true
 		case "file", "likes", "is_add":
 			// Rare kinds: the general decoder reads them, field by field
 			// semantics included.
@@ -274,3 +286,5 @@ func lowerKey(k string) bool {
 	}
 	return true
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

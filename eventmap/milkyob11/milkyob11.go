@@ -164,6 +164,27 @@ func MapRaw(env *Env, raw []byte) (Result, error) {
 	return Map(&st.env, &st.ev), nil
 }
 
+// TryMapRaw is MapRaw for a frame that has not been classified yet: it
+// maps the frame only when the fast decoding pass takes all of it and finds
+// an event (a post_type other than meta_event), and otherwise returns false
+// having done nothing observable. A frame the pass takes is valid JSON that
+// the OneBot 11 client would classify as an event, so the client can skip
+// its own classifying scan (one pass over the frame instead of two);
+// everything else goes the usual way (classify, then MapRaw).
+func TryMapRaw(env *Env, raw []byte) (Result, bool) {
+	st := mapStates.Get().(*mapState)
+	defer st.release()
+	if !decodeFast(raw, &st.ev, &st.segs, true) {
+		return Result{}, false
+	}
+	if pt := string(st.ev.PostType); pt == "" || pt == onebot11.PostMetaEvent {
+		return Result{}, false
+	}
+	st.env = *env
+	st.env.scanned = &st.segs
+	return Map(&st.env, &st.ev), true
+}
+
 // mapState is MapRaw's per-event working memory, pooled: the decoded
 // event (large; it would otherwise be allocated and cleared per event),
 // the env copy and the scanned message.

@@ -7,6 +7,7 @@
 package jsonscan
 
 import (
+	"math/bits"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -266,7 +267,9 @@ func (sc *Scanner) str() (start, end int, esc bool) {
 		}
 		// Plain ASCII text, the bulk of most strings: eight bytes at a
 		// time while none of them needs a look, then byte by byte.
-		i = skipPlain(sc.s, i)
+		var na bool
+		i, na = skipText(sc.s, i)
+		nonASCII = nonASCII || na
 		if i >= len(sc.s) {
 			sc.failed = true
 			return
@@ -306,14 +309,9 @@ func (sc *Scanner) str() (start, end int, esc bool) {
 				sc.failed = true
 				return
 			}
-		case c < 0x20:
+		default: // c < 0x20: skipText stops only at '"', '\\' and these
 			sc.failed = true
 			return
-		case c >= utf8.RuneSelf:
-			nonASCII = true
-			i++
-		default:
-			i++
 		}
 	}
 }
@@ -404,33 +402,36 @@ func Int(raw string) (int64, bool) {
 	return int64(n), true
 }
 
-// plainByte marks the bytes a string scan steps over without a look:
-// printable ASCII other than '"' and '\\'.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// skipPlain returns the index of the first byte at or after i that is a
-// quote, a backslash, a control byte or non-ASCII (len(s) if none): eight
-// bytes at a time with the classic word tests ("has a byte less than n",
-// "has a zero byte", which never miss one), then byte by byte.
-func skipPlain(s string, i int) int {
+// skipText returns the index of the first byte at or after i that is a
+// quote, a backslash or a control byte (len(s) if none), and whether a
+// non-ASCII byte came before it: eight bytes at a time with the classic word
+// tests ("has a byte less than n", "has a zero byte", which never miss one),
+// then byte by byte for the last few bytes of s. The tests may flag a byte
+// after a true hit (borrow), never one before it, and never a non-ASCII byte,
+// so the lowest flag is the exact index of the first byte needing a look: no
+// byte-by-byte walk to the closing quote, nor through non-ASCII text.
+func skipText(s string, i int) (int, bool) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var hi uint64
 	for ; i+8 <= len(s); i += 8 {
 		b := s[i : i+8]
 		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 		q := w ^ (ones * '"')
 		bs := w ^ (ones * '\\')
-		if ((w-ones*0x20)&^w|(q-ones)&^q|(bs-ones)&^bs|w)&highs != 0 {
+		if m := ((w-ones*0x20)&^w | (q-ones)&^q | (bs-ones)&^bs) & highs; m != 0 {
+			n := bits.TrailingZeros64(m) >> 3
+			hi |= w & (1<<(n*8) - 1)
+			return i + n, hi&highs != 0
+		}
+		hi |= w
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '"' || c == '\\' || c < 0x20 {
 			break
 		}
+		hi |= uint64(c)
 	}
-	for i < len(s) && plainByte[s[i]] {
-		i++
-	}
-	return i
+	return i, hi&highs != 0
 }

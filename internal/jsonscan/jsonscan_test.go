@@ -73,14 +73,32 @@ func TestInt(t *testing.T) {
 	}
 }
 
-func TestSkipPlain(t *testing.T) {
+func TestSkipText(t *testing.T) {
+	// Every byte value at every position of a word, alone and after a
+	// non-ASCII byte, and in the byte-by-byte tail (len 8+tail).
 	for c := 0; c < 256; c++ {
-		for pos := 0; pos < 8; pos++ {
-			b := []byte("abcdefgh")
-			b[pos] = byte(c)
-			want := c < 0x20 || c == '"' || c == '\\' || c >= 0x80
-			if got := skipPlain(string(b), 0) != 8; got != want {
-				t.Fatalf("byte %#x at %d: %v", c, pos, got)
+		for tail := 0; tail < 3; tail++ {
+			for pos := 0; pos < 8+tail; pos++ {
+				for _, hiAt := range []int{-1, 0, 3, 7, 9} {
+					b := []byte("abcdefghij"[:8+tail])
+					if hiAt >= 0 && hiAt < len(b) && hiAt != pos {
+						b[hiAt] = 0xe5
+					}
+					b[pos] = byte(c)
+					wantI, wantHi := len(b), false
+					for i, x := range b {
+						if x < 0x20 || x == '"' || x == '\\' {
+							wantI = i
+							break
+						}
+						if x >= 0x80 {
+							wantHi = true
+						}
+					}
+					if i, hi := skipText(string(b), 0); i != wantI || hi != wantHi {
+						t.Fatalf("%q: skipText = %d, %v; want %d, %v", b, i, hi, wantI, wantHi)
+					}
+				}
 			}
 		}
 	}

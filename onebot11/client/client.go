@@ -318,6 +318,37 @@ func (c *Client) onMeta(f *frame) (refetch bool) {
 	return false
 }
 
+// EventTrier is an optional extension of Handler: TryEvent is offered each
+// WebSocket frame before the client classifies it, and handles it (as
+// OnEvent would) only when it can tell by itself, in the one validating
+// pass it makes anyway, that the frame is an event the client would
+// classify as such; the client then does not scan the frame a second time.
+// For anything else (replies, meta events, frames it leaves to the general
+// decoder) it returns false having done nothing, and the frame goes the
+// usual way: classified, counted and skipped when malformed, else OnEvent.
+// Same order and concurrency rules as OnEvent; a panic is logged and the
+// frame skipped.
+type EventTrier interface {
+	TryEvent(raw []byte) bool
+}
+
+// tryEvent offers raw to the handler's TryEvent, if it has one.
+func (c *Client) tryEvent(transport string, raw []byte) (handled bool) {
+	t, ok := c.cfg.Handler.(EventTrier)
+	if !ok {
+		return false
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("onebot11 event skipped: handler panicked", "transport", transport,
+				"panic", fmt.Sprint(p), "head", clip(raw, 200), "stack", string(debug.Stack()))
+			c.dropped(transport, DropHandlerErr)
+			handled = true
+		}
+	}()
+	return t.TryEvent(raw)
+}
+
 // deliver passes one event to the handler; a panic (a mapping bug hit by
 // unexpected upstream data) is logged and the event skipped.
 func (c *Client) deliver(transport string, kind frameKind, raw []byte) {
