@@ -14,20 +14,21 @@ import (
 // an upstream call on the event path. Bounded by count and by bytes: the
 // oldest are forgotten.
 //
-// Each quote is kept as one immutable string in a compact binary form
-// (quoteEncode) and decoded only on a hit: a decoded milky.IncomingSegment
-// is ~450 bytes of mostly empty fields per segment, so 4096 quotes of a
-// few segments held ~6 MiB of live heap (two thirds of the reverse
-// direction's live set) where their encoded form is ~50-200 bytes each.
-// Hits are rare (replies only) and decode without copying text: the
-// decoded strings are slices of the cached string.
+// Each quote is kept in a compact binary form (quoteEncode), in chunks
+// outside the Go heap (quoteChunk), and decoded only on a hit: a decoded
+// milky.IncomingSegment is ~450 bytes of mostly empty fields per segment,
+// so 4096 quotes of a few segments held ~6 MiB of live heap (two thirds of
+// the reverse direction's live set) where their encoded form is the text
+// plus a few bytes. Hits are rare (replies only): one copy of the encoding
+// per hit, which the decoded strings then share.
 type quoteCache struct {
 	mu       sync.Mutex
 	max      int // entries
 	maxBytes int // sum of the encoded quotes' lengths
 	bytes    int
-	byKey    map[quoteKey]string
-	ring     []quoteKey // insertion order, oldest at head; len(ring) == max
+	byKey    map[quoteKey]quoteRef
+	cur      *quoteChunk // the chunk new encodings are appended to
+	ring     []quoteKey  // insertion order, oldest at head; len(ring) == max
 	head, n  int
 	ids      idmap.SeqMapper
 }
@@ -66,7 +67,7 @@ const (
 )
 
 func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
-	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: make(map[quoteKey]string, max), ring: make([]quoteKey, max), ids: ids}
+	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: make(map[quoteKey]quoteRef, max), ring: make([]quoteKey, max), ids: ids}
 }
 
 // Quoted implements segment.QuoteLookup. Each hit decodes a fresh copy of
@@ -77,12 +78,16 @@ func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment
 		return segment.Quoted{}, false // remember keeps only the three scenes
 	}
 	q.mu.Lock()
-	v, ok := q.byKey[quoteKey{code, upstreamID, peer}]
+	r, ok := q.byKey[quoteKey{code, upstreamID, peer}]
+	var enc string
+	if ok {
+		enc = string(r.bytes()) // under the lock: the entry's chunk is live
+	}
 	q.mu.Unlock()
 	if !ok {
 		return segment.Quoted{}, false
 	}
-	quoted, err := quoteDecode(v)
+	quoted, err := quoteDecode(enc)
 	if err != nil {
 		return segment.Quoted{}, false // cannot happen: quoteEncode wrote it
 	}
@@ -94,7 +99,8 @@ func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment
 var quoteBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // remember records a delivered message_receive. It does not modify the
-// event (the quote is copied into its encoded form).
+// event: the quote is copied into its encoded form, out of the upstream
+// frame the decoder's strings are slices of.
 func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	// eventmap/milkyob11 emits pointers; accept values too, so a change of
 	// representation there cannot silently empty the cache again (it did:
@@ -129,33 +135,32 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	}
 	k := quoteKey{code, id, msg.PeerID}
 	bp := quoteBufPool.Get().(*[]byte)
-	// The one copy: the decoder's strings are slices of the whole upstream
-	// frame, which a cached quote must not keep alive.
-	enc := string(quoteEncode((*bp)[:0], segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: flatQuote(msg.Segments)}))
+	*bp = quoteEncode((*bp)[:0], segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: flatQuote(msg.Segments)})
+	q.put(k, *bp)
 	if cap(*bp) <= 64<<10 {
 		quoteBufPool.Put(bp)
 	}
-	q.put(k, enc)
 }
 
 // put stores enc under k: a new key goes to the ring's tail (evicting the
 // oldest while the count or byte bound would be exceeded; the newest
 // quote is always kept), a known key keeps its place and gets the new
 // value.
-func (q *quoteCache) put(k quoteKey, enc string) {
+func (q *quoteCache) put(k quoteKey, enc []byte) {
 	if q.max <= 0 {
 		return
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	r := q.store(enc)
 	if old, seen := q.byKey[k]; seen {
-		q.bytes += len(enc) - len(old)
-		q.byKey[k] = enc
+		q.bytes += int(r.n) - int(old.n)
+		q.byKey[k] = r
 		q.trim(1)
 		return
 	}
-	q.bytes += len(enc)
-	q.byKey[k] = enc
+	q.bytes += int(r.n)
+	q.byKey[k] = r
 	if q.n == q.max {
 		q.evictOldest()
 	}
@@ -174,7 +179,7 @@ func (q *quoteCache) trim(keep int) {
 
 func (q *quoteCache) evictOldest() {
 	k := q.ring[q.head]
-	q.bytes -= len(q.byKey[k])
+	q.bytes -= int(q.byKey[k].n)
 	delete(q.byKey, k)
 	q.head = (q.head + 1) % q.max
 	q.n--

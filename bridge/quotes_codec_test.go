@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -135,7 +136,39 @@ func TestQuoteCacheByteBound(t *testing.T) {
 	}
 	sum := 0
 	for _, v := range q.byKey {
-		sum += len(v)
+		sum += int(v.n)
 	}
 	require.Equal(t, sum, q.bytes)
+}
+
+// Quotes spread over many chunks, and one larger than a chunk's quarter,
+// stay readable across collections (a chunk is unmapped only when no entry
+// refers to it).
+func TestQuoteCacheChunks(t *testing.T) {
+	ids := idstore.NewMemory(idstore.Options{})
+	q := newQuoteCache(1000, ids)
+	text := func(id int32) string {
+		if id == 1500 {
+			return strings.Repeat("L", quoteChunkSize)
+		}
+		return strings.Repeat(string(rune('a'+id%26)), 300+int(id%200))
+	}
+	for id := int32(1); id <= 2000; id++ {
+		ref := ids.RefForUpstream("group", 7, id, 0)
+		q.remember(&milky.TypedEvent{Data: &milky.IncomingMessage{MessageScene: "group", PeerID: 7, MessageSeq: ref.Seq, SenderID: int64(id),
+			Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: text(id)}}}}})
+		if id%500 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	for id := int32(1); id <= 2000; id++ {
+		got, ok := q.Quoted("group", 7, id)
+		require.Equal(t, id > 1000, ok, "id %d", id)
+		if ok {
+			require.Equal(t, int64(id), got.SenderID)
+			require.Equal(t, text(id), got.Segments[0].Data.Text)
+		}
+	}
 }
