@@ -196,7 +196,7 @@ func (d *MilkyOnOneBot) publish(res eventmap.Result) {
 		d.rt.SetSelfID(ev.SelfID)
 		d.dir.observe(ev)
 		b, err := encodeEvent(ev)
-		d.quotes.remember(ev) // after encoding: it moves the kept strings
+		d.quotes.remember(ev) // copies what it keeps; the event is untouched
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", typ, "err", err)

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"strings"
 	"sync"
 
 	"github.com/qqbridge/gateway/idmap"
@@ -12,14 +11,26 @@ import (
 // quoteCache remembers the last messages the reverse direction delivered,
 // so that a reply segment can carry the quoted message's sender, time and
 // content (Milky's reply segment has them; OneBot's has only an id) without
-// an upstream call on the event path. Bounded: the oldest are forgotten.
+// an upstream call on the event path. Bounded by count and by bytes: the
+// oldest are forgotten.
+//
+// Each quote is kept in a compact binary form (quoteEncode), in chunks
+// outside the Go heap (quoteChunk), and decoded only on a hit: a decoded
+// milky.IncomingSegment is ~450 bytes of mostly empty fields per segment,
+// so 4096 quotes of a few segments held ~6 MiB of live heap (two thirds of
+// the reverse direction's live set) where their encoded form is the text
+// plus a few bytes. Hits are rare (replies only): one copy of the encoding
+// per hit, which the decoded strings then share.
 type quoteCache struct {
-	mu    sync.Mutex
-	max   int
-	byKey map[quoteKey]segment.Quoted
-	ring  []quoteKey
-	next  int
-	ids   idmap.SeqMapper
+	mu       sync.Mutex
+	max      int // entries
+	maxBytes int // sum of the encoded quotes' lengths
+	bytes    int
+	byKey    map[quoteKey]quoteRef
+	cur      *quoteChunk // the chunk new encodings are appended to
+	ring     []quoteKey  // insertion order, oldest at head; len(ring) == max
+	head, n  int
+	ids      idmap.SeqMapper
 }
 
 // quoteKey names a message by conversation and upstream id. The scene is
@@ -44,27 +55,52 @@ func sceneCode(scene string) uint8 {
 	return 0
 }
 
-const quoteCacheSize = 4096
+const (
+	quoteCacheSize = 4096
+	// quoteCacheBytes bounds the encoded quotes (before this bound the
+	// cache was bounded by count only, so 4096 quotes of large light_app or
+	// XML payloads could hold hundreds of MiB). 8 MiB is 2 KiB per entry at
+	// the full count, 10-40 times a typical chat message's encoded size:
+	// the count stays the binding limit unless messages are unusually
+	// large, and then the oldest of them are forgotten first.
+	quoteCacheBytes = 8 << 20
+)
 
 func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
-	return &quoteCache{max: max, byKey: make(map[quoteKey]segment.Quoted, max), ring: make([]quoteKey, 0, max), ids: ids}
+	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: make(map[quoteKey]quoteRef, max), ring: make([]quoteKey, max), ids: ids}
 }
 
-// Quoted implements segment.QuoteLookup.
+// Quoted implements segment.QuoteLookup. Each hit decodes a fresh copy of
+// the segments (their strings share the cached, immutable encoding).
 func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment.Quoted, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	code := sceneCode(scene)
 	if code == 0 {
 		return segment.Quoted{}, false // remember keeps only the three scenes
 	}
-	v, ok := q.byKey[quoteKey{code, upstreamID, peer}]
-	return v, ok
+	q.mu.Lock()
+	r, ok := q.byKey[quoteKey{code, upstreamID, peer}]
+	var enc string
+	if ok {
+		enc = string(r.bytes()) // under the lock: the entry's chunk is live
+	}
+	q.mu.Unlock()
+	if !ok {
+		return segment.Quoted{}, false
+	}
+	quoted, err := quoteDecode(enc)
+	if err != nil {
+		return segment.Quoted{}, false // cannot happen: quoteEncode wrote it
+	}
+	return quoted, true
 }
 
-// remember records a delivered message_receive. It rewrites the strings of
-// the message's segments in place (same contents, see detach): call it
-// after the event is encoded.
+// quoteBufPool holds the encoder's scratch buffers (one per concurrent
+// remember; the encoding is then copied into one string sized to it).
+var quoteBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// remember records a delivered message_receive. It does not modify the
+// event: the quote is copied into its encoded form, out of the upstream
+// frame the decoder's strings are slices of.
 func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	// eventmap/milkyob11 emits pointers; accept values too, so a change of
 	// representation there cannot silently empty the cache again (it did:
@@ -77,6 +113,10 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 		msg = &v
 	}
 	if msg == nil {
+		return
+	}
+	code := sceneCode(msg.MessageScene)
+	if code == 0 {
 		return
 	}
 	id, ok := q.ids.UpstreamID(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
@@ -93,25 +133,56 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	case msg.Friend != nil:
 		name = msg.Friend.Nickname
 	}
-	code := sceneCode(msg.MessageScene)
-	if code == 0 {
+	k := quoteKey{code, id, msg.PeerID}
+	bp := quoteBufPool.Get().(*[]byte)
+	*bp = quoteEncode((*bp)[:0], segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: flatQuote(msg.Segments)})
+	q.put(k, *bp)
+	if cap(*bp) <= 64<<10 {
+		quoteBufPool.Put(bp)
+	}
+}
+
+// put stores enc under k: a new key goes to the ring's tail (evicting the
+// oldest while the count or byte bound would be exceeded; the newest
+// quote is always kept), a known key keeps its place and gets the new
+// value.
+func (q *quoteCache) put(k quoteKey, enc []byte) {
+	if q.max <= 0 {
 		return
 	}
-	k := quoteKey{code, id, msg.PeerID}
-	segs := flatQuote(msg.Segments)
-	name = detach(segs, name)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if _, seen := q.byKey[k]; !seen {
-		if len(q.ring) < q.max {
-			q.ring = append(q.ring, k)
-		} else {
-			delete(q.byKey, q.ring[q.next])
-			q.ring[q.next] = k
-			q.next = (q.next + 1) % q.max
-		}
+	r := q.store(enc)
+	if old, seen := q.byKey[k]; seen {
+		q.bytes += int(r.n) - int(old.n)
+		q.byKey[k] = r
+		q.trim(1)
+		return
 	}
-	q.byKey[k] = segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: segs}
+	q.bytes += int(r.n)
+	q.byKey[k] = r
+	if q.n == q.max {
+		q.evictOldest()
+	}
+	q.ring[(q.head+q.n)%q.max] = k
+	q.n++
+	q.trim(1)
+}
+
+// trim evicts the oldest entries while the bytes exceed the bound and more
+// than keep entries remain.
+func (q *quoteCache) trim(keep int) {
+	for q.bytes > q.maxBytes && q.n > keep {
+		q.evictOldest()
+	}
+}
+
+func (q *quoteCache) evictOldest() {
+	k := q.ring[q.head]
+	q.bytes -= int(q.byKey[k].n)
+	delete(q.byKey, k)
+	q.head = (q.head + 1) % q.max
+	q.n--
 }
 
 // flatQuote is a quoted message's content without the content of what it
@@ -134,64 +205,4 @@ func flatQuote(segs []milky.IncomingSegment) []milky.IncomingSegment {
 		}
 	}
 	return segs
-}
-
-// detach moves the strings a quote keeps (its segments' and the sender
-// name) into one fresh string sized to them and points the fields there.
-// The decoder hands out strings that are slices of the whole upstream
-// frame (one copy per event, see eventmap/milkyob11); kept as they are, a
-// cached quote would hold its entire frame alive (raw_message, sender,
-// JSON syntax) instead of the text it shows. One allocation per event.
-func detach(segs []milky.IncomingSegment, name string) string {
-	var arr [64]*string
-	ps := arr[:0]
-	for i := range segs {
-		ps = appendStrings(ps, &segs[i].Data)
-	}
-	n := len(name)
-	for _, p := range ps {
-		n += len(*p)
-	}
-	if n == 0 {
-		return name
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(name)
-	for _, p := range ps {
-		b.WriteString(*p)
-	}
-	all := b.String()
-	off := len(name)
-	name = all[:off]
-	for _, p := range ps {
-		l := len(*p)
-		*p = all[off : off+l]
-		off += l
-	}
-	return name
-}
-
-// appendStrings appends a pointer to every non-empty string field of d
-// that may point into an upstream frame (the nested segments of a
-// flattened quote are nil).
-func appendStrings(ps []*string, d *milky.IncomingSegmentData) []*string {
-	for _, p := range [...]*string{&d.Text, &d.Name, &d.FaceID, &d.ResourceID, &d.TempURL, &d.Summary, &d.SubType,
-		&d.FileID, &d.FileName, &d.ForwardID, &d.Title, &d.EmojiID, &d.Key, &d.URL, &d.AppName, &d.JSONPayload, &d.XMLPayload} {
-		if *p != "" {
-			ps = append(ps, p)
-		}
-	}
-	if d.SenderName != nil && *d.SenderName != "" {
-		ps = append(ps, d.SenderName)
-	}
-	if d.FileHash != nil && *d.FileHash != "" {
-		ps = append(ps, d.FileHash)
-	}
-	for i := range d.Preview {
-		if d.Preview[i] != "" {
-			ps = append(ps, &d.Preview[i])
-		}
-	}
-	return ps
 }
