@@ -22,8 +22,9 @@ const quoteChunkSize = 256 << 10
 // written: ~10 us of CPU per event in the reverse direction. The pages of a
 // spare chunk stay resident, as they were while it was live, and the cache's
 // byte bound caps how many chunks are live, so this holds no more than that
-// bound plus the spares.
-var spareQuoteChunks = make(chan []byte, 8)
+// bound plus the spares. Chunks die one at a time, oldest first, so two
+// spares cover the turnover; more would only be resident memory.
+var spareQuoteChunks = make(chan []byte, 2)
 
 func newQuoteChunk(size int) *quoteChunk {
 	var mem []byte
