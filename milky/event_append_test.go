@@ -68,35 +68,3 @@ func FuzzAppendJSONString(f *testing.F) {
 		require.Equal(t, string(want), string(appendJSONString(nil, s)))
 	})
 }
-
-func TestPlain8(t *testing.T) {
-	for c := 0; c < 256; c++ {
-		for pos := 0; pos < 8; pos++ {
-			b := []byte("abcdefgh")
-			b[pos] = byte(c)
-			want := c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-			if got := plain8(string(b)); got != want {
-				t.Fatalf("byte %#x at %d: %v", c, pos, got)
-			}
-		}
-	}
-}
-
-// plainRun stops exactly at the first byte needing a look, or at the start
-// of the last partial word.
-func TestPlainRunIndex(t *testing.T) {
-	for c := 0; c < 256; c++ {
-		special := c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
-		for pos := 0; pos < 19; pos++ {
-			b := []byte("abcdefghijklmnopqrs")
-			b[pos] = byte(c)
-			want := 16 // the last partial word starts there
-			if special && pos < 16 {
-				want = pos
-			}
-			if got := plainRun(string(b), 0); got != want {
-				t.Fatalf("%q: plainRun = %d, want %d", b, got, want)
-			}
-		}
-	}
-}

@@ -1,11 +1,10 @@
 package milky
 
 import (
-	"math/bits"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/internal/jsonenc"
 )
 
 // Typed events for the side that produces Milky events (the reverse
@@ -310,104 +309,7 @@ func appendSegment(dst []byte, s *IncomingSegment) ([]byte, error) {
 	return append(dst, "}}"...), nil
 }
 
-// appendJSONString writes s as json.Marshal does (encoding/json's
-// escaping: \" \\ \b \f \n \r \t, other control bytes and the
-// HTML-sensitive <, >, & as \u00XX, U+2028/U+2029 as \u2028/\u2029).
-// Invalid UTF-8, whose replacement rules differ between Go versions, takes
-// json.Marshal itself (TestAppendTypedEventStrings holds the two equal).
-func appendJSONString(dst []byte, s string) []byte {
-	start := len(dst)
-	dst = append(dst, '"')
-	last := 0
-	for i := 0; i < len(s); {
-		// Eight bytes at a time written as they are while none needs a look.
-		if i = plainRun(s, i); i >= len(s) {
-			break
-		}
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[last:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			last = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			return appendMarshaledString(dst[:start], s)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[last:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			last = i
-		default:
-			i += size
-		}
-	}
-	dst = append(dst, s[last:]...)
-	return append(dst, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// plain8 reports whether all 8 bytes of b are written as they are: none is
-// a control byte, non-ASCII, '"', '\\', '<', '>' or '&' (the classic "has
-// a zero / less-than byte" word tests, which never miss one).
-func plain8(b string) bool { return plainRun(b, 0) == 8 }
-
-// plainRun returns the index of the first byte at or after i that is not
-// plain (see plain8), or the start of the last partial eight-byte block. The loop is here, not around a per-block call: as a call per eight
-// bytes (too big to inline) it was ~3.5% of the reverse direction's event
-// CPU.
-func plainRun(s string, i int) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; i+8 <= len(s); i += 8 {
-		b := s[i : i+8]
-		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-		q, bs, lt, gt, am := w^(ones*'"'), w^(ones*'\\'), w^(ones*'<'), w^(ones*'>'), w^(ones*'&')
-		t := (w-ones*0x20)&^w | (q-ones)&^q | (bs-ones)&^bs | (lt-ones)&^lt | (gt-ones)&^gt | (am-ones)&^am
-		if m := (t | w) & highs; m != 0 {
-			// The lowest flag is the first byte needing a look exactly
-			// (the word tests may flag bytes after a true hit, never before).
-			return i + bits.TrailingZeros64(m)>>3
-		}
-	}
-	return i
-}
-
-// jsonSafe marks the ASCII bytes written as they are.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-func appendMarshaledString(dst []byte, s string) []byte {
-	b, err := json.Marshal(s)
-	if err != nil { // a string always encodes; keep the output valid regardless
-		return append(dst, `""`...)
-	}
-	return append(dst, b...)
-}
+// appendJSONString writes s as json.Marshal does (jsonenc.AppendString,
+// the escaper both protocols share; TestAppendTypedEventStrings holds the
+// two equal).
+func appendJSONString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s) }
