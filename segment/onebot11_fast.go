@@ -209,7 +209,7 @@ func scanSegments(s *jsonscan.Scanner, sc *scratch) bool {
 					return false
 				}
 			default:
-				if !lowerKey(key) {
+				if !jsonscan.PlainKey(key) {
 					return false // may fold-match type/data in the general decoder
 				}
 				s.Skip()
@@ -298,18 +298,6 @@ func numberText(raw string) (string, bool) {
 		return "", false
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64), true
-}
-
-// lowerKey: a name no general decoder folds onto another (lower-case ASCII
-// letters, digits, '_' and '-').
-func lowerKey(k string) bool {
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // unquote decodes a JSON string with escapes (kept apart so that the

@@ -151,7 +151,7 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned, e
 			// semantics included.
 			return false
 		default:
-			if !lowerKey(key) {
+			if !jsonscan.PlainKey(key) {
 				return false // the general decoder may fold it onto a field
 			}
 			s.Skip()
@@ -262,7 +262,7 @@ func senderField(s *jsonscan.Scanner, dst *onebot11.UpstreamSender) bool {
 		case "group_id":
 			ok = intField(s, &dst.GroupID)
 		default:
-			if !lowerKey(key) {
+			if !jsonscan.PlainKey(key) {
 				return false
 			}
 			s.Skip()
@@ -273,18 +273,6 @@ func senderField(s *jsonscan.Scanner, dst *onebot11.UpstreamSender) bool {
 		}
 	}
 	return !s.Failed()
-}
-
-// lowerKey: a name no general decoder folds onto a field name (lower-case
-// ASCII letters, digits and '_').
-func lowerKey(k string) bool {
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -435,3 +435,16 @@ func skipText(s string, i int) (int, bool) {
 	}
 	return i, hi&highs != 0
 }
+
+// PlainKey reports whether k is a key no general (case-folding) decoder
+// can match to a field spelt differently: lower-case ASCII letters, digits,
+// '_' and '-'. A fast decoder may skip such an unknown key itself; any other
+// unknown key must go to the general decoder, which decides.
+func PlainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -231,10 +231,8 @@ func scanFrame(raw []byte, f *frame) bool {
 		case "interval":
 			dst = &f.Interval
 		default:
-			for i := 0; i < len(key); i++ {
-				if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-					return false // the general decoder may fold it onto a field
-				}
+			if !jsonscan.PlainKey(key) {
+				return false // the general decoder may fold it onto a field
 			}
 			s.Skip()
 			continue
