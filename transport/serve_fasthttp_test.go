@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -38,6 +39,10 @@ func TestServingTracksConnectionsAndStops(t *testing.T) {
 	go func() { served <- h.Serve(ln, fs) }()
 
 	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	require.NoError(t, err)
+	// Read to EOF before closing: net/http closes a connection whose body
+	// was left unread, and the server may see that close before Conns runs.
+	_, err = io.Copy(io.Discard, resp.Body)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, 1, h.Conns(), "the kept-alive connection is tracked")

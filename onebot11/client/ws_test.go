@@ -231,9 +231,15 @@ func TestForwardInfoAndMetaReadiness(t *testing.T) {
 	require.NoError(t, f.Emit(ob11fake.Heartbeat(f.SelfID(), 60_000, true)))
 	waitReady(t, c)
 	// Meta events went to OnMeta (the collector implements MetaHandler), never to OnEvent.
+	// Readiness changes before the handler sees the frame, so the last one
+	// may still be on its way: wait for it.
+	require.Eventually(t, func() bool {
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		return len(col.metas) >= 6
+	}, 5*time.Second, time.Millisecond, "six meta events reach OnMeta")
 	col.mu.Lock()
 	require.Empty(t, col.events)
-	require.GreaterOrEqual(t, len(col.metas), 6)
 	col.mu.Unlock()
 }
 
