@@ -66,9 +66,14 @@ type wsConn struct {
 	raw    net.Conn
 	masked bool // client side (reverse): frames must be masked
 	wmu    sync.Mutex
-	frames []byte
-	ends   []int  // end offset in frames of each event's frame
-	keys   []byte // masking keys of a client's batch
+	// closeSent (under wmu): a close frame went out. The library then
+	// refuses further writes; a batch must too, or the events in it would
+	// count as delivered although the peer stops reading at our close
+	// frame and never sees them (a bot restarting cleanly lost a batch).
+	closeSent bool
+	frames    []byte
+	ends      []int  // end offset in frames of each event's frame
+	keys      []byte // masking keys of a client's batch
 
 	respMu      sync.Mutex
 	resp        [][]byte
@@ -159,6 +164,7 @@ func (c *wsConn) readLoop() error {
 	})
 	c.conn.SetCloseHandler(func(code int, _ string) error {
 		c.wmu.Lock()
+		c.closeSent = true
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(wsWriteTimeout))
 		c.wmu.Unlock()
 		return nil
@@ -277,6 +283,12 @@ func (c *wsConn) writeLoop() {
 				}
 			}
 		}
+		if errors.Is(err, errCloseSent) {
+			// The peer closed and we answered: the reader ends the
+			// connection; what is still queued waits for the next one.
+			c.stop()
+			return
+		}
 		if err != nil {
 			c.s.log.Debug("websocket write failed", "transport", c.transport, "remote", c.remote, "err", err)
 			c.writeErr = err
@@ -287,7 +299,10 @@ func (c *wsConn) writeLoop() {
 	}
 }
 
-var errIdle = errors.New("idle")
+var (
+	errIdle      = errors.New("idle")
+	errCloseSent = errors.New("websocket: close frame already sent")
+)
 
 // writeNext writes one pending reply or else the queued events (a batch);
 // errIdle when there is nothing to write. Events are committed only once
@@ -347,6 +362,10 @@ func (c *wsConn) writeEvents(evs [][]byte) (int, error) {
 		c.frames = nil
 	}
 	c.wmu.Lock()
+	if c.closeSent {
+		c.wmu.Unlock()
+		return 0, errCloseSent
+	}
 	err := c.raw.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
 	n := 0
 	if err == nil {
@@ -434,7 +453,10 @@ func (c *wsConn) closeGoingAway() {
 	}
 	c.closeOnce.Do(func() {
 		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
+		c.wmu.Lock()
+		c.closeSent = true
 		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		c.wmu.Unlock()
 		_ = c.conn.Close()
 	})
 }
