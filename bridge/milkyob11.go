@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/qqbridge/gateway/onebot11"
 	ob11client "github.com/qqbridge/gateway/onebot11/client"
 	translate "github.com/qqbridge/gateway/translate/milkyob11"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // MilkyOnOneBot is the reverse direction: a OneBot 11 implementation
@@ -158,6 +158,7 @@ func (d *MilkyOnOneBot) tryEvent(raw []byte) bool {
 	res, ok := eventmap.TryMapRaw(d.events, raw)
 	if ok {
 		d.publish(res)
+		res.Release() // every event is encoded: its memory serves the next one
 	}
 	return ok
 }
@@ -179,6 +180,7 @@ func (d *MilkyOnOneBot) onEvent(raw []byte) {
 		return
 	}
 	d.publish(res)
+	res.Release()
 }
 
 // publish counts, encodes and fans out a mapped event.
@@ -195,38 +197,21 @@ func (d *MilkyOnOneBot) publish(res eventmap.Result) {
 		m.Event("upstream_in", typ)
 		d.rt.SetSelfID(ev.SelfID)
 		d.dir.observe(ev)
-		b, err := encodeEvent(ev)
+		// Encoded straight into a pooled frame, which the queues keep
+		// until the bots' writers have sent it, and which then serves a
+		// later event.
+		f := transport.NewFrame()
+		b, err := milky.AppendTypedEvent(f.B, *ev)
 		d.quotes.remember(ev) // copies what it keeps; the event is untouched
 		if err != nil {
 			m.Dropped("encode_failed")
 			d.rt.Log.Error("event encode failed", "event_type", typ, "err", err)
 			continue
 		}
+		f.B = b
 		m.Event("downstream_out", typ)
-		d.srv.PublishRaw(b)
+		d.srv.PublishFrame(f)
 	}
-}
-
-// encodeBufs holds the scratch buffers events are encoded into; a pool, not
-// a field, because a replaced upstream link may still be draining on its
-// own goroutine while the new one delivers.
-var encodeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
-
-// encodeEvent encodes ev into a pooled scratch buffer and returns an exact
-// copy: the one allocation per event, shared read-only by every subscriber
-// queue.
-func encodeEvent(ev *milky.TypedEvent) ([]byte, error) {
-	bp := encodeBufs.Get().(*[]byte)
-	b, err := milky.AppendTypedEvent((*bp)[:0], *ev)
-	var out []byte
-	if err == nil {
-		out = append(make([]byte, 0, len(b)), b...)
-	}
-	if cap(b) <= 64<<10 { // one huge event must not pin its buffer
-		*bp = b[:0]
-		encodeBufs.Put(bp)
-	}
-	return out, err
 }
 
 // Probe implements Direction: the account and implementation the client

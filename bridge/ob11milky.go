@@ -17,6 +17,7 @@ import (
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 	"github.com/qqbridge/gateway/segment"
 	translate "github.com/qqbridge/gateway/translate/ob11milky"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // OneBotOnMilky is the first direction: a Milky implementation upstream,
@@ -143,7 +144,7 @@ func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
 		// Encoded straight into a pooled frame, which the queues keep
 		// until the bots' writers have sent it, and which then serves a
 		// later event.
-		f := ob11server.NewFrame()
+		f := transport.NewFrame()
 		b, err := onebot11.AppendEvent(f.B, out)
 		if err != nil {
 			m.Dropped("encode_failed")

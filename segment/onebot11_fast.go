@@ -78,15 +78,23 @@ func (c *Incoming) fromOneBotFast(scene string, peer int64, message []byte) ([]m
 	if !scanSegments(&s, sc) || !s.End() {
 		return nil, false
 	}
-	return c.convert(scene, peer, sc), true
+	return c.convert(nil, scene, peer, sc), true
 }
 
-func (c *Incoming) convert(scene string, peer int64, sc *scratch) []milky.IncomingSegment {
-	out := make([]milky.IncomingSegment, len(sc.views))
-	for i := range sc.views {
-		c.segmentTo(&out[i], scene, peer, &sc.views[i])
+// convert converts sc's views into dst's memory when it has room (its
+// elements are overwritten), else into a new slice.
+func (c *Incoming) convert(dst []milky.IncomingSegment, scene string, peer int64, sc *scratch) []milky.IncomingSegment {
+	n := len(sc.views)
+	if dst == nil || cap(dst) < n { // never nil: an empty message is []
+		dst = make([]milky.IncomingSegment, n)
+	} else {
+		dst = dst[:n]
+		clear(dst) // segmentTo writes into zeroed segments
 	}
-	return out
+	for i := range sc.views {
+		c.segmentTo(&dst[i], scene, peer, &sc.views[i])
+	}
+	return dst
 }
 
 // segmentTo is segment writing into a zeroed dst. The commonest kinds are
@@ -148,10 +156,18 @@ func ScanOneBotArray(s *jsonscan.Scanner) (Scanned, bool) {
 // FromScanned converts a scanned array as FromOneBotRaw converts its
 // bytes.
 func (c *Incoming) FromScanned(scene string, peer int64, a Scanned) []milky.IncomingSegment {
+	return c.FromScannedInto(nil, scene, peer, a)
+}
+
+// FromScannedInto is FromScanned reusing dst's memory when it has room:
+// an event pump converts every message into the same few segments
+// instead of allocating them (large structs full of pointers) per event.
+// Whatever dst held is overwritten.
+func (c *Incoming) FromScannedInto(dst []milky.IncomingSegment, scene string, peer int64, a Scanned) []milky.IncomingSegment {
 	if a.sc == nil {
 		return []milky.IncomingSegment{}
 	}
-	return c.convert(scene, peer, a.sc)
+	return c.convert(dst, scene, peer, a.sc)
 }
 
 // Valid reports whether a holds a scanned array.

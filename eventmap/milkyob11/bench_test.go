@@ -22,9 +22,10 @@ func BenchmarkMapGroupMessage(b *testing.B) {
 		if err != nil || len(res.Events) != 1 {
 			b.Fatal(err, res.Skipped)
 		}
-		// The runtime's encoder (bridge.encodeEvent), into a reused buffer.
+		// The runtime's encoder (bridge publish), into a reused buffer.
 		if buf, err = milky.AppendTypedEvent(buf[:0], res.Events[0]); err != nil {
 			b.Fatal(err)
 		}
+		res.Release() // as the event pump does once the event is encoded
 	}
 }

@@ -125,3 +125,34 @@ func TestEveryMilkyEventType(t *testing.T) {
 		require.True(t, seen[typ], "no golden case produces %s", typ)
 	}
 }
+
+// TestReleasedMemoryIsReused: every golden case mapped after the others'
+// Results were released (their pooled segment memory serving the next
+// event, through both MapRaw and TryMapRaw) encodes exactly as when
+// mapped alone; a released Result is empty.
+func TestReleasedMemoryIsReused(t *testing.T) {
+	cases := goldenCases(t)
+	alone := make([]string, len(cases))
+	for i, c := range cases {
+		alone[i] = string(golden.JSON(run(c.Sections[0].Body).events))
+	}
+	for round := range 3 {
+		for i, c := range cases {
+			te := newTestEnv() // fresh ids, as run has
+			in := []byte(c.Sections[0].Body)
+			res, ok := TryMapRaw(te.Env, in)
+			if !ok || round == 1 {
+				var err error
+				res.Release() // nothing to release when not ok; harmless
+				res, err = MapRaw(te.Env, in)
+				if err != nil {
+					continue
+				}
+			}
+			require.Equal(t, alone[i], string(golden.JSON(res.Events)), "round %d, %s", round, c.Name)
+			res.Release()
+			require.Nil(t, res.Events)
+			res.Release() // twice is harmless
+		}
+	}
+}

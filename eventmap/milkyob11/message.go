@@ -109,7 +109,12 @@ func (env *Env) segments(scene string, peer int64, ev *onebot11.UpstreamEvent) [
 	var segs []milky.IncomingSegment
 	var err error
 	if env.scanned != nil && env.scanned.Valid() {
-		segs = conv.FromScanned(scene, peer, *env.scanned)
+		if env.segBuf != nil {
+			segs = conv.FromScannedInto(*env.segBuf, scene, peer, *env.scanned)
+			*env.segBuf = segs
+		} else {
+			segs = conv.FromScanned(scene, peer, *env.scanned)
+		}
 	} else {
 		segs, err = conv.FromOneBotRaw(scene, peer, ev.Message)
 	}

@@ -40,6 +40,9 @@ type Env struct {
 	// scanned is the event's segment-array message as MapRaw's decoding
 	// pass read it (nil, or empty when the message was not such an array).
 	scanned *segment.Scanned
+	// segBuf is the pooled memory the message's segments are converted
+	// into (nil: allocate them); the Result it went into releases it.
+	segBuf *[]milky.IncomingSegment
 }
 
 // Result is what one OneBot event becomes.
@@ -49,6 +52,18 @@ type Result struct {
 	// Skipped is a non-empty reason (a Skip* constant) when nothing is
 	// pushed on purpose.
 	Skipped string
+	// pooled holds memory of Events that can be recycled (see Release).
+	pooled *mapState
+}
+
+// Release hands the memory of r's events to later events. It is optional
+// (what is not released is garbage collected); call it only once r's
+// events are encoded and nothing of them is kept. The event pump does.
+func (r *Result) Release() {
+	if st := r.pooled; st != nil {
+		r.pooled, r.Events = nil, nil
+		st.release()
+	}
 }
 
 // Reasons for Result.Skipped.
@@ -151,17 +166,15 @@ func (e *DataError) Error() string { return "milkyob11: " + e.Problem }
 
 // MapRaw decodes one upstream event (the JSON of a WebSocket frame or HTTP
 // POST body) and maps it.
+// The Result borrows pooled memory: Release it once its events are
+// encoded.
 func MapRaw(env *Env, raw []byte) (Result, error) {
 	st := mapStates.Get().(*mapState)
-	defer st.release()
 	if err := decodeEvent(raw, &st.ev, &st.segs); err != nil {
+		st.release()
 		return Result{}, &DataError{Problem: "event is not a JSON object: " + bounded(err.Error())}
 	}
-	// A copy of env carries the message read in the decoding pass to the
-	// handler (env itself stays untouched: it may be shared).
-	st.env = *env
-	st.env.scanned = &st.segs
-	return Map(&st.env, &st.ev), nil
+	return st.mapped(env), nil
 }
 
 // TryMapRaw is MapRaw for a frame that has not been classified yet: it
@@ -173,32 +186,61 @@ func MapRaw(env *Env, raw []byte) (Result, error) {
 // everything else goes the usual way (classify, then MapRaw).
 func TryMapRaw(env *Env, raw []byte) (Result, bool) {
 	st := mapStates.Get().(*mapState)
-	defer st.release()
 	if !decodeFast(raw, &st.ev, &st.segs, true) {
+		st.release()
 		return Result{}, false
 	}
 	if pt := string(st.ev.PostType); pt == "" || pt == onebot11.PostMetaEvent {
+		st.release()
 		return Result{}, false
 	}
-	st.env = *env
-	st.env.scanned = &st.segs
-	return Map(&st.env, &st.ev), true
+	return st.mapped(env), true
 }
 
 // mapState is MapRaw's per-event working memory, pooled: the decoded
 // event (large; it would otherwise be allocated and cleared per event),
-// the env copy and the scanned message.
+// the env copy, the scanned message and the converted segments, which
+// the Result keeps until it is released.
 type mapState struct {
 	ev   onebot11.UpstreamEvent
 	env  Env
 	segs segment.Scanned
+	out  []milky.IncomingSegment
 }
 
 var mapStates = sync.Pool{New: func() any { return new(mapState) }}
 
+// maxPooledSegments: a message with more segments does not keep its
+// slice in the pool (one huge message must not pin its memory).
+const maxPooledSegments = 64
+
+// mapped maps the decoded event. A copy of env carries the message read in
+// the decoding pass and the segment memory to the handler (env itself
+// stays untouched: it may be shared). The scan is released here; the
+// segments are the Result's until it is released.
+func (st *mapState) mapped(env *Env) Result {
+	st.env = *env
+	st.env.scanned = &st.segs
+	st.env.segBuf = &st.out
+	res := Map(&st.env, &st.ev)
+	st.segs.Release()
+	st.segs = segment.Scanned{}
+	if len(res.Events) == 0 {
+		st.release()
+		return res
+	}
+	res.pooled = st
+	return res
+}
+
 func (st *mapState) release() {
 	st.segs.Release()
+	out := st.out
+	clear(out) // no string of a past event stays reachable
 	*st = mapState{}
+	if cap(out) <= maxPooledSegments {
+		st.out = out[:0]
+	}
 	mapStates.Put(st)
 }
 

@@ -35,24 +35,59 @@ func (s *Server) PublishRaw(payload []byte) {
 	if conformance.Enabled() {
 		conformance.Log(conformance.Event, "", payload)
 	}
-	for _, q := range *s.fanout.Load() {
+	f := s.fanout.Load()
+	for _, q := range f.subs {
 		q.Push(payload)
 	}
+	for _, q := range f.hooks {
+		q.Push(payload)
+	}
+}
+
+// PublishFrame is PublishRaw for a pooled frame; f and f.B belong to the
+// server from here on. The /event subscribers' writers release it once
+// they wrote and committed it, and the last release pools it again. A
+// webhook keeps it (its retries may still hold the bytes in a request the
+// HTTP client has not let go of), and so does a subscriber queue that
+// drops it: such a frame is left to the garbage collector.
+func (s *Server) PublishFrame(f *transport.Frame) {
+	if conformance.Enabled() {
+		conformance.Log(conformance.Event, "", f.B)
+	}
+	fo := s.fanout.Load()
+	f.Hold() // this call's own hold, dropped at the end
+	for _, q := range fo.subs {
+		// A queue that refuses f (too large) never releases this hold.
+		f.Hold()
+		q.PushOwned(f.B, f)
+	}
+	for _, q := range fo.hooks {
+		q.Push(f.B)
+	}
+	if len(fo.hooks) == 0 {
+		f.Release()
+	}
+}
+
+// fanout is what Publish pushes to: the /event subscribers' queues and the
+// webhooks' queues.
+type fanout struct {
+	subs, hooks []*transport.Queue
 }
 
 // publishListLocked rebuilds the lock-free list Publish reads; s.mu held
 // (or the server not yet shared).
 func (s *Server) publishListLocked() {
-	l := make([]*transport.Queue, 0, len(s.subs)+len(s.hooks))
+	f := &fanout{subs: make([]*transport.Queue, 0, len(s.subs)), hooks: make([]*transport.Queue, 0, len(s.hooks))}
 	for sub := range s.subs {
 		if !sub.dropped {
-			l = append(l, sub.q)
+			f.subs = append(f.subs, sub.q)
 		}
 	}
 	for _, h := range s.hooks {
-		l = append(l, h.q)
+		f.hooks = append(f.hooks, h.q)
 	}
-	s.fanout.Store(&l)
+	s.fanout.Store(f)
 }
 
 // newQueue builds a queue whose drops reach the observer and, at most once

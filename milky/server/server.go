@@ -153,7 +153,7 @@ type Server struct {
 	subs   map[*subscriber]struct{}
 	closed bool
 	// fanout is the copy-on-write list Publish reads without a lock.
-	fanout atomic.Pointer[[]*transport.Queue]
+	fanout atomic.Pointer[fanout]
 	hooks  []*webhook
 	wg     sync.WaitGroup // subscriber writers and webhook workers
 

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/onebot11/ob11test"
+	"github.com/qqbridge/gateway/transport"
 )
 
 // Pooled frames are reused as soon as every WebSocket writer committed
@@ -25,7 +26,7 @@ func TestPublishFrameReuseKeepsEventsIntact(t *testing.T) {
 	}
 	const n = 3000
 	for i := range n {
-		f := NewFrame()
+		f := transport.NewFrame()
 		f.B = append(f.B, testEvent(i)...)
 		env.s.PublishFrame(f)
 	}

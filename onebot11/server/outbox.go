@@ -124,12 +124,12 @@ func (o *outbox) push(ev []byte) {
 // takes a hold on owner (released when the sender commits the event) and
 // reports true; an outbox with a spool may copy the bytes anywhere, so it
 // takes a plain push and reports false (owner then is never pooled again).
-func (o *outbox) pushOwned(ev []byte, owner *Frame) bool {
+func (o *outbox) pushOwned(ev []byte, owner *transport.Frame) bool {
 	if o.sp != nil {
 		o.push(ev)
 		return false
 	}
-	owner.refs.Add(1)
+	owner.Hold()
 	o.q.PushOwned(ev, owner)
 	o.signal()
 	return true

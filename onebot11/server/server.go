@@ -308,40 +308,10 @@ func (s *Server) Publish(event []byte) {
 	}
 }
 
-// Frame is a pooled buffer for one encoded event, for the event pump:
-// NewFrame, append the event to B, PublishFrame. Once every WebSocket
-// writer it went to has written and committed it, it returns to the pool,
-// so a steady stream of events allocates no buffer per event. A frame
-// that also went where bytes are kept longer (a webhook, a spool) or was
-// dropped from a queue is simply left to the garbage collector.
-type Frame struct {
-	B    []byte
-	refs atomic.Int32
-}
-
-// maxPooledFrame: a frame grown beyond this is not pooled again.
-const maxPooledFrame = 64 << 10
-
-var framePool = sync.Pool{New: func() any { return &Frame{B: make([]byte, 0, 4<<10)} }}
-
-// NewFrame returns an empty frame from the pool.
-func NewFrame() *Frame {
-	f := framePool.Get().(*Frame)
-	f.B = f.B[:0]
-	return f
-}
-
-// Release implements transport.Releaser: one holder is done with f.
-func (f *Frame) Release() {
-	if f.refs.Add(-1) == 0 && cap(f.B) <= maxPooledFrame {
-		framePool.Put(f)
-	}
-}
-
 // PublishFrame is Publish for a pooled frame; f and f.B belong to the
 // server from here on.
-func (s *Server) PublishFrame(f *Frame) {
-	f.refs.Store(1) // this call's own hold, dropped at the end
+func (s *Server) PublishFrame(f *transport.Frame) {
+	f.Hold() // this call's own hold, dropped at the end
 	if s.isClosing() {
 		f.Release()
 		return
