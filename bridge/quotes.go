@@ -156,6 +156,7 @@ func (q *quoteCache) put(k quoteKey, enc []byte) {
 	if old, seen := q.byKey[k]; seen {
 		q.bytes += int(r.n) - int(old.n)
 		q.byKey[k] = r
+		q.drop(old)
 		q.trim(1)
 		return
 	}
@@ -179,8 +180,10 @@ func (q *quoteCache) trim(keep int) {
 
 func (q *quoteCache) evictOldest() {
 	k := q.ring[q.head]
-	q.bytes -= int(q.byKey[k].n)
+	r := q.byKey[k]
+	q.bytes -= int(r.n)
 	delete(q.byKey, k)
+	q.drop(r)
 	q.head = (q.head + 1) % q.max
 	q.n--
 }

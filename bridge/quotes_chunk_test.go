@@ -1,11 +1,16 @@
 package bridge
 
 import (
-	"runtime"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idstore"
+	"github.com/qqbridge/gateway/milky"
 )
 
 // TestDeadQuoteChunkMemoryIsReused: a full-size chunk's memory outlives the
@@ -26,13 +31,8 @@ func TestDeadQuoteChunkMemoryIsReused(t *testing.T) {
 	drainSpares()
 	defer drainSpares()
 
-	// release does what a chunk's finalizer does once no entry refers to
-	// it; the finalizer is cleared first, or the GC would release the same
-	// memory a second time.
-	release := func(c *quoteChunk) {
-		runtime.SetFinalizer(c, nil)
-		releaseQuoteChunk(c)
-	}
+	// release is what the cache does once no entry refers to a chunk.
+	release := func(c *quoteChunk) { c.recycle() }
 	a := newQuoteChunk(quoteChunkSize)
 	mem := unsafe.SliceData(a.mem)
 	release(a)
@@ -48,4 +48,34 @@ func TestDeadQuoteChunkMemoryIsReused(t *testing.T) {
 		releaseQuoteChunk(&quoteChunk{mem: quoteMemAlloc(quoteChunkSize)})
 	}
 	assert.Len(t, spareQuoteChunks, cap(spareQuoteChunks), "spares are bounded; the rest is unmapped")
+}
+
+// TestQuoteChunksRecycleWithoutWaitingForGC: with the collector off, a
+// cache turning over many chunks' worth of quotes keeps reusing the same
+// few blocks of memory (a chunk is recycled when its last entry is
+// evicted, not when a finalizer gets to it), and every quote it still
+// holds reads back intact.
+func TestQuoteChunksRecycleWithoutWaitingForGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	ids := idstore.NewMemory(idstore.Options{})
+	const max = 200
+	q := newQuoteCache(max, ids)
+	text := func(id int32) string { return strings.Repeat(string(rune('a'+id%26)), 1000+int(id%100)) }
+	blocks := map[*byte]bool{}
+	const n = 20000 // about 80 chunks' worth
+	for id := int32(1); id <= n; id++ {
+		ref := ids.RefForUpstream("group", 7, id, 0)
+		q.remember(&milky.TypedEvent{Data: &milky.IncomingMessage{MessageScene: "group", PeerID: 7, MessageSeq: ref.Seq, SenderID: int64(id),
+			Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: text(id)}}}}})
+		blocks[unsafe.SliceData(q.cur.mem)] = true
+	}
+	// 200 quotes of ~1 KiB span at most two chunks; one more is current
+	// and the spares make up the rest.
+	assert.LessOrEqual(t, len(blocks), 3+cap(spareQuoteChunks), "memory blocks used for %d chunks' worth of quotes", n*1050/quoteChunkSize)
+	for id := int32(n - max + 1); id <= n; id++ {
+		got, ok := q.Quoted("group", 7, id)
+		require.True(t, ok, "id %d", id)
+		require.Equal(t, int64(id), got.SenderID)
+		require.Equal(t, text(id), got.Segments[0].Data.Text)
+	}
 }
