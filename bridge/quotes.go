@@ -26,11 +26,19 @@ type quoteCache struct {
 	max      int // entries
 	maxBytes int // sum of the encoded quotes' lengths
 	bytes    int
-	byKey    map[quoteKey]quoteRef
-	cur      *quoteChunk // the chunk new encodings are appended to
-	ring     []quoteKey  // insertion order, oldest at head; len(ring) == max
-	head, n  int
-	ids      idmap.SeqMapper
+	byKey    map[quoteKey]uint32 // the entry's index in ring
+	cur      *quoteChunk         // the chunk new encodings are appended to
+	// ring holds the entries in insertion order, oldest at head;
+	// len(ring) == max. The encoding's place is here, not in byKey: evicting
+	// the oldest then costs one map operation (the delete), not two.
+	ring    []quoteEntry
+	head, n int
+	ids     idmap.SeqMapper
+}
+
+type quoteEntry struct {
+	k quoteKey
+	r quoteRef
 }
 
 // quoteKey names a message by conversation and upstream id. The scene is
@@ -67,7 +75,7 @@ const (
 )
 
 func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
-	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: make(map[quoteKey]quoteRef, max), ring: make([]quoteKey, max), ids: ids}
+	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: make(map[quoteKey]uint32, max), ring: make([]quoteEntry, max), ids: ids}
 }
 
 // Quoted implements segment.QuoteLookup. Each hit decodes a fresh copy of
@@ -78,10 +86,10 @@ func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment
 		return segment.Quoted{}, false // remember keeps only the three scenes
 	}
 	q.mu.Lock()
-	r, ok := q.byKey[quoteKey{code, upstreamID, peer}]
+	i, ok := q.byKey[quoteKey{code, upstreamID, peer}]
 	var enc string
 	if ok {
-		enc = string(r.bytes()) // under the lock: the entry's chunk is live
+		enc = string(q.ring[i].r.bytes()) // under the lock: the entry's chunk is live
 	}
 	q.mu.Unlock()
 	if !ok {
@@ -153,19 +161,21 @@ func (q *quoteCache) put(k quoteKey, enc []byte) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	r := q.store(enc)
-	if old, seen := q.byKey[k]; seen {
+	if i, seen := q.byKey[k]; seen {
+		old := q.ring[i].r
 		q.bytes += int(r.n) - int(old.n)
-		q.byKey[k] = r
+		q.ring[i].r = r
 		q.drop(old)
 		q.trim(1)
 		return
 	}
 	q.bytes += int(r.n)
-	q.byKey[k] = r
 	if q.n == q.max {
 		q.evictOldest()
 	}
-	q.ring[(q.head+q.n)%q.max] = k
+	i := (q.head + q.n) % q.max
+	q.ring[i] = quoteEntry{k, r}
+	q.byKey[k] = uint32(i)
 	q.n++
 	q.trim(1)
 }
@@ -179,11 +189,11 @@ func (q *quoteCache) trim(keep int) {
 }
 
 func (q *quoteCache) evictOldest() {
-	k := q.ring[q.head]
-	r := q.byKey[k]
-	q.bytes -= int(r.n)
-	delete(q.byKey, k)
-	q.drop(r)
+	e := &q.ring[q.head]
+	q.bytes -= int(e.r.n)
+	delete(q.byKey, e.k)
+	q.drop(e.r)
+	*e = quoteEntry{} // no reference to a recycled chunk
 	q.head = (q.head + 1) % q.max
 	q.n--
 }

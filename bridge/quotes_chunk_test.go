@@ -79,3 +79,23 @@ func TestQuoteChunksRecycleWithoutWaitingForGC(t *testing.T) {
 		require.Equal(t, text(id), got.Segments[0].Data.Text)
 	}
 }
+
+// BenchmarkQuoteRemember: one message remembered in a full cache (an
+// eviction per call), as the reverse direction does per event.
+func BenchmarkQuoteRemember(b *testing.B) {
+	ids := idstore.NewMemory(idstore.Options{})
+	q := newQuoteCache(quoteCacheSize, ids)
+	const convs = 1 << 16
+	refs := make([]int64, convs)
+	for i := range refs {
+		refs[i] = ids.RefForUpstream("group", 7, int32(i+1), 0).Seq
+	}
+	msg := &milky.IncomingMessage{MessageScene: "group", PeerID: 7, SenderID: 10001,
+		Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: strings.Repeat("x", 300)}}}}
+	ev := &milky.TypedEvent{Data: msg}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		msg.MessageSeq = refs[i%convs]
+		q.remember(ev)
+	}
+}

@@ -136,7 +136,7 @@ func TestQuoteCacheByteBound(t *testing.T) {
 	}
 	sum := 0
 	for _, v := range q.byKey {
-		sum += int(v.n)
+		sum += int(q.ring[v].r.n)
 	}
 	require.Equal(t, sum, q.bytes)
 }
