@@ -203,3 +203,42 @@ func TestWSFrameSizes(t *testing.T) {
 		require.Equal(t, string(p), string(msg))
 	}
 }
+
+// TestWSCloseIsAnsweredAfterTheEvents: a subscriber that closes while
+// events stream gets the events written before the answer, then the answer
+// echoing its code, and no event after it (RFC 6455 5.5.1).
+func TestWSCloseIsAnsweredAfterTheEvents(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, _, err := e.dialWS("", false)
+	require.NoError(t, err)
+	defer c.Close()
+	waitFor(t, "subscriber", func() bool { return e.s.Subscribers() == 1 })
+	stop := make(chan struct{})
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+				e.s.Publish(testEvent(i % 1000))
+			}
+		}
+	}()
+	defer func() { close(stop); <-published }()
+	_, _, err = c.ReadMessage()
+	require.NoError(t, err)
+	require.NoError(t, c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second)))
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			continue // events written before the answer
+		}
+		var ce *websocket.CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, websocket.CloseNormalClosure, ce.Code)
+		return
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -81,7 +82,8 @@ func (s *Server) serveEvent(ctx *fasthttp.RequestCtx) {
 func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
 	defer conn.Close()
 	readerDone := make(chan struct{})
-	go s.readWS(conn, readerDone)
+	var peerClose atomic.Int32 // the close code the peer sent; 0: none
+	go s.readWS(conn, readerDone, &peerClose)
 	defer func() { closeConn(conn.NetConn()); <-readerDone }()
 
 	ping := time.NewTicker(s.cfg.PingInterval)
@@ -103,6 +105,12 @@ func (s *Server) runWS(conn *websocket.Conn, sub *subscriber) {
 				return
 			}
 		case <-readerDone:
+			if code := peerClose.Load(); code != 0 {
+				// The close answer goes out from here, after the last batch:
+				// RFC 6455 allows no data frame after a close frame, and
+				// answering from the reader raced with a batch in flight.
+				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(int(code), ""), time.Now().Add(time.Second))
+			}
 			return
 		case <-sub.kicked:
 			s.closeWS(conn, "stream dropped")
@@ -206,8 +214,14 @@ func frameHeaderLen(n int) int {
 // readWS reads and ignores whatever the client sends (the event channel is
 // push-only, but a client frame is no reason to hang up) and notices the
 // peer leaving or going silent for 3 ping intervals.
-func (s *Server) readWS(conn *websocket.Conn, done chan<- struct{}) {
+func (s *Server) readWS(conn *websocket.Conn, done chan<- struct{}, peerClose *atomic.Int32) {
 	defer close(done)
+	// The writer answers a close frame (runWS); the library's default
+	// handler would answer from here, while a batch may be going out.
+	conn.SetCloseHandler(func(code int, _ string) error {
+		peerClose.Store(int32(code))
+		return nil
+	})
 	idle := 3 * s.cfg.PingInterval
 	extend := func() error { return conn.SetReadDeadline(time.Now().Add(idle)) }
 	_ = extend()
