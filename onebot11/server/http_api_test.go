@@ -43,6 +43,18 @@ func TestHTTPRequestForms(t *testing.T) {
 		assert.Equal(t, "ok", res.Response.Status)
 		assert.Contains(t, res.Header.Get("Content-Type"), "application/json")
 	})
+	t.Run("GET long message in the query", func(t *testing.T) {
+		// OneBot 11's HTTP API takes params in the query; go-cqhttp
+		// (net/http) reads up to 1 MiB of request head, so a bot sending a
+		// few KiB of text by GET must get through here too.
+		msg := strings.Repeat("长消息 long message & more ", 400) // ~12 KiB, ~30 KiB escaped
+		res, err := q.Get(ctx, "echo_params", map[string]string{"message": msg})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode, string(res.Body[:min(len(res.Body), 200)]))
+		var got map[string]string
+		require.NoError(t, json.Unmarshal([]byte(echoed(t, res)), &got))
+		assert.Equal(t, msg, got["message"])
+	})
 	t.Run("GET no params", func(t *testing.T) {
 		res, err := c.Get(ctx, "echo_params", nil)
 		require.NoError(t, err)

@@ -206,6 +206,11 @@ func NewServer(cfg ServerConfig, backend Backend) *Server {
 	return s
 }
 
+// maxRequestHead bounds a request's line and headers: 64 KiB, room for a
+// GET with a long message in its query (go-cqhttp, on net/http, allows
+// 1 MiB; the buffer is per connection, so not that much here).
+const maxRequestHead = 64 << 10
+
 // Serve serves the HTTP API and the forward WebSocket (/, /api, /event and
 // their /ws, /onebot/v11/ws spellings) on ln, one fasthttp port for both,
 // until Shutdown. It returns nil after Shutdown, else the listener's error.
@@ -222,7 +227,12 @@ func (s *Server) Serve(ln net.Listener) error {
 		IdleTimeout:        httpKeepAlive,
 		WriteTimeout:       s.cfg.ioIdleTimeout,
 		MaxRequestBodySize: int(s.cfg.MaxBodyBytes),
-		CloseOnShutdown:    true,
+		// The request line and headers must fit the read buffer (fasthttp
+		// answers 431 otherwise). OneBot 11's HTTP API takes params in the
+		// query, so a GET send_msg carries its whole message there; 4 KiB
+		// (the default) refused a few hundred characters of Chinese text.
+		ReadBufferSize:  maxRequestHead,
+		CloseOnShutdown: true,
 		// A forward socket must be closable from another goroutine (a
 		// writer stuck on a bot that does not read, Shutdown): with this,
 		// Close on a hijacked connection closes it, and wsConn always does.
