@@ -30,7 +30,7 @@ type Memory struct {
 	convIdx  map[convRef]uint32
 	convFree []uint32
 	lastConv uint32
-	rbits    uint // bits of a table cell holding ring index + 1
+	lay      layout // how table cells are packed
 	live     int
 	conv     map[convKey]int64 // highest seq issued per conversation (SeqMapper)
 	fl       flagSet

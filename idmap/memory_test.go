@@ -260,7 +260,7 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 	for _, v := range m.byRef {
 		if v != 0 {
 			n++
-			require.NotEqual(t, kindDead, m.kindOf(&m.ring.s[v&m.low()-1]))
+			require.NotEqual(t, kindDead, m.kindOf(&m.ring.s[v&m.lay.low-1]))
 		}
 	}
 	require.Equal(t, m.live, n)
