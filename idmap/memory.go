@@ -37,6 +37,8 @@ type Memory struct {
 	rec      Record // journal scratch, under mu
 
 	hits, misses, collisions uint64
+
+	sink uint32 // where warm's loads go
 }
 
 // convKey is a conversation: scene code and peer.
@@ -93,8 +95,12 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		return m.derive(ref)
 	}
 	cutoff := m.cutoff()
+	derived := m.derive(ref)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Most refs met are new (a message's first event): fetch the cells
+	// the insert visits while the lookup waits for its own.
+	m.warm(refHash(kindID, sc, ref.Peer, ref.Seq), idHash(kindID, 0, 0, derived), cutoff)
 	if x, ok := m.findRef(kindID, sc, ref.Peer, ref.Seq); ok {
 		s := &m.ring.s[x]
 		if s.at >= cutoff {
@@ -108,7 +114,7 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		return ns.id
 	}
 	m.expireLocked(cutoff)
-	id := m.derive(ref)
+	id := derived
 	for collided := false; ; id = NextID(id) {
 		x, ok := m.findID(kindID, 0, 0, id)
 		if ok && m.ring.s[x].at < cutoff {
@@ -176,6 +182,13 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		m.journalEnt(&ns)
 		return Ref{Scene: name, Peer: peer, Seq: ns.seq}
 	}
+	// New: fetch the cells the insert visits together (the seq it most
+	// likely gets; its id's home cell was just read).
+	guess := upstreamSeq
+	if guess <= 0 {
+		guess = m.conv[convKey{sc, peer}] + 1
+	}
+	m.warm(refHash(kindUp, sc, peer, guess), idHash(kindUp, sc, peer, id), cutoff)
 	m.expireLocked(cutoff)
 	seq := upstreamSeq
 	if seq > 0 {
