@@ -282,6 +282,15 @@ func next(i, n uint64) uint64 {
 	return i
 }
 
+// back is how many cells i lies before j, cyclically in n cells (no
+// division: this runs for every cell a deletion scans).
+func back(j, i, n uint64) uint64 {
+	if j < i {
+		return j + n - i
+	}
+	return j - i
+}
+
 // insert puts ring index x of a key hashing to h.
 func (t table) insert(l *layout, h uint64, x uint32) {
 	n := uint64(len(t))
@@ -311,9 +320,9 @@ func (t table) remove(l *layout, h uint64, x uint32, hashOf func(uint32) uint64)
 		v := t[j]
 		d := l.dist(v)
 		if d == uint64(l.dmax) {
-			d = (j + n - home(hashOf(v&l.low-1), n)) % n
+			d = back(j, home(hashOf(v&l.low-1), n), n)
 		}
-		if gap := (j + n - i) % n; d >= gap {
+		if gap := back(j, i, n); d >= gap {
 			t[i] = l.withDist(v, d-gap)
 			i = j
 		}
