@@ -31,6 +31,11 @@ func checkTable(t *testing.T, tb table, l *layout, want map[uint32]bool, hashOf 
 			require.NotZero(t, tb[(home(h, n)+k)%n], "gap between home and cell %d", i)
 		}
 		require.Equal(t, l.key(h, d), v&^l.low, "cell %d (ring index %d) at distance %d", i, x, d)
+		if d > 0 { // Robin Hood order: the cell before is at least as far from home, less one
+			p := (uint64(i) + n - 1) % n
+			dp := (p + n - home(hashOf(tb[p]&l.low-1), n)) % n
+			require.GreaterOrEqual(t, dp+1, d, "cell %d at distance %d after one at %d", i, d, dp)
+		}
 	}
 	require.Equal(t, len(want), seen)
 }
@@ -64,7 +69,7 @@ func TestTableAgainstMap(t *testing.T) {
 			x := uint32(rnd.IntN(len(hashes)))
 			switch {
 			case !in[x] && len(in) < keys:
-				tb.insert(&l, hashOf(x), x)
+				tb.insert(&l, hashOf(x), x, hashOf)
 				in[x] = true
 			case in[x]:
 				tb.remove(&l, hashOf(x), x, hashOf)
