@@ -225,7 +225,12 @@ func (m *Memory) slotIDHash(x uint32) uint64 {
 
 // findRef returns the ring index of the live slot for (kind, scene, peer, seq).
 func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
-	return m.byRef.probe(&m.lay, refHash(kind, scene, peer, seq), func(x uint32) bool {
+	return m.findRefHashed(refHash(kind, scene, peer, seq), kind, scene, peer, seq)
+}
+
+// findRefHashed is findRef given the key's refHash h.
+func (m *Memory) findRefHashed(h uint64, kind, scene uint8, peer, seq int64) (uint32, bool) {
+	return m.byRef.probe(&m.lay, h, func(x uint32) bool {
 		s := &m.ring.s[x]
 		if s.seq != seq {
 			return false
@@ -367,13 +372,20 @@ func back(j, i, n uint64) uint64 {
 // their cache misses (at 1M entries the tables are 6 MB each, visited at
 // random) overlap instead of coming one after another. Only a hint: a
 // wrong guess costs a load.
+//
+// Lookups of known entries call it too (they cannot know beforehand), so
+// it is kept cheap: the oldest slot's key hashes are computed once per
+// oldest slot, not per call.
 func (m *Memory) warm(hRef, hID uint64, cutoff int64) {
 	v := m.byRef[home(hRef, uint64(len(m.byRef)))] + m.byID[home(hID, uint64(len(m.byID)))]
-	if m.ring.tail < m.ring.head {
-		x := m.ring.index(m.ring.tail)
-		if s := &m.ring.s[x]; s.conv != 0 && (m.live >= m.o.MaxEntries || s.at < cutoff) {
-			v += m.byRef[home(m.slotRefHash(x), uint64(len(m.byRef)))]
-			v += m.byID[home(m.slotIDHash(x), uint64(len(m.byID)))]
+	if r := &m.ring; r.tail < r.head {
+		if s := r.at(r.tail); s.conv != 0 && (m.live >= m.o.MaxEntries || s.at < cutoff) {
+			if m.oldest.pos != r.tail+1 {
+				x := r.index(r.tail)
+				m.oldest.pos, m.oldest.hRef, m.oldest.hID = r.tail+1, m.slotRefHash(x), m.slotIDHash(x)
+			}
+			v += m.byRef[home(m.oldest.hRef, uint64(len(m.byRef)))]
+			v += m.byID[home(m.oldest.hID, uint64(len(m.byID)))]
 		}
 	}
 	m.sink += v // or the compiler drops the loads

@@ -38,7 +38,11 @@ type Memory struct {
 
 	hits, misses, collisions uint64
 
-	sink uint32 // where warm's loads go
+	sink   uint32 // where warm's loads go
+	oldest struct {
+		pos       uint64 // ring position + 1 the hashes are of (positions are never reused)
+		hRef, hID uint64
+	}
 }
 
 // convKey is a conversation: scene code and peer.
@@ -100,8 +104,9 @@ func (m *Memory) IDFor(ref Ref) int32 {
 	defer m.mu.Unlock()
 	// Most refs met are new (a message's first event): fetch the cells
 	// the insert visits while the lookup waits for its own.
-	m.warm(refHash(kindID, sc, ref.Peer, ref.Seq), idHash(kindID, 0, 0, derived), cutoff)
-	if x, ok := m.findRef(kindID, sc, ref.Peer, ref.Seq); ok {
+	h := refHash(kindID, sc, ref.Peer, ref.Seq)
+	m.warm(h, idHash(kindID, 0, 0, derived), cutoff)
+	if x, ok := m.findRefHashed(h, kindID, sc, ref.Peer, ref.Seq); ok {
 		s := &m.ring.s[x]
 		if s.at >= cutoff {
 			return s.id
