@@ -375,7 +375,10 @@ func back(j, i, n uint64) uint64 {
 //
 // Lookups of known entries call it too (they cannot know beforehand), so
 // it is kept cheap: the oldest slot's key hashes are computed once per
-// oldest slot, not per call.
+// oldest slot, not per call. What they still pay is IDFor deriving the
+// id for hID: BenchmarkIDForHot/log 38 -> 57 ns, against 710-780 -> 600-630
+// ns for a new id at 1M entries (without it the new id's cell is a
+// second miss after the lookup's).
 func (m *Memory) warm(hRef, hID uint64, cutoff int64) {
 	v := m.byRef[home(hRef, uint64(len(m.byRef)))] + m.byID[home(hID, uint64(len(m.byID)))]
 	if r := &m.ring; r.tail < r.head {
