@@ -30,13 +30,19 @@ type Memory struct {
 	convIdx  map[convRef]uint32
 	convFree []uint32
 	lastConv uint32
-	rbits    uint // bits of a table cell holding ring index + 1
+	lay      layout // how table cells are packed
 	live     int
 	conv     map[convKey]int64 // highest seq issued per conversation (SeqMapper)
 	fl       flagSet
 	rec      Record // journal scratch, under mu
 
 	hits, misses, collisions uint64
+
+	sink   uint32 // where warm's loads go
+	oldest struct {
+		pos       uint64 // ring position + 1 the hashes are of (positions are never reused)
+		hRef, hID uint64
+	}
 }
 
 // convKey is a conversation: scene code and peer.
@@ -93,9 +99,14 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		return m.derive(ref)
 	}
 	cutoff := m.cutoff()
+	derived := m.derive(ref)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if x, ok := m.findRef(kindID, sc, ref.Peer, ref.Seq); ok {
+	// Most refs met are new (a message's first event): fetch the cells
+	// the insert visits while the lookup waits for its own.
+	h := refHash(kindID, sc, ref.Peer, ref.Seq)
+	m.warm(h, idHash(kindID, 0, 0, derived), cutoff)
+	if x, ok := m.findRefHashed(h, kindID, sc, ref.Peer, ref.Seq); ok {
 		s := &m.ring.s[x]
 		if s.at >= cutoff {
 			return s.id
@@ -108,7 +119,7 @@ func (m *Memory) IDFor(ref Ref) int32 {
 		return ns.id
 	}
 	m.expireLocked(cutoff)
-	id := m.derive(ref)
+	id := derived
 	for collided := false; ; id = NextID(id) {
 		x, ok := m.findID(kindID, 0, 0, id)
 		if ok && m.ring.s[x].at < cutoff {
@@ -176,6 +187,13 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		m.journalEnt(&ns)
 		return Ref{Scene: name, Peer: peer, Seq: ns.seq}
 	}
+	// New: fetch the cells the insert visits together (the seq it most
+	// likely gets; its id's home cell was just read).
+	guess := upstreamSeq
+	if guess <= 0 {
+		guess = m.conv[convKey{sc, peer}] + 1
+	}
+	m.warm(refHash(kindUp, sc, peer, guess), idHash(kindUp, sc, peer, id), cutoff)
 	m.expireLocked(cutoff)
 	seq := upstreamSeq
 	if seq > 0 {

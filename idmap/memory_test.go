@@ -256,21 +256,15 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n := 0
-	for _, v := range m.byRef {
-		if v != 0 {
-			n++
-			require.NotEqual(t, kindDead, m.kindOf(&m.ring.s[v&m.low()-1]))
+	live := map[uint32]bool{}
+	for p := m.ring.tail; p < m.ring.head; p++ {
+		if m.ring.at(p).conv != 0 {
+			live[m.ring.index(p)] = true
 		}
 	}
-	require.Equal(t, m.live, n)
-	n = 0
-	for _, v := range m.byID {
-		if v != 0 {
-			n++
-		}
-	}
-	require.Equal(t, m.live, n)
+	require.Len(t, live, m.live)
+	checkTable(t, m.byRef, &m.lay, live, m.slotRefHash)
+	checkTable(t, m.byID, &m.lay, live, m.slotIDHash)
 	// Interned conversations: counted by exactly the live slots.
 	refs := map[uint32]uint32{}
 	for p := m.ring.tail; p < m.ring.head; p++ {

@@ -138,6 +138,23 @@ func BenchmarkRefForUpstreamNew(b *testing.B) {
 	})
 }
 
+// BenchmarkRefForUpstreamNewFull: the reverse direction's new messages
+// into a store at its count limit (each evicts the oldest mapping); the
+// limit is BenchmarkIDForNewFull's.
+func BenchmarkRefForUpstreamNewFull(b *testing.B) {
+	limit := benchLimit()
+	benchSeqStores(b, Options{MaxEntries: limit, MaxAge: DefaultMaxAge}, func(b *testing.B, s seqStore) {
+		for i := range limit {
+			s.RefForUpstream(idmap.SceneGroup, int64(i%50), int32(i), 0)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; b.Loop(); i++ {
+			s.RefForUpstream(idmap.SceneGroup, int64(i%50), int32(limit+i), 0)
+		}
+	})
+}
+
 // BenchmarkRefForUpstreamHot: upstream message_ids already mapped.
 func BenchmarkRefForUpstreamHot(b *testing.B) {
 	benchSeqStores(b, Options{MaxAge: DefaultMaxAge}, func(b *testing.B, s seqStore) {
