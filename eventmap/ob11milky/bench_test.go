@@ -53,3 +53,32 @@ func BenchmarkMapMessage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeMessage: the benchmark event's data decoded as
+// messageReceive decodes it (pooled memory), by the fast pass and by the
+// general decoder.
+func BenchmarkDecodeMessage(b *testing.B) {
+	ev := benchEvent(b)
+	b.Run("fast", func(b *testing.B) {
+		b.SetBytes(int64(len(ev.Data)))
+		b.ReportAllocs()
+		st := new(messageState)
+		for b.Loop() {
+			if !decodeMessageFast(ev.Data, st) {
+				b.Fatal("declined")
+			}
+			st.reset()
+		}
+	})
+	b.Run("general", func(b *testing.B) {
+		b.SetBytes(int64(len(ev.Data)))
+		b.ReportAllocs()
+		st := new(messageState)
+		for b.Loop() {
+			if err := decodeInto(ev, &st.msg); err != nil {
+				b.Fatal(err)
+			}
+			st.reset()
+		}
+	})
+}
