@@ -51,6 +51,12 @@ func decodeMessage(ev *milky.Event, st *messageState) error {
 // UTF-8. st may then be half written: the caller resets it.
 func decodeMessageFast(data []byte, st *messageState) bool {
 	s := jsonscan.NewBytes(data)
+	return decodeMessageObject(&s, st) && s.End()
+}
+
+// decodeMessageObject is decodeMessageFast for the object at s's cursor
+// (TryMapRaw reads the data of an event in its own pass).
+func decodeMessageObject(s *jsonscan.Scanner, st *messageState) bool {
 	if s.Peek() != jsonscan.Object || !s.Open(jsonscan.Object) {
 		return false
 	}
@@ -79,27 +85,30 @@ func decodeMessageFast(data []byte, st *messageState) bool {
 				return false // repeated: the general decoder merges element-wise
 			}
 			seenSegments = true
-			msg.Segments, ok = segment.ScanMilkyArray(&s, msg.Segments)
+			var segs []milky.IncomingSegment
+			if segs, ok = segment.ScanMilkyArray(s, msg.Segments); ok {
+				msg.Segments = segs
+			} // else msg.Segments keeps its memory for reset to clear
 		case "friend":
-			if ok = entity(&s, &msg.Friend, &st.friend); ok && msg.Friend != nil {
-				ok = scanFriend(&s, msg.Friend)
+			if ok = entity(s, &msg.Friend, &st.friend); ok && msg.Friend != nil {
+				ok = scanFriend(s, msg.Friend)
 			}
 		case "group":
-			if ok = entity(&s, &msg.Group, &st.group); ok && msg.Group != nil {
-				ok = scanGroup(&s, msg.Group)
+			if ok = entity(s, &msg.Group, &st.group); ok && msg.Group != nil {
+				ok = scanGroup(s, msg.Group)
 			}
 		case "group_member":
-			if ok = entity(&s, &msg.GroupMember, &st.member); ok && msg.GroupMember != nil {
-				ok = scanMember(&s, msg.GroupMember, &st.shutUp)
+			if ok = entity(s, &msg.GroupMember, &st.member); ok && msg.GroupMember != nil {
+				ok = scanMember(s, msg.GroupMember, &st.shutUp)
 			}
 		default:
-			ok = skipUnknown(&s, key)
+			ok = skipUnknown(s, key)
 		}
 		if !ok {
 			return false
 		}
 	}
-	return !s.Failed() && s.End()
+	return !s.Failed()
 }
 
 // canonicalScene returns the package constant for a known scene, so that
@@ -304,3 +313,69 @@ func scanMember(s *jsonscan.Scanner, m *milky.GroupMember, spare *int64) bool {
 	}
 	return !s.Failed()
 }
+
+// TryMapRaw is Map for the undecoded payload of one /event message, for
+// the common event taken in one pass: a message_receive (event_type before
+// data, as implementations write it) whose envelope and data the pass
+// takes whole is decoded in that pass (the data is not copied, nor
+// scanned a second time) and mapped. For anything else it returns taken
+// false having done nothing observable (no callback, no id handed out),
+// and the caller decodes the envelope the general way and calls Map, which
+// then decides as before. When taken, ev holds the envelope as the general
+// decoder would have decoded it (Data a sub-slice of raw, EventType the
+// package constant) and res and err are what Map returns for it; the
+// events share bytes with raw, which must not change while they are used.
+func TryMapRaw(env *Env, raw []byte, ev *milky.Event) (res Result, taken bool, err error) {
+	st := messages.Get().(*messageState)
+	defer func() {
+		st.reset()
+		messages.Put(st)
+	}()
+	var e milky.Event
+	s := jsonscan.NewBytes(raw)
+	if s.Peek() != jsonscan.Object || !s.Open(jsonscan.Object) {
+		return Result{}, false, nil
+	}
+	for first := true; s.More(first); first = false {
+		key, plain := s.Key()
+		if !plain {
+			return Result{}, false, nil
+		}
+		var ok bool
+		switch key {
+		case "time":
+			ok = s.ReadInt64(&e.Time)
+		case "self_id":
+			ok = s.ReadInt64(&e.SelfID)
+		case "event_type":
+			// Once the data is read as a message, the type must not change.
+			ok = e.Data == nil && s.ReadString(&e.EventType) && e.EventType == milky.EventMessageReceive
+		case "data":
+			if e.Data != nil || e.EventType != milky.EventMessageReceive {
+				return Result{}, false, nil // data first, or repeated: the general way
+			}
+			start := s.Pos()
+			if ok = decodeMessageObject(&s, st); ok {
+				end := s.Pos()
+				for end > start && isSpace(raw[end-1]) {
+					end-- // Pos skipped the whitespace after '}'
+				}
+				e.Data = raw[start:end:end]
+			}
+		default:
+			ok = skipUnknown(&s, key)
+		}
+		if !ok {
+			return Result{}, false, nil
+		}
+	}
+	if s.Failed() || !s.End() || e.Data == nil {
+		return Result{}, false, nil
+	}
+	e.EventType = milky.EventMessageReceive // not a string of raw
+	*ev = e
+	res, err = mapMessage(env, ev, &st.msg)
+	return res, true, err
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -106,3 +106,98 @@ func FuzzDecodeMessageFast(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkDecode(t, in) })
 }
+
+// mapOutcome renders what mapping did: events as JSON, error, skip reason,
+// untranslated reports.
+func mapOutcome(t *testing.T, te *testEnv, res Result, err error) string {
+	b, merr := json.Marshal(res.Events)
+	require.NoError(t, merr)
+	out := string(b)
+	if err != nil {
+		out += "\nerror: " + err.Error()
+	}
+	out += "\nskipped: " + res.Skipped
+	for _, u := range te.untranslated {
+		out += "\nuntranslated: " + u
+	}
+	res.Release()
+	return out
+}
+
+// checkTryMapRaw: what TryMapRaw takes, it maps exactly as the general
+// path (goccy/go-json envelope, then Map) does, envelope included; what it
+// does not take, it leaves untouched (no id handed out).
+func checkTryMapRaw(t *testing.T, raw []byte) bool {
+	for _, format := range []string{"array", "string"} {
+		fast, general := newTestEnv(format), newTestEnv(format)
+		ev := milky.Event{Time: 5, EventType: "stale"}
+		res, taken, err := TryMapRaw(fast.env, raw, &ev)
+		if !taken {
+			require.Equal(t, milky.Event{Time: 5, EventType: "stale"}, ev, "declined but wrote the envelope: %q", raw)
+			require.Empty(t, fast.env.IDs.(*seqMapper).refs, "declined but handed out ids: %q", raw)
+			require.Empty(t, fast.untranslated)
+			return false
+		}
+		var want milky.Event
+		require.NoError(t, json.UnmarshalWithOption(raw, &want, json.DecodeNoCopyString()),
+			"TryMapRaw took what the general decoder rejects: %q", raw)
+		require.Equal(t, want, ev, "envelope of %q", raw)
+		got := mapOutcome(t, fast, res, err)
+		wres, werr := Map(general.env, &want)
+		require.Equal(t, mapOutcome(t, general, wres, werr), got, "input %q (%s)", raw, format)
+	}
+	return true
+}
+
+var tryMapSeeds = []string{
+	`{"time":1,"self_id":10001,"event_type":"message_receive","data":{"message_scene":"group","peer_id":30001,"message_seq":1,"sender_id":20002,"segments":[{"type":"text","data":{"text":"hi"}}]}}`,
+	` { "time" : 1 , "event_type" : "message_receive" , "data" : { "message_scene" : "friend" , "peer_id" : 20001 , "sender_id" : 20001 , "segments" : [ ] } , "extra" : [ 1 ] } `,
+	`{"event_type":"message_receive","data":{"message_scene":"temp","peer_id":20001,"sender_id":0,"segments":[]}}`,
+	`{"event_type":"message_receive","data":{"message_scene":"guild","peer_id":1,"sender_id":1}}`,
+	`{"event_type":"message_receiv\u0065","data":{"message_scene":"group","peer_id":1,"sender_id":1}}`,
+	`{"data":{"message_scene":"group","peer_id":1,"sender_id":1},"event_type":"message_receive"}`,
+	`{"event_type":"message_receive","data":{},"event_type":"message_recall"}`,
+	`{"event_type":"message_receive","data":{},"data":{}}`, `{"event_type":"message_receive"}`,
+	`{"event_type":"message_receive","data":null}`, `{"event_type":"message_receive","data":[]}`,
+	`{"event_type":"message_recall","data":{}}`, `{"Event_Type":"message_receive","data":{}}`, `{"event_type":"message_receive","data":{}} x`,
+	`{"time":null,"self_id":"1","event_type":"message_receive","data":{}}`, `[]`, ``,
+}
+
+func TestTryMapRawMatchesGeneral(t *testing.T) {
+	accepted := 0
+	for _, s := range tryMapSeeds {
+		checkTryMapRaw(t, []byte(s))
+	}
+	for _, raw := range goldenInputs(t) {
+		if checkTryMapRaw(t, raw) {
+			accepted++
+		}
+	}
+	require.True(t, checkTryMapRaw(t, benchFrame()), "TryMapRaw takes the benchmark's event")
+	require.Greater(t, accepted, 15, "TryMapRaw takes the common messages")
+}
+
+// FuzzTryMapRaw: what TryMapRaw takes maps exactly as the general path.
+func FuzzTryMapRaw(f *testing.F) {
+	for _, s := range tryMapSeeds {
+		f.Add([]byte(s))
+	}
+	for _, raw := range goldenInputs(f) {
+		f.Add(raw)
+	}
+	f.Add(benchFrame())
+	f.Fuzz(func(t *testing.T, in []byte) { checkTryMapRaw(t, in) })
+}
+
+// goldenInputs are the Milky events of every golden case.
+func goldenInputs(tb testing.TB) [][]byte {
+	cases, err := golden.LoadAll("testdata")
+	require.NoError(tb, err)
+	var out [][]byte
+	for _, c := range cases {
+		for i := 0; i < len(c.Sections); i += 2 {
+			out = append(out, []byte(c.Sections[i].Body))
+		}
+	}
+	return out
+}

@@ -26,7 +26,11 @@ func messageReceive(env *Env, ev *milky.Event) (Result, error) {
 	if err := decodeMessage(ev, st); err != nil {
 		return Result{}, err
 	}
-	msg := &st.msg
+	return mapMessage(env, ev, &st.msg)
+}
+
+// mapMessage maps a decoded message_receive.
+func mapMessage(env *Env, ev *milky.Event, msg *milky.IncomingMessage) (Result, error) {
 	if r, err := checkPeer(env, ev, msg.MessageScene, msg.PeerID); r.Skipped != "" || err != nil {
 		return r, err
 	}
