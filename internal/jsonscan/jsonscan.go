@@ -586,8 +586,10 @@ func (sc *Scanner) readInt() (intValue, bool) {
 			return intValue{}, !sc.failed
 		}
 		return intValue{}, false
-	case d > 18 || (d > 1 && s[start] == '0'):
-		// Long (may overflow) or a leading zero: the general way.
+	case d > 1 && s[start] == '0':
+		return intValue{}, false // not JSON
+	case d > 18:
+		// Long (may overflow): the careful way.
 		k, raw, _ := sc.Value()
 		if k != Number {
 			return intValue{}, false
