@@ -55,7 +55,7 @@ func scanMilkySegment(s *jsonscan.Scanner, seg *milky.IncomingSegment) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -98,7 +98,7 @@ func scanMilkyData(s *jsonscan.Scanner, d *milky.IncomingSegmentData) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}

@@ -63,7 +63,7 @@ func decodeMessageObject(s *jsonscan.Scanner, st *messageState) bool {
 	msg := &st.msg
 	seenSegments := false
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -160,7 +160,7 @@ func scanFriend(s *jsonscan.Scanner, f *milky.Friend) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -199,7 +199,7 @@ func scanCategory(s *jsonscan.Scanner, c *milky.FriendCategory) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -224,7 +224,7 @@ func scanGroup(s *jsonscan.Scanner, g *milky.Group) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -265,7 +265,7 @@ func scanMember(s *jsonscan.Scanner, m *milky.GroupMember, spare *int64) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -337,7 +337,7 @@ func TryMapRaw(env *Env, raw []byte, ev *milky.Event) (res Result, taken bool, e
 		return Result{}, false, nil
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return Result{}, false, nil
 		}

@@ -164,3 +164,23 @@ func FuzzReaders(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainKeyName: PlainKeyName takes exactly the names Key reads as
+// plain and PlainKey accepts, reading them alike.
+func FuzzPlainKeyName(f *testing.F) {
+	for _, s := range []string{`"a":1`, `"message_scene" : "g"`, `"x-y_1":`, `"A":1`, `"a\u0062":1`, `"中":1`, `"a"1`, `"a`, `"":1`, ` "a":`, `a:1`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		a, b := New(in), New(in)
+		key, ok := a.PlainKeyName()
+		want, plain := b.Key()
+		wantOK := !b.Failed() && plain && PlainKey(want)
+		if ok != wantOK || (ok && (key != want || a.Pos() != b.Pos())) {
+			t.Fatalf("PlainKeyName(%q) = %q, %v; Key %q, %v, failed %v", in, key, ok, want, plain, b.Failed())
+		}
+		if !ok && !a.Failed() {
+			t.Fatalf("PlainKeyName(%q) declined without failing the scan", in)
+		}
+	})
+}
