@@ -12,7 +12,7 @@ import (
 // no-copy strings are, with no reflection and no copy of the document. It
 // takes what the general decoder (goccy/go-json into the same structs)
 // reads beyond doubt and writes exactly what that decoder writes; anything
-// else (a case-folded or escaped key, a surrogate escape, a number that is
+// else (a case-folded or escaped key, a lone surrogate escape, a number that is
 // not an integer literal in range, a repeated array, a null element) makes
 // it decline, and the caller hands the whole document to the general
 // decoder, which then decides and words the error as before. The model is

@@ -46,7 +46,7 @@ func decodeMessage(ev *milky.Event, st *messageState) error {
 // scalar as it was and sets a pointer nil, a repeated object merges, a
 // repeated scalar overwrites) or declines: on a key it does not know that
 // the general decoder could fold onto a field (not jsonscan.PlainKey), an
-// escaped key, a surrogate escape, a number that is not an integer literal
+// escaped key, a lone surrogate escape, a number that is not an integer literal
 // in the field's range, a repeated or null segment array, invalid JSON or
 // UTF-8. st may then be half written: the caller resets it.
 func decodeMessageFast(data []byte, st *messageState) bool {

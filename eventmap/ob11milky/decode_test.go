@@ -51,7 +51,8 @@ var decodeSeeds = []string{
 	`{"segments":[{"type":"reply","data":{"segments":[],"sender_name":null,"preview":[]}}]}`,
 	`{"segments":[{"type":"text","data":{"is_large":null,"width":null,"file_hash":null,"sender_name":"a","sender_name":"b"}}]}`,
 	`{"friend":{"category":null},"friend":{"category":{"category_id":2}}}`,
-	`{"segments":[]}`, ` {"segments" : [ ] } `, `{}`,
+	`{"segments":[{"type":"text","data":{"text":"\u4f60\u597d \ud83d\ude00\u0026"}}]}`, `{"segments":[]}`, ` {"segments" : [ ] } `, `{}`,
+	`{"segments":[{"type":"text","data":{"text":"\ud83d"}}]}`, `{"segments":[{"type":"text","data":{"text":"\ude00\ud83d"}}]}`,
 	// declined (or rejected by both)
 	`{"segments":null}`, `{"segments":[null]}`, `{"segments":[],"segments":[]}`, `{"MESSAGE_SCENE":"g"}`, `{"message_sc\u0065ne":"g"}`,
 	`{"segments":[{"type":"x","data":{"width":2147483648}}]}`, `{"segments":[{"type":"x","data":{"width":-2147483648}}]}`,

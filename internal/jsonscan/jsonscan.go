@@ -451,9 +451,10 @@ func PlainKey(k string) bool {
 
 // Unquote is the content of a scanned string (raw as Value returns it,
 // quotes included): raw's own text when it has no escapes, else a new
-// string. ok is false for the one escape whose decoding decoders do not
-// agree on, a UTF-16 surrogate (\ud800-\udfff: paired or lone, it is left
-// to the general decoder), and for anything that is not a scanned string.
+// string. A UTF-16 surrogate pair (\ud83d\ude00, as encoders that escape
+// all non-ASCII text write an emoji) is its one character. ok is false for
+// the one escape decoders do not agree on, a lone surrogate (left to the
+// general decoder), and for anything that is not a scanned string.
 func Unquote(raw string) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
@@ -492,28 +493,24 @@ func Unquote(raw string) (string, bool) {
 		case 't':
 			b = append(b, '\t')
 		case 'u':
-			if i+6 > len(s) {
+			r, ok := hex4(s, i+2)
+			if !ok {
 				return "", false
 			}
-			var r rune
-			for _, h := range []byte(s[i+2 : i+6]) {
-				switch {
-				case h >= '0' && h <= '9':
-					h -= '0'
-				case h >= 'a' && h <= 'f':
-					h -= 'a' - 10
-				case h >= 'A' && h <= 'F':
-					h -= 'A' - 10
-				default:
+			i += 6
+			if r >= 0xd800 && r <= 0xdfff {
+				// Only a high surrogate followed by an escaped low one.
+				lo, ok := rune(0), false
+				if r < 0xdc00 && i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					lo, ok = hex4(s, i+2)
+				}
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
 					return "", false
 				}
-				r = r<<4 | rune(h)
-			}
-			if r >= 0xd800 && r <= 0xdfff {
-				return "", false
+				r = 0x10000 + (r-0xd800)<<10 + (lo - 0xdc00)
+				i += 6
 			}
 			b = utf8.AppendRune(b, r)
-			i += 6
 			continue
 		default:
 			return "", false
@@ -521,6 +518,28 @@ func Unquote(raw string) (string, bool) {
 		i += 2
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b)), true
+}
+
+// hex4 reads the four hex digits at s[i:].
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, h := range []byte(s[i : i+4]) {
+		switch {
+		case h >= '0' && h <= '9':
+			h -= '0'
+		case h >= 'a' && h <= 'f':
+			h -= 'a' - 10
+		case h >= 'A' && h <= 'F':
+			h -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(h)
+	}
+	return r, true
 }
 
 // The readers below decode one value into a Go field the way the general
