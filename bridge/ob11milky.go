@@ -31,6 +31,9 @@ type OneBotOnMilky struct {
 	env    *translate.Env
 	events *eventmap.Env
 	ob     *ob11server.Server
+	// tryEv is the envelope of the event tryEvent handles (the stream
+	// calls it from one goroutine); emptied after each event.
+	tryEv milky.Event
 }
 
 var _ Direction = (*OneBotOnMilky)(nil)
@@ -115,17 +118,42 @@ func (d *OneBotOnMilky) Start(ctx context.Context) error {
 
 // RunEvents implements Direction. The client reuses one event and its
 // Data for every event (ReuseEvent): onEvent encodes what it needs before
-// it returns and keeps no string of the event.
+// it returns and keeps no string of the event. The common event is
+// decoded and mapped in one pass over the payload (tryEvent), the rest
+// goes through the client's decoder to onEvent.
 func (d *OneBotOnMilky) RunEvents(ctx context.Context) {
-	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents, ReuseEvent: true}, d.onEvent)
+	_ = d.client.RunEvents(ctx, milkyclient.StreamConfig{Transport: d.rt.Opts.UpstreamEvents, ReuseEvent: true,
+		TryEvent: d.tryEvent}, d.onEvent)
+}
+
+// tryEvent is onEvent for a payload the client has not decoded: it
+// handles it only when eventmap.TryMapRaw takes it (then the client skips
+// its own decoding); otherwise nothing happened and the payload goes the
+// usual way.
+func (d *OneBotOnMilky) tryEvent(raw []byte) bool {
+	ev := &d.tryEv
+	res, taken, err := eventmap.TryMapRaw(d.events, raw, ev)
+	if taken {
+		d.publish(ev, res, err)
+	}
+	*ev = milky.Event{} // no slice of the reused payload kept
+	return taken
 }
 
 // onEvent is the per-event hot path: translate, encode once, fan out.
 func (d *OneBotOnMilky) onEvent(ev *milky.Event) {
+	res, err := eventmap.Map(d.events, ev)
+	d.publish(ev, res, err)
+}
+
+// publish counts a mapped event, encodes its OneBot events once and fans
+// them out.
+func (d *OneBotOnMilky) publish(ev *milky.Event, res eventmap.Result, err error) {
 	m := d.rt.Metrics
 	m.Event("upstream_in", ev.EventType)
+	// Map reads the event's own self_id before the runtime's, so setting
+	// it after mapping changes nothing for this event.
 	d.rt.SetSelfID(ev.SelfID)
-	res, err := eventmap.Map(d.events, ev)
 	if err != nil {
 		m.Dropped("untranslatable")
 		d.rt.Log.Warn("event not translated", "event_type", ev.EventType, "err", err)

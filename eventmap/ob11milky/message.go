@@ -11,24 +11,26 @@ import (
 
 // Message family: message_receive, message_recall, peer_pin_change.
 
-// messages recycles the decoded message_receive payloads: the OneBot event
-// copies what it needs (strings keep pointing into ev.Data, not into the
-// struct), so the struct and its segment array serve the next message.
-var messages = sync.Pool{New: func() any { return new(milky.IncomingMessage) }}
+// messages recycles the decoding memory of message_receive (messageState):
+// the OneBot event copies what it needs (strings keep pointing into
+// ev.Data, not into the struct), so the struct, its entities and its
+// segment array serve the next message.
+var messages = sync.Pool{New: func() any { return new(messageState) }}
 
 func messageReceive(env *Env, ev *milky.Event) (Result, error) {
-	msg := messages.Get().(*milky.IncomingMessage)
+	st := messages.Get().(*messageState)
 	defer func() {
-		// Zeroed (but the segment array kept) so nothing of this event
-		// leaks into the next decode or stays reachable from the pool.
-		segs := msg.Segments[:cap(msg.Segments)]
-		clear(segs)
-		*msg = milky.IncomingMessage{Segments: segs[:0]}
-		messages.Put(msg)
+		st.reset()
+		messages.Put(st)
 	}()
-	if err := decodeInto(ev, msg); err != nil {
+	if err := decodeMessage(ev, st); err != nil {
 		return Result{}, err
 	}
+	return mapMessage(env, ev, &st.msg)
+}
+
+// mapMessage maps a decoded message_receive.
+func mapMessage(env *Env, ev *milky.Event, msg *milky.IncomingMessage) (Result, error) {
 	if r, err := checkPeer(env, ev, msg.MessageScene, msg.PeerID); r.Skipped != "" || err != nil {
 		return r, err
 	}

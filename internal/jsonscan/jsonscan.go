@@ -448,3 +448,267 @@ func PlainKey(k string) bool {
 	}
 	return true
 }
+
+// Unquote is the content of a scanned string (raw as Value returns it,
+// quotes included): raw's own text when it has no escapes, else a new
+// string. A UTF-16 surrogate pair (\ud83d\ude00, as encoders that escape
+// all non-ASCII text write an emoji) is its one character. ok is false for
+// the one escape decoders do not agree on, a lone surrogate (left to the
+// general decoder), and for anything that is not a scanned string.
+func Unquote(raw string) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	s := raw[1 : len(raw)-1]
+	i := 0
+	for i < len(s) && s[i] != '\\' {
+		i++
+	}
+	if i == len(s) {
+		return s, true
+	}
+	b := make([]byte, i, len(s))
+	copy(b, s)
+	for i < len(s) {
+		c := s[i]
+		if c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", false
+		}
+		switch e := s[i+1]; e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, ok := hex4(s, i+2)
+			if !ok {
+				return "", false
+			}
+			i += 6
+			if r >= 0xd800 && r <= 0xdfff {
+				// Only a high surrogate followed by an escaped low one.
+				lo, ok := rune(0), false
+				if r < 0xdc00 && i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					lo, ok = hex4(s, i+2)
+				}
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					return "", false
+				}
+				r = 0x10000 + (r-0xd800)<<10 + (lo - 0xdc00)
+				i += 6
+			}
+			b = utf8.AppendRune(b, r)
+			continue
+		default:
+			return "", false
+		}
+		i += 2
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), true
+}
+
+// hex4 reads the four hex digits at s[i:].
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, h := range []byte(s[i : i+4]) {
+		switch {
+		case h >= '0' && h <= '9':
+			h -= '0'
+		case h >= 'a' && h <= 'f':
+			h -= 'a' - 10
+		case h >= 'A' && h <= 'F':
+			h -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(h)
+	}
+	return r, true
+}
+
+// The readers below decode one value into a Go field the way the general
+// decoders (encoding/json, goccy/go-json) do, for the values where that is
+// beyond doubt; for anything else they return false (the caller then
+// leaves the whole document to the general decoder). null leaves the field
+// as it was, as it does in both. The field is written only on success.
+
+// ReadInt64 reads an integer literal that fits int64 (not a float, an
+// exponent or a numeric string). The common value is parsed where it
+// lies, in one pass over its digits.
+func (sc *Scanner) ReadInt64(dst *int64) bool {
+	n, ok := sc.readInt()
+	if ok && n.set {
+		*dst = n.v
+	}
+	return ok
+}
+
+// ReadInt32 is ReadInt64 for an int32 field (an out-of-range value is the
+// general decoder's error to word).
+func (sc *Scanner) ReadInt32(dst *int32) bool {
+	n, ok := sc.readInt()
+	if !ok || n.v < -1<<31 || n.v > 1<<31-1 {
+		return false
+	}
+	if n.set {
+		*dst = int32(n.v)
+	}
+	return true
+}
+
+type intValue struct {
+	v   int64
+	set bool // false: null
+}
+
+// readInt reads an integer literal or null at the cursor.
+func (sc *Scanner) readInt() (intValue, bool) {
+	if sc.failed {
+		return intValue{}, false
+	}
+	sc.ws()
+	s, i := sc.s, sc.i
+	neg := i < len(s) && s[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var n uint64
+	for i < len(s) {
+		c := s[i] - '0'
+		if c > 9 {
+			break
+		}
+		n = n*10 + uint64(c)
+		i++
+	}
+	switch d := i - start; {
+	case d == 0:
+		if !neg && i < len(s) && s[i] == 'n' {
+			sc.lit("null")
+			return intValue{}, !sc.failed
+		}
+		return intValue{}, false
+	case d > 1 && s[start] == '0':
+		return intValue{}, false // not JSON
+	case d > 18:
+		// Long (may overflow): the careful way.
+		k, raw, _ := sc.Value()
+		if k != Number {
+			return intValue{}, false
+		}
+		v, ok := Int(raw)
+		return intValue{v, true}, ok
+	}
+	if i < len(s) && (s[i] == '.' || s[i] == 'e' || s[i] == 'E') {
+		return intValue{}, false // a float: the general decoder's error
+	}
+	sc.i = i
+	v := int64(n) // at most 18 digits: no overflow
+	if neg {
+		v = -v
+	}
+	return intValue{v, true}, true
+}
+
+// ReadBool reads true or false.
+func (sc *Scanner) ReadBool(dst *bool) bool {
+	switch k, _, _ := sc.Value(); k {
+	case True:
+		*dst = true
+	case False:
+		*dst = false
+	case Null:
+	default:
+		return false
+	}
+	return true
+}
+
+// ReadString reads a string: a sub-string of the input when it has no
+// escapes (as a no-copy decoder gives), else its unescaped copy.
+func (sc *Scanner) ReadString(dst *string) bool {
+	sc.ws()
+	if sc.failed || sc.i >= len(sc.s) {
+		return false
+	}
+	if sc.s[sc.i] != '"' {
+		if sc.s[sc.i] == 'n' {
+			sc.lit("null")
+			return !sc.failed
+		}
+		return false
+	}
+	start, end, esc := sc.str()
+	if sc.failed {
+		return false
+	}
+	if !esc {
+		*dst = sc.s[start+1 : end-1]
+		return true
+	}
+	v, ok := Unquote(sc.s[start:end])
+	if ok {
+		*dst = v
+	}
+	return ok
+}
+
+// plainKeyByte marks the bytes of a PlainKey.
+var plainKeyByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['_'], t['-'] = true, true
+	return t
+}()
+
+// PlainKeyName is Key for a decoder that takes only PlainKey names and
+// leaves every document with another to the general decoder: it reads an
+// object member's name and the ':' after it in one short loop (names are
+// short, and every byte of a plain one is ASCII without escapes). ok false:
+// the name is not a PlainKey (or not JSON), and the scan is failed.
+func (sc *Scanner) PlainKeyName() (key string, ok bool) {
+	sc.ws()
+	s, i := sc.s, sc.i
+	if sc.failed || i >= len(s) || s[i] != '"' {
+		sc.failed = true
+		return "", false
+	}
+	j := i + 1
+	for j < len(s) && plainKeyByte[s[j]] {
+		j++
+	}
+	if j >= len(s) || s[j] != '"' {
+		sc.failed = true
+		return "", false
+	}
+	key = s[i+1 : j]
+	sc.i = j + 1
+	sc.ws()
+	if sc.i >= len(s) || s[sc.i] != ':' {
+		sc.failed = true
+		return "", false
+	}
+	sc.i++
+	return key, true
+}

@@ -115,3 +115,72 @@ func BenchmarkScanFrame(b *testing.B) {
 		}
 	}
 }
+
+// FuzzReaders: what a reader takes, encoding/json decodes into the same
+// Go field to the same value (null leaving it as it was); Unquote agrees
+// with it on every string it takes.
+func FuzzReaders(f *testing.F) {
+	for _, s := range []string{`0`, `-0`, `12`, `-9223372036854775808`, `9223372036854775807`, `9223372036854775808`,
+		`123456789012345678`, `1234567890123456789`, `01`, `1.5`, `1e3`, `-`, `null`, `nul`, `true`, `false`, `"x"`,
+		`"a\nb\u00e9\/\"\\\t\b\f\r"`, `"\ud83d\ude00"`, `"a\uD83D\uDE00b\u00e9"`, `"\ud83dx"`, `"\ude00"`, `"\ud83d\u0041"`, `"\ud83d\ud83d"`, `"\ud83d\"`, `"\ud800"`, `"\u0000"`, `2147483648`, `-2147483648`, `"中"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		const seed = 77
+		i64, i32, b, str := int64(seed), int32(seed), true, "seed"
+		want64, want32, wantB, wantStr := i64, i32, b, str
+		sc := New(in)
+		if sc.ReadInt64(&i64) && sc.End() {
+			if err := stdjson.Unmarshal([]byte(in), &want64); err != nil || want64 != i64 {
+				t.Fatalf("ReadInt64(%q) = %d, encoding/json %d, %v", in, i64, want64, err)
+			}
+		}
+		sc = New(in)
+		if sc.ReadInt32(&i32) && sc.End() {
+			if err := stdjson.Unmarshal([]byte(in), &want32); err != nil || want32 != i32 {
+				t.Fatalf("ReadInt32(%q) = %d, encoding/json %d, %v", in, i32, want32, err)
+			}
+		}
+		sc = New(in)
+		if sc.ReadBool(&b) && sc.End() {
+			if err := stdjson.Unmarshal([]byte(in), &wantB); err != nil || wantB != b {
+				t.Fatalf("ReadBool(%q) = %v, encoding/json %v, %v", in, b, wantB, err)
+			}
+		}
+		sc = New(in)
+		if sc.ReadString(&str) && sc.End() {
+			if err := stdjson.Unmarshal([]byte(in), &wantStr); err != nil || wantStr != str {
+				t.Fatalf("ReadString(%q) = %q, encoding/json %q, %v", in, str, wantStr, err)
+			}
+		}
+		if v, ok := Unquote(in); ok {
+			sc = New(in)
+			if k, _, _ := sc.Value(); k == String && sc.End() {
+				var want string
+				if err := stdjson.Unmarshal([]byte(in), &want); err != nil || want != v {
+					t.Fatalf("Unquote(%q) = %q, encoding/json %q, %v", in, v, want, err)
+				}
+			}
+		}
+	})
+}
+
+// FuzzPlainKeyName: PlainKeyName takes exactly the names Key reads as
+// plain and PlainKey accepts, reading them alike.
+func FuzzPlainKeyName(f *testing.F) {
+	for _, s := range []string{`"a":1`, `"message_scene" : "g"`, `"x-y_1":`, `"A":1`, `"a\u0062":1`, `"中":1`, `"a"1`, `"a`, `"":1`, ` "a":`, `a:1`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		a, b := New(in), New(in)
+		key, ok := a.PlainKeyName()
+		want, plain := b.Key()
+		wantOK := !b.Failed() && plain && PlainKey(want)
+		if ok != wantOK || (ok && (key != want || a.Pos() != b.Pos())) {
+			t.Fatalf("PlainKeyName(%q) = %q, %v; Key %q, %v, failed %v", in, key, ok, want, plain, b.Failed())
+		}
+		if !ok && !a.Failed() {
+			t.Fatalf("PlainKeyName(%q) declined without failing the scan", in)
+		}
+	})
+}

@@ -45,6 +45,15 @@ type StreamConfig struct {
 	// event hot path sets it; it saves two allocations per event, one of
 	// them the size of the event.
 	ReuseEvent bool
+	// TryEvent, if set, is offered each event's payload before the client
+	// decodes it, and handles it (as handle would, decoding it itself)
+	// only when it can tell in its own one pass that the payload is an
+	// event it takes whole; the client then does not decode the payload a
+	// second time. For anything else it returns false having done
+	// nothing, and the payload goes the usual way: decoded, logged and
+	// skipped when malformed, else handle. The payload is valid only
+	// during the call. Same order and panic rules as handle.
+	TryEvent func(payload []byte) bool
 }
 
 const (
@@ -224,6 +233,15 @@ func (c *Client) streamOnce(ctx context.Context, sc StreamConfig, handle func(ev
 			}
 			break
 		}
+		if sc.TryEvent != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if c.tryDeliver(sc.TryEvent, payload) {
+				delivered++
+				continue
+			}
+		}
 		ev := &reused
 		if sc.ReuseEvent {
 			// json.RawMessage decodes by appending to Data[:0]: the buffer
@@ -275,6 +293,19 @@ func (c *Client) deliver(handle func(ev *milky.Event), ev *milky.Event) {
 		}
 	}()
 	handle(ev)
+}
+
+// tryDeliver offers payload to try; a panic is logged and the event
+// skipped (handled), as in deliver.
+func (c *Client) tryDeliver(try func(payload []byte) bool, payload []byte) (handled bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("milky event skipped: handler panicked", "head", clip(payload, 200), "panic", fmt.Sprint(p),
+				"stack", string(debug.Stack()))
+			handled = true
+		}
+	}()
+	return try(payload)
 }
 
 // maxInterned bounds the event_type values one connection interns (Milky

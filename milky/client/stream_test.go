@@ -646,3 +646,91 @@ func TestStreamReuseEventData(t *testing.T) {
 	}, seen)
 	assert.Len(t, ptrs, 1, "one event value serves every event")
 }
+
+// TryEvent sees every payload first, in order: what it takes never reaches
+// handle, what it declines is decoded and handled as without it, a panic
+// in it skips that one event, and the stream goes on (WS and SSE).
+func TestStreamTryEvent(t *testing.T) {
+	frames := []string{
+		`{"time":1,"self_id":1,"event_type":"taken","data":{}}`,
+		`{"time":2,"self_id":1,"event_type":"x","data":{"k":1}}`,
+		`{"time":3,"self_id":1,"event_type":"panic","data":{}}`,
+		`not json`,
+		`{"time":4,"self_id":1,"event_type":"taken","data":{}}`,
+		`{"time":5,"self_id":1,"event_type":"x","data":{}}`,
+	}
+	for _, transport := range []string{milky.TransportWS, milky.TransportSSE} {
+		t.Run(transport, func(t *testing.T) {
+			rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
+				if transport == milky.TransportSSE {
+					sseHeaders(w)
+					for _, m := range frames {
+						_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", milky.SSEEventName, m)
+					}
+					w.(http.Flusher).Flush()
+					<-r.Context().Done()
+					return
+				}
+				conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+				if err != nil {
+					return
+				}
+				defer conn.Close()
+				for _, m := range frames {
+					_ = conn.WriteMessage(websocket.TextMessage, []byte(m))
+				}
+				for {
+					if _, _, err := conn.ReadMessage(); err != nil {
+						return
+					}
+				}
+			})
+			c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
+			var (
+				mu  sync.Mutex
+				log []string
+			)
+			sc := fastStream(transport)
+			sc.ReuseEvent = true
+			sc.TryEvent = func(payload []byte) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				log = append(log, "try "+string(payload))
+				switch {
+				case strings.Contains(string(payload), `"panic"`):
+					panic("mapping bug")
+				case strings.Contains(string(payload), `"taken"`):
+					log = append(log, "took")
+					return true
+				}
+				return false
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- c.RunEvents(ctx, sc, func(ev *milky.Event) {
+					mu.Lock()
+					defer mu.Unlock()
+					log = append(log, fmt.Sprintf("handle %d", ev.Time))
+				})
+			}()
+			defer func() {
+				cancel()
+				require.NoError(t, <-done)
+			}()
+			want := []string{
+				"try " + frames[0], "took",
+				"try " + frames[1], "handle 2",
+				"try " + frames[2],
+				"try " + frames[3],
+				"try " + frames[4], "took",
+				"try " + frames[5], "handle 5",
+			}
+			require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(log) >= len(want) }, waitLong, time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			assert.Equal(t, want, log)
+			assert.Equal(t, int32(1), rs.conns.Load(), "the stream goes on")
+		})
+	}
+}
