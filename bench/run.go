@@ -149,6 +149,9 @@ func runBench(ctx context.Context, o options) (*report, error) {
 		if got := x.up.sends(); got != x.calls {
 			rep.notes = append(rep.notes, fmt.Sprintf("%s: %d send calls upstream for %d bot calls", x.name, got, x.calls))
 		}
+		if n := x.up.readBacks(); n > 0 {
+			rep.notes = append(rep.notes, fmt.Sprintf("%s read %d sent messages back (get_msg, for their seq) for %d send calls", x.name, n, x.up.sends()))
+		}
 	}
 	rep.loadAfter = loadAvg()
 	rep.elapsed = time.Since(rep.started)

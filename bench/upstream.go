@@ -32,8 +32,11 @@ type upstream interface {
 	push(frame []byte) error
 	// waitStream blocks until a client has an event stream open.
 	waitStream(ctx context.Context) error
-	// sends counts the send-message calls answered, others every other call.
+	// sends counts the send-message calls answered, readBacks the get_msg
+	// calls that read a sent message back (the reverse direction makes one
+	// per send on an implementation like NapCat), others every other call.
 	sends() int64
+	readBacks() int64
 	others() int64
 	// unknown counts the calls the fake could not answer, by name: a
 	// gateway that keeps asking for something would be measured wrongly.
@@ -156,9 +159,9 @@ var upgrader = websocket.Upgrader{
 // server on a loopback port and the call counters of the upstream interface.
 type fake struct {
 	*hub
-	srv          *http.Server
-	addr         string
-	nSend, nElse atomic.Int64
+	srv                 *http.Server
+	addr                string
+	nSend, nRead, nElse atomic.Int64
 }
 
 // serveLoopback serves h on a fresh 127.0.0.1 port.
@@ -187,9 +190,10 @@ func (f *fake) accept(w http.ResponseWriter, r *http.Request, run func(*websocke
 	run(c, l)
 }
 
-func (f *fake) sends() int64  { return f.nSend.Load() }
-func (f *fake) others() int64 { return f.nElse.Load() }
-func (f *fake) close()        { _ = f.srv.Close(); f.closeAll() }
+func (f *fake) sends() int64     { return f.nSend.Load() }
+func (f *fake) readBacks() int64 { return f.nRead.Load() }
+func (f *fake) others() int64    { return f.nElse.Load() }
+func (f *fake) close()           { _ = f.srv.Close(); f.closeAll() }
 
 // ---- Milky implementation (first direction) ----
 
@@ -310,7 +314,7 @@ func (u *oneBotUpstream) reply(frame []byte) []byte {
 	case "get_msg":
 		// NapCat answers a read-back with the message's own conversation
 		// seq (the reverse direction reads each sent message back).
-		u.nElse.Add(1)
+		u.nRead.Add(1)
 		seq := strconv.FormatInt(u.nSend.Load(), 10)
 		data = `{"message_id":` + seq + `,"real_seq":"` + seq + `","message_type":"group","group_id":` + strconv.FormatInt(groupID, 10) +
 			`,"user_id":10001,"time":1700000000,"message":[],"sender":{"user_id":10001}}`
