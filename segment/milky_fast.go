@@ -72,22 +72,12 @@ func scanMilkySegment(s *jsonscan.Scanner, seg *milky.IncomingSegment) bool {
 				ok = true
 			}
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false
 		}
 	}
-	return !s.Failed()
-}
-
-// skipUnknown skips the value of a key no field has; false for a key the
-// general decoder might fold onto a field (it then decides).
-func skipUnknown(s *jsonscan.Scanner, key string) bool {
-	if !jsonscan.PlainKey(key) {
-		return false
-	}
-	s.Skip()
 	return !s.Failed()
 }
 
@@ -177,7 +167,7 @@ func scanMilkyData(s *jsonscan.Scanner, d *milky.IncomingSegmentData) bool {
 		case "xml_payload":
 			ok = s.ReadString(&d.XMLPayload)
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false

@@ -225,10 +225,9 @@ func scanSegments(s *jsonscan.Scanner, sc *scratch) bool {
 					return false
 				}
 			default:
-				if !jsonscan.PlainKey(key) {
+				if !s.SkipUnknown(key) {
 					return false // may fold-match type/data in the general decoder
 				}
-				s.Skip()
 			}
 		}
 		if s.Failed() {

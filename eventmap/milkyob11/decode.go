@@ -151,11 +151,7 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned, e
 			// semantics included.
 			return false
 		default:
-			if !jsonscan.PlainKey(key) {
-				return false // the general decoder may fold it onto a field
-			}
-			s.Skip()
-			ok = true
+			ok = s.SkipUnknown(key) // false: the general decoder may fold the key onto a field
 		}
 		if !ok {
 			return false
@@ -262,11 +258,7 @@ func senderField(s *jsonscan.Scanner, dst *onebot11.UpstreamSender) bool {
 		case "group_id":
 			ok = intField(s, &dst.GroupID)
 		default:
-			if !jsonscan.PlainKey(key) {
-				return false
-			}
-			s.Skip()
-			ok = true
+			ok = s.SkipUnknown(key) // false: the general decoder may fold the key onto a field
 		}
 		if !ok {
 			return false

@@ -102,7 +102,7 @@ func decodeMessageObject(s *jsonscan.Scanner, st *messageState) bool {
 				ok = scanMember(s, msg.GroupMember, &st.shutUp)
 			}
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false
@@ -147,14 +147,6 @@ func entity[T any](s *jsonscan.Scanner, dst **T, spare *T) bool {
 	return false
 }
 
-func skipUnknown(s *jsonscan.Scanner, key string) bool {
-	if !jsonscan.PlainKey(key) {
-		return false // the general decoder may fold it onto a field
-	}
-	s.Skip()
-	return !s.Failed()
-}
-
 func scanFriend(s *jsonscan.Scanner, f *milky.Friend) bool {
 	if !s.Open(jsonscan.Object) {
 		return false
@@ -185,7 +177,7 @@ func scanFriend(s *jsonscan.Scanner, f *milky.Friend) bool {
 				ok = scanCategory(s, &f.Category)
 			}
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false
@@ -210,7 +202,7 @@ func scanCategory(s *jsonscan.Scanner, c *milky.FriendCategory) bool {
 		case "category_name":
 			ok = s.ReadString(&c.CategoryName)
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false
@@ -249,7 +241,7 @@ func scanGroup(s *jsonscan.Scanner, g *milky.Group) bool {
 		case "announcement":
 			ok = s.ReadString(&g.Announcement)
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false
@@ -305,7 +297,7 @@ func scanMember(s *jsonscan.Scanner, m *milky.GroupMember, spare *int64) bool {
 				ok = s.ReadInt64(m.ShutUpEndTime)
 			}
 		default:
-			ok = skipUnknown(s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return false
@@ -363,7 +355,7 @@ func TryMapRaw(env *Env, raw []byte, ev *milky.Event) (res Result, taken bool, e
 				e.Data = raw[start:end:end]
 			}
 		default:
-			ok = skipUnknown(&s, key)
+			ok = s.SkipUnknown(key)
 		}
 		if !ok {
 			return Result{}, false, nil

@@ -712,3 +712,14 @@ func (sc *Scanner) PlainKeyName() (key string, ok bool) {
 	sc.i++
 	return key, true
 }
+
+// SkipUnknown skips the value of a member no field takes; false for a name
+// a case-folding decoder might map onto a field (the general decoder then
+// decides) or a value that does not scan.
+func (s *Scanner) SkipUnknown(key string) bool {
+	if !PlainKey(key) {
+		return false
+	}
+	s.Skip()
+	return !s.Failed()
+}

@@ -231,10 +231,9 @@ func scanFrame(raw []byte, f *frame) bool {
 		case "interval":
 			dst = &f.Interval
 		default:
-			if !jsonscan.PlainKey(key) {
+			if !s.SkipUnknown(key) {
 				return false // the general decoder may fold it onto a field
 			}
-			s.Skip()
 			continue
 		}
 		start := s.Pos()
