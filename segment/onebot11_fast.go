@@ -195,7 +195,7 @@ func scanSegments(s *jsonscan.Scanner, sc *scratch) bool {
 		kvStart := len(sc.kvs)
 		general, seenData := false, false
 		for f := true; s.More(f); f = false {
-			key, plain := s.Key()
+			key, plain := s.PlainKeyName()
 			if !plain {
 				return false
 			}
@@ -265,7 +265,7 @@ func scanData(s *jsonscan.Scanner, sc *scratch, general *bool) bool {
 		case jsonscan.String:
 			if esc {
 				var ok bool
-				if val, ok = unquote(raw); !ok {
+				if val, ok = jsonscan.Unquote(raw); !ok {
 					return false
 				}
 			} else {
@@ -313,14 +313,4 @@ func numberText(raw string) (string, bool) {
 		return "", false
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64), true
-}
-
-// unquote decodes a JSON string with escapes (kept apart so that the
-// common path's value does not escape to the heap).
-func unquote(raw string) (string, bool) {
-	var v string
-	if json.Unmarshal([]byte(raw), &v) != nil {
-		return "", false
-	}
-	return v, true
 }

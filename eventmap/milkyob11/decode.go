@@ -43,7 +43,7 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned, e
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
@@ -233,7 +233,7 @@ func senderField(s *jsonscan.Scanner, dst *onebot11.UpstreamSender) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}

@@ -195,7 +195,7 @@ func scanFrame(raw []byte, f *frame) bool {
 		return false
 	}
 	for first := true; s.More(first); first = false {
-		key, plain := s.Key()
+		key, plain := s.PlainKeyName()
 		if !plain {
 			return false
 		}
