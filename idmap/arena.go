@@ -7,7 +7,7 @@ import (
 
 // Arena supplies the memory of a Memory's index: the ring of slots and its
 // two tables, which hold no pointers. The default is the Go heap; idstore
-// passes memory mapped outside it, so the index (37 bytes per entry, tens
+// passes memory mapped outside it, so the index (33 bytes per entry, tens
 // of MB at the default 1M entries) neither counts towards the GC's heap
 // target (with GOGC=100 the heap may grow to twice the live heap, so an
 // index on the heap costs twice its size) nor is copied to grow.

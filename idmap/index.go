@@ -5,8 +5,8 @@ import "math/bits"
 // The message mappings of both directions live in one ring of fixed-size
 // slots in insertion order (the retention order), indexed by two
 // open-addressing tables of ring indexes: no pointer and no allocation per
-// entry. Per live entry that is a 24-byte slot plus two 4-byte table cells
-// at load <= 2/3 (1.5 x MaxEntries cells at the limit), i.e. 37 bytes at
+// entry. Per live entry that is a 20-byte slot plus two 4-byte table cells
+// at load <= 2/3 (1.5 x MaxEntries cells at the limit), i.e. 33 bytes at
 // the default 1M entries (see idstore/README.md for measurements). The
 // memory comes from Options.Arena.
 
@@ -18,21 +18,48 @@ const (
 	minRing = 1024
 )
 
-// slot is one message mapping as the ring stores it (24 bytes): the
+// slot is one message mapping as the ring stores it (20 bytes): the
 // conversation (kind, scene, peer) is an index into Memory.convs, shared
-// by every slot of that conversation; conv 0 marks a dead slot.
+// by every slot of that conversation; conv 0 marks a dead slot. Every
+// field is 4 bytes wide, so the slot needs 4-byte alignment only and has
+// no padding: the 64-bit seq is kept in two halves (the compiler reads
+// them as one 8-byte load on amd64 and arm64), the time in whole seconds
+// (see slotTime).
+// At the default 1M entries the ring is 20 MiB, not the 24 MiB of a slot
+// with an int64 seq and unix nanos.
 type slot struct {
-	seq  int64
-	at   int64 // insertion or refresh time, unix nanos
-	conv uint32
-	id   int32
+	seqLo, seqHi uint32
+	at           uint32 // insertion or refresh time, slotTime
+	conv         uint32
+	id           int32
+}
+
+func (s *slot) seq() int64 { return int64(uint64(s.seqHi)<<32 | uint64(s.seqLo)) }
+
+func (s *slot) setSeq(seq int64) { s.seqLo, s.seqHi = uint32(seq), uint32(uint64(seq)>>32) }
+
+// slotTime is unix nanos t as a slot holds it: whole unix seconds (rounded
+// down), clamped to what 32 bits hold (1970 to 2106). Retention compares
+// these, so its resolution is one second: a mapping inserted at t is alive
+// while slotTime(t) >= slotTime(now - MaxAge), i.e. at least MaxAge and
+// less than MaxAge + 1 s after t (Options.MaxAge). Records keep unix nanos
+// (a slot's time comes out as seconds x 1e9, which maps back to the same
+// slot time), so the journal's format is unchanged.
+func slotTime(t int64) uint32 {
+	switch {
+	case t <= 0:
+		return 0 // also noCutoff: nothing is older than 0
+	case t >= (1<<32)*1e9:
+		return 1<<32 - 1
+	}
+	return uint32(t / 1e9)
 }
 
 // ent is one message mapping unpacked: what callers and records hold.
 type ent struct {
 	peer  int64
 	seq   int64
-	at    int64
+	at    int64 // unix nanos, as records hold it
 	id    int32
 	scene uint8
 	kind  uint8
@@ -54,7 +81,7 @@ type convRef struct {
 // entOf unpacks slot s.
 func (m *Memory) entOf(s *slot) ent {
 	c := &m.convs[s.conv]
-	return ent{peer: c.peer, seq: s.seq, at: s.at, id: s.id, scene: c.scene, kind: c.kind}
+	return ent{peer: c.peer, seq: s.seq(), at: int64(s.at) * 1e9, id: s.id, scene: c.scene, kind: c.kind}
 }
 
 // intern returns the conv index of (kind, scene, peer), counting one more
@@ -214,7 +241,7 @@ func idHash(kind, scene uint8, peer int64, id int32) uint64 {
 func (m *Memory) slotRefHash(x uint32) uint64 {
 	s := &m.ring.s[x]
 	c := &m.convs[s.conv]
-	return refHash(c.kind, c.scene, c.peer, s.seq)
+	return refHash(c.kind, c.scene, c.peer, s.seq())
 }
 
 func (m *Memory) slotIDHash(x uint32) uint64 {
@@ -232,7 +259,7 @@ func (m *Memory) findRef(kind, scene uint8, peer, seq int64) (uint32, bool) {
 func (m *Memory) findRefHashed(h uint64, kind, scene uint8, peer, seq int64) (uint32, bool) {
 	return m.byRef.probe(&m.lay, h, func(x uint32) bool {
 		s := &m.ring.s[x]
-		if s.seq != seq {
+		if s.seq() != seq {
 			return false
 		}
 		c := &m.convs[s.conv]
@@ -379,7 +406,7 @@ func back(j, i, n uint64) uint64 {
 // id for hID: BenchmarkIDForHot/log 38 -> 57 ns, against 710-780 -> 600-630
 // ns for a new id at 1M entries (without it the new id's cell is a
 // second miss after the lookup's).
-func (m *Memory) warm(hRef, hID uint64, cutoff int64) {
+func (m *Memory) warm(hRef, hID uint64, cutoff uint32) {
 	v := m.byRef[home(hRef, uint64(len(m.byRef)))] + m.byID[home(hID, uint64(len(m.byID)))]
 	if r := &m.ring; r.tail < r.head {
 		if s := r.at(r.tail); s.conv != 0 && (m.live >= m.o.MaxEntries || s.at < cutoff) {
@@ -429,7 +456,8 @@ func (m *Memory) addLocked(s ent, fresh bool) {
 		m.rebuild()
 	}
 	x := m.ring.index(m.ring.head)
-	m.ring.s[x] = slot{seq: s.seq, at: s.at, conv: m.intern(s.kind, s.scene, s.peer), id: s.id}
+	m.ring.s[x] = slot{at: slotTime(s.at), conv: m.intern(s.kind, s.scene, s.peer), id: s.id}
+	m.ring.s[x].setSeq(s.seq)
 	m.ring.head++
 	m.indexLocked(x)
 	m.live++
@@ -472,9 +500,10 @@ func (m *Memory) dropDeadTail() {
 	}
 }
 
-// expireLocked drops expired slots from the old end; slots out of time
-// order (a clock step back) are caught by the checks at lookup.
-func (m *Memory) expireLocked(cutoff int64) {
+// expireLocked drops slots older than cutoff (a slotTime) from the old
+// end; slots out of time order (a clock step back) are caught by the
+// checks at lookup.
+func (m *Memory) expireLocked(cutoff uint32) {
 	for m.ring.tail < m.ring.head {
 		s := m.ring.at(m.ring.tail)
 		if s.conv != 0 && s.at >= cutoff {

@@ -93,7 +93,10 @@ func TestTableAgainstMap(t *testing.T) {
 
 // model is idmap.Memory's message mappings written the plain way: Go maps
 // for both keys, a slice for the retention order. It follows Memory's
-// rules step for step, so any difference is the index's.
+// rules step for step, so any difference is the index's. Like Memory it
+// keeps times in whole unix seconds (the clock's Unix(), rounded down) and
+// compares them with the cutoff's: the stated 1-second resolution of
+// retention (slotTime).
 type model struct {
 	max    int
 	maxAge time.Duration
@@ -110,7 +113,7 @@ type modelEnt struct {
 	kind, scene uint8
 	peer, seq   int64
 	id          int32
-	at          int64
+	at          int64 // unix seconds
 	dead        bool
 }
 
@@ -128,7 +131,7 @@ func (e *modelEnt) idKey() modelKey {
 	return modelKey{e.kind, e.scene, e.peer, int64(e.id)}
 }
 
-func (m *model) cutoff() int64 { return m.now().Add(-m.maxAge).UnixNano() }
+func (m *model) cutoff() int64 { return m.now().Add(-m.maxAge).Unix() }
 
 func (m *model) kill(e *modelEnt) {
 	delete(m.refs, e.refKey())
@@ -179,7 +182,7 @@ func (m *model) IDFor(ref Ref) int32 {
 			return e.id
 		}
 		ne := *e
-		ne.at, ne.dead = m.now().UnixNano(), false
+		ne.at, ne.dead = m.now().Unix(), false
 		m.add(ne, false)
 		return ne.id
 	}
@@ -196,7 +199,7 @@ func (m *model) IDFor(ref Ref) int32 {
 		}
 		id = NextID(id)
 	}
-	m.add(modelEnt{kind: kindID, scene: sc, peer: ref.Peer, seq: ref.Seq, id: id, at: m.now().UnixNano()}, true)
+	m.add(modelEnt{kind: kindID, scene: sc, peer: ref.Peer, seq: ref.Seq, id: id, at: m.now().Unix()}, true)
 	return id
 }
 
@@ -214,7 +217,7 @@ func (m *model) RefForUpstream(scene string, peer int64, id int32, upstreamSeq i
 	if e := m.ids[modelKey{kindUp, sc, peer, int64(id)}]; e != nil {
 		if e.at < cutoff {
 			ne := *e
-			ne.at, ne.dead = m.now().UnixNano(), false
+			ne.at, ne.dead = m.now().Unix(), false
 			m.add(ne, false)
 		}
 		return Ref{scene, peer, e.seq}
@@ -229,7 +232,7 @@ func (m *model) RefForUpstream(scene string, peer int64, id int32, upstreamSeq i
 	if seq <= 0 {
 		seq = m.conv[convKey{sc, peer}] + 1
 	}
-	m.add(modelEnt{kind: kindUp, scene: sc, peer: peer, seq: seq, id: id, at: m.now().UnixNano()}, false)
+	m.add(modelEnt{kind: kindUp, scene: sc, peer: peer, seq: seq, id: id, at: m.now().Unix()}, false)
 	return Ref{scene, peer, seq}
 }
 
@@ -244,41 +247,52 @@ func (m *model) UpstreamID(ref Ref) (int32, bool) {
 // Many rounds of random mappings at small count limits, in both
 // directions, with id collisions, refreshes, takeovers, count and age
 // eviction: every answer equals the plain model's, and every table cell's
-// distance field and hash bits stay right (checkInvariants).
+// distance field and hash bits stay right (checkInvariants). The clock
+// moves by minutes (plus milliseconds) against an hour's MaxAge, and by
+// milliseconds against a MaxAge of 2.5 s, where entries often sit within
+// the last second of their life.
 func TestMemoryAgainstModel(t *testing.T) {
-	for _, limit := range []int{1, 7, 100, 1500} {
+	for _, tc := range []struct {
+		limit  int
+		maxAge time.Duration
+		step   func(*rand.Rand) time.Duration
+	}{
+		{1, time.Hour, stepMinutes}, {7, time.Hour, stepMinutes}, {100, time.Hour, stepMinutes}, {1500, time.Hour, stepMinutes},
+		{7, 2500 * time.Millisecond, stepMillis}, {100, 2500 * time.Millisecond, stepMillis}, {1500, 2500 * time.Millisecond, stepMillis},
+	} {
+		limit := tc.limit
 		clk := testclock.New()
 		hash := func(r Ref) int32 { return int32(uint32(DeriveID(r))%uint32(2*limit+3)) + 1 }
-		o := Options{MaxEntries: limit, MaxAge: time.Hour, Now: clk.Now, Hash: hash}
+		o := Options{MaxEntries: limit, MaxAge: tc.maxAge, Now: clk.Now, Hash: hash}
 		m := NewMemory(o)
-		md := &model{max: limit, maxAge: time.Hour, now: clk.Now, hash: hash,
+		md := &model{max: limit, maxAge: tc.maxAge, now: clk.Now, hash: hash,
 			refs: map[modelKey]*modelEnt{}, ids: map[modelKey]*modelEnt{}, conv: map[convKey]int64{}}
-		rnd := rand.New(rand.NewPCG(uint64(limit), 2))
+		rnd := rand.New(rand.NewPCG(uint64(limit)+uint64(tc.maxAge), 2))
 		span := 3*limit + 10
 		for round := range 60_000 {
 			switch op := rnd.IntN(100); {
 			case op < 45:
 				r := Ref{Scene: SceneGroup, Peer: int64(rnd.IntN(3)), Seq: int64(rnd.IntN(span))}
-				require.Equal(t, md.IDFor(r), m.IDFor(r), "limit %d round %d: IDFor %+v", limit, round, r)
+				require.Equal(t, md.IDFor(r), m.IDFor(r), "limit %d %v round %d: IDFor %+v", limit, tc.maxAge, round, r)
 			case op < 60:
 				id := int32(rnd.IntN(2*limit+5) + 1)
 				wr, wok := md.RefFor(id)
 				gr, gok := m.RefFor(id)
-				require.Equal(t, wok, gok, "limit %d round %d: RefFor %d", limit, round, id)
+				require.Equal(t, wok, gok, "limit %d %v round %d: RefFor %d", limit, tc.maxAge, round, id)
 				require.Equal(t, wr, gr)
 			case op < 85:
 				peer, id := int64(rnd.IntN(3)), int32(rnd.IntN(span)-5)
 				useq := int64(rnd.IntN(3) * rnd.IntN(span))
 				require.Equal(t, md.RefForUpstream(SceneFriend, peer, id, useq), m.RefForUpstream(SceneFriend, peer, id, useq),
-					"limit %d round %d: RefForUpstream", limit, round)
+					"limit %d %v round %d: RefForUpstream", limit, tc.maxAge, round)
 			case op < 97:
 				r := Ref{Scene: SceneFriend, Peer: int64(rnd.IntN(3)), Seq: int64(rnd.IntN(span))}
 				wid, wok := md.UpstreamID(r)
 				gid, gok := m.UpstreamID(r)
-				require.Equal(t, wok, gok, "limit %d round %d: UpstreamID %+v", limit, round, r)
+				require.Equal(t, wok, gok, "limit %d %v round %d: UpstreamID %+v", limit, tc.maxAge, round, r)
 				require.Equal(t, wid, gid)
 			case op < 99:
-				clk.Advance(time.Duration(rnd.IntN(20)) * time.Minute)
+				clk.Advance(tc.step(rnd))
 			default:
 				require.NoError(t, m.Flush())
 				md.expire(md.cutoff())
@@ -292,3 +306,9 @@ func TestMemoryAgainstModel(t *testing.T) {
 		checkInvariants(t, m, int32(2*limit+5))
 	}
 }
+
+func stepMinutes(rnd *rand.Rand) time.Duration {
+	return time.Duration(rnd.IntN(20))*time.Minute + time.Duration(rnd.IntN(1000))*time.Millisecond
+}
+
+func stepMillis(rnd *rand.Rand) time.Duration { return time.Duration(rnd.IntN(700)) * time.Millisecond }

@@ -78,13 +78,18 @@ func NewMemory(opts Options) *Memory {
 const noCutoff = -1 << 63
 
 // cutoff is the oldest insertion time (unix nanos) still alive; without an
-// age limit it is noCutoff and the clock is not read.
+// age limit it is noCutoff and the clock is not read. Flags compare it as
+// it is, message mappings as slotCutoff (whole seconds).
 func (m *Memory) cutoff() int64 {
 	if m.o.MaxAge <= 0 {
 		return noCutoff
 	}
 	return m.o.Now().Add(-m.o.MaxAge).UnixNano()
 }
+
+// slotCutoff is cutoff as a slot time: a slot is alive while its at is at
+// least this (0 without an age limit: every slot).
+func (m *Memory) slotCutoff() uint32 { return slotTime(m.cutoff()) }
 
 func (m *Memory) now() int64 { return m.o.Now().UnixNano() }
 
@@ -98,7 +103,7 @@ func (m *Memory) IDFor(ref Ref) int32 {
 	if !ok {
 		return m.derive(ref)
 	}
-	cutoff := m.cutoff()
+	cutoff := m.slotCutoff()
 	derived := m.derive(ref)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -142,7 +147,7 @@ func (m *Memory) IDFor(ref Ref) int32 {
 
 // RefFor returns the ref id was issued for; false if unknown or expired.
 func (m *Memory) RefFor(id int32) (Ref, bool) {
-	cutoff := m.cutoff()
+	cutoff := m.slotCutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if id > 0 {
@@ -159,7 +164,7 @@ func (m *Memory) refOf(x uint32) Ref {
 	s := &m.ring.s[x]
 	c := &m.convs[s.conv]
 	scene, _ := SceneName(c.scene)
-	return Ref{Scene: scene, Peer: c.peer, Seq: s.seq}
+	return Ref{Scene: scene, Peer: c.peer, Seq: s.seq()}
 }
 
 // RefForUpstream implements SeqMapper. When upstreamSeq > 0 but that seq
@@ -173,13 +178,13 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		return Ref{Scene: scene, Peer: peer, Seq: upstreamSeq}
 	}
 	name, _ := SceneName(sc)
-	cutoff := m.cutoff()
+	cutoff := m.slotCutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if x, ok := m.findID(kindUp, sc, peer, id); ok {
 		s := &m.ring.s[x]
 		if s.at >= cutoff {
-			return Ref{Scene: name, Peer: peer, Seq: s.seq}
+			return Ref{Scene: name, Peer: peer, Seq: s.seq()}
 		}
 		ns := m.entOf(s)
 		ns.at = m.now()
@@ -213,7 +218,7 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 // UpstreamID implements SeqMapper.
 func (m *Memory) UpstreamID(ref Ref) (int32, bool) {
 	sc, ok := SceneCode(ref.Scene)
-	cutoff := m.cutoff()
+	cutoff := m.slotCutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if ok {
@@ -245,7 +250,7 @@ func (m *Memory) Flush() error {
 	cutoff := m.cutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.expireLocked(cutoff)
+	m.expireLocked(slotTime(cutoff))
 	m.fl.expire(cutoff)
 	return nil
 }
@@ -326,6 +331,7 @@ const snapshotChunk = 4096
 func (m *Memory) Snapshot(begin func(), emit func([]Record) error) error {
 	buf := make([]Record, 0, snapshotChunk)
 	cutoff := m.cutoff()
+	slotCut := slotTime(cutoff)
 	m.mu.Lock()
 	if begin != nil {
 		begin()
@@ -353,7 +359,7 @@ func (m *Memory) Snapshot(begin func(), emit func([]Record) error) error {
 		m.mu.Lock()
 		pos = max(pos, m.ring.tail)
 		for ; pos < end && len(buf) < snapshotChunk; pos++ {
-			if s := m.ring.at(pos); s.conv == 0 || s.at < cutoff {
+			if s := m.ring.at(pos); s.conv == 0 || s.at < slotCut {
 				continue
 			}
 			s := m.entOf(m.ring.at(pos))

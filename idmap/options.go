@@ -23,7 +23,9 @@ type Options struct {
 	// separately, the request flags; the oldest go first.
 	MaxEntries int
 	// MaxAge expires entries older than this (by insertion or last
-	// refresh); 0 = no age limit.
+	// refresh); 0 = no age limit. Message mappings keep their time in whole
+	// seconds (4 bytes of their 20), so one lives at least MaxAge and less
+	// than MaxAge + 1 s; request flags keep nanoseconds.
 	MaxAge time.Duration
 	// Now is the clock for insertion times and expiry; nil = time.Now.
 	Now func() time.Time

@@ -29,7 +29,9 @@ type Options struct {
 	// flags); the oldest go first.
 	MaxEntries int
 	// MaxAge expires entries older than this (by insertion or last
-	// refresh); 0 or negative = no age limit. See DefaultMaxAge.
+	// refresh); 0 or negative = no age limit. See DefaultMaxAge. The
+	// resolution is one second (idmap.Options.MaxAge): a message mapping
+	// lives at least MaxAge and less than MaxAge + 1 s.
 	MaxAge time.Duration
 	// FlushInterval is how often written records are fsynced, bounding what
 	// a power loss can take (a crash of the process loses nothing).
