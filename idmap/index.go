@@ -398,7 +398,7 @@ func back(j, i, n uint64) uint64 {
 // of that slot's two keys. The loads do not depend on one another, so
 // their cache misses (at 1M entries the tables are 6 MB each, visited at
 // random) overlap instead of coming one after another. Only a hint: a
-// wrong guess costs a load.
+// wrong guess costs a load. The ring slot it will write is loaded too.
 //
 // Lookups of known entries call it too (they cannot know beforehand), so
 // it is kept cheap: the oldest slot's key hashes are computed once per
@@ -417,6 +417,11 @@ func (m *Memory) warm(hRef, hID uint64, cutoff uint32) {
 			v += m.byRef[home(m.oldest.hRef, uint64(len(m.byRef)))]
 			v += m.byID[home(m.oldest.hID, uint64(len(m.byID)))]
 		}
+	}
+	if r := &m.ring; len(r.s) > 0 {
+		// The slot the insert writes: at the limit with a ring larger than
+		// MaxEntries it was last touched a lap of the ring ago.
+		v += r.at(r.head).conv
 	}
 	m.sink += v // or the compiler drops the loads
 }

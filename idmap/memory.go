@@ -181,6 +181,14 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 	cutoff := m.slotCutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Most ids met are new (a message's first event): fetch the cells the
+	// insert visits (for the seq it most likely gets) while the lookup
+	// waits for its own, as IDFor does.
+	guess := upstreamSeq
+	if guess <= 0 {
+		guess = m.conv[convKey{sc, peer}] + 1
+	}
+	m.warm(refHash(kindUp, sc, peer, guess), idHash(kindUp, sc, peer, id), cutoff)
 	if x, ok := m.findID(kindUp, sc, peer, id); ok {
 		s := &m.ring.s[x]
 		if s.at >= cutoff {
@@ -192,17 +200,18 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		m.journalEnt(&ns)
 		return Ref{Scene: name, Peer: peer, Seq: ns.seq}
 	}
-	// New: fetch the cells the insert visits together (the seq it most
-	// likely gets; its id's home cell was just read).
-	guess := upstreamSeq
-	if guess <= 0 {
-		guess = m.conv[convKey{sc, peer}] + 1
-	}
-	m.warm(refHash(kindUp, sc, peer, guess), idHash(kindUp, sc, peer, id), cutoff)
 	m.expireLocked(cutoff)
 	seq := upstreamSeq
+	// fresh: neither key is held, not even by an expired slot, so the
+	// insert need not look again. The id was just seen free; the seq is
+	// known free only when it was looked up and found nowhere.
+	fresh := false
 	if seq > 0 {
-		if x, ok := m.findRef(kindUp, sc, peer, seq); ok && m.ring.s[x].at >= cutoff {
+		x, ok := m.findRef(kindUp, sc, peer, seq)
+		switch {
+		case !ok:
+			fresh = true
+		case m.ring.s[x].at >= cutoff:
 			seq = 0
 		}
 	}
@@ -210,7 +219,7 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		seq = m.conv[convKey{sc, peer}] + 1
 	}
 	s := ent{peer: peer, seq: seq, at: m.now(), id: id, scene: sc, kind: kindUp}
-	m.addLocked(s, false) // an expired holder of the given seq may remain
+	m.addLocked(s, fresh) // otherwise an expired holder of the seq may remain
 	m.journalEnt(&s)
 	return Ref{Scene: name, Peer: peer, Seq: seq}
 }
