@@ -1,0 +1,29 @@
+package milkyob11
+
+import (
+	"testing"
+
+	"github.com/goccy/go-json"
+	"github.com/stretchr/testify/require"
+
+	"github.com/qqbridge/gateway/idmap"
+	"github.com/qqbridge/gateway/onebot11"
+)
+
+// TestSendParamsJSON: the typed params of a send are the bytes json.Marshal
+// gives for sendParams, in both scenes.
+func TestSendParamsJSON(t *testing.T) {
+	msg := onebot11.Message{
+		{Type: "reply", Params: []onebot11.Param{{Key: "id", Value: "-7"}}},
+		{Type: "text", Params: []onebot11.Param{{Key: "text", Value: "a <b> & \"c\" \u2028 é 😀"}}},
+		{Type: "image", Params: []onebot11.Param{{Key: "summary", Value: "s"}, {Key: "file", Value: "https://x/?a=1&b=2"}, {Key: "sub_type", Value: "1"}}},
+		{Type: "at", Params: []onebot11.Param{{Key: "qq", Value: "all"}}},
+	}
+	for _, scene := range []string{idmap.SceneGroup, idmap.SceneFriend} {
+		for _, m := range []onebot11.Message{msg, {}} {
+			want, err := json.Marshal(sendParams(scene, 4294967295, m.Segments(), false))
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(sendParamsJSON(scene, 4294967295, m)), scene)
+		}
+	}
+}
