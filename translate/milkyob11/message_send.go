@@ -204,14 +204,19 @@ func sentSeq(ctx context.Context, env *Env, sent *sendReply) int64 {
 	}
 	// Only the seq fields are decoded: the message itself is not needed.
 	var m seqReply
-	if err := env.Upstream.Call(ctx, "get_msg", &getMsgParams{MessageID: sent.MessageID}, &m); err != nil {
+	if err := env.Upstream.Call(ctx, "get_msg", getMsgParamsJSON(sent.MessageID), &m); err != nil {
 		return 0
 	}
 	return impl.ConversationSeq(nonNeg64(m.RealSeq), nonNeg64(m.MessageSeq))
 }
 
-type getMsgParams struct {
-	MessageID num `json:"message_id"`
+// getMsgParamsJSON is get_msg's params, {"message_id":id}, written as
+// json.Marshal writes them, without its reflection.
+func getMsgParamsJSON(id num) json.RawMessage {
+	b := make([]byte, 0, len(`{"message_id":-9223372036854775808}`))
+	b = append(b, `{"message_id":`...)
+	b = strconv.AppendInt(b, int64(id), 10)
+	return append(b, '}')
 }
 
 // seqReply is the part of get_msg's data sentSeq reads.

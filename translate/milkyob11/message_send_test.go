@@ -27,3 +27,15 @@ func TestSendParamsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestGetMsgParamsJSON: the read-back's params are json.Marshal's bytes.
+func TestGetMsgParamsJSON(t *testing.T) {
+	type getMsgParams struct {
+		MessageID num `json:"message_id"`
+	}
+	for _, id := range []num{0, 1, -2147000001, 2147483647, -9223372036854775808, 9223372036854775807} {
+		want, err := json.Marshal(&getMsgParams{MessageID: id})
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(getMsgParamsJSON(id)))
+	}
+}
