@@ -94,6 +94,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 		Upstream:  d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
 		Now: func() int64 { return time.Now().Unix() }, Version: opts.Version, Quotes: d.quotes,
 	}
+	d.callEnv.Store(nil) // a copy of an earlier template must not serve
 	d.dir = newDirectory(d.callMilky, rt.Log)
 	d.events = &eventmap.Env{
 		Seqs: ids, Flags: ids, Dir: d.dir, Quotes: d.quotes,
