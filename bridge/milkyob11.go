@@ -33,7 +33,8 @@ type MilkyOnOneBot struct {
 	// detected is set once Probe has named the implementation; before
 	// that, currentImpl asks the client what it learnt at connect.
 	detected atomic.Bool
-	env      translate.Env // template; each call gets a copy with the current Impl
+	env      translate.Env // template; calls use a copy with the current Impl
+	callEnv  atomic.Pointer[translate.Env]
 	events   *eventmap.Env
 	dir      *directory
 	quotes   *quoteCache
@@ -93,6 +94,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 		Upstream:  d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,
 		Now: func() int64 { return time.Now().Unix() }, Version: opts.Version, Quotes: d.quotes,
 	}
+	d.callEnv.Store(nil) // a copy of an earlier template must not serve
 	d.dir = newDirectory(d.callMilky, rt.Log)
 	d.events = &eventmap.Env{
 		Seqs: ids, Flags: ids, Dir: d.dir, Quotes: d.quotes,
@@ -335,9 +337,18 @@ func (d *MilkyOnOneBot) currentImpl() onebot11.Impl {
 // callMilky runs one Milky API of this direction for the gateway itself
 // (the directory fills its cache through the same mapping bots use).
 func (d *MilkyOnOneBot) callMilky(ctx context.Context, api string, body []byte) (any, error) {
-	env := d.env
-	env.Impl = d.currentImpl()
-	return translate.Do(ctx, &env, api, body)
+	impl := d.currentImpl()
+	env := d.callEnv.Load()
+	if env == nil || env.Impl != impl {
+		// The implementation changed (or first call): a new copy of the
+		// template. Handlers never write to their Env, so calls share it
+		// instead of each allocating its own copy.
+		e := d.env
+		e.Impl = impl
+		env = &e
+		d.callEnv.Store(env)
+	}
+	return translate.Do(ctx, env, api, body)
 }
 
 // apiHandler serves the bots' /api calls with the current implementation.

@@ -338,8 +338,18 @@ func jsonDepth(b []byte) int {
 // DecodeOutgoingMessage decodes the message array of send_private_message /
 // send_group_message; a segment's error names its index
 // ("message[2].data.uri: required"). field is the parameter name used in
-// errors ("message").
+// errors ("message"). The strings of the result may point into raw, which
+// must not change while they are in use.
 func DecodeOutgoingMessage(field string, raw []byte) ([]OutgoingSegment, error) {
+	if out, ok := decodeOutgoingFast(raw); ok {
+		return out, nil
+	}
+	return decodeOutgoingMessage(field, raw)
+}
+
+// decodeOutgoingMessage is DecodeOutgoingMessage's general decoder (the
+// one that words every error; outgoing_fast.go declines to it).
+func decodeOutgoingMessage(field string, raw []byte) ([]OutgoingSegment, error) {
 	var raws []json.RawMessage
 	if err := decodeArray(raw, &raws); err != nil {
 		return nil, &SegmentError{Field: field, Reason: err.Error()}

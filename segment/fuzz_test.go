@@ -1,6 +1,8 @@
 package segment
 
 import (
+	"bytes"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/qqbridge/gateway/idmap/idmaptest"
 	"github.com/qqbridge/gateway/internal/golden"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/onebot11"
 )
 
 // seedInputs adds the input section of every golden case in dir.
@@ -58,9 +61,51 @@ func FuzzOutgoing(f *testing.F) {
 		seqs := idmaptest.NewSeqs()
 		seqs.RefForUpstream(testScene, testPeer, 1, 0)
 		c := &Outgoing{Seqs: seqs}
-		if _, err := c.ToOneBot(testScene, testPeer, segs); err != nil && len(err.Error()) > 300 {
+		out, err := c.ToOneBot(testScene, testPeer, segs)
+		if err != nil && len(err.Error()) > 300 {
 			t.Fatalf("unbounded error: %d bytes", len(err.Error()))
 		}
+		checkTypedOutgoing(t, c, segs, out, err)
 		ForwardOptions(segs)
 	})
+}
+
+// checkTypedOutgoing: ToOneBotMessage declines exactly the messages with a
+// forward segment, and otherwise fails as ToOneBot did (out, err) or gives
+// the segments whose JSON is byte for byte json.Marshal(out).
+func checkTypedOutgoing(t *testing.T, c *Outgoing, segs []milky.OutgoingSegment, out []onebot11.Segment, err error) {
+	t.Helper()
+	msg, ok, terr := c.ToOneBotMessage(testScene, testPeer, segs)
+	hasForward := false
+	for i := range segs {
+		if _, f := deref(segs[i].Data).(milky.OutgoingForward); f {
+			hasForward = true
+		}
+	}
+	if !ok {
+		if !hasForward {
+			t.Fatalf("ToOneBotMessage declined a message without a forward")
+		}
+		return
+	}
+	if hasForward {
+		t.Fatalf("ToOneBotMessage took a message with a forward")
+	}
+	if (terr == nil) != (err == nil) || (err != nil && terr.Error() != err.Error()) {
+		t.Fatalf("ToOneBotMessage error %v, ToOneBot %v", terr, err)
+	}
+	if err != nil {
+		var a, b *Error
+		if !errors.As(err, &a) || !errors.As(terr, &b) || *a != *b {
+			t.Fatalf("ToOneBotMessage error %#v, ToOneBot %#v", terr, err)
+		}
+		return
+	}
+	want, merr := json.Marshal(out)
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	if got := msg.AppendJSON(nil); !bytes.Equal(got, want) {
+		t.Fatalf("typed %s\nmaps  %s", got, want)
+	}
 }

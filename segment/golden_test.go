@@ -80,6 +80,7 @@ func TestGoldenOutgoing(t *testing.T) {
 		}
 		conv := &Outgoing{Seqs: seqs}
 		out, err := conv.ToOneBot(testScene, testPeer, segs)
+		checkTypedOutgoing(t, conv, segs, out, err)
 		if err != nil {
 			require.LessOrEqual(t, len(err.Error()), 200, "error not bounded")
 			want.Add("error", err.Error())

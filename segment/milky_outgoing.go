@@ -42,108 +42,158 @@ func (c *Outgoing) ToOneBot(scene string, peer int64, segs []milky.OutgoingSegme
 	return c.convert(scene, peer, segs, "message", 0)
 }
 
+// ToOneBotMessage is ToOneBot for a message without a forward segment, in
+// the typed form (no map per segment, see onebot11.Message), whose
+// AppendJSON writes the bytes json.Marshal writes for ToOneBot's result.
+// ok false: segs has a forward segment (nothing was converted past it; use
+// ToOneBot). Errors are ToOneBot's.
+func (c *Outgoing) ToOneBotMessage(scene string, peer int64, segs []milky.OutgoingSegment) (msg onebot11.Message, ok bool, err error) {
+	msg = make(onebot11.Message, 0, len(segs))
+	// One backing array for every segment's params: a segment has at most
+	// three.
+	params := make([]onebot11.Param, 0, 3*len(segs))
+	for i := range segs {
+		s := &segs[i]
+		d := deref(s.Data)
+		if _, fwd := d.(milky.OutgoingForward); fwd {
+			return nil, false, nil
+		}
+		n := len(params)
+		var typ string
+		typ, params, err = c.flat(params, scene, peer, s.Type, d, "message", i)
+		if err != nil {
+			return nil, true, err
+		}
+		msg = append(msg, onebot11.BuiltSegment{Type: typ, Params: params[n:len(params):len(params)]})
+	}
+	return msg, true, nil
+}
+
 func (c *Outgoing) convert(scene string, peer int64, segs []milky.OutgoingSegment, path string, depth int) ([]onebot11.Segment, error) {
 	if depth > milky.MaxOutgoingDepth {
 		return nil, &Error{Field: path, Reason: "forward nesting too deep"}
 	}
 	out := make([]onebot11.Segment, 0, len(segs))
+	var params [3]onebot11.Param
 	for i := range segs {
-		where := path + "[" + strconv.Itoa(i) + "]"
-		var err error
-		out, err = c.segment(out, scene, peer, &segs[i], where, depth)
+		s := &segs[i]
+		d := deref(s.Data)
+		if f, ok := d.(milky.OutgoingForward); ok {
+			var err error
+			if out, err = c.forward(out, scene, peer, f, whereOf(path, i), depth); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		typ, p, err := c.flat(params[:0], scene, peer, s.Type, d, path, i)
 		if err != nil {
 			return nil, err
 		}
+		data := make(map[string]any, len(p))
+		for _, kv := range p {
+			data[kv.Key] = kv.Value
+		}
+		out = append(out, onebot11.Segment{Type: typ, Data: data})
 	}
 	return out, nil
 }
 
-func (c *Outgoing) segment(out []onebot11.Segment, scene string, peer int64, s *milky.OutgoingSegment, where string, depth int) ([]onebot11.Segment, error) {
-	switch d := deref(s.Data).(type) {
+// whereOf is the path of segment i of the array at path ("message[2]"),
+// built only for an error or a forward's nodes.
+func whereOf(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// flat converts one segment that is not a forward (d is its deref'd data)
+// into its OneBot type and params, appended to params. Segment i of the
+// array at path names it in errors.
+func (c *Outgoing) flat(params []onebot11.Param, scene string, peer int64, typ string, d any, path string, i int) (string, []onebot11.Param, error) {
+	switch d := d.(type) {
 	case milky.OutgoingText:
-		return append(out, ob("text", "text", d.Text)), nil
+		return "text", append(params, onebot11.Param{Key: "text", Value: d.Text}), nil
 	case milky.OutgoingMention:
-		return append(out, ob("at", "qq", strconv.FormatInt(d.UserID, 10))), nil
+		return "at", append(params, onebot11.Param{Key: "qq", Value: strconv.FormatInt(d.UserID, 10)}), nil
 	case milky.OutgoingMentionAll:
-		return append(out, ob("at", "qq", "all")), nil
+		return "at", append(params, onebot11.Param{Key: "qq", Value: "all"}), nil
 	case milky.OutgoingFace:
-		seg := ob("face", "id", d.FaceID)
+		params = append(params, onebot11.Param{Key: "id", Value: d.FaceID})
 		if d.IsLarge {
-			seg.Data["large"] = "true"
+			params = append(params, onebot11.Param{Key: "large", Value: "true"})
 		}
-		return append(out, seg), nil
+		return "face", params, nil
 	case milky.OutgoingReply:
 		if c.Seqs == nil {
-			return nil, &Error{Field: where + ".data.message_seq", Reason: "no message with seq " + strconv.FormatInt(d.MessageSeq, 10) + " in this conversation", NotFound: true}
+			return "", nil, &Error{Field: whereOf(path, i) + ".data.message_seq", Reason: "no message with seq " + strconv.FormatInt(d.MessageSeq, 10) + " in this conversation", NotFound: true}
 		}
 		id, ok := c.Seqs.UpstreamID(idmap.Ref{Scene: scene, Peer: peer, Seq: d.MessageSeq})
 		if !ok {
-			return nil, &Error{Field: where + ".data.message_seq", Reason: "no message with seq " + strconv.FormatInt(d.MessageSeq, 10) + " in this conversation", NotFound: true}
+			return "", nil, &Error{Field: whereOf(path, i) + ".data.message_seq", Reason: "no message with seq " + strconv.FormatInt(d.MessageSeq, 10) + " in this conversation", NotFound: true}
 		}
-		return append(out, ob("reply", "id", strconv.FormatInt(int64(id), 10))), nil
+		return "reply", append(params, onebot11.Param{Key: "id", Value: strconv.FormatInt(int64(id), 10)}), nil
 	case milky.OutgoingImage:
-		file, err := c.resourceURI(d.URI, where+".data.uri")
+		file, err := c.resourceURI(d.URI, path, i, ".data.uri")
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		seg := ob("image", "file", file)
+		params = append(params, onebot11.Param{Key: "file", Value: file})
 		if d.SubType == milky.ImageSticker {
 			// NapCat/LLOneBot: sub_type 1 sends the picture as an emoticon.
-			seg.Data["sub_type"] = "1"
+			params = append(params, onebot11.Param{Key: "sub_type", Value: "1"})
 		}
 		if d.Summary != nil {
-			seg.Data["summary"] = *d.Summary
+			params = append(params, onebot11.Param{Key: "summary", Value: *d.Summary})
 		}
-		return append(out, seg), nil
+		return "image", params, nil
 	case milky.OutgoingRecord:
-		file, err := c.resourceURI(d.URI, where+".data.uri")
+		file, err := c.resourceURI(d.URI, path, i, ".data.uri")
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return append(out, ob("record", "file", file)), nil
+		return "record", append(params, onebot11.Param{Key: "file", Value: file}), nil
 	case milky.OutgoingVideo:
-		file, err := c.resourceURI(d.URI, where+".data.uri")
+		file, err := c.resourceURI(d.URI, path, i, ".data.uri")
+		if err != nil {
+			return "", nil, err
+		}
+		params = append(params, onebot11.Param{Key: "file", Value: file})
+		if d.ThumbURI != nil {
+			thumb, err := c.resourceURI(*d.ThumbURI, path, i, ".data.thumb_uri")
+			if err != nil {
+				return "", nil, err
+			}
+			params = append(params, onebot11.Param{Key: "thumb", Value: thumb})
+		}
+		return "video", params, nil
+	case milky.OutgoingLightApp:
+		return "json", append(params, onebot11.Param{Key: "data", Value: d.JSONPayload}), nil
+	case nil:
+		return "", nil, &Error{Field: whereOf(path, i) + ".data", Reason: "missing for segment type " + boundedQuote(typ)}
+	}
+	return "", nil, &Error{Field: whereOf(path, i) + ".type", Reason: "unsupported outgoing segment type " + boundedQuote(typ)}
+}
+
+// forward appends a forward segment's node segments.
+func (c *Outgoing) forward(out []onebot11.Segment, scene string, peer int64, d milky.OutgoingForward, where string, depth int) ([]onebot11.Segment, error) {
+	if len(d.Messages) == 0 {
+		return nil, &Error{Field: where + ".data.messages", Reason: "empty"}
+	}
+	for j := range d.Messages {
+		m := &d.Messages[j]
+		mwhere := where + ".data.messages[" + strconv.Itoa(j) + "]"
+		// Forward nodes are not in any conversation: a reply inside
+		// one still names the conversation being sent to.
+		content, err := c.convert(scene, peer, m.Segments, mwhere+".segments", depth+1)
 		if err != nil {
 			return nil, err
 		}
-		seg := ob("video", "file", file)
-		if d.ThumbURI != nil {
-			thumb, err := c.resourceURI(*d.ThumbURI, where+".data.thumb_uri")
-			if err != nil {
-				return nil, err
-			}
-			seg.Data["thumb"] = thumb
-		}
-		return append(out, seg), nil
-	case milky.OutgoingForward:
-		if len(d.Messages) == 0 {
-			return nil, &Error{Field: where + ".data.messages", Reason: "empty"}
-		}
-		for j := range d.Messages {
-			m := &d.Messages[j]
-			mwhere := where + ".data.messages[" + strconv.Itoa(j) + "]"
-			// Forward nodes are not in any conversation: a reply inside
-			// one still names the conversation being sent to.
-			content, err := c.convert(scene, peer, m.Segments, mwhere+".segments", depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, onebot11.Segment{Type: onebot11.SegNode, Data: map[string]any{
-				"user_id":  strconv.FormatInt(m.UserID, 10),
-				"nickname": m.SenderName,
-				// go-cqhttp spells the sender uin/name; NapCat reads both.
-				"uin":     strconv.FormatInt(m.UserID, 10),
-				"name":    m.SenderName,
-				"content": content,
-			}})
-		}
-		return out, nil
-	case milky.OutgoingLightApp:
-		return append(out, ob("json", "data", d.JSONPayload)), nil
-	case nil:
-		return nil, &Error{Field: where + ".data", Reason: "missing for segment type " + boundedQuote(s.Type)}
+		out = append(out, onebot11.Segment{Type: onebot11.SegNode, Data: map[string]any{
+			"user_id":  strconv.FormatInt(m.UserID, 10),
+			"nickname": m.SenderName,
+			// go-cqhttp spells the sender uin/name; NapCat reads both.
+			"uin":     strconv.FormatInt(m.UserID, 10),
+			"name":    m.SenderName,
+			"content": content,
+		}})
 	}
-	return nil, &Error{Field: where + ".type", Reason: "unsupported outgoing segment type " + boundedQuote(s.Type)}
+	return out, nil
 }
 
 // ForwardMeta is the card text of a forward segment, which OneBot 11 has no
@@ -183,29 +233,27 @@ func ForwardOptions(segs []milky.OutgoingSegment) (ForwardMeta, bool) {
 // resourceURI checks a Milky resource URI. OneBot 11 implementations take all
 // three Milky schemes in their file field as they are; a file:// URI must
 // pass the local-file policy.
-func (c *Outgoing) resourceURI(uri, field string) (string, error) {
+// The field is segment i of the array at path, then member (".data.uri"),
+// named only in an error.
+func (c *Outgoing) resourceURI(uri, path string, i int, member string) (string, error) {
 	switch {
 	case uri == "":
-		return "", &Error{Field: field, Reason: "empty"}
+		return "", &Error{Field: whereOf(path, i) + member, Reason: "empty"}
 	case strings.HasPrefix(uri, "file://"):
 		out, err := ConfineLocalURI(uri, c.LocalFile)
 		if err != nil {
-			return "", &Error{Field: field, Reason: err.Error()}
+			return "", &Error{Field: whereOf(path, i) + member, Reason: err.Error()}
 		}
 		return out, nil
 	case strings.HasPrefix(uri, "http://"), strings.HasPrefix(uri, "https://"):
 		return uri, nil
 	case strings.HasPrefix(uri, "base64://"):
 		if len(uri) == len("base64://") {
-			return "", &Error{Field: field, Reason: "empty base64 data"}
+			return "", &Error{Field: whereOf(path, i) + member, Reason: "empty base64 data"}
 		}
 		return uri, nil
 	}
-	return "", &Error{Field: field, Reason: "want file://, http(s):// or base64://, got " + boundedQuote(uri)}
-}
-
-func ob(typ, key, value string) onebot11.Segment {
-	return onebot11.Segment{Type: typ, Data: map[string]any{key: value}}
+	return "", &Error{Field: whereOf(path, i) + member, Reason: "want file://, http(s):// or base64://, got " + boundedQuote(uri)}
 }
 
 // boundedQuote quotes s for an error, cut to 48 bytes (a base64 URI can be

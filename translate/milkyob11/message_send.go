@@ -3,6 +3,9 @@ package milkyob11
 import (
 	"context"
 	"errors"
+	"strconv"
+
+	"github.com/goccy/go-json"
 
 	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
@@ -94,28 +97,19 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 		return nil, badParam(errors.New("message: must not be empty"))
 	}
 	conv := segment.Outgoing{Seqs: env.Seqs, LocalFile: env.LocalFile}
-	ob, err := conv.ToOneBot(scene, peer, segs)
-	if err != nil {
+	var params any
+	if msg, ok, err := conv.ToOneBotMessage(scene, peer, segs); err != nil {
 		return nil, segmentError(err)
-	}
-	nodes := 0
-	for i := range ob {
-		if ob[i].Type == onebot11.SegNode {
-			nodes++
-		}
-	}
-	forward := false
-	switch {
-	case nodes == 0:
-	case nodes < len(ob):
-		return nil, &errUnsupported{"a forward segment must be the whole message: OneBot 11 sends merged forwards with their own action"}
-	case env.pick(forwardAction) == "":
-		return nil, &errUnsupported{string(env.impl()) + " has no " + forwardAction + " to send a merged forward"}
-	default:
-		action, forward = forwardAction, true
+	} else if ok {
+		// The common message, without a forward: typed segments, and the
+		// params written straight as JSON (the bytes json.Marshal gives
+		// for sendParams), with no map per segment and no reflection.
+		params = sendParamsJSON(scene, peer, msg)
+	} else if params, action, err = forwardParams(env, scene, peer, segs, action, forwardAction); err != nil {
+		return nil, err
 	}
 	var r sendReply
-	if err := env.Upstream.Call(ctx, action, sendParams(scene, peer, ob, forward), &r); err != nil {
+	if err := env.Upstream.Call(ctx, action, params, &r); err != nil {
 		return nil, err
 	}
 	if r.MessageID == 0 {
@@ -127,6 +121,57 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 		t = env.now()
 	}
 	return milky.SendMessageOutput{MessageSeq: ref.Seq, Time: t}, nil
+}
+
+// sendParamsJSON is sendParams(scene, peer, msg.Segments(), false) encoded.
+func sendParamsJSON(scene string, peer int64, msg onebot11.Message) json.RawMessage {
+	n := 32
+	for i := range msg {
+		n += 32 + len(msg[i].Type)
+		for _, p := range msg[i].Params {
+			n += 8 + len(p.Key) + len(p.Value)
+		}
+	}
+	b := make([]byte, 0, n)
+	if scene == idmap.SceneGroup {
+		b = append(b, `{"group_id":`...)
+		b = strconv.AppendInt(b, peer, 10)
+		b = append(b, `,"message":`...)
+		b = msg.AppendJSON(b)
+		return append(b, '}')
+	}
+	b = append(b, `{"message":`...)
+	b = msg.AppendJSON(b)
+	b = append(b, `,"user_id":`...)
+	b = strconv.AppendInt(b, peer, 10)
+	return append(b, '}')
+}
+
+// forwardParams converts a message with a forward segment, which must be
+// the whole message, for the forward action.
+func forwardParams(env *Env, scene string, peer int64, segs []milky.OutgoingSegment, action, forwardAction string) (any, string, error) {
+	conv := segment.Outgoing{Seqs: env.Seqs, LocalFile: env.LocalFile}
+	ob, err := conv.ToOneBot(scene, peer, segs)
+	if err != nil {
+		return nil, "", segmentError(err)
+	}
+	nodes := 0
+	for i := range ob {
+		if ob[i].Type == onebot11.SegNode {
+			nodes++
+		}
+	}
+	forward := false
+	switch {
+	case nodes == 0:
+	case nodes < len(ob):
+		return nil, "", &errUnsupported{"a forward segment must be the whole message: OneBot 11 sends merged forwards with their own action"}
+	case env.pick(forwardAction) == "":
+		return nil, "", &errUnsupported{string(env.impl()) + " has no " + forwardAction + " to send a merged forward"}
+	default:
+		action, forward = forwardAction, true
+	}
+	return sendParams(scene, peer, ob, forward), action, nil
 }
 
 // badParam turns a decoding error naming a field into Milky's -400.
@@ -159,14 +204,19 @@ func sentSeq(ctx context.Context, env *Env, sent *sendReply) int64 {
 	}
 	// Only the seq fields are decoded: the message itself is not needed.
 	var m seqReply
-	if err := env.Upstream.Call(ctx, "get_msg", &getMsgParams{MessageID: sent.MessageID}, &m); err != nil {
+	if err := env.Upstream.Call(ctx, "get_msg", getMsgParamsJSON(sent.MessageID), &m); err != nil {
 		return 0
 	}
 	return impl.ConversationSeq(nonNeg64(m.RealSeq), nonNeg64(m.MessageSeq))
 }
 
-type getMsgParams struct {
-	MessageID num `json:"message_id"`
+// getMsgParamsJSON is get_msg's params, {"message_id":id}, written as
+// json.Marshal writes them, without its reflection.
+func getMsgParamsJSON(id num) json.RawMessage {
+	b := make([]byte, 0, len(`{"message_id":-9223372036854775808}`))
+	b = append(b, `{"message_id":`...)
+	b = strconv.AppendInt(b, int64(id), 10)
+	return append(b, '}')
 }
 
 // seqReply is the part of get_msg's data sentSeq reads.
