@@ -1,6 +1,7 @@
 package ob11milky
 
 import (
+	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/internal/jsonscan"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
@@ -111,17 +112,12 @@ func decodeMessageObject(s *jsonscan.Scanner, st *messageState) bool {
 	return !s.Failed()
 }
 
-// canonicalScene returns the package constant for a known scene, so that
-// nothing keeps a string pointing into the event's reused buffer through
-// the scene (an id map may keep its Ref).
+// canonicalScene returns idmap's constant for a known scene (its code
+// table holds them), so that nothing keeps a string pointing into the
+// event's reused buffer through the scene.
 func canonicalScene(v string) string {
-	switch v {
-	case milky.SceneGroup:
-		return milky.SceneGroup
-	case milky.SceneFriend:
-		return milky.SceneFriend
-	case milky.SceneTemp:
-		return milky.SceneTemp
+	if c, ok := idmap.SceneCode(v); ok {
+		v, _ = idmap.SceneName(c)
 	}
 	return v
 }

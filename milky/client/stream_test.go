@@ -202,6 +202,24 @@ func sseHeaders(w http.ResponseWriter) {
 	w.(http.Flusher).Flush()
 }
 
+// serveWSFrames upgrades, sends frames as text messages, then keeps the
+// connection up (answering pings) until the client leaves.
+func serveWSFrames(w http.ResponseWriter, r *http.Request, frames []string) {
+	conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	for _, m := range frames {
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(m))
+	}
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			return
+		}
+	}
+}
+
 func TestStreamWSSkipsBadEvents(t *testing.T) {
 	rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
 		conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
@@ -599,19 +617,7 @@ func TestStreamReuseEventData(t *testing.T) {
 		`{"time":4,"self_id":1,"event_type":"x","data":[2]}`,
 	}
 	rs := newRawServer(t, func(n int32, w http.ResponseWriter, r *http.Request) {
-		conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		for _, m := range frames {
-			_ = conn.WriteMessage(websocket.TextMessage, []byte(m))
-		}
-		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
-				return
-			}
-		}
+		serveWSFrames(w, r, frames)
 	})
 	c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
 	var (
@@ -671,19 +677,7 @@ func TestStreamTryEvent(t *testing.T) {
 					<-r.Context().Done()
 					return
 				}
-				conn, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
-				if err != nil {
-					return
-				}
-				defer conn.Close()
-				for _, m := range frames {
-					_ = conn.WriteMessage(websocket.TextMessage, []byte(m))
-				}
-				for {
-					if _, _, err := conn.ReadMessage(); err != nil {
-						return
-					}
-				}
+				serveWSFrames(w, r, frames)
 			})
 			c := newTestClient(t, rs.URL, func(cfg *ClientConfig) { cfg.Logger = quietLog })
 			var (
