@@ -26,11 +26,11 @@ type quoteCache struct {
 	max      int // entries
 	maxBytes int // sum of the encoded quotes' lengths
 	bytes    int
-	byKey    map[quoteKey]uint32 // the entry's index in ring
-	cur      *quoteChunk         // the chunk new encodings are appended to
+	byKey    quoteIndex  // the entry's index in ring
+	cur      *quoteChunk // the chunk new encodings are appended to
 	// ring holds the entries in insertion order, oldest at head;
 	// len(ring) == max. The encoding's place is here, not in byKey: evicting
-	// the oldest then costs one map operation (the delete), not two.
+	// the oldest then costs one index operation (the delete), not two.
 	ring    []quoteEntry
 	head, n int
 	ids     idmap.SeqMapper
@@ -75,7 +75,8 @@ const (
 )
 
 func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
-	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: make(map[quoteKey]uint32, max), ring: make([]quoteEntry, max), ids: ids}
+	max = min(max, maxQuoteEntries)
+	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: newQuoteIndex(max), ring: make([]quoteEntry, max), ids: ids}
 }
 
 // Quoted implements segment.QuoteLookup. Each hit decodes a fresh copy of
@@ -86,7 +87,7 @@ func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment
 		return segment.Quoted{}, false // remember keeps only the three scenes
 	}
 	q.mu.Lock()
-	i, ok := q.byKey[quoteKey{code, upstreamID, peer}]
+	i, ok := q.byKey.get(quoteKey{code, upstreamID, peer})
 	var enc string
 	if ok {
 		enc = string(q.ring[i].r.bytes()) // under the lock: the entry's chunk is live
@@ -161,7 +162,9 @@ func (q *quoteCache) put(k quoteKey, enc []byte) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	r := q.store(enc)
-	if i, seen := q.byKey[k]; seen {
+	slot, seen := q.byKey.find(k)
+	if seen {
+		i := q.byKey.slots[slot].tag >> 2
 		old := q.ring[i].r
 		q.bytes += int(r.n) - int(old.n)
 		q.ring[i].r = r
@@ -172,10 +175,11 @@ func (q *quoteCache) put(k quoteKey, enc []byte) {
 	q.bytes += int(r.n)
 	if q.n == q.max {
 		q.evictOldest()
+		slot, _ = q.byKey.find(k) // the delete may have moved keys into k's run
 	}
 	i := (q.head + q.n) % q.max
 	q.ring[i] = quoteEntry{k, r}
-	q.byKey[k] = uint32(i)
+	q.byKey.setAt(slot, k, uint32(i))
 	q.n++
 	q.trim(1)
 }
@@ -191,7 +195,7 @@ func (q *quoteCache) trim(keep int) {
 func (q *quoteCache) evictOldest() {
 	e := &q.ring[q.head]
 	q.bytes -= int(e.r.n)
-	delete(q.byKey, e.k)
+	q.byKey.delete(e.k)
 	q.drop(e.r)
 	*e = quoteEntry{} // no reference to a recycled chunk
 	q.head = (q.head + 1) % q.max

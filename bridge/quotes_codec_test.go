@@ -130,13 +130,15 @@ func TestQuoteCacheByteBound(t *testing.T) {
 		put(i, int32(10+i), "x")
 	}
 	require.Equal(t, 4, q.n)
-	require.Len(t, q.byKey, 4)
+	require.Equal(t, 4, q.byKey.len())
 	for i := int64(8); i < 12; i++ {
 		require.True(t, has(int32(10+i)))
 	}
 	sum := 0
-	for _, v := range q.byKey {
-		sum += int(q.ring[v].r.n)
+	for _, s := range q.byKey.slots {
+		if s.tag != 0 {
+			sum += int(q.ring[s.tag>>2].r.n)
+		}
 	}
 	require.Equal(t, sum, q.bytes)
 }
