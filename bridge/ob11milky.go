@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net"
 	"slices"
-	"strings"
 	"time"
 
 	eventmap "github.com/qqbridge/gateway/eventmap/ob11milky"
@@ -77,7 +76,7 @@ func (d *OneBotOnMilky) Open(rt *Runtime) error {
 		// The type names an event's data (its buffer is reused for the
 		// next event, see RunEvents), and a new metrics label keeps its
 		// string: the label gets a copy. Rare: only unknown types get here.
-		OnUntranslated: func(kind, typ string) { rt.Metrics.Untranslated(kind, strings.Clone(typ)) },
+		OnUntranslated: rt.Metrics.Untranslated,
 	}
 	d.events = &eventmap.Env{ForOneBot: conv}
 	d.env = &translate.Env{

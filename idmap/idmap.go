@@ -64,6 +64,9 @@ const (
 // FlagMapper serves the reverse direction's requests: an opaque OneBot 11
 // request flag of one kind becomes a positive int64 seq (increasing with
 // time, durable), and back.
+//
+// The flag handed to SeqForFlag may be part of an event's frame, which is
+// reused once the event is mapped: an implementation copies what it keeps.
 type FlagMapper interface {
 	SeqForFlag(kind, flag string) int64
 	FlagForSeq(kind string, seq int64) (string, bool)

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -10,11 +11,17 @@ import (
 // (lowercase letters, digits, '_', '.', at most 64 bytes, no run of 5+
 // digits, so no QQ/group id can pass) and fewer than limit distinct values
 // have been seen. Anything else becomes overflow.
+//
+// get returns the set's own copy of a value, never the caller's string: a
+// label value is kept for the life of the process (by the set and by the
+// metric vector it names a series in), and callers hand in strings that
+// are parts of a frame or request buffer about to be reused (an event's
+// segment type, an action name).
 type labelSet struct {
 	overflow string
 	limit    int32
-	closed   atomic.Pointer[map[string]struct{}] // nil: open set
-	seen     sync.Map                            // string -> struct{}
+	closed   atomic.Pointer[map[string]string] // nil: open set; value is the key's own copy
+	seen     sync.Map                          // string -> the same string, the set's copy
 	count    atomic.Int32
 }
 
@@ -28,23 +35,24 @@ func newLabelSet(overflow string, limit int, closed ...string) *labelSet {
 
 // restrict replaces the accepted values with names.
 func (l *labelSet) restrict(names []string) {
-	m := make(map[string]struct{}, len(names))
+	m := make(map[string]string, len(names))
 	for _, n := range names {
-		m[n] = struct{}{}
+		n = strings.Clone(n)
+		m[n] = n
 	}
 	l.closed.Store(&m)
 }
 
-// get returns v or the overflow value.
+// get returns the set's copy of v, or the overflow value.
 func (l *labelSet) get(v string) string {
 	if c := l.closed.Load(); c != nil {
-		if _, ok := (*c)[v]; ok {
-			return v
+		if own, ok := (*c)[v]; ok {
+			return own
 		}
 		return l.overflow
 	}
-	if _, ok := l.seen.Load(v); ok {
-		return v
+	if own, ok := l.seen.Load(v); ok {
+		return own.(string)
 	}
 	if !nameLike(v) {
 		return l.overflow
@@ -53,10 +61,12 @@ func (l *labelSet) get(v string) string {
 		l.count.Add(-1)
 		return l.overflow
 	}
-	if _, loaded := l.seen.LoadOrStore(v, struct{}{}); loaded {
+	v = strings.Clone(v)
+	own, loaded := l.seen.LoadOrStore(v, v)
+	if loaded {
 		l.count.Add(-1) // another goroutine admitted it first
 	}
-	return v
+	return own.(string)
 }
 
 // nameLike accepts identifiers such as "send_group_msg", ".handle_quick_operation",

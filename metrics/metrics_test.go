@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	ob11server "github.com/qqbridge/gateway/onebot11/server"
 
@@ -494,4 +495,26 @@ func TestEventCounterCacheCountsExactlyAndStaysBounded(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1003.0, in, "every upstream event counted once, cached or not")
+}
+
+// TestLabelValuesAreCopies: callers hand in label values that are parts of
+// a frame or request buffer they reuse next (an event's segment type, an
+// action name); a kept value must not change with that buffer.
+func TestLabelValuesAreCopies(t *testing.T) {
+	m := New("t")
+	m.SetKnownActions("onebot11", []string{"send_msg"})
+	buf := []byte("market_face send_msg get_friend_list")
+	alias := func(from, to int) string { return unsafe.String(&buf[from], to-from) }
+	m.Untranslated("segment", alias(0, 11))
+	m.ActionDone("http", alias(12, 20), 0, 0.01) // closed set
+	m.APICall(alias(21, 36), 0.01, nil)          // open set
+	m.Untranslated("segment", alias(0, 11))      // seen: the set's copy again
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	out := scrape(t, m)
+	for _, want := range []string{`gateway_untranslated_total{kind="segment",type="market_face"} 2`, `action="send_msg"`, `api="get_friend_list"`} {
+		assert.True(t, strings.Contains(out, want), "scrape lacks %s", want)
+	}
+	assert.False(t, strings.Contains(out, "xxxxx"), "a label value changed with the caller's buffer")
 }

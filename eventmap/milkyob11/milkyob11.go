@@ -34,7 +34,8 @@ type Env struct {
 	Now func() int64
 	// OnUntranslated is told of every event kind and segment type that has
 	// no Milky form: kind "event" (typ "post_type/detail/sub_type") or
-	// "segment" (the OneBot segment type).
+	// "segment" (the OneBot segment type). typ may be part of the frame
+	// being mapped: a callback that keeps it copies it.
 	OnUntranslated func(kind, typ string)
 
 	// scanned is the event's segment-array message as MapRaw's decoding
@@ -167,7 +168,9 @@ func (e *DataError) Error() string { return "milkyob11: " + e.Problem }
 // MapRaw decodes one upstream event (the JSON of a WebSocket frame or HTTP
 // POST body) and maps it.
 // The Result borrows pooled memory: Release it once its events are
-// encoded.
+// encoded. Its strings may be parts of raw, which must not change while
+// they are used; what the Env's collaborators (Flags, OnUntranslated)
+// are handed may be parts of raw too, and they copy what they keep.
 func MapRaw(env *Env, raw []byte) (Result, error) {
 	st := mapStates.Get().(*mapState)
 	if err := decodeEvent(raw, &st.ev, &st.segs); err != nil {

@@ -4,6 +4,7 @@
 package idmaptest
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/qqbridge/gateway/idmap"
@@ -89,6 +90,7 @@ func (f *Flags) SeqForFlag(kind, flag string) int64 {
 	if s, ok := f.seqs[[2]string{kind, flag}]; ok {
 		return s
 	}
+	flag = strings.Clone(flag) // as idmap.FlagMapper requires: it may be part of a frame
 	f.flags[kind] = append(f.flags[kind], flag)
 	s := int64(len(f.flags[kind]))
 	f.seqs[[2]string{kind, flag}] = s
