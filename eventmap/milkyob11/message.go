@@ -17,7 +17,8 @@ func groupMessage(env *Env, ev *onebot11.UpstreamEvent) Result {
 	if !isUin(gid) || !isUin(sender) {
 		return skipIDs()
 	}
-	msg := &milky.IncomingMessage{
+	msg := env.newMessage()
+	*msg = milky.IncomingMessage{
 		MessageScene: milky.SceneGroup,
 		PeerID:       gid,
 		SenderID:     sender,
@@ -48,7 +49,8 @@ func privateMessage(env *Env, ev *onebot11.UpstreamEvent) Result {
 	if string(ev.SubType) == onebot11.SubGroup {
 		scene = milky.SceneTemp
 	}
-	msg := &milky.IncomingMessage{
+	msg := env.newMessage()
+	*msg = milky.IncomingMessage{
 		MessageScene: scene,
 		PeerID:       peer,
 		SenderID:     sender,
@@ -105,7 +107,11 @@ func messageTime(env *Env, ev *onebot11.UpstreamEvent) int64 {
 }
 
 func (env *Env) segments(scene string, peer int64, ev *onebot11.UpstreamEvent) []milky.IncomingSegment {
-	conv := segment.Incoming{Seqs: env.Seqs, Quotes: env.Quotes, OnUntranslated: env.untranslatedSegment}
+	onSeg := env.onSeg
+	if onSeg == nil {
+		onSeg = env.untranslatedSegment
+	}
+	conv := segment.Incoming{Seqs: env.Seqs, Quotes: env.Quotes, OnUntranslated: onSeg}
 	var segs []milky.IncomingSegment
 	var err error
 	if env.scanned != nil && env.scanned.Valid() {
@@ -130,26 +136,29 @@ func (env *Env) segments(scene string, peer int64, ev *onebot11.UpstreamEvent) [
 }
 
 // group is the directory's group, or one built from what the event says.
+// The directory's answer is copied into the payload's memory (pooled on
+// the pooled path, see newGroup): the event never points into the cache.
 func (env *Env) group(gid int64, name string) *milky.Group {
+	g := env.newGroup()
 	if env.Dir != nil {
-		if g, ok := env.Dir.Group(gid); ok {
-			if name != "" {
-				g.GroupName = name
-			}
-			g.GroupID = gid
-			return &g
+		if dg, ok := env.Dir.Group(gid); ok {
+			*g = dg
 		}
 	}
-	return &milky.Group{GroupID: gid, GroupName: name}
+	if name != "" {
+		g.GroupName = name
+	}
+	g.GroupID = gid
+	return g
 }
 
 // member is the directory's member updated with the event's sender fields
 // (fresher: the card or title may just have changed), or one built from
 // the sender alone.
 func (env *Env) member(gid, uid int64, s *onebot11.UpstreamSender, now int64) *milky.GroupMember {
-	var m milky.GroupMember
+	m := env.newMember()
 	if env.Dir != nil {
-		m, _ = env.Dir.GroupMember(gid, uid)
+		*m, _ = env.Dir.GroupMember(gid, uid)
 	}
 	m.GroupID, m.UserID = gid, uid
 	if s.Nickname != "" {
@@ -176,15 +185,15 @@ func (env *Env) member(gid, uid int64, s *onebot11.UpstreamSender, now int64) *m
 	m.Role = milky.MemberRole(m.Role)
 	m.Level = max(m.Level, 0)
 	m.LastSentTime = max(now, m.LastSentTime)
-	return &m
+	return m
 }
 
 // friend is the directory's friend, or one built from the sender (when the
 // sender is the friend; for the bot's own messages only the directory knows).
 func (env *Env) friend(uid int64, s *onebot11.UpstreamSender, senderIsPeer bool) *milky.Friend {
-	var f milky.Friend
+	f := env.newFriend()
 	if env.Dir != nil {
-		f, _ = env.Dir.Friend(uid)
+		*f, _ = env.Dir.Friend(uid)
 	}
 	f.UserID = uid
 	if senderIsPeer {
@@ -196,7 +205,7 @@ func (env *Env) friend(uid int64, s *onebot11.UpstreamSender, senderIsPeer bool)
 		}
 	}
 	f.Sex = normSex(f.Sex)
-	return &f
+	return f
 }
 
 func normSex(s string) string {

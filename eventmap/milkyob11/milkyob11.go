@@ -44,6 +44,13 @@ type Env struct {
 	// segBuf is the pooled memory the message's segments are converted
 	// into (nil: allocate them); the Result it went into releases it.
 	segBuf *[]milky.IncomingSegment
+	// mem is the pooled memory of the commonest payloads (nil: allocate
+	// them); the Result they went into releases it. Set, like segBuf, only
+	// by mapState.mapped: a Result of Map called directly is the caller's.
+	mem *eventMem
+	// onSeg is env.untranslatedSegment bound once per pooled state (nil:
+	// bound per message, which allocates).
+	onSeg func(oneBotType string)
 }
 
 // Result is what one OneBot event becomes.
@@ -57,9 +64,11 @@ type Result struct {
 	pooled *mapState
 }
 
-// Release hands the memory of r's events to later events. It is optional
-// (what is not released is garbage collected); call it only once r's
-// events are encoded and nothing of them is kept. The event pump does.
+// Release hands the memory of r's events to later events: their segments,
+// and for a message its IncomingMessage, Group, GroupMember and Friend and
+// the Events array itself. It is optional (what is not released is garbage
+// collected); call it only once r's events are encoded and no pointer into
+// them is kept (copy what must outlive it). The event pump does.
 func (r *Result) Release() {
 	if st := r.pooled; st != nil {
 		r.pooled, r.Events = nil, nil
@@ -209,9 +218,62 @@ type mapState struct {
 	env  Env
 	segs segment.Scanned
 	out  []milky.IncomingSegment
+	mem  eventMem
+	// onSeg is env.untranslatedSegment bound to this state's env, kept
+	// across releases (it holds no event: only the address of env).
+	onSeg func(oneBotType string)
 }
 
-var mapStates = sync.Pool{New: func() any { return new(mapState) }}
+var mapStates = sync.Pool{New: func() any {
+	st := new(mapState)
+	st.onSeg = st.env.untranslatedSegment
+	return st
+}}
+
+// eventMem is the memory of the payloads nearly every event needs (a
+// message_receive with its group and member, or its friend, and the
+// one-element Events), carried by the pooled mapState so that the pooled
+// path allocates none of them per event. Each slot serves at most one
+// value per event (used): a handler asking twice gets fresh memory for the
+// second, never two pointers to one value.
+//
+// Why reuse is safe: the Result borrowing this memory is released by its
+// only consumer, the reverse direction's event pump (bridge/milkyob11.go
+// tryEvent and onEvent), after publish has returned, and nothing publish
+// does keeps a pointer into the event: directory.observe reads two ints of
+// a member_decrease (not a pooled payload); milky.AppendTypedEvent copies
+// the event into the frame's bytes; quoteCache.remember reads the message,
+// its member's card or nickname and its friend's nickname and copies them
+// into its own encoding (quoteEncode, then quoteCache.store copies that
+// into a chunk); the metrics and logs get the constant event type. release
+// zeroes the state (this memory included) before it goes back to the pool,
+// so no string or pointer of a past event stays reachable from it.
+type eventMem struct {
+	msg    milky.IncomingMessage
+	group  milky.Group
+	member milky.GroupMember
+	friend milky.Friend
+	events [1]milky.TypedEvent
+	used   uint8 // memMsg | memGroup | ...: the slots this event took
+}
+
+const (
+	memMsg uint8 = 1 << iota
+	memGroup
+	memMember
+	memFriend
+	memEvents
+)
+
+// take reports whether slot is free in m (nil: no pooled memory) and marks
+// it taken.
+func (m *eventMem) take(slot uint8) bool {
+	if m == nil || m.used&slot != 0 {
+		return false
+	}
+	m.used |= slot
+	return true
+}
 
 // maxPooledSegments: a message with more segments does not keep its
 // slice in the pool (one huge message must not pin its memory).
@@ -225,6 +287,8 @@ func (st *mapState) mapped(env *Env) Result {
 	st.env = *env
 	st.env.scanned = &st.segs
 	st.env.segBuf = &st.out
+	st.env.mem = &st.mem
+	st.env.onSeg = st.onSeg
 	res := Map(&st.env, &st.ev)
 	st.segs.Release()
 	st.segs = segment.Scanned{}
@@ -238,12 +302,15 @@ func (st *mapState) mapped(env *Env) Result {
 
 func (st *mapState) release() {
 	st.segs.Release()
-	out := st.out
-	clear(out) // no string of a past event stays reachable
+	out, onSeg := st.out, st.onSeg
+	// No string or pointer of a past event stays reachable: not through
+	// the segments' memory, nor through the payloads' (st.mem).
+	clear(out)
 	*st = mapState{}
 	if cap(out) <= maxPooledSegments {
 		st.out = out[:0]
 	}
+	st.onSeg = onSeg
 	mapStates.Put(st)
 }
 
@@ -294,7 +361,47 @@ func (env *Env) untranslated(kind, typ string) {
 // one wraps one payload in the envelope: the event's time (Now when absent)
 // and self_id (env.SelfID when absent).
 func (env *Env) one(ev *onebot11.UpstreamEvent, data milky.EventPayload) Result {
+	if m := env.mem; m.take(memEvents) {
+		m.events[0] = env.event(ev, data)
+		// Capacity 1: an event appended next (friend_file_upload) goes to
+		// a new array, never past the pooled one.
+		return Result{Events: m.events[:1:1]}
+	}
 	return Result{Events: []milky.TypedEvent{env.event(ev, data)}}
+}
+
+// newMessage, newGroup, newMember and newFriend are a zero payload: the
+// pooled one when the Env has pooled memory (see eventMem), else a new one.
+func (env *Env) newMessage() *milky.IncomingMessage {
+	if m := env.mem; m.take(memMsg) {
+		m.msg = milky.IncomingMessage{}
+		return &m.msg
+	}
+	return new(milky.IncomingMessage)
+}
+
+func (env *Env) newGroup() *milky.Group {
+	if m := env.mem; m.take(memGroup) {
+		m.group = milky.Group{}
+		return &m.group
+	}
+	return new(milky.Group)
+}
+
+func (env *Env) newMember() *milky.GroupMember {
+	if m := env.mem; m.take(memMember) {
+		m.member = milky.GroupMember{}
+		return &m.member
+	}
+	return new(milky.GroupMember)
+}
+
+func (env *Env) newFriend() *milky.Friend {
+	if m := env.mem; m.take(memFriend) {
+		m.friend = milky.Friend{}
+		return &m.friend
+	}
+	return new(milky.Friend)
 }
 
 func (env *Env) event(ev *onebot11.UpstreamEvent, data milky.EventPayload) milky.TypedEvent {
