@@ -88,7 +88,7 @@ func (d *MilkyOnOneBot) Open(rt *Runtime) error {
 	if err != nil {
 		return err
 	}
-	d.quotes = newQuoteCache(quoteCacheSize, ids)
+	d.quotes = newQuoteCache(quoteCacheSize)
 	d.env = translate.Env{
 		LocalFile: localFile,
 		Upstream:  d.caller, Seqs: ids, Flags: ids, SelfID: rt.SelfID,

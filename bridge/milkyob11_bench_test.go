@@ -59,7 +59,8 @@ func BenchmarkReverseEventPump(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			if _, ok := d.quotes.Quoted(c.scene, c.peer, c.id); !ok {
+			seq := d.events.Seqs.RefForUpstream(c.scene, c.peer, c.id, 0).Seq // known: no new mapping
+			if _, ok := d.quotes.Quoted(c.scene, c.peer, c.id, seq); !ok {
 				b.Fatal("the message was not published (not in the quote cache)")
 			}
 		})

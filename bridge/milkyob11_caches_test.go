@@ -9,8 +9,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/idstore"
 	"github.com/qqbridge/gateway/milky"
+	"github.com/qqbridge/gateway/segment"
 )
 
 // The reverse direction's caches read the events eventmap/milkyob11 emits,
@@ -20,12 +22,12 @@ import (
 func TestQuoteCacheRemembersPointerPayloads(t *testing.T) {
 	ids := idstore.NewMemory(idstore.Options{})
 	ref := ids.RefForUpstream("group", 100200, 4242, 0)
-	q := newQuoteCache(2, ids)
+	q := newQuoteCache(2)
 	msg := &milky.IncomingMessage{MessageScene: "group", PeerID: 100200, MessageSeq: ref.Seq, SenderID: 123456,
 		Time: 99, Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "hi"}}},
 		GroupMember: &milky.GroupMember{Nickname: "nick", Card: "card"}}
 	q.remember(&milky.TypedEvent{Data: msg})
-	got, ok := q.Quoted("group", 100200, 4242)
+	got, ok := quotedByID(q, ids, "group", 100200, 4242)
 	require.True(t, ok)
 	require.Equal(t, int64(123456), got.SenderID)
 	require.Equal(t, "card", got.SenderName)
@@ -36,9 +38,9 @@ func TestQuoteCacheRemembersPointerPayloads(t *testing.T) {
 		r := ids.RefForUpstream("group", 100200, id, 0)
 		q.remember(&milky.TypedEvent{Data: milky.IncomingMessage{MessageScene: "group", PeerID: 100200, MessageSeq: r.Seq, SenderID: int64(200000 + i)}})
 	}
-	_, ok = q.Quoted("group", 100200, 4242)
+	_, ok = quotedByID(q, ids, "group", 100200, 4242)
 	require.False(t, ok, "evicted")
-	got, ok = q.Quoted("group", 100200, 5002)
+	got, ok = quotedByID(q, ids, "group", 100200, 5002)
 	require.True(t, ok)
 	require.Equal(t, int64(200001), got.SenderID)
 }
@@ -59,7 +61,7 @@ func TestDirectoryForgetsMembersWhoLeft(t *testing.T) {
 // seq but not the content it quoted.
 func TestQuoteCacheDoesNotNestReplyChains(t *testing.T) {
 	ids := idstore.NewMemory(idstore.Options{})
-	q := newQuoteCache(8, ids)
+	q := newQuoteCache(8)
 	inner := []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "first"}}}
 	segs := []milky.IncomingSegment{
 		{Type: milky.SegReply, Data: milky.IncomingSegmentData{MessageSeq: 1, SenderID: 10002, Segments: inner}},
@@ -67,11 +69,17 @@ func TestQuoteCacheDoesNotNestReplyChains(t *testing.T) {
 	}
 	ref := ids.RefForUpstream("group", 100200, 77, 0)
 	q.remember(&milky.TypedEvent{Data: &milky.IncomingMessage{MessageScene: "group", PeerID: 100200, MessageSeq: ref.Seq, SenderID: 10003, Segments: segs}})
-	got, ok := q.Quoted("group", 100200, 77)
+	got, ok := quotedByID(q, ids, "group", 100200, 77)
 	require.True(t, ok)
 	require.Len(t, got.Segments, 2)
 	require.Equal(t, int64(1), got.Segments[0].Data.MessageSeq)
 	require.Empty(t, got.Segments[0].Data.Segments, "the inner quote's content is dropped")
 	require.Equal(t, "second", got.Segments[1].Data.Text)
 	require.Len(t, segs[0].Data.Segments, 1, "the delivered event is not modified")
+}
+
+// quotedByID is what a reply segment's converter asks the cache: the
+// quoted upstream id and the seq it maps to (known here: no new mapping).
+func quotedByID(q *quoteCache, ids idmap.SeqMapper, scene string, peer int64, id int32) (segment.Quoted, bool) {
+	return q.Quoted(scene, peer, id, ids.RefForUpstream(scene, peer, id, 0).Seq)
 }

@@ -3,7 +3,6 @@ package bridge
 import (
 	"sync"
 
-	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
 )
@@ -33,7 +32,6 @@ type quoteCache struct {
 	// the oldest then costs one index operation (the delete), not two.
 	ring    []quoteEntry
 	head, n int
-	ids     idmap.SeqMapper
 }
 
 type quoteEntry struct {
@@ -41,12 +39,14 @@ type quoteEntry struct {
 	r quoteRef
 }
 
-// quoteKey names a message by conversation and upstream id. The scene is
-// a small code rather than its name: the key then hashes as plain memory,
-// no string hashing on the per-event lookups.
+// quoteKey names a message by conversation and Milky message_seq: the
+// delivered event carries it, and a reply segment's converter has just
+// mapped the quoted upstream id to it (segment.QuoteLookup), so neither
+// side asks the id store for the other key. The scene is a small code
+// rather than its name: no string hashing on the per-event path.
 type quoteKey struct {
 	scene uint8
-	id    int32
+	seq   int64
 	peer  int64
 }
 
@@ -74,20 +74,21 @@ const (
 	quoteCacheBytes = 8 << 20
 )
 
-func newQuoteCache(max int, ids idmap.SeqMapper) *quoteCache {
+func newQuoteCache(max int) *quoteCache {
 	max = min(max, maxQuoteEntries)
-	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: newQuoteIndex(max), ring: make([]quoteEntry, max), ids: ids}
+	return &quoteCache{max: max, maxBytes: quoteCacheBytes, byKey: newQuoteIndex(max), ring: make([]quoteEntry, max)}
 }
 
-// Quoted implements segment.QuoteLookup. Each hit decodes a fresh copy of
-// the segments (their strings share the cached, immutable encoding).
-func (q *quoteCache) Quoted(scene string, peer int64, upstreamID int32) (segment.Quoted, bool) {
+// Quoted implements segment.QuoteLookup, by seq. Each hit decodes a fresh
+// copy of the segments (their strings share the cached, immutable
+// encoding).
+func (q *quoteCache) Quoted(scene string, peer int64, _ int32, seq int64) (segment.Quoted, bool) {
 	code := sceneCode(scene)
-	if code == 0 {
-		return segment.Quoted{}, false // remember keeps only the three scenes
+	if code == 0 || seq <= 0 {
+		return segment.Quoted{}, false // remember keeps only the three scenes, and seqs are positive
 	}
 	q.mu.Lock()
-	i, ok := q.byKey.get(quoteKey{code, upstreamID, peer})
+	i, ok := q.byKey.get(quoteKey{code, seq, peer})
 	var enc string
 	if ok {
 		enc = string(q.ring[i].r.bytes()) // under the lock: the entry's chunk is live
@@ -125,11 +126,7 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 		return
 	}
 	code := sceneCode(msg.MessageScene)
-	if code == 0 {
-		return
-	}
-	id, ok := q.ids.UpstreamID(idmap.Ref{Scene: msg.MessageScene, Peer: msg.PeerID, Seq: msg.MessageSeq})
-	if !ok {
+	if code == 0 || msg.MessageSeq <= 0 {
 		return
 	}
 	name := ""
@@ -142,7 +139,7 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	case msg.Friend != nil:
 		name = msg.Friend.Nickname
 	}
-	k := quoteKey{code, id, msg.PeerID}
+	k := quoteKey{code, msg.MessageSeq, msg.PeerID}
 	bp := quoteBufPool.Get().(*[]byte)
 	*bp = quoteEncode((*bp)[:0], segment.Quoted{SenderID: msg.SenderID, SenderName: name, Time: msg.Time, Segments: flatQuote(msg.Segments)})
 	q.put(k, *bp)

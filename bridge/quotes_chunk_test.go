@@ -59,7 +59,7 @@ func TestQuoteChunksRecycleWithoutWaitingForGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	ids := idstore.NewMemory(idstore.Options{})
 	const max = 200
-	q := newQuoteCache(max, ids)
+	q := newQuoteCache(max)
 	text := func(id int32) string { return strings.Repeat(string(rune('a'+id%26)), 1000+int(id%100)) }
 	blocks := map[*byte]bool{}
 	const n = 20000 // about 80 chunks' worth
@@ -73,7 +73,7 @@ func TestQuoteChunksRecycleWithoutWaitingForGC(t *testing.T) {
 	// and the spares make up the rest.
 	assert.LessOrEqual(t, len(blocks), 3+cap(spareQuoteChunks), "memory blocks used for %d chunks' worth of quotes", n*1050/quoteChunkSize)
 	for id := int32(n - max + 1); id <= n; id++ {
-		got, ok := q.Quoted("group", 7, id)
+		got, ok := quotedByID(q, ids, "group", 7, id)
 		require.True(t, ok, "id %d", id)
 		require.Equal(t, int64(id), got.SenderID)
 		require.Equal(t, text(id), got.Segments[0].Data.Text)
@@ -84,7 +84,7 @@ func TestQuoteChunksRecycleWithoutWaitingForGC(t *testing.T) {
 // eviction per call), as the reverse direction does per event.
 func BenchmarkQuoteRemember(b *testing.B) {
 	ids := idstore.NewMemory(idstore.Options{})
-	q := newQuoteCache(quoteCacheSize, ids)
+	q := newQuoteCache(quoteCacheSize)
 	const convs = 1 << 16
 	refs := make([]int64, convs)
 	for i := range refs {

@@ -83,14 +83,14 @@ func TestQuoteCacheCopiesOutOfTheFrame(t *testing.T) {
 	hash := sub(5, 9)
 	ids := idstore.NewMemory(idstore.Options{})
 	ref := ids.RefForUpstream("group", 100200, 77, 0)
-	q := newQuoteCache(8, ids)
+	q := newQuoteCache(8)
 	q.remember(&milky.TypedEvent{Data: &milky.IncomingMessage{MessageScene: "group", PeerID: 100200, MessageSeq: ref.Seq, SenderID: 10003,
 		GroupMember: &milky.GroupMember{Card: sub(50, 55)},
 		Segments: []milky.IncomingSegment{
 			{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: sub(0, 300)}},
 			{Type: milky.SegFile, Data: milky.IncomingSegmentData{FileID: sub(4, 8), FileHash: &hash}},
 		}}})
-	got, ok := q.Quoted("group", 100200, 77)
+	got, ok := quotedByID(q, ids, "group", 100200, 77)
 	require.True(t, ok)
 	require.Equal(t, sub(50, 55), got.SenderName)
 	require.Equal(t, sub(0, 300), got.Segments[0].Data.Text)
@@ -107,14 +107,14 @@ func TestQuoteCacheCopiesOutOfTheFrame(t *testing.T) {
 // newest; the count bound still applies.
 func TestQuoteCacheByteBound(t *testing.T) {
 	ids := idstore.NewMemory(idstore.Options{})
-	q := newQuoteCache(4, ids)
+	q := newQuoteCache(4)
 	q.maxBytes = 1000
 	put := func(_ int64, id int32, text string) {
 		ref := ids.RefForUpstream("group", 1, id, 0)
 		q.remember(&milky.TypedEvent{Data: &milky.IncomingMessage{MessageScene: "group", PeerID: 1, MessageSeq: ref.Seq,
 			Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: text}}}}})
 	}
-	has := func(id int32) bool { _, ok := q.Quoted("group", 1, id); return ok }
+	has := func(id int32) bool { _, ok := quotedByID(q, ids, "group", 1, id); return ok }
 	put(1, 11, strings.Repeat("a", 400))
 	put(2, 12, strings.Repeat("b", 400))
 	require.True(t, has(11) && has(12))
@@ -148,7 +148,7 @@ func TestQuoteCacheByteBound(t *testing.T) {
 // refers to it).
 func TestQuoteCacheChunks(t *testing.T) {
 	ids := idstore.NewMemory(idstore.Options{})
-	q := newQuoteCache(1000, ids)
+	q := newQuoteCache(1000)
 	text := func(id int32) string {
 		if id == 1500 {
 			return strings.Repeat("L", quoteChunkSize)
@@ -166,7 +166,7 @@ func TestQuoteCacheChunks(t *testing.T) {
 	runtime.GC()
 	runtime.GC()
 	for id := int32(1); id <= 2000; id++ {
-		got, ok := q.Quoted("group", 7, id)
+		got, ok := quotedByID(q, ids, "group", 7, id)
 		require.Equal(t, id > 1000, ok, "id %d", id)
 		if ok {
 			require.Equal(t, int64(id), got.SenderID)

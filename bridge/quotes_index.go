@@ -11,7 +11,7 @@ package bridge
 // spends most of remember's time in its group matching (4.7 % of the
 // reverse direction's CPU under full event load, against 0.8 % for the
 // encoding itself). Here a key is two multiplications and the usual probe
-// is one 16-byte slot.
+// is one 24-byte slot.
 type quoteIndex struct {
 	slots []quoteSlot
 	mask  uint64
@@ -22,7 +22,7 @@ type quoteIndex struct {
 // scene codes are 1..3 (sceneCode), so 0 marks an empty slot.
 type quoteSlot struct {
 	peer int64
-	id   int32
+	seq  int64
 	tag  uint32
 }
 
@@ -38,10 +38,10 @@ func newQuoteIndex(entries int) quoteIndex {
 	return quoteIndex{slots: make([]quoteSlot, n), mask: uint64(n - 1), shift: 64 - bits}
 }
 
-// home is k's first slot. The multiply-xor mix spreads sequential ids in
+// home is k's first slot. The multiply-xor mix spreads sequential seqs in
 // one conversation (the usual run of keys) over the whole table.
-func (x *quoteIndex) home(peer int64, id int32, scene uint8) uint64 {
-	h := uint64(peer)*0x9e3779b97f4a7c15 ^ (uint64(uint32(id))<<2|uint64(scene))*0xc2b2ae3d27d4eb4f
+func (x *quoteIndex) home(peer, seq int64, scene uint8) uint64 {
+	h := uint64(peer)*0x9e3779b97f4a7c15 ^ (uint64(seq)<<2|uint64(scene))*0xc2b2ae3d27d4eb4f
 	h ^= h >> 29
 	h *= 0xbf58476d1ce4e5b9
 	return h >> x.shift
@@ -49,12 +49,12 @@ func (x *quoteIndex) home(peer int64, id int32, scene uint8) uint64 {
 
 // find is the slot holding k, or the empty slot where k would go.
 func (x *quoteIndex) find(k quoteKey) (int, bool) {
-	for i := x.home(k.peer, k.id, k.scene); ; i = (i + 1) & x.mask {
+	for i := x.home(k.peer, k.seq, k.scene); ; i = (i + 1) & x.mask {
 		s := &x.slots[i]
 		if s.tag == 0 {
 			return int(i), false
 		}
-		if s.peer == k.peer && s.id == k.id && uint8(s.tag&3) == k.scene {
+		if s.peer == k.peer && s.seq == k.seq && uint8(s.tag&3) == k.scene {
 			return int(i), true
 		}
 	}
@@ -72,7 +72,7 @@ func (x *quoteIndex) get(k quoteKey) (uint32, bool) {
 // setAt stores k's ring position in slot i, which find returned for k
 // with no delete since.
 func (x *quoteIndex) setAt(i int, k quoteKey, pos uint32) {
-	x.slots[i] = quoteSlot{peer: k.peer, id: k.id, tag: pos<<2 | uint32(k.scene)}
+	x.slots[i] = quoteSlot{peer: k.peer, seq: k.seq, tag: pos<<2 | uint32(k.scene)}
 }
 
 // delete removes k. Linear probing cannot leave a hole in a run (a later
@@ -89,7 +89,7 @@ func (x *quoteIndex) delete(k quoteKey) {
 	hole := uint64(i)
 	for j := (hole + 1) & x.mask; x.slots[j].tag != 0; j = (j + 1) & x.mask {
 		s := &x.slots[j]
-		h := x.home(s.peer, s.id, uint8(s.tag&3))
+		h := x.home(s.peer, s.seq, uint8(s.tag&3))
 		stays := h > hole && h <= j // no wrap between hole and j
 		if j < hole {
 			stays = h > hole || h <= j

@@ -16,10 +16,10 @@ func TestQuoteIndexMatchesAMap(t *testing.T) {
 		x := newQuoteIndex(entries)
 		model := map[quoteKey]uint32{}
 		rng := rand.New(rand.NewPCG(uint64(entries), 7))
-		// Few peers and ids, so keys repeat, collide on their home slot
+		// Few peers and seqs, so keys repeat, collide on their home slot
 		// and differ only by scene.
 		key := func() quoteKey {
-			return quoteKey{scene: uint8(1 + rng.IntN(3)), id: int32(rng.IntN(12)) - 3, peer: int64(rng.IntN(4)) * 1e9}
+			return quoteKey{scene: uint8(1 + rng.IntN(3)), seq: int64(rng.IntN(12)) - 3, peer: int64(rng.IntN(4)) * 1e9}
 		}
 		for step := 0; step < 20000; step++ {
 			k := key()

@@ -22,7 +22,7 @@ const (
 // fakeQuotes knows one quoted message: upstream id 7 in the test group.
 type fakeQuotes struct{}
 
-func (fakeQuotes) Quoted(scene string, peer int64, id int32) (Quoted, bool) {
+func (fakeQuotes) Quoted(scene string, peer int64, id int32, _ int64) (Quoted, bool) {
 	if scene == testScene && peer == testPeer && id == 7 {
 		return Quoted{SenderID: 20002, Time: 1700000000, Segments: []milky.IncomingSegment{text("quoted text")}}, true
 	}

@@ -36,11 +36,14 @@ type Quoted struct {
 	Segments   []milky.IncomingSegment
 }
 
-// QuoteLookup finds the quoted message of a reply segment by its upstream
-// message_id in the conversation (scene, peer). The runtime implements it
-// (a cache, or get_msg upstream); false leaves the schema's placeholders.
+// QuoteLookup finds the quoted message of a reply segment in the
+// conversation (scene, peer), by its upstream message_id or by the Milky
+// message_seq that id maps to (0 when there is no id mapper), whichever
+// the implementation keys on. The runtime implements it (a cache of
+// delivered messages, keyed by seq; a history page, keyed by id); false
+// leaves the schema's placeholders.
 type QuoteLookup interface {
-	Quoted(scene string, peer int64, upstreamID int32) (Quoted, bool)
+	Quoted(scene string, peer int64, upstreamID int32, seq int64) (Quoted, bool)
 }
 
 // Incoming converts received OneBot 11 segments. The zero value works: a nil
@@ -220,7 +223,7 @@ func (c *Incoming) reply(scene string, peer int64, s *view) milky.IncomingSegmen
 	}
 	found := false
 	if idErr == nil && c.Quotes != nil {
-		if q, ok := c.Quotes.Quoted(scene, peer, int32(id)); ok {
+		if q, ok := c.Quotes.Quoted(scene, peer, int32(id), d.MessageSeq); ok {
 			found = true
 			if q.SenderID >= milky.MinUin && q.SenderID <= milky.MaxUin {
 				d.SenderID = q.SenderID

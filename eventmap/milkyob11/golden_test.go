@@ -31,7 +31,7 @@ func testDir() *Cache {
 
 type quotes struct{}
 
-func (quotes) Quoted(scene string, peer int64, id int32) (segment.Quoted, bool) {
+func (quotes) Quoted(scene string, peer int64, id int32, _ int64) (segment.Quoted, bool) {
 	if id == 7 {
 		return segment.Quoted{SenderID: 20001, Time: 1749999999, Segments: []milky.IncomingSegment{{Type: milky.SegText, Data: milky.IncomingSegmentData{Text: "earlier"}}}}, true
 	}

@@ -292,7 +292,7 @@ type pageQuotes struct {
 	byID map[int32]*messageReply
 }
 
-func (q *pageQuotes) Quoted(scene string, peer int64, id int32) (segment.Quoted, bool) {
+func (q *pageQuotes) Quoted(scene string, peer int64, id int32, seq int64) (segment.Quoted, bool) {
 	if m, ok := q.byID[id]; ok {
 		conv := segment.Incoming{Seqs: q.env.Seqs}
 		segs, err := conv.FromOneBotRaw(scene, peer, m.Message)
@@ -302,7 +302,7 @@ func (q *pageQuotes) Quoted(scene string, peer int64, id int32) (segment.Quoted,
 		return segment.Quoted{SenderID: m.senderID(), Time: nonNeg64(m.Time), Segments: segs}, true
 	}
 	if q.next != nil {
-		return q.next.Quoted(scene, peer, id)
+		return q.next.Quoted(scene, peer, id, seq)
 	}
 	return segment.Quoted{}, false
 }
