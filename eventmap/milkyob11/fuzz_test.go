@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzMapRaw: any bytes as an upstream event map without panicking, every
-// produced event encodes, and errors are bounded.
+// produced event encodes, errors are bounded, and nothing the mapping
+// keeps is part of the frame (TestMappingKeepsNoPartOfTheFrame's check).
 func FuzzMapRaw(f *testing.F) {
 	for _, c := range goldenCases(f) {
 		f.Add([]byte(c.Sections[0].Body))
@@ -26,6 +27,11 @@ func FuzzMapRaw(f *testing.F) {
 		for _, ev := range res.Events {
 			if _, err := json.Marshal(ev); err != nil {
 				t.Fatal(err)
+			}
+		}
+		for _, try := range []bool{false, true} {
+			if clean, poisoned := mapTwice(t, string(in), try, false), mapTwice(t, string(in), try, true); clean != poisoned {
+				t.Fatalf("TryMapRaw %v: the second mapping changed when the first frame was overwritten:\n%.300s\n%.300s", try, clean[1], poisoned[1])
 			}
 		}
 	})
