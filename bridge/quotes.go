@@ -3,6 +3,7 @@ package bridge
 import (
 	"sync"
 
+	"github.com/qqbridge/gateway/idmap"
 	"github.com/qqbridge/gateway/milky"
 	"github.com/qqbridge/gateway/segment"
 )
@@ -42,25 +43,13 @@ type quoteEntry struct {
 // quoteKey names a message by conversation and Milky message_seq: the
 // delivered event carries it, and a reply segment's converter has just
 // mapped the quoted upstream id to it (segment.QuoteLookup), so neither
-// side asks the id store for the other key. The scene is a small code
-// rather than its name: no string hashing on the per-event path.
+// side asks the id store for the other key. The scene is its idmap code
+// (1..3; 0 for "" and unknown scenes, which are not cached) rather than
+// its name: no string hashing on the per-event path.
 type quoteKey struct {
 	scene uint8
 	seq   int64
 	peer  int64
-}
-
-// sceneCode is the key code of a Milky scene name (0 for any other).
-func sceneCode(scene string) uint8 {
-	switch scene {
-	case milky.SceneFriend:
-		return 1
-	case milky.SceneGroup:
-		return 2
-	case milky.SceneTemp:
-		return 3
-	}
-	return 0
 }
 
 const (
@@ -83,7 +72,7 @@ func newQuoteCache(max int) *quoteCache {
 // copy of the segments (their strings share the cached, immutable
 // encoding).
 func (q *quoteCache) Quoted(scene string, peer int64, _ int32, seq int64) (segment.Quoted, bool) {
-	code := sceneCode(scene)
+	code, _ := idmap.SceneCode(scene)
 	if code == 0 || seq <= 0 {
 		return segment.Quoted{}, false // remember keeps only the three scenes, and seqs are positive
 	}
@@ -125,7 +114,7 @@ func (q *quoteCache) remember(ev *milky.TypedEvent) {
 	if msg == nil {
 		return
 	}
-	code := sceneCode(msg.MessageScene)
+	code, _ := idmap.SceneCode(msg.MessageScene)
 	if code == 0 || msg.MessageSeq <= 0 {
 		return
 	}

@@ -19,7 +19,7 @@ type quoteIndex struct {
 }
 
 // quoteSlot is one key and its ring position. tag is pos<<2 | scene code;
-// scene codes are 1..3 (sceneCode), so 0 marks an empty slot.
+// cached scene codes are 1..3 (idmap.SceneCode), so 0 marks an empty slot.
 type quoteSlot struct {
 	peer int64
 	seq  int64

@@ -87,7 +87,7 @@ func scanOutgoingSegment(s *jsonscan.Scanner, seg *OutgoingSegment) bool {
 				dataSpan = s.Slice(start, s.Pos())
 			}
 		default:
-			if !s.SkipUnknown(key) {
+			if !s.SkipMember() {
 				return false
 			}
 		}
@@ -235,7 +235,7 @@ func scanMembers(s *jsonscan.Scanner, shape *outgoingShape, m *outgoingMembers) 
 			i++
 		}
 		if i == len(shape.names) {
-			if !s.SkipUnknown(key) {
+			if !s.SkipMember() {
 				return false
 			}
 			continue

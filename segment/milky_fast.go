@@ -72,7 +72,7 @@ func scanMilkySegment(s *jsonscan.Scanner, seg *milky.IncomingSegment) bool {
 				ok = true
 			}
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -167,7 +167,7 @@ func scanMilkyData(s *jsonscan.Scanner, d *milky.IncomingSegmentData) bool {
 		case "xml_payload":
 			ok = s.ReadString(&d.XMLPayload)
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false

@@ -225,8 +225,8 @@ func scanSegments(s *jsonscan.Scanner, sc *scratch) bool {
 					return false
 				}
 			default:
-				if !s.SkipUnknown(key) {
-					return false // may fold-match type/data in the general decoder
+				if !s.SkipMember() {
+					return false
 				}
 			}
 		}

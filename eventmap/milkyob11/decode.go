@@ -156,7 +156,7 @@ func decodeFast(raw []byte, ev *onebot11.UpstreamEvent, segs *segment.Scanned, e
 			// semantics included.
 			return false
 		default:
-			ok = s.SkipUnknown(key) // false: the general decoder may fold the key onto a field
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -263,7 +263,7 @@ func senderField(s *jsonscan.Scanner, dst *onebot11.UpstreamSender) bool {
 		case "group_id":
 			ok = intField(s, &dst.GroupID)
 		default:
-			ok = s.SkipUnknown(key) // false: the general decoder may fold the key onto a field
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false

@@ -103,7 +103,7 @@ func decodeMessageObject(s *jsonscan.Scanner, st *messageState) bool {
 				ok = scanMember(s, msg.GroupMember, &st.shutUp)
 			}
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -173,7 +173,7 @@ func scanFriend(s *jsonscan.Scanner, f *milky.Friend) bool {
 				ok = scanCategory(s, &f.Category)
 			}
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -198,7 +198,7 @@ func scanCategory(s *jsonscan.Scanner, c *milky.FriendCategory) bool {
 		case "category_name":
 			ok = s.ReadString(&c.CategoryName)
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -237,7 +237,7 @@ func scanGroup(s *jsonscan.Scanner, g *milky.Group) bool {
 		case "announcement":
 			ok = s.ReadString(&g.Announcement)
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -293,7 +293,7 @@ func scanMember(s *jsonscan.Scanner, m *milky.GroupMember, spare *int64) bool {
 				ok = s.ReadInt64(m.ShutUpEndTime)
 			}
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return false
@@ -351,7 +351,7 @@ func TryMapRaw(env *Env, raw []byte, ev *milky.Event) (res Result, taken bool, e
 				e.Data = raw[start:end:end]
 			}
 		default:
-			ok = s.SkipUnknown(key)
+			ok = s.SkipMember()
 		}
 		if !ok {
 			return Result{}, false, nil

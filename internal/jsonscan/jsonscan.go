@@ -713,13 +713,11 @@ func (sc *Scanner) PlainKeyName() (key string, ok bool) {
 	return key, true
 }
 
-// SkipUnknown skips the value of a member no field takes; false for a name
-// a case-folding decoder might map onto a field (the general decoder then
-// decides) or a value that does not scan.
-func (s *Scanner) SkipUnknown(key string) bool {
-	if !PlainKey(key) {
-		return false
-	}
+// SkipMember skips the value of a member no field takes; false when the
+// value does not scan. Its name came from PlainKeyName, which takes only
+// PlainKey names, so no case-folding decoder could map it onto a field
+// either: skipping it is what the general decoder does.
+func (s *Scanner) SkipMember() bool {
 	s.Skip()
 	return !s.Failed()
 }

@@ -231,8 +231,8 @@ func scanFrame(raw []byte, f *frame) bool {
 		case "interval":
 			dst = &f.Interval
 		default:
-			if !s.SkipUnknown(key) {
-				return false // the general decoder may fold it onto a field
+			if !s.SkipMember() {
+				return false
 			}
 			continue
 		}

@@ -110,7 +110,7 @@ func getMessage(ctx context.Context, env *Env, p *milky.Params) (any, error) {
 		return nil, err
 	}
 	var m messageReply
-	if err := env.Upstream.Call(ctx, "get_msg", obj{"message_id": id}, &m); err != nil {
+	if err := env.Upstream.Call(ctx, "get_msg", getMsgParamsJSON(num(id)), &m); err != nil {
 		return nil, err
 	}
 	var group *milky.Group
@@ -332,7 +332,7 @@ func learnQuotedSeqs(ctx context.Context, env *Env, scene string, peer int64, me
 			continue
 		}
 		var q messageReply
-		if err := env.Upstream.Call(ctx, "get_msg", obj{"message_id": id}, &q); err != nil {
+		if err := env.Upstream.Call(ctx, "get_msg", getMsgParamsJSON(num(id)), &q); err != nil {
 			continue
 		}
 		if seq := env.impl().ConversationSeq(nonNeg64(q.RealSeq), nonNeg64(q.MessageSeq)); seq > 0 {

@@ -105,7 +105,7 @@ func sendMessage(ctx context.Context, env *Env, p *milky.Params, scene, peerFiel
 		// params written straight as JSON (the bytes json.Marshal gives
 		// for sendParams), with no map per segment and no reflection.
 		params = sendParamsJSON(scene, peer, msg)
-	} else if params, action, err = forwardParams(env, scene, peer, segs, action, forwardAction); err != nil {
+	} else if params, action, err = forwardParams(env, &conv, scene, peer, segs, action, forwardAction); err != nil {
 		return nil, err
 	}
 	var r sendReply
@@ -149,8 +149,7 @@ func sendParamsJSON(scene string, peer int64, msg onebot11.Message) json.RawMess
 
 // forwardParams converts a message with a forward segment, which must be
 // the whole message, for the forward action.
-func forwardParams(env *Env, scene string, peer int64, segs []milky.OutgoingSegment, action, forwardAction string) (any, string, error) {
-	conv := segment.Outgoing{Seqs: env.Seqs, LocalFile: env.LocalFile}
+func forwardParams(env *Env, conv *segment.Outgoing, scene string, peer int64, segs []milky.OutgoingSegment, action, forwardAction string) (any, string, error) {
 	ob, err := conv.ToOneBot(scene, peer, segs)
 	if err != nil {
 		return nil, "", segmentError(err)
@@ -211,7 +210,8 @@ func sentSeq(ctx context.Context, env *Env, sent *sendReply) int64 {
 }
 
 // getMsgParamsJSON is get_msg's params, {"message_id":id}, written as
-// json.Marshal writes them, without its reflection.
+// json.Marshal writes them, without its reflection (every get_msg of this
+// package uses it).
 func getMsgParamsJSON(id num) json.RawMessage {
 	b := make([]byte, 0, len(`{"message_id":-9223372036854775808}`))
 	b = append(b, `{"message_id":`...)
