@@ -184,9 +184,13 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 	// Most ids met are new (a message's first event): fetch the cells the
 	// insert visits (for the seq it most likely gets) while the lookup
 	// waits for its own, as IDFor does.
+	// next: the conversation's next seq, for an id the upstream gives none
+	// (read once: nothing below changes it before the insert).
+	next := int64(0)
 	guess := upstreamSeq
 	if guess <= 0 {
-		guess = m.conv[convKey{sc, peer}] + 1
+		next = m.conv[convKey{sc, peer}] + 1
+		guess = next
 	}
 	m.warm(refHash(kindUp, sc, peer, guess), idHash(kindUp, sc, peer, id), cutoff)
 	if x, ok := m.findID(kindUp, sc, peer, id); ok {
@@ -204,7 +208,10 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 	seq := upstreamSeq
 	// fresh: neither key is held, not even by an expired slot, so the
 	// insert need not look again. The id was just seen free; the seq is
-	// known free only when it was looked up and found nowhere.
+	// known free when it was looked up and found nowhere, or when it is the
+	// conversation's next: every slot of the conversation, expired ones
+	// included, holds a seq at most its high-water mark (addLocked raises
+	// the mark with each insert, replays included).
 	fresh := false
 	if seq > 0 {
 		x, ok := m.findRef(kindUp, sc, peer, seq)
@@ -216,7 +223,10 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 		}
 	}
 	if seq <= 0 {
-		seq = m.conv[convKey{sc, peer}] + 1
+		if next == 0 {
+			next = m.conv[convKey{sc, peer}] + 1
+		}
+		seq, fresh = next, true
 	}
 	s := ent{peer: peer, seq: seq, at: m.now(), id: id, scene: sc, kind: kindUp}
 	m.addLocked(s, fresh) // otherwise an expired holder of the seq may remain

@@ -345,11 +345,18 @@ func checkInvariants(t *testing.T, m *Memory, maxID int32) {
 	require.Len(t, live, m.live)
 	checkTable(t, m.byRef, &m.lay, live, m.slotRefHash)
 	checkTable(t, m.byID, &m.lay, live, m.slotIDHash)
-	// Interned conversations: counted by exactly the live slots.
+	// Interned conversations: counted by exactly the live slots. No
+	// upstream slot holds a seq above its conversation's high-water mark:
+	// RefForUpstream relies on it to insert the next seq without looking
+	// for a holder.
 	refs := map[uint32]uint32{}
 	for p := m.ring.tail; p < m.ring.head; p++ {
-		if c := m.ring.at(p).conv; c != 0 {
+		s := m.ring.at(p)
+		if c := s.conv; c != 0 {
 			refs[c]++
+			if cv := m.convs[c]; cv.kind == kindUp {
+				require.LessOrEqual(t, s.seq(), m.conv[convKey{cv.scene, cv.peer}], "upstream slot above its conversation's mark")
+			}
 		}
 	}
 	require.Len(t, m.convIdx, len(refs))
