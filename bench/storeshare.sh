@@ -5,18 +5,20 @@
 # costs less, so a profile of the default bench run, which only reaches the
 # limit at its end, flatters it).
 #
-#   bash bench/storeshare.sh [ob11milky|milkyob11] [entries]
+#   bash bench/storeshare.sh [ob11milky|milkyob11] [entries] [profile.pb.gz]
 #
 # Builds the gateway and the bench tool into a temp dir, drives 3M events at
 # full load with the gateway's profiling endpoint on (--pprof on), waits
 # until gateway_idstore_entries reaches `entries` (default 1000000, the
 # default --id-max-entries), takes a 20 s CPU profile and prints the share
 # of samples with a frame in package idstore (the event path's IDFor or
-# RefForUpstream, and the background fsync and compaction). Loopback only;
-# about 2-3 minutes; ends by itself.
+# RefForUpstream, and the background fsync and compaction), keeping the
+# profile when a third argument names a file. Loopback only; about 2-3
+# minutes; ends by itself.
 set -euo pipefail
 direction=${1:-ob11milky}
 entries=${2:-1000000}
+keep=${3:-}
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 cleanup() {
@@ -47,6 +49,7 @@ while :; do
 done
 go tool pprof -proto "$addr/debug/pprof/profile?seconds=20" >"$tmp/cpu.pb.gz" 2>/dev/null
 wait "$bench" || { cat "$tmp/bench.out" >&2; exit 1; }
+[ -z "$keep" ] || cp "$tmp/cpu.pb.gz" "$keep"
 # "Total samples = 18.4s (92%)": the gateway was busy for the whole profile
 # only if that is near 100 % of a CPU or more.
 go tool pprof -top "$tmp/cpu.pb.gz" 2>/dev/null | grep -m1 'Total samples'
