@@ -181,17 +181,17 @@ func (m *Memory) RefForUpstream(scene string, peer int64, id int32, upstreamSeq 
 	cutoff := m.slotCutoff()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	// Most ids met are new (a message's first event): fetch the cells the
-	// insert visits (for the seq it most likely gets) while the lookup
-	// waits for its own, as IDFor does.
 	// next: the conversation's next seq, for an id the upstream gives none
-	// (read once: nothing below changes it before the insert).
+	// a seq for (read once: nothing below changes it before the insert).
 	next := int64(0)
 	guess := upstreamSeq
 	if guess <= 0 {
 		next = m.conv[convKey{sc, peer}] + 1
 		guess = next
 	}
+	// Most ids met are new (a message's first event): fetch the cells the
+	// insert visits (for the seq it most likely gets) while the lookup
+	// waits for its own, as IDFor does.
 	m.warm(refHash(kindUp, sc, peer, guess), idHash(kindUp, sc, peer, id), cutoff)
 	if x, ok := m.findID(kindUp, sc, peer, id); ok {
 		s := &m.ring.s[x]
