@@ -150,7 +150,7 @@ func (q *quoteCache) put(k quoteKey, enc []byte) {
 	r := q.store(enc)
 	slot, seen := q.byKey.find(k)
 	if seen {
-		i := q.byKey.slots[slot].tag >> 2
+		i := q.byKey.posAt(slot)
 		old := q.ring[i].r
 		q.bytes += int(r.n) - int(old.n)
 		q.ring[i].r = r

@@ -66,8 +66,12 @@ func (x *quoteIndex) get(k quoteKey) (uint32, bool) {
 	if !ok {
 		return 0, false
 	}
-	return x.slots[i].tag >> 2, true
+	return x.posAt(i), true
 }
+
+// posAt is the ring position held in slot i, which find returned as
+// holding a key.
+func (x *quoteIndex) posAt(i int) uint32 { return x.slots[i].tag >> 2 }
 
 // setAt stores k's ring position in slot i, which find returned for k
 // with no delete since.
