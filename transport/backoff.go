@@ -67,8 +67,8 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // PollUntil checks done every interval until it holds, ctx ends or stop is
-// closed (nil: never). It is for drains that have no event to wait on
-// (a queue emptying while its writer works).
+// closed (nil: never). It is for waits that have no event to wait on
+// (a queue emptying while its writer works, a runtime becoming ready).
 func PollUntil(ctx context.Context, stop <-chan struct{}, every time.Duration, done func() bool) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
