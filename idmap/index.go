@@ -184,9 +184,11 @@ func (m *Memory) growRing() {
 type table []uint32
 
 // distBits is the width of a cell's distance field. In Robin Hood order
-// at the 2/3 load of a full table no distance reached 17 (measured at 1M
-// entries, both tables); a saturated field (31 or more) is resolved by
-// reading the cell's slot.
+// at the 2/3 load of a full table the mean distance is 1.0 and the
+// largest 14-22, so none saturates (TestMeasureDistances at 1M entries:
+// both tables, both kinds, seqs in order in one or 1000 conversations or
+// at random); a saturated field (31 or more) is resolved by reading the
+// cell's slot.
 const distBits = 5
 
 // layout is how the cells of both tables are packed; it depends on the
