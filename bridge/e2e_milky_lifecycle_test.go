@@ -1,12 +1,15 @@
 package bridge_test
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/bridge"
@@ -17,6 +20,35 @@ import (
 
 // Readiness follows the upstream, and a drain delivers what was published
 // before closing /event sockets with 1001.
+
+// TestMilkyStart_BusyPortReleasesEverything is the first direction's
+// TestStart_BusyPortReleasesEverything: a Start that fails on a taken
+// port (the Milky port, or the metrics port once the Milky port is bound
+// but not yet served) reports the address and leaves nothing behind.
+func TestMilkyStart_BusyPortReleasesEverything(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { busy.Close() })
+	dir := t.TempDir()
+	up := startOneBotUpstream(t, bridge.Options{AccessToken: obToken})
+
+	for _, opts := range []bridge.Options{
+		{Listen: busy.Addr().String()},
+		{Listen: "127.0.0.1:0", MetricsListen: busy.Addr().String()},
+	} {
+		opts.DataDir, opts.UpstreamURL, opts.UpstreamToken = dir, "ws://"+up.rt.Addr()+"/", obToken
+		gatewayDefaults(&opts)
+		g := bridge.NewMilkyOnOneBot(opts, nil)
+		err := g.Start(context.Background())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), busy.Addr().String())
+		// Shutdown after a failed Start is harmless.
+		assert.NoError(t, g.Shutdown(context.Background()))
+	}
+
+	m := startMilkyGateway(t, bridge.Options{DataDir: dir, UpstreamURL: "ws://" + up.rt.Addr() + "/", UpstreamToken: obToken}, true)
+	m.call("get_login_info", nil, nil)
+}
 
 func TestMilkyReadinessFollowsUpstream(t *testing.T) {
 	addr := testkit.FreeAddr(t)

@@ -115,7 +115,6 @@ func (rt *Runtime) Start(ctx context.Context) (err error) {
 	if rt.listen, err = net.Listen("tcp", rt.Opts.Listen); err != nil {
 		return fmt.Errorf("listen %s: %w", rt.Opts.Listen, err)
 	}
-	rt.goServe("downstream", func() error { return rt.dir.Serve(rt.listen) })
 	if rt.Opts.MetricsListen != "" {
 		if rt.metricsLn, err = net.Listen("tcp", rt.Opts.MetricsListen); err != nil {
 			return fmt.Errorf("metrics-listen %s: %w", rt.Opts.MetricsListen, err)
@@ -127,6 +126,11 @@ func (rt *Runtime) Start(ctx context.Context) (err error) {
 	if err := rt.dir.Start(ctx); err != nil {
 		return err
 	}
+	// Bots are served only now that the upstream client has started (Start
+	// does not wait for the upstream): a call taken before would be
+	// answered "client not started". The port is bound since Listen above,
+	// so a bot connecting meanwhile waits in the backlog, refused by nobody.
+	rt.goServe("downstream", func() error { return rt.dir.Serve(rt.listen) })
 	streamCtx, cancel := context.WithCancel(context.Background())
 	rt.streamCancel = cancel
 	rt.wg.Add(2)
