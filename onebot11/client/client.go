@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -62,6 +61,9 @@ type Client struct {
 	lastAlive  atomic.Int64 // unix ns of the last sign of life (HTTP mode)
 	offline    atomic.Bool  // the last heartbeat said online:false
 	disabled   atomic.Bool  // lifecycle disable seen, no enable since
+
+	// rand is the backoff jitter source; nil means math/rand. Tests pin it.
+	rand func() float64
 }
 
 var _ onebot11.Caller = (*Client)(nil)
@@ -427,27 +429,18 @@ func (c *Client) fetchInfo(ctx context.Context) error {
 // infoLoop fetches the info until it succeeds or ctx ends, retrying with
 // back-off (a slow implementation at start-up is not an outage).
 func (c *Client) infoLoop(ctx context.Context) {
-	for attempt := 1; ctx.Err() == nil; attempt++ {
+	bo := transport.Backoff{Min: c.cfg.MinBackoff, Max: c.cfg.MaxBackoff, Rand: c.rand}
+	for ctx.Err() == nil {
 		err := c.fetchInfo(ctx)
 		if err == nil || ctx.Err() != nil {
 			return
 		}
-		d := backoffDelay(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt, rand.Float64())
+		d := bo.Next()
 		c.log.Warn("onebot11 upstream account info not available yet", "err", err, "retry_in", d.Round(time.Millisecond))
 		if !transport.Sleep(ctx, d) {
 			return
 		}
 	}
-}
-
-// backoffDelay is the wait before retry n (1-based): lo·2^(n-1) capped at
-// hi, scaled by [0.8, 1.2) from jitter ∈ [0, 1).
-func backoffDelay(lo, hi time.Duration, attempt int, jitter float64) time.Duration {
-	d := lo
-	for i := 1; i < attempt && d < hi; i++ {
-		d *= 2
-	}
-	return time.Duration(float64(min(d, hi)) * (0.8 + 0.4*jitter))
 }
 
 // Transport names the configured transport: TransportWS (forward

@@ -45,10 +45,11 @@ type Config struct {
 	Timeout time.Duration
 	// DialTimeout bounds the TCP connect and WebSocket handshake; default 2s.
 	DialTimeout time.Duration
-	// MinBackoff and MaxBackoff bound the forward WebSocket redial delay:
-	// it doubles per failed attempt from MinBackoff up to MaxBackoff, with
-	// ±20% jitter, and starts over after a successful connect. Defaults
-	// 250ms and 5s.
+	// MinBackoff and MaxBackoff bound the forward WebSocket redial delay
+	// (and the retries of the account info fetch): its ceiling doubles per
+	// failed attempt from MinBackoff up to MaxBackoff, the delay is uniform
+	// below it (full jitter, transport.Backoff), and it starts over after a
+	// successful connect. Defaults 250ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
 	// MaxFrameBytes bounds one WebSocket frame, HTTP response or event POST
 	// body; default 16 MiB.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/qqbridge/gateway/transport"
 )
 
 // handshakeExtra is added to DialTimeout for the WebSocket handshake (and
@@ -34,23 +35,22 @@ func (c *Client) forwardLoop() {
 	if c.cfg.Token != "" {
 		header.Set("Authorization", "Bearer "+c.cfg.Token)
 	}
-	attempt := 0
+	bo := transport.Backoff{Min: c.cfg.MinBackoff, Max: c.cfg.MaxBackoff, Rand: c.rand}
 	for c.base.Err() == nil {
 		l, err := c.dialForward(&dialer, header)
 		if err == nil {
-			attempt = 0
+			bo.Reset()
 			c.runLink(l, label)
-			if c.base.Err() != nil {
-				return
-			}
-		} else {
-			if c.base.Err() != nil {
-				return
-			}
-			c.log.Warn("onebot11 upstream websocket connect failed", "url", label, "err", err, "attempt", attempt+1)
 		}
-		attempt++
-		delay := backoffDelay(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt, rand.Float64())
+		if c.base.Err() != nil {
+			return
+		}
+		delay := bo.Next()
+		attempt := bo.Attempt()
+		if err != nil {
+			c.log.Warn("onebot11 upstream websocket connect failed", "url", label, "err", err, "attempt", attempt,
+				"retry_in", delay.Round(time.Millisecond))
+		}
 		if c.obs != nil {
 			c.obs.ReconnectScheduled(TransportWS, attempt, delay.Seconds())
 		}

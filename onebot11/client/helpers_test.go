@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -84,6 +85,8 @@ type observer struct {
 	connected    int
 	disconnected int
 	reconnects   int
+	attempts     []int     // ReconnectScheduled's attempt, in order
+	delays       []float64 // and its delay (seconds)
 	dropped      map[string]int
 }
 
@@ -102,10 +105,24 @@ func (o *observer) StreamDisconnected(string, error) {
 	o.disconnected++
 	o.mu.Unlock()
 }
-func (o *observer) ReconnectScheduled(string, int, float64) {
+func (o *observer) ReconnectScheduled(_ string, attempt int, delay float64) {
 	o.mu.Lock()
 	o.reconnects++
+	o.attempts = append(o.attempts, attempt)
+	o.delays = append(o.delays, delay)
 	o.mu.Unlock()
+}
+func (o *observer) reconnectCount() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.reconnects
+}
+
+// schedule copies the attempts and delays reported so far.
+func (o *observer) schedule() ([]int, []float64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.attempts), slices.Clone(o.delays)
 }
 func (o *observer) EventDropped(_, reason string) {
 	o.mu.Lock()
@@ -123,12 +140,20 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // start builds and starts a client, closed at test end.
 func start(t testing.TB, cfg Config) *Client {
 	t.Helper()
+	c := build(t, cfg)
+	require.NoError(t, c.Start())
+	return c
+}
+
+// build builds a client, closed at test end, for a test that sets its
+// unexported fields (rand) before it starts it.
+func build(t testing.TB, cfg Config) *Client {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
 	c, err := New(cfg)
 	require.NoError(t, err)
-	require.NoError(t, c.Start())
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/qqbridge/gateway/onebot11"
+	"github.com/qqbridge/gateway/transport"
 	"github.com/valyala/fasthttp"
 )
 
@@ -129,7 +129,7 @@ func errorBody(status int, body []byte) string {
 // for a third of the alive window, so an idle healthy upstream stays ready.
 func (c *Client) httpProbeLoop() {
 	defer c.wg.Done()
-	attempt := 0
+	bo := transport.Backoff{Min: c.cfg.MinBackoff, Max: c.cfg.MaxBackoff, Rand: c.rand}
 	for c.base.Err() == nil {
 		wait := c.aliveWindow() / 3
 		if !c.infoReady.Load() {
@@ -137,13 +137,12 @@ func (c *Client) httpProbeLoop() {
 			err := c.fetchInfo(ctx)
 			cancel()
 			if err != nil {
-				attempt++
-				wait = backoffDelay(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt, rand.Float64())
+				wait = bo.Next()
 				if c.base.Err() == nil {
 					c.log.Warn("onebot11 upstream account info not available yet", "err", err, "retry_in", wait.Round(time.Millisecond))
 				}
 			} else {
-				attempt = 0
+				bo.Reset()
 			}
 		} else if idle := time.Since(time.Unix(0, c.lastAlive.Load())); idle >= wait {
 			ctx, cancel := context.WithTimeout(c.base, c.cfg.Timeout)

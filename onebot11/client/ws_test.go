@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/goccy/go-json"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/onebot11/ob11fake"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,6 +111,24 @@ func TestForwardUpstreamDownFailsFast(t *testing.T) {
 	require.ErrorAs(t, err, &ue)
 	require.Less(t, time.Since(startAt), 10*time.Second, "a refused dial must fail the call, not wait for the call timeout")
 	require.False(t, c.Ready())
+}
+
+// TestForwardRedialBackoff: while the upstream refuses, the redial delay
+// is transport.Backoff's, as for milky/client's event stream: its ceiling
+// doubles from MinBackoff up to MaxBackoff and the delay is uniform below
+// it (the jitter is pinned here to half the ceiling).
+func TestForwardRedialBackoff(t *testing.T) {
+	obs := newObserver()
+	c := build(t, Config{URL: "ws://" + testkit.FreeAddr(t), Observer: obs,
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond})
+	c.rand = func() float64 { return 0.5 }
+	require.NoError(t, c.Start())
+	require.Eventually(t, func() bool { return obs.reconnectCount() >= 5 }, 5*time.Second, time.Millisecond)
+	attempts, delays := obs.schedule()
+	assert.Equal(t, []int{1, 2, 3, 4, 5}, attempts[:5], "attempts count up while the upstream is down")
+	for i, ceiling := range []float64{0.010, 0.020, 0.040, 0.040, 0.040} {
+		assert.InDelta(t, ceiling/2, delays[i], 1e-9, "attempt %d: full jitter below the ceiling", i+1)
+	}
 }
 
 func TestForwardCallReconnectsWhenUpstreamIsBack(t *testing.T) {
