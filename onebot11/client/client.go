@@ -40,9 +40,14 @@ type Client struct {
 	apiLink     *link
 	evLink      *link
 	dialNote    chan struct{} // closed and replaced after each forward dial attempt
+	dialing     bool          // a forward dial is in progress
 	lastDialErr error
 	lastDialAt  time.Time
-	kick        chan struct{} // wakes the forward loop (or the HTTP prober) early
+	// kick wakes the forward loop's redial wait (HTTP mode: the prober's
+	// wait) early. Forward mode sends it under mu, only while no dial is in
+	// progress, and the loop empties it under mu when a dial begins: a
+	// request is answered by the next dial to begin and outlives none.
+	kick chan struct{}
 
 	// HTTP mode.
 	hc      *fasthttp.Client

@@ -68,6 +68,13 @@ func (c *Client) forwardLoop() {
 
 // dialForward makes one connection attempt and tells waiting calls how it went.
 func (c *Client) dialForward(d *websocket.Dialer, header http.Header) (*link, error) {
+	c.mu.Lock()
+	c.dialing = true
+	select {
+	case <-c.kick: // the call that asked waits for this dial (dialNote)
+	default:
+	}
+	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(c.base, d.HandshakeTimeout)
 	conn, resp, err := d.DialContext(ctx, c.cfg.URL, header)
 	cancel()
@@ -92,6 +99,7 @@ func (c *Client) dialForward(d *websocket.Dialer, header http.Header) (*link, er
 	if err == nil && c.closed {
 		err = errClosed
 	}
+	c.dialing = false
 	c.lastDialErr, c.lastDialAt = err, time.Now()
 	if err == nil {
 		c.resetStream()

@@ -431,8 +431,11 @@ func (c *Client) goInfo(l *link) {
 }
 
 // callWS runs a call over the live API link. With no link, forward mode
-// asks the dial loop for an immediate attempt (at most one per MinBackoff)
-// and waits for its outcome; reverse mode fails at once.
+// fails at once with the last dial's error if that is younger than
+// MinBackoff; otherwise it waits for the outcome of the dial in progress,
+// or asks the dial loop for an immediate attempt and waits for that (so a
+// call brings at most one dial per MinBackoff, and none that no call waits
+// for). Reverse mode fails at once.
 func (c *Client) callWS(ctx context.Context, action string, params any, resp any) error {
 	p, err := marshalParams(action, params)
 	if err != nil {
@@ -487,12 +490,17 @@ func (c *Client) apiLinkFor(ctx context.Context) (*link, error) {
 		c.mu.Unlock()
 		return nil, err
 	}
+	// Wait for the next dial's outcome. A dial in progress gives it; asking
+	// for another as well would leave a request that no call waits for,
+	// which the loop would find on its next wait and redial at once.
 	note := c.dialNote
-	c.mu.Unlock()
-	select {
-	case c.kick <- struct{}{}:
-	default:
+	if !c.dialing {
+		select {
+		case c.kick <- struct{}{}:
+		default: // asked already
+		}
 	}
+	c.mu.Unlock()
 	select {
 	case <-note:
 	case <-ctx.Done():
