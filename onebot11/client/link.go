@@ -503,6 +503,10 @@ func (c *Client) apiLinkFor(ctx context.Context) (*link, error) {
 	c.mu.Unlock()
 	select {
 	case <-note:
+	case <-c.base.Done():
+		// Shutdown: the loop may have taken it instead of the request and
+		// will dial no more, so no outcome is coming.
+		return nil, errClosed
 	case <-ctx.Done():
 		return nil, fmt.Errorf("not connected: %w", ctx.Err())
 	}

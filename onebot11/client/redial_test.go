@@ -163,3 +163,25 @@ func TestForwardCallDuringDialLeavesNoRedialRequest(t *testing.T) {
 	attempts, _ = obs.schedule()
 	assert.Equal(t, []int{1}, attempts, "the call's redial, not the timer's")
 }
+
+// TestForwardShutdownEndsACallWaitingForADial: Shutdown fails a call that
+// waits for a dial's outcome at once, as it does every pending call. The
+// redial loop may take Shutdown's cancellation instead of the call's
+// request and exit without dialing; here no loop runs at all (the client
+// is marked started without one), which is that case made certain.
+func TestForwardShutdownEndsACallWaitingForADial(t *testing.T) {
+	c := build(t, Config{URL: "ws://127.0.0.1:1"})
+	c.mu.Lock()
+	c.started = true
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	callErr := make(chan error, 1)
+	go func() { callErr <- c.Call(ctx, "get_status", nil, nil) }()
+	waitParked(t, "(*Client).apiLinkFor")
+	require.NoError(t, c.Close())
+	err := <-callErr
+	var ue *onebot11.UnavailableError
+	require.ErrorAs(t, err, &ue)
+	require.ErrorIs(t, err, errClosed, "not the call's own deadline: %v", err)
+}
