@@ -49,7 +49,9 @@ type Config struct {
 	// (and the retries of the account info fetch): its ceiling doubles per
 	// failed attempt from MinBackoff up to MaxBackoff, the delay is uniform
 	// below it (full jitter, transport.Backoff), and it starts over after a
-	// successful connect. Defaults 250ms and 5s.
+	// connection that lived over 10s or did work (an event, a call's reply;
+	// not the lifecycle frame every connect brings), as milky/client's
+	// event stream does. Defaults 250ms and 5s.
 	MinBackoff, MaxBackoff time.Duration
 	// MaxFrameBytes bounds one WebSocket frame, HTTP response or event POST
 	// body; default 16 MiB.

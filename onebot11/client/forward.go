@@ -39,8 +39,15 @@ func (c *Client) forwardLoop() {
 	for c.base.Err() == nil {
 		l, err := c.dialForward(&dialer, header)
 		if err == nil {
-			bo.Reset()
+			start := time.Now()
 			c.runLink(l, label)
+			// As milky/client's event stream: only a connection that
+			// lasted or did work starts the back-off over, so an upstream
+			// that accepts and drops at once (another client taking its
+			// only socket, a rejected token) is not redialled flat out.
+			if time.Since(start) > healthyConnection || l.worked > 0 {
+				bo.Reset()
+			}
 		}
 		if c.base.Err() != nil {
 			return
@@ -65,6 +72,9 @@ func (c *Client) forwardLoop() {
 		}
 	}
 }
+
+// healthyConnection: a connection that lived this long resets the back-off.
+const healthyConnection = 10 * time.Second
 
 // dialForward makes one connection attempt and tells waiting calls how it went.
 func (c *Client) dialForward(d *websocket.Dialer, header http.Header) (*link, error) {

@@ -76,6 +76,11 @@ type link struct {
 
 	buf      []byte       // readLoop's frame buffer, reused
 	retireBy atomic.Int64 // unix ns; non-zero once retired: readLoop's last deadline
+	// worked counts the frames that show the upstream working on this
+	// link: events and call replies, not meta events (an implementation
+	// sends its lifecycle frame on every connect, even one it closes at
+	// once). readLoop's goroutine only.
+	worked int
 }
 
 type reply struct {
@@ -327,6 +332,7 @@ func (l *link) readLoop() error {
 // route handles one frame.
 func (l *link) route(f *frame, raw []byte) {
 	if l.c.tryEvent(l.transport, raw) {
+		l.worked++
 		return // an event, handled in one pass (see EventTrier)
 	}
 	kind, err := classify(raw, f)
@@ -335,6 +341,9 @@ func (l *link) route(f *frame, raw []byte) {
 			"bytes", len(raw), "head", clip(raw, 200))
 		l.c.dropped(l.transport, DropMalformed)
 		return
+	}
+	if kind != kindMeta {
+		l.worked++
 	}
 	switch kind {
 	case kindResponse:

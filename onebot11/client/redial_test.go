@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -184,4 +185,56 @@ func TestForwardShutdownEndsACallWaitingForADial(t *testing.T) {
 	var ue *onebot11.UnavailableError
 	require.ErrorAs(t, err, &ue)
 	require.ErrorIs(t, err, errClosed, "not the call's own deadline: %v", err)
+}
+
+// droppingUpstream is a loopback WebSocket endpoint that accepts every
+// handshake, sends the lifecycle connect frame an implementation sends,
+// optionally one event, and closes: an implementation whose only socket
+// another client keeps taking, or that rejects the token after upgrading.
+func droppingUpstream(t *testing.T, withEvent bool) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	up := websocket.Upgrader{}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"time":1,"self_id":10001,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"}`))
+		if withEvent {
+			_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"time":1,"self_id":10001,"post_type":"notice","notice_type":"friend_add","user_id":20002}`))
+		}
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "ws://" + ln.Addr().String()
+}
+
+// TestForwardRedialAfterAnEmptyConnection: a connection that did no work
+// (the lifecycle frame only) and lived under 10 s does not start the
+// back-off over, so an upstream that accepts and drops at once is redialled
+// ever later, up to MaxBackoff; one that delivered an event does, as
+// milky/client's event stream does for both.
+func TestForwardRedialAfterAnEmptyConnection(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		withEvent bool
+		want      []int
+	}{
+		{"lifecycle only", false, []int{1, 2, 3, 4}},
+		{"an event", true, []int{1, 1, 1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := newObserver()
+			c := build(t, Config{URL: droppingUpstream(t, tc.withEvent), Observer: obs, Handler: newCollector(),
+				MinBackoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond})
+			c.rand = func() float64 { return 0.5 }
+			require.NoError(t, c.Start())
+			require.Eventually(t, func() bool { return obs.reconnectCount() >= len(tc.want) }, 10*time.Second, time.Millisecond)
+			attempts, _ := obs.schedule()
+			require.Equal(t, tc.want, attempts[:len(tc.want)])
+		})
+	}
 }
