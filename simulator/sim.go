@@ -149,13 +149,20 @@ func (s *Sim) Listen(addr string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("simulator: listen %s: %w", addr, err)
 	}
+	s.ServeInBackground(ln)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// ServeInBackground serves on ln until Close, on its own goroutine. A
+// Serve that fails (closed before serving, or accept failed) closes ln and
+// is logged: whoever dials the simulator would otherwise meet silence.
+func (s *Sim) ServeInBackground(ln net.Listener) {
 	go func() {
-		if err := s.Serve(ln); err != nil { // closed before serving, or accept failed
+		if err := s.Serve(ln); err != nil {
 			_ = ln.Close()
 			s.log.Warn("simulator: serve", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
-	return "http://" + ln.Addr().String(), nil
 }
 
 // SelfID is the bot's QQ number.

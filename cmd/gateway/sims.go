@@ -46,14 +46,7 @@ func startMilkySim(listen, token string, log *slog.Logger) (*milkySim, error) {
 		url = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
 	}
 	sim := simulator.New(simulator.Options{Token: token, Echo: true, Logger: log, PublicURL: url})
-	go func() {
-		// As simulator.Listen: a failed Serve (the listener's accept
-		// failing) leaves the gateway with no upstream, so say so.
-		if err := sim.Serve(ln); err != nil {
-			_ = ln.Close()
-			log.Warn("simulator: serve", "addr", ln.Addr().String(), "err", err)
-		}
-	}()
+	sim.ServeInBackground(ln)
 	return &milkySim{sim: sim, url: url}, nil
 }
 
