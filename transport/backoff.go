@@ -18,6 +18,13 @@ type Backoff struct {
 	attempt int
 }
 
+// HealthyConnection is how long an upstream connection must have lived to
+// start its client's redial back-off over (Reset) even if it did no work:
+// one that did work (an event, a call's reply) starts it over at once, and
+// one that is accepted and dropped at once leaves it growing. Both
+// upstream clients, milky/client and onebot11/client, use it.
+const HealthyConnection = 10 * time.Second
+
 // Ceiling is the cap of the delay for the next attempt (before jitter).
 func (b *Backoff) Ceiling() time.Duration {
 	lo, hi := b.Min, b.Max

@@ -61,8 +61,6 @@ const (
 	defaultMaxBackoff    = 5 * time.Second
 	defaultIdleTimeout   = 60 * time.Second
 	defaultMaxEventBytes = 16 << 20
-	// healthyConnection: a connection that lived this long resets the back-off.
-	healthyConnection = 10 * time.Second
 	// handshakeTimeout bounds the WS handshake / the wait for SSE headers.
 	handshakeTimeout = 10 * time.Second
 	controlWriteWait = 5 * time.Second
@@ -132,7 +130,7 @@ func (c *Client) RunEvents(ctx context.Context, sc StreamConfig, handle func(ev 
 		if ctx.Err() != nil {
 			return nil
 		}
-		healthy := connectedFor > healthyConnection || delivered > 0
+		healthy := connectedFor > transport.HealthyConnection || delivered > 0
 		if healthy {
 			bo.Reset()
 		}

@@ -45,7 +45,7 @@ func (c *Client) forwardLoop() {
 			// lasted or did work starts the back-off over, so an upstream
 			// that accepts and drops at once (another client taking its
 			// only socket, a rejected token) is not redialled flat out.
-			if time.Since(start) > healthyConnection || l.worked > 0 {
+			if time.Since(start) > transport.HealthyConnection || l.worked > 0 {
 				bo.Reset()
 			}
 		}
@@ -72,9 +72,6 @@ func (c *Client) forwardLoop() {
 		}
 	}
 }
-
-// healthyConnection: a connection that lived this long resets the back-off.
-const healthyConnection = 10 * time.Second
 
 // dialForward makes one connection attempt and tells waiting calls how it went.
 func (c *Client) dialForward(d *websocket.Dialer, header http.Header) (*link, error) {
