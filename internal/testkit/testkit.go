@@ -1,7 +1,8 @@
 // Package testkit holds the few helpers that the test suites of several
 // packages share (bridge's end-to-end suite, internal/fidelity, the Milky
 // client's): a logger that stays quiet unless a variable asks for output,
-// and a loopback address nothing listens on. Test code only.
+// a loopback address nothing listens on, and a dump of every goroutine.
+// Test code only.
 package testkit
 
 import (
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,4 +35,16 @@ func FreeAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	return addr
+}
+
+// GoroutineDump is every goroutine's stack, whole (the buffer grows until
+// runtime.Stack fits): for tests that count or find goroutines, and for
+// failure messages.
+func GoroutineDump() string {
+	for size := 1 << 20; ; size *= 2 {
+		buf := make([]byte, size)
+		if n := runtime.Stack(buf, true); n < size {
+			return string(buf[:n])
+		}
+	}
 }

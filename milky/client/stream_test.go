@@ -164,7 +164,7 @@ func TestStreamReconnectNoGoroutineLeak(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 			if n := ownGoroutines(); n > before {
-				t.Fatalf("goroutines: before %d, now %d\n%s", before, n, goroutineDump())
+				t.Fatalf("goroutines: before %d, now %d\n%s", before, n, testkit.GoroutineDump())
 			}
 		})
 	}
@@ -173,12 +173,7 @@ func TestStreamReconnectNoGoroutineLeak(t *testing.T) {
 // ownGoroutines counts goroutines but fasthttp's worker pool cleaner,
 // which the peer server leaves sleeping for up to 10s after it closed.
 func ownGoroutines() int {
-	return runtime.NumGoroutine() - strings.Count(goroutineDump(), "fasthttp.(*workerPool).Start.func")
-}
-
-func goroutineDump() string {
-	buf := make([]byte, 1<<20)
-	return string(buf[:runtime.Stack(buf, true)])
+	return runtime.NumGoroutine() - strings.Count(testkit.GoroutineDump(), "fasthttp.(*workerPool).Start.func")
 }
 
 // rawServer serves /event with a custom handler and counts connections.

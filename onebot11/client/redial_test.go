@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/onebot11/ob11fake"
 )
@@ -66,7 +66,7 @@ func waitParked(t *testing.T, fn string) {
 
 func parkedIn(fn string) bool {
 	want := "github.com/qqbridge/gateway/onebot11/client." + fn + "("
-	for _, g := range strings.Split(goroutineDump(), "\n\n") {
+	for _, g := range strings.Split(testkit.GoroutineDump(), "\n\n") {
 		lines := strings.Split(g, "\n")
 		if !strings.Contains(lines[0], " [select") {
 			continue
@@ -83,16 +83,6 @@ func parkedIn(fn string) bool {
 		}
 	}
 	return false
-}
-
-// goroutineDump is every goroutine's stack, whole.
-func goroutineDump() string {
-	for size := 1 << 20; ; size *= 2 {
-		buf := make([]byte, size)
-		if n := runtime.Stack(buf, true); n < size {
-			return string(buf[:n])
-		}
-	}
 }
 
 // TestForwardCallDuringDialLeavesNoRedialRequest: a call made while a dial

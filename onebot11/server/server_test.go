@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/internal/syncbuf"
+	"github.com/qqbridge/gateway/internal/testkit"
 	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/onebot11/ob11test"
 )
@@ -299,9 +298,7 @@ func settleGoroutines(t *testing.T, limit int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutines: %d, want <= %d\n%s", n, limit, buf)
+			t.Fatalf("goroutines: %d, want <= %d\n%s", n, limit, testkit.GoroutineDump())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -480,18 +477,9 @@ func TestShutdownWithStuckClientIsBounded(t *testing.T) {
 // ownGoroutines counts the goroutines that are not fasthttp worker-pool
 // goroutines.
 func ownGoroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for _, g := range bytes.Split(buf, []byte("\n\n")) {
-		if len(g) > 0 && !bytes.Contains(g, []byte("fasthttp.(*workerPool)")) {
+	for _, g := range strings.Split(testkit.GoroutineDump(), "\n\n") {
+		if len(g) > 0 && !strings.Contains(g, "fasthttp.(*workerPool)") {
 			count++
 		}
 	}
