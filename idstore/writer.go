@@ -2,8 +2,10 @@ package idstore
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,25 +19,31 @@ import (
 // write(2) would have put them (a SIGKILL right after loses nothing, fsync
 // writes them out), without a system call per record. The file is extended
 // ahead with zeros, written (not just truncated up) so its blocks are
-// allocated and a full disk shows as an error here, never as a SIGBUS on a
-// store into the mapping. Where mmap is unavailable, or with noMmap, each
-// record is one pwrite(2) instead.
+// allocated and, on ext4, XFS or tmpfs, a full disk shows as an error here
+// rather than as a SIGBUS on a store into the mapping. A copy-on-write
+// filesystem (btrfs, ZFS) needs a new block for every store, so there the
+// store can still fault: copyMapped recovers it and the writer uses
+// pwrite(2) for the next chunk. Where mmap is unavailable, or with noMmap,
+// each record is one pwrite(2).
 //
 // A crash leaves the zeroed, never-written rest of the last chunk after
 // the records; Open recognises it and truncates it.
 type logWriter struct {
-	mu       sync.Mutex
-	f        *os.File // nil once closed
-	size     int64    // end of the last complete record
-	alloc    int64    // file length; bytes in [size, alloc) are zero
-	m        []byte   // mapping of the file from mbase; nil when none
-	mbase    int64
-	noMmap   bool
-	unsynced int // records written since the last fsync
-	buf      []byte
-	errors   *atomic.Uint64
-	log      *slog.Logger
-	lastLog  time.Time
+	mu     sync.Mutex
+	f      *os.File // nil once closed
+	size   int64    // end of the last complete record
+	alloc  int64    // file length; bytes in [size, alloc) are zero
+	m      []byte   // mapping of the file from mbase; nil when none
+	mbase  int64
+	noMmap bool
+	// pwriteLeft is how many bytes are still written with pwrite after a
+	// store into the mapping faulted, before the writer maps again.
+	pwriteLeft int64
+	unsynced   int // records written since the last fsync
+	buf        []byte
+	errors     *atomic.Uint64
+	log        *slog.Logger
+	lastLog    time.Time
 }
 
 // mapChunk is how far ahead the file is extended and mapped. Every page of
@@ -71,7 +79,7 @@ func (w *logWriter) Append(r *idmap.Record) {
 // by the next one, so the log never has garbage between records.
 func (w *logWriter) writeLocked(b []byte) error {
 	end := w.size + int64(len(b))
-	if !w.noMmap {
+	if !w.noMmap && w.pwriteLeft <= 0 {
 		if w.m == nil || end > w.mbase+int64(len(w.m)) {
 			err := w.remapLocked(end)
 			if errors.Is(err, errNoMmap) {
@@ -81,14 +89,44 @@ func (w *logWriter) writeLocked(b []byte) error {
 			}
 		}
 		if w.m != nil {
-			copy(w.m[w.size-w.mbase:], b)
-			return nil
+			err := copyMapped(w.m[w.size-w.mbase:], b)
+			if err == nil {
+				return nil
+			}
+			// The page could not be written: on a copy-on-write filesystem
+			// (btrfs, ZFS) every store needs a new block, however the file
+			// was extended, so a full disk shows here. pwrite reports it as
+			// ENOSPC instead, and overwrites whatever part of b did land.
+			w.log.Warn("id store: a store into the log's mapping faulted (a full copy-on-write filesystem?); "+
+				"writing records with pwrite for the next chunk", "err", err, "chunk_bytes", mapChunk)
+			_ = w.unmapLocked()
+			w.pwriteLeft = mapChunk
 		}
 	}
 	if _, err := w.f.WriteAt(b, w.size); err != nil {
 		return err
 	}
 	w.alloc = max(w.alloc, end)
+	w.pwriteLeft -= int64(len(b))
+	return nil
+}
+
+// copyMapped copies b to dst, a part of the log's mapping, and returns the
+// fault as an error when the kernel cannot back the page (SIGBUS), instead
+// of letting it kill the process: debug.SetPanicOnFault turns the fault into
+// a panic this goroutine recovers. It costs two flag writes per record.
+func copyMapped(dst, b []byte) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(interface{ Addr() uintptr })
+			if !ok {
+				panic(r)
+			}
+			err = fmt.Errorf("fault at %#x: %v", f.Addr(), r)
+		}
+	}()
+	copy(dst, b)
 	return nil
 }
 
