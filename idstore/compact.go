@@ -16,6 +16,7 @@ func (s *Store) run() {
 	defer close(s.done)
 	t := time.NewTicker(s.o.FlushInterval)
 	defer t.Stop()
+	var retry compactRetry
 	for {
 		select {
 		case <-s.stop:
@@ -26,13 +27,37 @@ func (s *Store) run() {
 		_ = s.mem.Flush()
 		s.fileMu.Lock()
 		_ = s.sync()
-		if s.needsCompaction() {
+		if s.needsCompaction() && !time.Now().Before(retry.at) {
 			if err := s.compact(); err != nil {
 				s.w.failed("compaction", err)
+				retry.failed()
+			} else {
+				retry = compactRetry{}
 			}
 		}
 		s.fileMu.Unlock()
 	}
+}
+
+// Pauses after a failed compaction, doubling from compactRetryMin up to
+// compactRetryMax. The common cause is a full disk: each attempt rewrites
+// up to the whole live state (36 MB at 1M entries) before ENOSPC, which at
+// every fsync tick would be five such writes a second for as long as the
+// disk stays full.
+const (
+	compactRetryMin = time.Second
+	compactRetryMax = 5 * time.Minute
+)
+
+// compactRetry is when run may try compacting again after failures.
+type compactRetry struct {
+	at    time.Time
+	pause time.Duration
+}
+
+func (r *compactRetry) failed() {
+	r.pause = min(max(2*r.pause, compactRetryMin), compactRetryMax)
+	r.at = time.Now().Add(r.pause)
 }
 
 // liveBytes estimates the size of a compacted log (flags counted at a

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,4 +62,36 @@ func TestMappingFaultFallsBackToPwrite(t *testing.T) {
 		}
 	}
 	assert.False(t, bytes.Contains([]byte(logs.String()), []byte("dropped")), "no torn tail on reopen: %s", logs.String())
+}
+
+// TestFailedCompactionBacksOff: a compaction that fails (a full disk: it
+// wrote the live state into a work file, hit ENOSPC and removed the file)
+// is retried after a growing pause, not at every fsync tick, where it would
+// rewrite up to the whole live state five times a second for as long as
+// the disk stays full. The work file's name is taken by a directory here,
+// so each attempt fails at once.
+func TestFailedCompactionBacksOff(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{MaxEntries: 100, compactMin: 1, FlushInterval: time.Millisecond})
+	require.NoError(t, os.Mkdir(filepath.Join(dir, compactName), 0o700))
+	for i := range 1000 { // 10 times the live size: compaction is due
+		s.IDFor(idmap.Ref{Scene: idmap.SceneGroup, Peer: 42, Seq: int64(i)})
+	}
+	time.Sleep(300 * time.Millisecond) // ~300 ticks
+	assert.Equal(t, uint64(1), s.Stats().FlushErrors, "attempts in 300 ms, the first pause being %v", compactRetryMin)
+
+	// Once the cause is gone, an explicit Compact works at once.
+	require.NoError(t, os.Remove(filepath.Join(dir, compactName)))
+	require.NoError(t, s.Compact())
+}
+
+func TestCompactRetryPauses(t *testing.T) {
+	var r compactRetry
+	var got []time.Duration
+	for range 11 {
+		r.failed()
+		got = append(got, r.pause)
+	}
+	s := time.Second
+	assert.Equal(t, []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, 64 * s, 128 * s, 256 * s, 300 * s, 300 * s}, got)
 }
