@@ -80,6 +80,9 @@ type Spool struct {
 	ahead    [][]byte
 	aheadEnd []position
 	closed   bool
+	// torn: a write cut short left part of a record after sizes[last] that
+	// could not be cut off yet; Append cuts it before writing.
+	torn bool
 }
 
 type position struct {
@@ -261,6 +264,12 @@ func (s *Spool) Append(rec []byte) error {
 		return ErrFull
 	}
 	last := s.segs[len(s.segs)-1]
+	if s.torn {
+		if err := s.w.Truncate(s.sizes[last]); err != nil {
+			return err
+		}
+		s.torn = false
+	}
 	if s.sizes[last] > 0 && s.sizes[last]+need > s.segMax {
 		next := last + 1
 		f, err := os.OpenFile(s.segPath(next), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -281,12 +290,17 @@ func (s *Spool) Append(rec []byte) error {
 		s.wbuf = nil // do not keep a huge buffer for one big record
 	}
 	// One write per record: a crash leaves at most this record torn.
-	n, err := s.w.Write(b)
-	s.sizes[last] += int64(n)
-	s.total += int64(n)
-	if err != nil {
+	if n, err := s.w.Write(b); err != nil {
+		// Cut short (a full disk): the part that landed would sit before
+		// the next record, and the reader would stop at it for good. Cut it
+		// off, now or before the next write.
+		if n > 0 {
+			s.torn = s.w.Truncate(s.sizes[last]) != nil
+		}
 		return err
 	}
+	s.sizes[last] += int64(len(b))
+	s.total += int64(len(b))
 	s.n++
 	return nil
 }
