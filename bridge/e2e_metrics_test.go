@@ -45,4 +45,5 @@ func TestMetrics_SeeTraffic(t *testing.T) {
 	} {
 		assert.Contains(t, body, want)
 	}
+	assert.Equal(t, 1.0, e.upstreamConnected(), "gateway_upstream_connected")
 }

@@ -60,6 +60,10 @@ func milkyRoundTrip(t *testing.T, m *mgw, up *obUpstream, label string) {
 	recall := nextMilkyEvent(t, ev, "message_recall")
 	require.EqualValues(t, seq, recall["message_seq"], "the recall names the seq the bot recalled: %v", recall)
 	require.EqualValues(t, group, recall["peer_id"])
+
+	// The upstream gauge says so on every transport (the alert rules watch
+	// it); over HTTP it once stayed 0, the upstream having no stream.
+	require.Equal(t, 1.0, m.upstreamConnected(), "gateway_upstream_connected over %s", label)
 }
 
 func TestMilkyForwardWS(t *testing.T) {

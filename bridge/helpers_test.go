@@ -92,6 +92,20 @@ func (r *running) readyz() (int, map[string]any) {
 	return resp.StatusCode, body
 }
 
+// upstreamConnected is gateway_upstream_connected as the registry would
+// expose it now (-1 if absent).
+func (r *running) upstreamConnected() float64 {
+	r.t.Helper()
+	mfs, err := r.g.Metrics.Registry().Gather()
+	require.NoError(r.t, err)
+	for _, mf := range mfs {
+		if mf.GetName() == "gateway_upstream_connected" && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return -1
+}
+
 func (r *running) waitReady() {
 	r.t.Helper()
 	eventually(r.t, r.name+" /readyz 200", func() bool {

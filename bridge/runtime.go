@@ -112,6 +112,12 @@ func (rt *Runtime) Start(ctx context.Context) (err error) {
 	if err := rt.dir.Open(rt); err != nil {
 		return err
 	}
+	// The upstream gauge is the runtime's own view, as /readyz's: the event
+	// stream's reports alone never come from an HTTP upstream.
+	rt.Metrics.SetUpstreamStatus(func() bool {
+		api, stream := rt.dir.Status()
+		return api && stream
+	})
 	if rt.listen, err = net.Listen("tcp", rt.Opts.Listen); err != nil {
 		return fmt.Errorf("listen %s: %w", rt.Opts.Listen, err)
 	}

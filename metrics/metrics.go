@@ -76,7 +76,7 @@ type Metrics struct {
 	events       *prometheus.CounterVec
 	dropped      *prometheus.CounterVec
 	untranslated *prometheus.CounterVec
-	upConnected  prometheus.Gauge
+	upConnected  prometheus.GaugeFunc
 	upReconnects *prometheus.CounterVec
 	upGap        prometheus.Histogram
 	downConns    *prometheus.GaugeVec
@@ -101,6 +101,12 @@ type Metrics struct {
 	mu           sync.Mutex
 	depths       map[string]*transportDepth
 	disconnected time.Time // when the upstream stream went down; zero while up
+
+	// gateway_upstream_connected is upStatus's answer at each scrape; until
+	// a runtime sets it, streamUp, which the event stream's connect and
+	// disconnect reports keep.
+	upStatus atomic.Pointer[func() bool]
+	streamUp atomic.Bool
 }
 
 // transportDepth sums queue depths over one transport's targets.
@@ -148,10 +154,6 @@ func New(version string) *Metrics {
 			Name: "gateway_untranslated_total",
 			Help: "Upstream events or message segments that have no form in the downstream protocol, by kind (event or segment) and upstream type name.",
 		}, []string{"kind", "type"}),
-		upConnected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "gateway_upstream_connected",
-			Help: "1 while the upstream implementation is connected (event stream up and API answering), 0 otherwise.",
-		}),
 		upReconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_reconnects_total",
 			Help: "Reconnect attempts scheduled for the upstream event stream, by transport (ws, sse, ...).",
@@ -190,6 +192,10 @@ func New(version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
+	m.upConnected = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "gateway_upstream_connected",
+		Help: "1 while the upstream implementation is connected (event stream up and API answering), 0 otherwise.",
+	}, m.upstreamConnected)
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

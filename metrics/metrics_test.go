@@ -328,6 +328,15 @@ func TestConnectionsAndStream(t *testing.T) {
 	assert.Equal(t, uint64(1), h.GetHistogram().GetSampleCount())
 	m.SetUpstreamConnected(false)
 	assert.Equal(t, 0.0, value(m.upConnected))
+
+	// A runtime's own view, once set, decides at each scrape: an HTTP
+	// upstream reports no stream at all.
+	up := true
+	m.SetUpstreamStatus(func() bool { return up })
+	assert.Equal(t, 1.0, value(m.upConnected))
+	up = false
+	m.StreamConnected("ws")
+	assert.Equal(t, 0.0, value(m.upConnected), "the stream alone does not decide any more")
 }
 
 func TestIDStoreCounters(t *testing.T) {

@@ -163,7 +163,7 @@ func (m *Metrics) StreamConnected(transport string) {
 	if !down.IsZero() {
 		m.upGap.Observe(time.Since(down).Seconds())
 	}
-	m.upConnected.Set(1)
+	m.streamUp.Store(true)
 }
 
 // StreamDisconnected marks the upstream event stream down
@@ -174,7 +174,7 @@ func (m *Metrics) StreamDisconnected(transport string, err error) {
 		m.disconnected = time.Now()
 	}
 	m.mu.Unlock()
-	m.upConnected.Set(0)
+	m.streamUp.Store(false)
 }
 
 // StreamReconnect counts a scheduled reconnect (milkyclient.Observer).
@@ -182,14 +182,27 @@ func (m *Metrics) StreamReconnect(transport string, attempt int, delaySeconds fl
 	m.upReconnects.WithLabelValues(m.transports.get(transport)).Inc()
 }
 
-// SetUpstreamConnected sets gateway_upstream_connected from the runtime's
-// own view (API answering and stream up).
-func (m *Metrics) SetUpstreamConnected(up bool) {
-	if up {
-		m.upConnected.Set(1)
-	} else {
-		m.upConnected.Set(0)
+// SetUpstreamConnected sets gateway_upstream_connected while no
+// SetUpstreamStatus function decides it.
+func (m *Metrics) SetUpstreamConnected(up bool) { m.streamUp.Store(up) }
+
+// SetUpstreamStatus makes gateway_upstream_connected read up at each
+// scrape: the runtime's own view (API answering and event stream up), which
+// every upstream transport has. The event stream's connect and disconnect
+// reports alone left the gauge at 0 for a OneBot 11 upstream over HTTP,
+// which has no stream of its own (it POSTs its events), so the
+// GatewayUpstreamDown alert fired on a healthy gateway.
+func (m *Metrics) SetUpstreamStatus(up func() bool) { m.upStatus.Store(&up) }
+
+func (m *Metrics) upstreamConnected() float64 {
+	up := m.streamUp.Load()
+	if f := m.upStatus.Load(); f != nil {
+		up = (*f)()
 	}
+	if up {
+		return 1
+	}
+	return 0
 }
 
 // Event counts an event; direction is "upstream_in" or "downstream_out",
