@@ -76,6 +76,15 @@ func newWebhookTarget(s *Server, rawURL string) *webhookTarget {
 func (t *webhookTarget) loop(ctx context.Context) {
 	defer close(t.stopped)
 	defer t.client.CloseIdleConnections()
+	// A target counts as connected while it is reachable, and it starts out
+	// so (healthy): report that, or the first failure's ConnClosed left the
+	// connections gauge one below the truth for good (-1 while down).
+	t.s.obs.ConnOpened(TransportWebhook, t.label)
+	defer func() {
+		if t.healthy.Load() {
+			t.s.obs.ConnClosed(TransportWebhook, t.label, nil)
+		}
+	}()
 	backoff := transport.Backoff{Min: t.s.cfg.WebhookRetryInterval, Max: webhookMaxDelay}
 	buf := make([][]byte, 0, 1)
 	for {

@@ -115,11 +115,13 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 
 func TestWebhookDownKeepsEventsQueued(t *testing.T) {
 	env, wh, ctx := startWebhookEnv(t, ServerConfig{WebhookRetryInterval: time.Millisecond, ReconnectInterval: 5 * time.Millisecond})
+	eventually(t, func() bool { return env.obs.get(&env.obs.opened, "webhook") == 1 }, "the target counts as up from its start")
 	wh.Fail(503, 13) // more than one full round of 1+3 attempts, three times over
 	for i := 1; i <= 10; i++ {
 		env.s.Publish(testEvent(i))
 	}
 	eventually(t, func() bool { return env.s.Connections()["webhook"] == 0 }, "target marked down")
+	assert.Equal(t, 1, env.obs.get(&env.obs.closed, "webhook"))
 	for i := 1; i <= 10; i++ {
 		d, err := wh.NextEvent(ctx)
 		require.NoError(t, err)
@@ -127,8 +129,12 @@ func TestWebhookDownKeepsEventsQueued(t *testing.T) {
 	}
 	assert.Len(t, wh.Deliveries(), 10, "none duplicated")
 	eventually(t, func() bool { return env.s.Connections()["webhook"] == 1 }, "target up again")
+	// Opened less closed is what the connections gauge shows: one target up.
 	assert.Equal(t, 1, env.obs.get(&env.obs.closed, "webhook"))
-	assert.Equal(t, 1, env.obs.get(&env.obs.opened, "webhook"))
+	assert.Equal(t, 2, env.obs.get(&env.obs.opened, "webhook"))
+	// Stopped, it counts as closed: the gauge is back to 0.
+	require.NoError(t, env.s.Shutdown(ctx))
+	assert.Equal(t, 2, env.obs.get(&env.obs.closed, "webhook"))
 }
 
 func TestWebhookRejectedEventIsDropped(t *testing.T) {
