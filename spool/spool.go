@@ -485,6 +485,8 @@ func (s *Spool) compactHeadLocked() error {
 	if err != nil {
 		return err
 	}
+	// Only the counted bytes: a torn record not cut off yet (torn) stays out.
+	b = b[:min(int64(len(b)), s.sizes[seg])]
 	rest := b[min(int64(len(b)), s.rOff):]
 	tmp := s.segPath(seg) + ".tmp"
 	if err := os.WriteFile(tmp, rest, 0o600); err != nil {
@@ -500,6 +502,7 @@ func (s *Spool) compactHeadLocked() error {
 			return err
 		}
 		s.w = f
+		s.torn = false
 	}
 	s.total -= s.sizes[seg] - int64(len(rest))
 	s.sizes[seg] = int64(len(rest))
