@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/qqbridge/gateway/internal/testkit"
-	"github.com/qqbridge/gateway/onebot11"
 	"github.com/qqbridge/gateway/onebot11/ob11fake"
 )
 
@@ -53,17 +51,7 @@ func TestDropChurnLeaksNoGoroutines(t *testing.T) {
 
 			for i := range drops {
 				require.NoError(t, f.Emit(ob11fake.PrivateMessage(f.SelfID(), i+1, "hi")))
-				callErr := make(chan error, 1)
-				go func() { callErr <- c.Call(context.Background(), "hang", nil, nil) }()
-				require.Eventually(t, func() bool { return len(f.CallsOf("hang")) == i+1 }, 5*time.Second, time.Millisecond)
-				f.Drop()
-				select {
-				case err := <-callErr:
-					var ue *onebot11.UnavailableError
-					require.ErrorAs(t, err, &ue, "drop %d", i)
-				case <-time.After(5 * time.Second):
-					t.Fatalf("drop %d: the call in flight did not fail when its connection dropped", i)
-				}
+				dropWithCallInFlight(t, f, c, i+1)
 				settled(i + 2)
 			}
 			require.Equal(t, seq(1, drops), col.waitEvents(t, drops), "every event once, in order")

@@ -166,17 +166,7 @@ func TestForwardReconnectKeepsEventOrder(t *testing.T) {
 			break
 		}
 		// A call in flight when the connection drops fails at once.
-		callErr := make(chan error, 1)
-		go func() { callErr <- c.Call(context.Background(), "hang", nil, nil) }()
-		require.Eventually(t, func() bool { return len(f.CallsOf("hang")) == round+1 }, 5*time.Second, time.Millisecond)
-		f.Drop()
-		select {
-		case err := <-callErr:
-			var ue *onebot11.UnavailableError
-			require.ErrorAs(t, err, &ue)
-		case <-time.After(5 * time.Second):
-			t.Fatal("pending call did not fail when the connection dropped")
-		}
+		dropWithCallInFlight(t, f, c, round+1)
 		waitReady(t, c)
 		require.NoError(t, f.WaitConns(ctxT(t), 1))
 	}
@@ -299,4 +289,22 @@ func TestConfigErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Error(t, c.Call(context.Background(), "bad action", nil, nil))
 	require.False(t, errors.Is(c.Call(context.Background(), "x", nil, nil), context.Canceled))
+}
+
+// dropWithCallInFlight drops f's connections while a call that f never
+// answers ("hang", its n-th) is in flight, and requires that call to fail
+// as unavailable at once rather than wait out its deadline.
+func dropWithCallInFlight(t *testing.T, f *ob11fake.Fake, c *Client, n int) {
+	t.Helper()
+	callErr := make(chan error, 1)
+	go func() { callErr <- c.Call(context.Background(), "hang", nil, nil) }()
+	require.Eventually(t, func() bool { return len(f.CallsOf("hang")) == n }, 5*time.Second, time.Millisecond)
+	f.Drop()
+	select {
+	case err := <-callErr:
+		var ue *onebot11.UnavailableError
+		require.ErrorAs(t, err, &ue, "call %d", n)
+	case <-time.After(5 * time.Second):
+		t.Fatalf("call %d in flight did not fail when its connection dropped", n)
+	}
 }
