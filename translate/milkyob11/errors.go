@@ -23,6 +23,9 @@ import (
 //	upstream unreachable                           -503      <api>: upstream <impl> unreachable (<action>): <cause>
 //	timed out / cancelled                          -504      <api>: timed out waiting for upstream <impl> (<action>)
 //	anything else                                  -500      <api>: its text
+//
+// An implementation the gateway does not recognise is named by neither
+// "<impl>" above ("upstream unreachable", "not supported on this upstream").
 const (
 	RetcodeNotFound    = -404
 	RetcodeUnsupported = -501
@@ -33,7 +36,7 @@ const (
 
 func unsupported(env *Env, api, reason string) error {
 	return &milky.APIError{API: api, Retcode: RetcodeUnsupported,
-		Message: fmt.Sprintf("%s is not supported on a %s upstream: %s", api, env.impl(), reason)}
+		Message: fmt.Sprintf("%s is not supported on %s: %s", api, unsupportedOn(env.impl()), reason)}
 }
 
 func notFound(format string, args ...any) error {
@@ -52,7 +55,7 @@ func apiError(env *Env, api string, err error) error {
 	var act *onebot11.ActionError
 	var down *onebot11.UnavailableError
 	var unsup *errUnsupported
-	impl := env.impl()
+	upstream := upstreamLabel(env.impl())
 	switch {
 	case errors.As(err, &ae):
 		out := *ae
@@ -70,10 +73,10 @@ func apiError(env *Env, api string, err error) error {
 			action = " (" + down.Action + ")"
 		}
 		return &milky.APIError{API: api, Retcode: RetcodeTimeout,
-			Message: fmt.Sprintf("%s: timed out waiting for upstream %s%s", api, impl, action)}
+			Message: fmt.Sprintf("%s: timed out waiting for %s%s", api, upstream, action)}
 	case errors.As(err, &down):
 		return &milky.APIError{API: api, Retcode: RetcodeUnreachable,
-			Message: fmt.Sprintf("%s: upstream %s unreachable (%s): %v", api, impl, down.Action, down.Err)}
+			Message: fmt.Sprintf("%s: %s unreachable (%s): %v", api, upstream, down.Action, down.Err)}
 	case errors.As(err, &act):
 		if act.Retcode == 1404 || act.HTTPStatus == 404 {
 			return unsupported(env, api, "it has no action "+act.Action)
@@ -87,9 +90,28 @@ func apiError(env *Env, api string, err error) error {
 			what = fmt.Sprintf("HTTP %d", act.HTTPStatus)
 		}
 		return &milky.APIError{API: api, Retcode: code,
-			Message: fmt.Sprintf("%s: upstream %s %s failed (%s): %s", api, impl, act.Action, what, clip(act.Message))}
+			Message: fmt.Sprintf("%s: %s %s failed (%s): %s", api, upstream, act.Action, what, clip(act.Message))}
 	}
 	return &milky.APIError{API: api, Retcode: RetcodeUpstream, Message: api + ": " + clip(err.Error())}
+}
+
+// upstreamLabel names the upstream in an error: "upstream NapCat", or just
+// "upstream" for an implementation the gateway does not recognise, rather
+// than the puzzling "upstream unknown unreachable".
+func upstreamLabel(impl onebot11.Impl) string {
+	if impl == onebot11.Unknown {
+		return "upstream"
+	}
+	return "upstream " + string(impl)
+}
+
+// unsupportedOn is the upstream an unsupported API is refused on: "a
+// NapCat upstream", or "this upstream" when unrecognised.
+func unsupportedOn(impl onebot11.Impl) string {
+	if impl == onebot11.Unknown {
+		return "this upstream"
+	}
+	return "a " + string(impl) + " upstream"
 }
 
 // clip bounds upstream text repeated to the bot.

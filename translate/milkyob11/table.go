@@ -56,6 +56,10 @@ func (a *API) On(impl onebot11.Impl) (Class, string) {
 			return a.Class, ""
 		}
 	}
+	if impl == onebot11.Unknown {
+		// Nothing is known of its extensions, so nothing is claimed.
+		return class.Unsupported, "it is not known to offer any of " + strings.Join(a.Requires, ", ")
+	}
 	return class.Unsupported, string(impl) + " offers none of " + strings.Join(a.Requires, ", ")
 }
 
