@@ -78,8 +78,9 @@ func TestBinary_KillNineKeepsIDs(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			broken := 0
+			resolve := d.resolver(p.API)
 			for k, want := range handed {
-				got, err := d.resolve(ctx, p.API, k)
+				got, err := resolve(ctx, k)
 				if err != nil || got != want {
 					if broken < 10 {
 						t.Errorf("id %s: want %q, got %q (%v)", k, want, got, err)
@@ -99,8 +100,8 @@ const minIDsBeforeKill = 20
 
 // killCycle runs one gateway process: a bot reads its events and sends
 // while the upstream's members talk, then the process is SIGKILLed 0-400
-// ms after the first minIDsBeforeKill ids were handed out. It returns what the bot was handed, drained to the end of
-// what reached its socket.
+// ms after the first minIDsBeforeKill ids were handed out. It returns what
+// the bot was handed, drained to the end of what reached its socket.
 func killCycle(t *testing.T, d killDirection, p *gatewayproc.Proc, sim *simulator.Sim,
 	talk, speaker, sendTo int64, cycle int) map[string]string {
 	t.Helper()
@@ -119,6 +120,17 @@ func killCycle(t *testing.T, d killDirection, p *gatewayproc.Proc, sim *simulato
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var once sync.Once
+	// halt stops the talkers and waits for the three goroutines; it also
+	// runs when the cycle fails, so none outlives it.
+	halt := func() {
+		once.Do(func() { close(stop) })
+		wg.Wait()
+	}
+	defer func() {
+		cancel() // ends readEvents if the gateway still runs
+		halt()
+	}()
 	wg.Add(3)
 	go func() { // the bot's events, until its socket ends
 		defer wg.Done()
@@ -168,8 +180,7 @@ func killCycle(t *testing.T, d killDirection, p *gatewayproc.Proc, sim *simulato
 	time.Sleep(rand.N(400 * time.Millisecond))
 	require.NoError(t, p.Cmd.Process.Kill())
 	<-p.Exited
-	close(stop)
-	wg.Wait()
+	halt()
 	return got
 }
 
@@ -183,8 +194,9 @@ type killDirection interface {
 	// arguments naming it.
 	upstream(t *testing.T, log *slog.Logger) (*simulator.Sim, []string)
 	dial(ctx context.Context, api string) (killBot, error)
-	// resolve asks a gateway which text the message key names has.
-	resolve(ctx context.Context, api, key string) (string, error)
+	// resolver asks the gateway at api which text a message key names
+	// (one client for all the keys).
+	resolver(api string) func(ctx context.Context, key string) (string, error)
 }
 
 // killBot is a connected bot.
@@ -257,21 +269,23 @@ func (b oneBotBot) send(ctx context.Context, group int64, text string) (string, 
 
 func (b oneBotBot) close() { _ = b.c.Close() }
 
-func (oneBotBots) resolve(ctx context.Context, api, key string) (string, error) {
-	id, _ := strconv.Atoi(key)
-	res, err := ob11test.NewHTTPClient("http://"+api, "", ob11test.AuthBearer).PostJSON(ctx, "get_msg",
-		map[string]any{"message_id": id})
-	if err != nil {
-		return "", err
+func (oneBotBots) resolver(api string) func(ctx context.Context, key string) (string, error) {
+	c := ob11test.NewHTTPClient("http://"+api, "", ob11test.AuthBearer)
+	return func(ctx context.Context, key string) (string, error) {
+		id, _ := strconv.Atoi(key)
+		res, err := c.PostJSON(ctx, "get_msg", map[string]any{"message_id": id})
+		if err != nil {
+			return "", err
+		}
+		var m oneBotMessage
+		if res.Response == nil || res.Response.Retcode != 0 || res.Response.DecodeData(&m) != nil {
+			return "", fmt.Errorf("get_msg: HTTP %d %s", res.StatusCode, res.Body)
+		}
+		if m.MessageID != int32(id) {
+			return "", fmt.Errorf("get_msg answered message_id %d", m.MessageID)
+		}
+		return m.RawMessage, nil
 	}
-	var m oneBotMessage
-	if res.Response == nil || res.Response.Retcode != 0 || res.Response.DecodeData(&m) != nil {
-		return "", fmt.Errorf("get_msg: HTTP %d %s", res.StatusCode, res.Body)
-	}
-	if m.MessageID != int32(id) {
-		return "", fmt.Errorf("get_msg answered message_id %d", m.MessageID)
-	}
-	return m.RawMessage, nil
 }
 
 // milkyBots: Milky bots on a OneBot 11 upstream (the first direction in
@@ -351,24 +365,26 @@ func (b milkyBot) send(ctx context.Context, group int64, text string) (string, e
 
 func (b milkyBot) close() { _ = b.stream.Close() }
 
-func (milkyBots) resolve(ctx context.Context, api, key string) (string, error) {
-	var m milkyMessage
-	if _, err := fmt.Sscanf(strings.ReplaceAll(key, "/", " "), "%s %d %d", &m.Scene, &m.Peer, &m.Seq); err != nil {
-		return "", err
+func (milkyBots) resolver(api string) func(ctx context.Context, key string) (string, error) {
+	c := milkytest.NewClient("http://"+api, "")
+	return func(ctx context.Context, key string) (string, error) {
+		var m milkyMessage
+		if _, err := fmt.Sscanf(strings.ReplaceAll(key, "/", " "), "%s %d %d", &m.Scene, &m.Peer, &m.Seq); err != nil {
+			return "", err
+		}
+		r, err := c.Call(ctx, "get_message", map[string]any{"message_scene": m.Scene, "peer_id": m.Peer, "message_seq": m.Seq})
+		if err != nil {
+			return "", err
+		}
+		var d struct {
+			Message milkyMessage `json:"message"`
+		}
+		if !r.OK() || r.DecodeData(&d) != nil {
+			return "", fmt.Errorf("get_message: %s", r.Raw)
+		}
+		if d.Message.key() != key {
+			return "", fmt.Errorf("get_message answered %s", d.Message.key())
+		}
+		return d.Message.text(), nil
 	}
-	r, err := milkytest.NewClient("http://"+api, "").Call(ctx, "get_message",
-		map[string]any{"message_scene": m.Scene, "peer_id": m.Peer, "message_seq": m.Seq})
-	if err != nil {
-		return "", err
-	}
-	var d struct {
-		Message milkyMessage `json:"message"`
-	}
-	if !r.OK() || r.DecodeData(&d) != nil {
-		return "", fmt.Errorf("get_message: %s", r.Raw)
-	}
-	if d.Message.key() != key {
-		return "", fmt.Errorf("get_message answered %s", d.Message.key())
-	}
-	return d.Message.text(), nil
 }
