@@ -70,9 +70,12 @@ func FuzzOutgoing(f *testing.F) {
 	})
 }
 
-// checkTypedOutgoing: ToOneBotMessage declines exactly the messages with a
-// forward segment, and otherwise fails as ToOneBot did (out, err) or gives
-// the segments whose JSON is byte for byte json.Marshal(out).
+// checkTypedOutgoing: ToOneBotMessage declines (ok false, no error) only
+// a message with a forward segment; an error it gives is ToOneBot's (err),
+// forward or not, since it converts in order and a segment before the
+// first forward fails in both alike; otherwise it fails as ToOneBot did
+// (out, err) or gives the segments whose JSON is byte for byte
+// json.Marshal(out).
 func checkTypedOutgoing(t *testing.T, c *Outgoing, segs []milky.OutgoingSegment, out []onebot11.Segment, err error) {
 	t.Helper()
 	msg, ok, terr := c.ToOneBotMessage(testScene, testPeer, segs)
@@ -83,12 +86,18 @@ func checkTypedOutgoing(t *testing.T, c *Outgoing, segs []milky.OutgoingSegment,
 		}
 	}
 	if !ok {
+		if terr != nil {
+			t.Fatalf("ToOneBotMessage declined with an error: %v", terr)
+		}
 		if !hasForward {
 			t.Fatalf("ToOneBotMessage declined a message without a forward")
 		}
 		return
 	}
-	if hasForward {
+	// A failing segment ahead of a forward is reported as ToOneBot reports
+	// it (the caller checks the error before ok), so only a success must
+	// have had no forward.
+	if hasForward && terr == nil {
 		t.Fatalf("ToOneBotMessage took a message with a forward")
 	}
 	if (terr == nil) != (err == nil) || (err != nil && terr.Error() != err.Error()) {
