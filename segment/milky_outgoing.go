@@ -45,8 +45,10 @@ func (c *Outgoing) ToOneBot(scene string, peer int64, segs []milky.OutgoingSegme
 // ToOneBotMessage is ToOneBot for a message without a forward segment, in
 // the typed form (no map per segment, see onebot11.Message), whose
 // AppendJSON writes the bytes json.Marshal writes for ToOneBot's result.
-// ok false: segs has a forward segment (nothing was converted past it; use
-// ToOneBot). Errors are ToOneBot's.
+// ok false, with no error: the conversion reached a forward segment
+// (nothing was converted past it; use ToOneBot). Segments are converted in
+// order, so a bad segment ahead of a forward is an error instead, with ok
+// true. Errors are ToOneBot's; check err before ok.
 func (c *Outgoing) ToOneBotMessage(scene string, peer int64, segs []milky.OutgoingSegment) (msg onebot11.Message, ok bool, err error) {
 	msg = make(onebot11.Message, 0, len(segs))
 	// One backing array for every segment's params: a segment has at most
