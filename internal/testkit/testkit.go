@@ -1,8 +1,8 @@
 // Package testkit holds the few helpers that the test suites of several
 // packages share (bridge's end-to-end suite, internal/fidelity, the Milky
 // client's): a logger that stays quiet unless a variable asks for output,
-// a loopback address nothing listens on, and a dump of every goroutine.
-// Test code only.
+// a loopback address nothing listens on, a dump of every goroutine and a
+// count of them. Test code only.
 package testkit
 
 import (
@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,4 +48,17 @@ func GoroutineDump() string {
 			return string(buf[:n])
 		}
 	}
+}
+
+// GoroutinesBut counts the goroutines whose stack does not mention except:
+// leak checks leave out a library's goroutines that come and go on their
+// own schedule (fasthttp's worker pool and its cleaner).
+func GoroutinesBut(except string) int {
+	n := 0
+	for _, g := range strings.Split(GoroutineDump(), "\n\n") {
+		if g != "" && !strings.Contains(g, except) {
+			n++
+		}
+	}
+	return n
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -173,7 +172,7 @@ func TestStreamReconnectNoGoroutineLeak(t *testing.T) {
 // ownGoroutines counts goroutines but fasthttp's worker pool cleaner,
 // which the peer server leaves sleeping for up to 10s after it closed.
 func ownGoroutines() int {
-	return runtime.NumGoroutine() - strings.Count(testkit.GoroutineDump(), "fasthttp.(*workerPool).Start.func")
+	return testkit.GoroutinesBut("fasthttp.(*workerPool).Start.func")
 }
 
 // rawServer serves /event with a custom handler and counts connections.

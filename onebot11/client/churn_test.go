@@ -1,8 +1,6 @@
 package client
 
 import (
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +78,5 @@ func (o *observer) connectedCount() int {
 // churnGoroutines counts goroutines but fasthttp's worker pool cleaner,
 // which comes and goes on its own schedule.
 func churnGoroutines() int {
-	return runtime.NumGoroutine() - strings.Count(testkit.GoroutineDump(), "fasthttp.(*workerPool).Start.func")
+	return testkit.GoroutinesBut("fasthttp.(*workerPool).Start.func")
 }

@@ -476,12 +476,4 @@ func TestShutdownWithStuckClientIsBounded(t *testing.T) {
 
 // ownGoroutines counts the goroutines that are not fasthttp worker-pool
 // goroutines.
-func ownGoroutines() int {
-	count := 0
-	for _, g := range strings.Split(testkit.GoroutineDump(), "\n\n") {
-		if len(g) > 0 && !strings.Contains(g, "fasthttp.(*workerPool)") {
-			count++
-		}
-	}
-	return count
-}
+func ownGoroutines() int { return testkit.GoroutinesBut("fasthttp.(*workerPool)") }
