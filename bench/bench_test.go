@@ -47,7 +47,7 @@ func TestBench_Tiny(t *testing.T) {
 			defer cancel()
 			rep, err := runBench(ctx, o)
 			require.NoError(t, err)
-			assert.Empty(t, rep.notes, "one upstream call per bot call, every call answered by the fake")
+			assert.Empty(t, rep.problems, "one upstream call per bot call, every call answered by the fake")
 			transports := 2
 			if dir.wsPath == "" {
 				transports = 1

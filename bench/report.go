@@ -40,7 +40,10 @@ type report struct {
 	gwPeak, gwEnd     memSample
 	heapPeak, heapEnd int64
 	relayHWM          int64
-	notes             []string
+	// problems are what makes the figures suspect (an upstream call the
+	// fake could not answer, a send too many or too few); notes only
+	// inform. Both are printed.
+	problems, notes []string
 }
 
 // round measures path i once: events at full load, events at the paced
@@ -193,6 +196,7 @@ func (r *report) footnotes() []string {
 		r.settled[gw].Round(100*time.Millisecond), r.settled[rl].Round(100*time.Millisecond)))
 	n = append(n, fmt.Sprintf("gateway at the end: RSS %s (anon %s, file %s), Go heap in use %s",
 		mib(r.gwEnd.RSS), mib(r.gwEnd.Anon), mib(r.gwEnd.File), mib(r.heapEnd)))
+	n = append(n, r.problems...)
 	return append(n, r.notes...)
 }
 

@@ -144,10 +144,10 @@ func runBench(ctx context.Context, o options) (*report, error) {
 		miss := x.up.unknown()
 		for _, name := range slices.Sorted(maps.Keys(miss)) {
 			n := miss[name]
-			rep.notes = append(rep.notes, fmt.Sprintf("%s: the fake upstream could not answer %q %d times", x.name, name, n))
+			rep.problems = append(rep.problems, fmt.Sprintf("%s: the fake upstream could not answer %q %d times", x.name, name, n))
 		}
 		if got := x.up.sends(); got != x.calls {
-			rep.notes = append(rep.notes, fmt.Sprintf("%s: %d send calls upstream for %d bot calls", x.name, got, x.calls))
+			rep.problems = append(rep.problems, fmt.Sprintf("%s: %d send calls upstream for %d bot calls", x.name, got, x.calls))
 		}
 		if n := x.up.readBacks(); n > 0 {
 			rep.notes = append(rep.notes, fmt.Sprintf("%s read %d sent messages back (get_msg, for their seq) for %d send calls", x.name, n, x.up.sends()))
@@ -158,7 +158,7 @@ func runBench(ctx context.Context, o options) (*report, error) {
 	// The gateway's upstream watcher probes get_login_info every few
 	// seconds; more than one call a second is something else.
 	if n := t[gw].up.others(); n > int64(rep.elapsed.Seconds())+5 {
-		rep.notes = append(rep.notes, fmt.Sprintf("gateway made %d upstream calls other than sends in %s", n, rep.elapsed.Round(time.Second)))
+		rep.problems = append(rep.problems, fmt.Sprintf("gateway made %d upstream calls other than sends in %s", n, rep.elapsed.Round(time.Second)))
 	}
 	return rep, nil
 }
