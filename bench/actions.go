@@ -99,7 +99,7 @@ func (c *wsCaller) close() { _ = c.conn.Close() }
 type callResult struct {
 	calls   int
 	latency []time.Duration // every call of every caller
-	cpu     time.Duration   // the target process's CPU over the measurement
+	cpu     cpuTime         // the target process's CPU over the measurement
 	elapsed time.Duration
 }
 
@@ -143,7 +143,7 @@ func measureCalls(callers []caller, perCaller int, p *proc) (callResult, error) 
 	if err != nil {
 		return callResult{}, err
 	}
-	res := callResult{calls: len(callers) * perCaller, cpu: cpu1 - cpu0, elapsed: elapsed}
+	res := callResult{calls: len(callers) * perCaller, cpu: cpu1.sub(cpu0), elapsed: elapsed}
 	for j := range callers {
 		if errs[j] != nil {
 			return callResult{}, errs[j]

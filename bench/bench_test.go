@@ -161,7 +161,16 @@ func TestProc_ReadsItself(t *testing.T) {
 	}
 	c, err := cpuOf(os.Getpid())
 	require.NoError(t, err)
-	assert.Positive(t, c)
+	assert.Positive(t, c.total())
+	assert.Equal(t, cpuTime{}, c.sub(c))
+	assert.Positive(t, syscallCost())
+}
+
+// TestKernelShare: the kernel's part of a CPU figure, none for no CPU.
+func TestKernelShare(t *testing.T) {
+	assert.Zero(t, kernelShare(cpuTime{}))
+	assert.InDelta(t, 0.25, kernelShare(cpuTime{user: 3 * time.Millisecond, sys: time.Millisecond}), 1e-9)
+	assert.Equal(t, "98.8 µs (25 % kernel)", cpuCell(98.8, []float64{0.2, 0.25, 0.3}))
 }
 
 func TestCLI_BadFlags(t *testing.T) {

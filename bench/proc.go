@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -87,31 +88,39 @@ func (p *proc) terminate(grace time.Duration) {
 	}
 }
 
-// cpu is the process's CPU time so far (user + system).
-func (p *proc) cpu() (time.Duration, error) { return cpuOf(p.pid()) }
+// cpuTime is a process's CPU time so far, split as the kernel counts it.
+type cpuTime struct{ user, sys time.Duration }
 
-func cpuOf(pid int) (time.Duration, error) {
+func (c cpuTime) total() time.Duration { return c.user + c.sys }
+
+// sub is the CPU spent between b and c.
+func (c cpuTime) sub(b cpuTime) cpuTime { return cpuTime{c.user - b.user, c.sys - b.sys} }
+
+// cpu is the process's CPU time so far.
+func (p *proc) cpu() (cpuTime, error) { return cpuOf(p.pid()) }
+
+func cpuOf(pid int) (cpuTime, error) {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return cpuTime{}, err
 	}
 	// The command name (field 2) may hold spaces: fields count from the
 	// closing parenthesis, which is field 2's end.
 	k := bytes.LastIndexByte(raw, ')')
 	if k < 0 {
-		return 0, errors.New("bad /proc stat")
+		return cpuTime{}, errors.New("bad /proc stat")
 	}
 	f := strings.Fields(string(raw[k+1:]))
 	// f[0] is field 3 (state); utime is field 14, stime 15.
 	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
+		return cpuTime{}, errors.New("short /proc stat")
 	}
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, errors.New("bad utime/stime in /proc stat")
+		return cpuTime{}, errors.New("bad utime/stime in /proc stat")
 	}
-	return time.Duration(ut+st) * clockTick, nil
+	return cpuTime{time.Duration(ut) * clockTick, time.Duration(st) * clockTick}, nil
 }
 
 // memSample is one reading of /proc/PID/status, in bytes.
@@ -282,6 +291,26 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
+// syscallCost is what the cheapest syscall, getppid(2), costs on this
+// machine: the best of five runs of 20 000. Every event and call costs
+// several syscalls in the gateway and the relay alike; in a VM that traps
+// them (or that flushes the TLB on each, as page-table isolation without
+// PCID does) this is many times bare metal's ~0.1 µs, and the CPU figures
+// grow with it. The report prints it so figures from two machines can be
+// compared.
+func syscallCost() time.Duration {
+	const n = 20_000
+	best := time.Duration(1<<63 - 1)
+	for range 5 {
+		start := time.Now()
+		for range n {
+			syscall.Getppid()
+		}
+		best = min(best, time.Since(start)/n)
+	}
+	return best
+}
+
 // settle waits until the process is close to idle (under 5 % of one CPU
 // over 200 ms), at most limit: work left over from the previous
 // measurement (the id store's batched commits after a burst) must not be
@@ -292,8 +321,8 @@ func (p *proc) settle(limit time.Duration) time.Duration {
 	prev, err := p.cpu()
 	for err == nil && time.Since(start) < limit {
 		time.Sleep(step)
-		var c time.Duration
-		if c, err = p.cpu(); err == nil && c-prev < step/20 {
+		var c cpuTime
+		if c, err = p.cpu(); err == nil && c.sub(prev).total() < step/20 {
 			break
 		}
 		prev = c

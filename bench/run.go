@@ -55,7 +55,7 @@ func runBench(ctx context.Context, o options) (*report, error) {
 	if err := available(ctx, bin, dir, tmp); err != nil {
 		return nil, err
 	}
-	rep := &report{opts: o, dir: dir, loadBefore: loadAvg(), cpus: runtime.NumCPU(), started: time.Now()}
+	rep := &report{opts: o, dir: dir, loadBefore: loadAvg(), cpus: runtime.NumCPU(), started: time.Now(), syscall: syscallCost()}
 	next := &atomic.Int64{}
 
 	var t [2]*target
