@@ -106,10 +106,12 @@ func TestFrames_StampAndMarker(t *testing.T) {
 	require.NoError(t, json.Unmarshal(milkyGroupMessage().stamp(42), &ev))
 	assert.Equal(t, int64(100_000_000_042), ev.Data.MessageSeq)
 	var ob struct {
-		MessageID int32 `json:"message_id"`
+		MessageID int32  `json:"message_id"`
+		RealSeq   string `json:"real_seq"` // NapCat's: a string
 	}
 	require.NoError(t, json.Unmarshal(oneBotGroupMessage().stamp(42), &ob))
 	assert.Equal(t, int32(1_000_000_042), ob.MessageID)
+	assert.Equal(t, "100000000042", ob.RealSeq)
 	assert.Equal(t, int64(-1), markerIndex([]byte(`{"post_type":"meta_event"}`)))
 	assert.Equal(t, int64(-1), markerIndex([]byte(`bench#12x`)))
 }

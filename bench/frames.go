@@ -19,23 +19,37 @@ const (
 	groupID      = 30001
 )
 
-// frameTemplate is one encoded event with two fixed-width decimal fields.
+// frameTemplate is one encoded event with fixed-width decimal fields that
+// stamp fills in from the event's index.
 type frameTemplate struct {
-	buf           []byte
-	seqAt, markAt int
-	// seqWidth digits hold seqBase+i: a JSON number may not start with 0.
-	seqWidth int
-	seqBase  int64
+	buf    []byte
+	fields []stampField
+	markAt int
 }
 
-// newFrameTemplate finds the fields in raw: "SEQ" followed by digits after
-// seqKey, and the marker's digits.
-func newFrameTemplate(raw, seqKey string, seqWidth int, seqBase int64) *frameTemplate {
-	t := &frameTemplate{buf: []byte(raw), seqWidth: seqWidth, seqBase: seqBase}
-	t.seqAt = strings.Index(raw, seqKey) + len(seqKey)
+// stampField is one field a frame carries index i in: base+i in width
+// digits (a JSON number may not start with 0, so base has width digits).
+type stampField struct {
+	key   string // what precedes the digits: `"message_seq":`, `"real_seq":"`
+	width int
+	base  int64
+	at    int // where the digits start in the frame
+}
+
+// newFrameTemplate finds each field's digits after its key, and the
+// marker's digits.
+func newFrameTemplate(raw string, fields ...stampField) *frameTemplate {
+	t := &frameTemplate{buf: []byte(raw), fields: fields}
+	for k := range t.fields {
+		f := &t.fields[k]
+		f.at = strings.Index(raw, f.key) + len(f.key)
+		if f.at < len(f.key) || f.at+f.width > len(raw) {
+			panic("bench: template without " + f.key)
+		}
+	}
 	t.markAt = strings.Index(raw, marker) + len(marker)
-	if t.seqAt < len(seqKey) || t.markAt < len(marker) {
-		panic("bench: template without sequence or marker")
+	if t.markAt < len(marker) {
+		panic("bench: template without marker")
 	}
 	return t
 }
@@ -43,7 +57,9 @@ func newFrameTemplate(raw, seqKey string, seqWidth int, seqBase int64) *frameTem
 // stamp writes index i into the template and returns it; the bytes are
 // valid until the next stamp.
 func (t *frameTemplate) stamp(i int64) []byte {
-	putDigits(t.buf[t.seqAt:t.seqAt+t.seqWidth], t.seqBase+i)
+	for _, f := range t.fields {
+		putDigits(t.buf[f.at:f.at+f.width], f.base+i)
+	}
 	putDigits(t.buf[t.markAt:t.markAt+markerDigits], i)
 	return t.buf
 }
@@ -90,19 +106,25 @@ func milkyGroupMessage() *frameTemplate {
 		`{"type":"image","data":{"resource_id":"EhQ1MjY0ZmFhZjM2MjQ5ZjRkYjE2MxjQ7wEg_wooy","temp_url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","width":640,"height":480,"summary":"[图片]","sub_type":"normal"}}],` +
 		`"group":{"group_id":30001,"group_name":"Test Group","member_count":42,"max_member_count":200},` +
 		`"group_member":{"user_id":20002,"nickname":"Bob","sex":"male","group_id":30001,"card":"Bobby","title":"","level":12,"role":"member","join_time":1700000000,"last_sent_time":1750000000}}}`
-	return newFrameTemplate(raw, `"message_seq":`, markerDigits, 100_000_000_000)
+	return newFrameTemplate(raw, stampField{key: `"message_seq":`, width: markerDigits, base: 100_000_000_000})
 }
 
 // oneBotGroupMessage is the same message as a OneBot 11 implementation
-// (NapCat style, array message) pushes it on its universal WebSocket.
+// (NapCat style, array message) pushes it on its universal WebSocket. Like
+// NapCat it carries the conversation's own seq as a string, real_seq, which
+// the gateway takes as the Milky message_seq (a store lookup for that seq
+// before the insert: dearer than the next-seq path an implementation
+// without real_seq takes). Sent messages read back get real_seqs from 1
+// up (oneBotUpstream.reply), far below these.
 func oneBotGroupMessage() *frameTemplate {
 	raw := `{"time":1750000000,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal",` +
-		`"message_id":1000000000,"message_seq":1,"real_id":1,"group_id":30001,"user_id":20002,"anonymous":null,"font":14,` +
+		`"message_id":1000000000,"message_seq":1,"real_id":1,"real_seq":"` + zeros + `","group_id":30001,"user_id":20002,"anonymous":null,"font":14,` +
 		`"message":[{"type":"text","data":{"text":"` + markerText + `"}},` +
 		`{"type":"at","data":{"qq":"20001"}},` +
 		`{"type":"image","data":{"file":"5264faaf36249f4db163.png","url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","summary":"[图片]","sub_type":0}}],` +
 		`"raw_message":"` + markerText + `[CQ:at,qq=20001][CQ:image,file=5264faaf36249f4db163.png]",` +
 		`"sender":{"user_id":20002,"nickname":"Bob","card":"Bobby","sex":"male","age":0,"area":"","level":"12","role":"member","title":""}}`
 	// message_id is an int32: 10 digits from 1e9 leave room for 1.1e9 events.
-	return newFrameTemplate(raw, `"message_id":`, 10, 1_000_000_000)
+	return newFrameTemplate(raw, stampField{key: `"message_id":`, width: 10, base: 1_000_000_000},
+		stampField{key: `"real_seq":"`, width: markerDigits, base: 100_000_000_000})
 }
