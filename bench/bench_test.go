@@ -91,7 +91,7 @@ func TestBench_UnavailableDirection(t *testing.T) {
 }
 
 func TestFrames_StampAndMarker(t *testing.T) {
-	for name, tpl := range map[string]*frameTemplate{"milky": milkyGroupMessage(), "onebot": oneBotGroupMessage()} {
+	for name, tpl := range map[string]*frameTemplate{"milky": milkyGroupMessage(3), "onebot": oneBotGroupMessage(3)} {
 		for _, i := range []int64{0, 7, 1_234_567} {
 			frame := tpl.stamp(i)
 			assert.True(t, json.Valid(frame), "%s %d: %s", name, i, frame)
@@ -103,17 +103,37 @@ func TestFrames_StampAndMarker(t *testing.T) {
 			MessageSeq int64 `json:"message_seq"`
 		} `json:"data"`
 	}
-	require.NoError(t, json.Unmarshal(milkyGroupMessage().stamp(42), &ev))
+	require.NoError(t, json.Unmarshal(milkyGroupMessage(1).stamp(42), &ev))
 	assert.Equal(t, int64(100_000_000_042), ev.Data.MessageSeq)
 	var ob struct {
 		MessageID int32  `json:"message_id"`
 		RealSeq   string `json:"real_seq"` // NapCat's: a string
 	}
-	require.NoError(t, json.Unmarshal(oneBotGroupMessage().stamp(42), &ob))
+	require.NoError(t, json.Unmarshal(oneBotGroupMessage(1).stamp(42), &ob))
 	assert.Equal(t, int32(1_000_000_042), ob.MessageID)
 	assert.Equal(t, "100000000042", ob.RealSeq)
 	assert.Equal(t, int64(-1), markerIndex([]byte(`{"post_type":"meta_event"}`)))
 	assert.Equal(t, int64(-1), markerIndex([]byte(`bench#12x`)))
+
+	// -groups 3: event 7 is in the second group, in every field naming it.
+	var mg struct {
+		Data struct {
+			PeerID int64 `json:"peer_id"`
+			Group  struct {
+				GroupID int64 `json:"group_id"`
+			} `json:"group"`
+			Member struct {
+				GroupID int64 `json:"group_id"`
+			} `json:"group_member"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(milkyGroupMessage(3).stamp(7), &mg))
+	assert.Equal(t, [3]int64{30002, 30002, 30002}, [3]int64{mg.Data.PeerID, mg.Data.Group.GroupID, mg.Data.Member.GroupID})
+	var og struct {
+		GroupID int64 `json:"group_id"`
+	}
+	require.NoError(t, json.Unmarshal(oneBotGroupMessage(3).stamp(8), &og))
+	assert.Equal(t, int64(30003), og.GroupID)
 }
 
 func TestOneBotUpstream_Reply(t *testing.T) {
@@ -123,12 +143,13 @@ func TestOneBotUpstream_Reply(t *testing.T) {
 		{`{"action":"get_login_info","echo":{"seq":"x,}"}}`, `{"status":"ok","retcode":0,"data":{"user_id":10001,"nickname":"bench"},"message":"","echo":{"seq":"x,}"}}`},
 		{`{"action":"nope","echo":"e\"1"}`, `{"status":"failed","retcode":1404,"data":null,"message":"not in the benchmark's fake","echo":"e\"1"}`},
 		{`{"action":"get_status"}`, `{"status":"ok","retcode":0,"data":{"online":true,"good":true},"message":"","echo":null}`},
+		{`{"action":"get_group_info","params":{"group_id":30007},"echo":1}`, `{"status":"ok","retcode":0,"data":{"group_id":30007,"group_name":"Test Group","member_count":42,"max_member_count":200},"message":"","echo":1}`},
 	} {
 		got := u.reply([]byte(tc.in))
 		assert.JSONEq(t, tc.want, string(got), tc.in)
 	}
 	assert.Equal(t, int64(1), u.sends())
-	assert.Equal(t, int64(3), u.others())
+	assert.Equal(t, int64(4), u.others())
 }
 
 func TestReplyEcho(t *testing.T) {
@@ -194,7 +215,7 @@ func TestRelay_BothDirections(t *testing.T) {
 			dir := directions[name]
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			x, err := startRelay(ctx, dir)
+			x, err := startRelay(ctx, dir, 1)
 			require.NoError(t, err)
 			defer func() {
 				if x.ev.bot != nil {

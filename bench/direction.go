@@ -9,7 +9,7 @@ type direction struct {
 	// gatewayArgs select the direction on the gateway's command line.
 	gatewayArgs []string
 	newUpstream func() (upstream, error)
-	template    func() *frameTemplate
+	template    func(groups int) *frameTemplate
 	// botEvents is the gateway path a bot reads events on (WebSocket).
 	botEvents string
 	// httpPath and httpBody: send-group-message over HTTP, on the gateway

@@ -28,13 +28,28 @@ type frameTemplate struct {
 }
 
 // stampField is one field a frame carries index i in: base+i in width
-// digits (a JSON number may not start with 0, so base has width digits).
+// digits (a JSON number may not start with 0, so base has width digits),
+// or base + i%mod when mod > 0 (the group of event i, of mod groups).
 type stampField struct {
 	key   string // what precedes the digits: `"message_seq":`, `"real_seq":"`
 	width int
 	base  int64
+	mod   int64
 	at    int // where the digits start in the frame
 }
+
+// groupFields are the fields holding the group id in a frame, spreading
+// events over groups groups (groupID up, five digits: at most maxGroups).
+func groupFields(groups int, keys ...string) []stampField {
+	f := make([]stampField, len(keys))
+	for k, key := range keys {
+		f[k] = stampField{key: key, width: 5, base: groupID, mod: int64(groups)}
+	}
+	return f
+}
+
+// maxGroups is how many groups five digits from groupID hold.
+const maxGroups = 99_999 - groupID + 1
 
 // newFrameTemplate finds each field's digits after its key, and the
 // marker's digits.
@@ -58,7 +73,11 @@ func newFrameTemplate(raw string, fields ...stampField) *frameTemplate {
 // valid until the next stamp.
 func (t *frameTemplate) stamp(i int64) []byte {
 	for _, f := range t.fields {
-		putDigits(t.buf[f.at:f.at+f.width], f.base+i)
+		v := i
+		if f.mod > 0 {
+			v = i % f.mod
+		}
+		putDigits(t.buf[f.at:f.at+f.width], f.base+v)
 	}
 	putDigits(t.buf[t.markAt:t.markAt+markerDigits], i)
 	return t.buf
@@ -97,8 +116,8 @@ func markerIndex(frame []byte) int64 {
 
 // milkyGroupMessage is a Milky 1.2 message_receive event (~1 KiB: text,
 // mention, image, group and member), as an implementation pushes it on
-// /event.
-func milkyGroupMessage() *frameTemplate {
+// /event; event i is in group groupID + i%groups.
+func milkyGroupMessage(groups int) *frameTemplate {
 	raw := `{"time":1750000000,"self_id":10001,"event_type":"message_receive","data":` +
 		`{"message_scene":"group","peer_id":30001,"message_seq":` + zeros + `,"sender_id":20002,"time":1750000000,` +
 		`"segments":[{"type":"text","data":{"text":"` + markerText + `"}},` +
@@ -106,7 +125,8 @@ func milkyGroupMessage() *frameTemplate {
 		`{"type":"image","data":{"resource_id":"EhQ1MjY0ZmFhZjM2MjQ5ZjRkYjE2MxjQ7wEg_wooy","temp_url":"https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=EhQ1MjY0&rkey=CAQSKAB6","width":640,"height":480,"summary":"[图片]","sub_type":"normal"}}],` +
 		`"group":{"group_id":30001,"group_name":"Test Group","member_count":42,"max_member_count":200},` +
 		`"group_member":{"user_id":20002,"nickname":"Bob","sex":"male","group_id":30001,"card":"Bobby","title":"","level":12,"role":"member","join_time":1700000000,"last_sent_time":1750000000}}}`
-	return newFrameTemplate(raw, stampField{key: `"message_seq":`, width: markerDigits, base: 100_000_000_000})
+	return newFrameTemplate(raw, append(groupFields(groups, `"peer_id":`, `"group":{"group_id":`, `"sex":"male","group_id":`),
+		stampField{key: `"message_seq":`, width: markerDigits, base: 100_000_000_000})...)
 }
 
 // oneBotGroupMessage is the same message as a OneBot 11 implementation
@@ -115,8 +135,9 @@ func milkyGroupMessage() *frameTemplate {
 // the gateway takes as the Milky message_seq (a store lookup for that seq
 // before the insert: dearer than the next-seq path an implementation
 // without real_seq takes). Sent messages read back get real_seqs from 1
-// up (oneBotUpstream.reply), far below these.
-func oneBotGroupMessage() *frameTemplate {
+// up (oneBotUpstream.reply), far below these. Event i is in group
+// groupID + i%groups.
+func oneBotGroupMessage(groups int) *frameTemplate {
 	raw := `{"time":1750000000,"self_id":10001,"post_type":"message","message_type":"group","sub_type":"normal",` +
 		`"message_id":1000000000,"message_seq":1,"real_id":1,"real_seq":"` + zeros + `","group_id":30001,"user_id":20002,"anonymous":null,"font":14,` +
 		`"message":[{"type":"text","data":{"text":"` + markerText + `"}},` +
@@ -125,6 +146,7 @@ func oneBotGroupMessage() *frameTemplate {
 		`"raw_message":"` + markerText + `[CQ:at,qq=20001][CQ:image,file=5264faaf36249f4db163.png]",` +
 		`"sender":{"user_id":20002,"nickname":"Bob","card":"Bobby","sex":"male","age":0,"area":"","level":"12","role":"member","title":""}}`
 	// message_id is an int32: 10 digits from 1e9 leave room for 1.1e9 events.
-	return newFrameTemplate(raw, stampField{key: `"message_id":`, width: 10, base: 1_000_000_000},
-		stampField{key: `"real_seq":"`, width: markerDigits, base: 100_000_000_000})
+	return newFrameTemplate(raw, append(groupFields(groups, `"group_id":`),
+		stampField{key: `"message_id":`, width: 10, base: 1_000_000_000},
+		stampField{key: `"real_seq":"`, width: markerDigits, base: 100_000_000_000})...)
 }

@@ -2,10 +2,10 @@
 // side in one run, and prints the figures of the README's performance
 // table with their targets.
 //
-//	go run ./bench [-events N] [-rate R] [-rounds 5] [-direction ob11milky|milkyob11] [-quick] [-markdown]
+//	go run ./bench [-events N] [-rate R] [-rounds 5] [-groups 1] [-direction ob11milky|milkyob11] [-quick] [-markdown]
 //
 // It builds ./cmd/gateway, starts it with a real --data directory (the
-// bbolt id store) against a fake upstream served by this process, starts a
+// on-disk id store) against a fake upstream served by this process, starts a
 // raw relay (this program re-executed) against a second instance of the
 // same fake, and drives both with the same bot code: events from upstream
 // to bot, and send-group-message calls from bot to upstream. Rounds
@@ -42,6 +42,7 @@ type options struct {
 	calls     int           // calls per caller per action round
 	callers   int           // callers of the CPU-per-call rounds
 	rounds    int
+	groups    int    // groups the events are spread over, round robin
 	gateway   string // prebuilt gateway binary; empty: build ./cmd/gateway
 	// gatewayLog receives the gateway's stderr (e.g. with GODEBUG=gctrace=1
 	// in the environment, which the children inherit).
@@ -56,7 +57,7 @@ type options struct {
 func defaults() options {
 	return options{
 		direction: "ob11milky", events: 200_000, window: 256, rate: 2000, paced: 5 * time.Second,
-		calls: 2000, callers: 4, rounds: 5,
+		calls: 2000, callers: 4, rounds: 5, groups: 1,
 	}
 }
 
@@ -79,6 +80,7 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.calls, "calls", o.calls, "calls per caller per action round")
 	fs.IntVar(&o.callers, "callers", o.callers, "parallel callers of the CPU-per-call rounds")
 	fs.IntVar(&o.rounds, "rounds", o.rounds, "rounds, each measuring gateway and relay")
+	fs.IntVar(&o.groups, "groups", o.groups, fmt.Sprintf("groups the events are spread over, round robin (at most %d)", maxGroups))
 	fs.StringVar(&o.gateway, "gateway", "", "gateway binary to run (default: go build ./cmd/gateway into a temp dir)")
 	fs.StringVar(&o.gatewayLog, "gateway-log", "", "write the gateway's stderr to this file (the children inherit the environment: GODEBUG=gctrace=1 works)")
 	fs.Func("gateway-arg", "append one argument to the gateway's command line (repeatable; -gateway-arg=--pprof -gateway-arg=on serves /debug/pprof/ on the metrics address the tool prints)", func(v string) error {
@@ -97,8 +99,12 @@ func cli(args []string, stdout, stderr io.Writer) int {
 	if *q {
 		o = quick(o)
 	}
-	if o.events < 1 || o.window < 1 || o.rate <= 0 || o.paced <= 0 || o.calls < 1 || o.callers < 1 || o.rounds < 1 {
+	if o.events < 1 || o.window < 1 || o.rate <= 0 || o.paced <= 0 || o.calls < 1 || o.callers < 1 || o.rounds < 1 || o.groups < 1 {
 		fmt.Fprintln(stderr, "bench: counts, rate and durations must be positive")
+		return 2
+	}
+	if o.groups > maxGroups {
+		fmt.Fprintf(stderr, "bench: -groups %d: at most %d\n", o.groups, maxGroups)
 		return 2
 	}
 	o.progress = stderr

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -329,14 +330,16 @@ func (u *oneBotUpstream) reply(frame []byte) []byte {
 		data = `{"online":true,"good":true}`
 	// What a Milky mapping asks to complete group and member fields.
 	case "get_group_info":
+		// The group asked for (-groups spreads events over several): the
+		// gateway caches the answer under the id it carries.
 		u.nElse.Add(1)
-		data = oneBotGroup
+		data = strings.Replace(oneBotGroup, `"group_id":30001`, `"group_id":`+string(jsonValue(frame, `"group_id":`)), 1)
 	case "get_group_list":
 		u.nElse.Add(1)
 		data = "[" + oneBotGroup + "]"
 	case "get_group_member_info":
 		u.nElse.Add(1)
-		data = oneBotMember
+		data = strings.Replace(oneBotMember, `"group_id":30001`, `"group_id":`+string(jsonValue(frame, `"group_id":`)), 1)
 	case "get_friend_list":
 		u.nElse.Add(1)
 		data = "[]"
