@@ -43,6 +43,7 @@ func TestBench_Tiny(t *testing.T) {
 			o := defaults()
 			o.direction, o.gateway = name, bin
 			o.events, o.window, o.paced, o.calls, o.callers, o.rounds = 300, 32, 200*time.Millisecond, 20, 2, 2
+			o.groups = 3 // the fake answers each group's lookups: no problem reported
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			rep, err := runBench(ctx, o)

@@ -294,10 +294,9 @@ func loadAvg() string {
 // syscallCost is what the cheapest syscall, getppid(2), costs on this
 // machine: the best of five runs of 20 000. Every event and call costs
 // several syscalls in the gateway and the relay alike; in a VM that traps
-// them (or that flushes the TLB on each, as page-table isolation without
-// PCID does) this is many times bare metal's ~0.1 µs, and the CPU figures
-// grow with it. The report prints it so figures from two machines can be
-// compared.
+// them, or whose kernel empties the TLB on each (page-table isolation
+// without PCID), it is dear, and the CPU figures grow with it. The report
+// prints it so figures from two machines can be compared.
 func syscallCost() time.Duration {
 	const n = 20_000
 	best := time.Duration(1<<63 - 1)

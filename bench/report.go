@@ -24,8 +24,8 @@ type report struct {
 	rate  [2][]float64 // events/s at full load
 	cpuEv [2][]float64 // µs of the path's CPU per event at full load
 	// kernelEv and kernelCall are the kernel's (system time's) part of
-	// cpuEv and cpuCall: where syscalls are dear (a VM), it shows what part
-	// of a figure no change to the gateway's own code can reach.
+	// cpuEv and cpuCall: the syscalls and the socket work done in them,
+	// which the machine prices more than the code does (dear in a VM).
 	kernelEv [2][]float64
 	paced    [2][]time.Duration
 	// roundP99 is each paced round's own p99: tails that grow with the id
