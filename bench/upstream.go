@@ -333,13 +333,13 @@ func (u *oneBotUpstream) reply(frame []byte) []byte {
 		// The group asked for (-groups spreads events over several): the
 		// gateway caches the answer under the id it carries.
 		u.nElse.Add(1)
-		data = strings.Replace(oneBotGroup, `"group_id":30001`, `"group_id":`+string(jsonValue(frame, `"group_id":`)), 1)
+		data = ofAskedGroup(oneBotGroup, frame)
 	case "get_group_list":
 		u.nElse.Add(1)
 		data = "[" + oneBotGroup + "]"
 	case "get_group_member_info":
 		u.nElse.Add(1)
-		data = strings.Replace(oneBotMember, `"group_id":30001`, `"group_id":`+string(jsonValue(frame, `"group_id":`)), 1)
+		data = ofAskedGroup(oneBotMember, frame)
 	case "get_friend_list":
 		u.nElse.Add(1)
 		data = "[]"
@@ -357,6 +357,12 @@ func (u *oneBotUpstream) reply(frame []byte) []byte {
 	b = append(b, `,"message":"","echo":`...)
 	b = append(b, jsonValue(frame, `"echo":`)...)
 	return append(b, '}')
+}
+
+// ofAskedGroup is obj, a group's or member's object of group groupID, as
+// the one of the group the call frame asks about.
+func ofAskedGroup(obj string, frame []byte) string {
+	return strings.Replace(obj, `"group_id":`+strconv.Itoa(groupID), `"group_id":`+string(jsonValue(frame, `"group_id":`)), 1)
 }
 
 // jsonString is the string after key in a flat frame ("" if none).

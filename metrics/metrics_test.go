@@ -72,7 +72,6 @@ func recordOneOfEach(m *Metrics) {
 	m.Dropped("untranslatable")
 	m.Untranslated("segment", "market_face")
 	m.SetIDStore(42, 10, 2, 1, 0)
-	m.SetUpstreamConnected(true)
 }
 
 func scrape(t *testing.T, m *Metrics) string {
@@ -326,7 +325,7 @@ func TestConnectionsAndStream(t *testing.T) {
 	var h dto.Metric
 	require.NoError(t, m.upGap.Write(&h))
 	assert.Equal(t, uint64(1), h.GetHistogram().GetSampleCount())
-	m.SetUpstreamConnected(false)
+	m.StreamDisconnected("ws", io.EOF)
 	assert.Equal(t, 0.0, value(m.upConnected))
 
 	// A runtime's own view, once set, decides at each scrape: an HTTP

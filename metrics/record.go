@@ -182,10 +182,6 @@ func (m *Metrics) StreamReconnect(transport string, attempt int, delaySeconds fl
 	m.upReconnects.WithLabelValues(m.transports.get(transport)).Inc()
 }
 
-// SetUpstreamConnected sets gateway_upstream_connected while no
-// SetUpstreamStatus function decides it.
-func (m *Metrics) SetUpstreamConnected(up bool) { m.streamUp.Store(up) }
-
 // SetUpstreamStatus makes gateway_upstream_connected read up at each
 // scrape: the runtime's own view (API answering and event stream up), which
 // every upstream transport has. The event stream's connect and disconnect
